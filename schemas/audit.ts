@@ -1,0 +1,47 @@
+/**
+ * Audit records: append-only and hash-chained. `hash` = SHA-256 over the previous record's hash and
+ * the canonical JSON of this record's content, so editing or deleting any record breaks the chain.
+ */
+import { z } from 'zod';
+import { Timestamp } from './common.js';
+
+export const AuditType = z.enum([
+  'trigger.accepted',
+  'trigger.duplicate',
+  'trigger.rejected',
+  'plan.created',
+  'plan.awaiting_approval',
+  'plan.approved',
+  'plan.denied',
+  'task.shadow',
+  'task.attempt',
+  'task.revoked',
+  'task.already_revoked',
+  'task.retry_scheduled',
+  'task.failed',
+  'task.dead_lettered',
+  'task.verified',
+  'task.verify_failed',
+  'inventory.imported',
+  'credential.flagged',
+]);
+export type AuditType = z.infer<typeof AuditType>;
+
+export const AuditEntry = z.object({
+  type: AuditType,
+  actor: z.string().min(1),
+  triggerId: z.string().nullable().default(null),
+  planId: z.string().nullable().default(null),
+  taskId: z.string().nullable().default(null),
+  credentialId: z.string().nullable().default(null),
+  data: z.record(z.string(), z.json()).default({}),
+});
+export type AuditEntry = z.input<typeof AuditEntry>;
+
+export const AuditRecord = AuditEntry.extend({
+  seq: z.number().int().positive(),
+  at: Timestamp,
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;

@@ -1,0 +1,98 @@
+/**
+ * Service configuration, parsed once at start (all problems reported together), then frozen.
+ * Sources, lowest precedence first: built-in defaults, the config file (TOURNIQUET_CONFIG, YAML or
+ * JSON), environment variables (DATABASE_URL, KAFKA_BROKERS, TOURNIQUET_*).
+ */
+import { z } from 'zod';
+import { Policy } from './policy.js';
+
+/** A secret in config is given either inline or as the name of an environment variable. */
+const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
+
+export const OAuthProviderConfig = z
+  .object({
+    type: z.literal('oauth'),
+    name: z.string().min(1),
+    /** RFC 7009 revocation endpoint. */
+    revocationEndpoint: z.url(),
+    /** RFC 7662 introspection endpoint; without it a revocation cannot be verified. */
+    introspectionEndpoint: z.url().optional(),
+    clientId: z.string().min(1),
+    clientSecret: SecretSetting,
+    /** Client used for introspection when the resource server differs from the revoking client. */
+    introspectionClient: z.object({ clientId: z.string().min(1), clientSecret: SecretSetting }).strict().optional(),
+    /** Credential kinds this instance revokes. */
+    credentialKinds: z.array(z.string()).default(['oauth.access_token', 'oauth.refresh_token']),
+    /**
+     * Deviations from RFC 7009 seen in the field: Google and Salesforce answer 400 for a token that
+     * is already invalid, which must count as already revoked rather than as a permanent error.
+     */
+    invalidTokenAnswers400: z.boolean().default(false),
+    timeoutMs: z.number().int().positive().default(10_000),
+    /** How long a revocation may take to become visible at introspection. */
+    propagationMs: z.number().int().nonnegative().default(5_000),
+  })
+  .strict();
+
+export const ProviderConfig = z.discriminatedUnion('type', [OAuthProviderConfig]);
+export type ProviderConfig = z.infer<typeof ProviderConfig>;
+
+export const RetryConfig = z
+  .object({
+    maxAttempts: z.number().int().positive().default(8),
+    baseMs: z.number().int().positive().default(500),
+    capMs: z.number().int().positive().default(5 * 60_000),
+    /** A task older than this that still fails is dead-lettered. */
+    maxAgeMs: z.number().int().positive().default(24 * 3_600_000),
+  })
+  .strict();
+
+export const KafkaConfig = z
+  .object({
+    brokers: z.array(z.string().min(1)).min(1),
+    clientId: z.string().default('tourniquet'),
+    groupId: z.string().default('tourniquet'),
+    topics: z
+      .object({
+        leak: z.string().default('tourniquet.leak'),
+        offboarding: z.string().default('tourniquet.offboarding'),
+        decommission: z.string().default('tourniquet.decommission'),
+        tasks: z.string().default('tourniquet.tasks'),
+        dlq: z.string().default('tourniquet.dlq'),
+        audit: z.string().default('tourniquet.audit'),
+      })
+      .strict()
+      .prefault({}),
+    partitions: z.number().int().positive().default(6),
+  })
+  .strict();
+
+export const Config = z
+  .object({
+    dataDir: z.string().min(1).default('./.tourniquet'),
+    databaseUrl: z.string().min(1).optional(),
+    kafka: KafkaConfig.optional(),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(7478),
+        bodyLimitBytes: z.number().int().positive().default(1_048_576),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Keys (32 bytes, base64 or hex). Without them the embedded default generates a pair once and
+     * keeps it in the data dir (mode 0600); production must configure both.
+     */
+    keys: z
+      .object({ fingerprint: SecretSetting.optional(), seal: SecretSetting.optional() })
+      .strict()
+      .prefault({}),
+    policy: Policy.prefault({}),
+    providers: z.array(ProviderConfig).default([]),
+    retry: RetryConfig.prefault({}),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+export type Config = z.infer<typeof Config>;
+export type SecretSetting = z.infer<typeof SecretSetting>;

@@ -1,0 +1,90 @@
+/**
+ * Plans and tasks. A plan is what one trigger leads to: a policy decision and a list of tasks.
+ * A task is one action on one credential; its id is the idempotency key
+ * hash(trigger id, credential, action), so replanning the same trigger yields the same tasks.
+ */
+import { z } from 'zod';
+import { Fingerprint, Id, Timestamp } from './common.js';
+import { CredentialKind } from './credential.js';
+
+export const Action = z.enum(['revoke', 'rotate', 'disable', 'delete', 'revoke_by_value']);
+export type Action = z.infer<typeof Action>;
+
+export const Decision = z.enum(['auto', 'approval', 'shadow']);
+export type Decision = z.infer<typeof Decision>;
+
+export const TaskStatus = z.enum([
+  'planned',
+  'awaiting_approval',
+  'running',
+  'succeeded',
+  'failed',
+  'dead_lettered',
+  'skipped',
+]);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'dead_lettered', 'skipped'];
+
+export const Outcome = z.enum(['revoked', 'already_revoked', 'shadow', 'denied']);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const TaskError = z.object({
+  code: z.string(),
+  message: z.string(),
+  retriable: z.boolean(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+export type TaskError = z.infer<typeof TaskError>;
+
+/** What the pure planner decides for one credential. */
+export const TaskDraft = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  action: Action,
+  decision: Decision,
+  /** Configured provider instance that will act; null when none is configured (recorded as shadow). */
+  provider: z.string().nullable(),
+  credentialId: Id.nullable(),
+  credentialKind: CredentialKind,
+  providerId: z.string().optional(),
+  fingerprint: Fingerprint.optional(),
+  /** Why this task exists, in words an analyst reads in the audit. */
+  reason: z.string(),
+  flags: z.array(z.string()).default([]),
+});
+export type TaskDraft = z.infer<typeof TaskDraft>;
+
+export const Task = TaskDraft.extend({
+  planId: z.string(),
+  triggerId: Id,
+  status: TaskStatus,
+  attempts: z.number().int().nonnegative(),
+  nextAttemptAt: Timestamp.nullable(),
+  lastError: TaskError.nullable(),
+  outcome: Outcome.nullable(),
+  verifiedAt: Timestamp.nullable(),
+  effectiveAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Task = z.infer<typeof Task>;
+
+export const PlanStatus = z.enum(['planned', 'awaiting_approval', 'approved', 'denied', 'done']);
+export type PlanStatus = z.infer<typeof PlanStatus>;
+
+export const PlanDraft = z.object({
+  id: z.string(),
+  triggerId: Id,
+  decision: Decision,
+  status: PlanStatus,
+  /** Why the plan needs approval, if it does (blast radius, protected credential, policy). */
+  holds: z.array(z.string()),
+  tasks: z.array(TaskDraft),
+});
+export type PlanDraft = z.infer<typeof PlanDraft>;
+
+export const Plan = PlanDraft.omit({ tasks: true }).extend({
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  taskCount: z.number().int().nonnegative(),
+});
+export type Plan = z.infer<typeof Plan>;

@@ -1,0 +1,35 @@
+/**
+ * The policy file: per trigger kind × credential kind, whether tasks run automatically, wait for a
+ * human (approval) or are only recorded (shadow); and the blast-radius guard.
+ */
+import { z } from 'zod';
+import { Decision } from './plan.js';
+import { TriggerKind } from './trigger.js';
+
+export const PolicyRule = z
+  .object({
+    trigger: z.union([TriggerKind, z.literal('*')]).default('*'),
+    /** A credential kind, a prefix ending in `*` (`github.*`), or `*`. */
+    credentialKind: z
+      .string()
+      .regex(/^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/, 'a credential kind, a prefix like github.*, or *')
+      .default('*'),
+    decision: Decision,
+  })
+  .strict();
+
+export const Policy = z
+  .object({
+    defaults: z
+      .object({ offboarding: Decision, leak: Decision, decommission: Decision })
+      .strict()
+      .default({ offboarding: 'auto', leak: 'auto', decommission: 'auto' }),
+    /** First matching rule wins; no match falls back to `defaults`. */
+    rules: z.array(PolicyRule).default([]),
+    blastRadius: z
+      .object({ maxCredentials: z.number().int().positive().default(25) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type Policy = z.infer<typeof Policy>;

@@ -1,0 +1,65 @@
+/**
+ * The provider port: one adapter per external system (src/providers/<name>.ts), all passing the
+ * conformance suite in test/contract/providers. An adapter never imports the pipeline: it receives
+ * a task and returns an outcome, or throws a TourniquetError whose `retriable` and `retryAfterMs`
+ * tell the retry layer what to do. "Already revoked / already gone" is an outcome, not an error.
+ *
+ * Adapters turn SDK retries off; the pipeline's retry layer owns backoff, jitter and budgets.
+ */
+import type { Action } from '../../schemas/plan.js';
+
+export interface Capabilities {
+  /** Actions this adapter performs, per credential kind (`*` = any kind it owns). */
+  actions: Partial<Record<string, readonly Action[]>>;
+  /** Whether `verify` can prove a credential dead. */
+  canVerify: boolean;
+  /** Actions that can be undone (IAM key deactivation, KV soft delete). */
+  reversible: readonly Action[];
+  /** Largest batch one call takes (GitHub /credentials/revoke: 1000); 1 when not batching. */
+  maxBatch: number;
+  /** Sustained request budget and burst, per provider account. */
+  rateBudget: { perSecond: number; burst: number; concurrency: number };
+  /** How long a revocation may take to become visible to `verify`. */
+  propagationMs: number;
+}
+
+/** What the adapter is given: never the store row, never the sealed blob. */
+export interface ProviderTask {
+  taskId: string;
+  action: Action;
+  credentialKind: string;
+  credentialId: string | null;
+  providerId?: string | undefined;
+  scopes?: readonly string[];
+  labels?: Readonly<Record<string, string>>;
+  /** The raw secret, unsealed in memory only for the call; absent unless the action needs it. */
+  secret?: string | undefined;
+}
+
+export type ExecuteOutcome = 'revoked' | 'already_revoked';
+
+export interface ExecuteResult {
+  outcome: ExecuteOutcome;
+  /** Provider-side facts worth auditing (request ids, status codes); never secrets. */
+  details?: Record<string, string | number | boolean>;
+}
+
+export type Liveness = 'dead' | 'alive' | 'unknown';
+
+export interface VerifyResult {
+  liveness: Liveness;
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface Provider {
+  /** The configured instance name (credential.provider refers to it). */
+  readonly name: string;
+  /** Provider type (`oauth`, `github`, `slack`, `aws`, `vault`). */
+  readonly type: string;
+  readonly capabilities: Capabilities;
+  /** Whether this adapter needs the secret value for the task (revoke-by-value, RFC 7009). */
+  needsSecret(task: Pick<ProviderTask, 'action' | 'credentialKind'>): boolean;
+  execute(task: ProviderTask, signal: AbortSignal): Promise<ExecuteResult>;
+  verify(task: ProviderTask, signal: AbortSignal): Promise<VerifyResult>;
+  close?(): Promise<void>;
+}
