@@ -24,6 +24,19 @@ export const SecretRef = z.object({
 });
 export type SecretRef = z.infer<typeof SecretRef>;
 
+/**
+ * A pointer to a finding whose event omits the secret (GitHub's secret_scanning_alert webhook,
+ * GitGuardian incidents): a resolver in src/ turns it into the secret through the reporter's API.
+ */
+export const LeakReference = z.object({
+  system: z.enum(['github_secret_scanning', 'gitguardian']),
+  /** The finding's id at the reporter, e.g. `owner/repo#42` or a GitGuardian incident id. */
+  id: z.string().min(1).max(500),
+  /** Secret type as the reporter names it (GitHub `secret_type`, GitGuardian detector name). */
+  secretType: z.string().max(200).optional(),
+  url: z.string().max(2000).optional(),
+});
+
 export const LeakSubject = z
   .object({
     secret: SecretRef.optional(),
@@ -31,9 +44,10 @@ export const LeakSubject = z
     providerKeyId: z.string().min(1).max(200).optional(),
     /** Inventory id, when the reporter already knows it. */
     credentialId: Id.optional(),
+    reference: LeakReference.optional(),
   })
-  .refine((s) => s.secret ?? s.providerKeyId ?? s.credentialId, {
-    message: 'a leak names a secret, a providerKeyId or a credentialId',
+  .refine((s) => s.secret ?? s.providerKeyId ?? s.credentialId ?? s.reference, {
+    message: 'a leak names a secret, a providerKeyId, a credentialId or a reference',
   });
 
 export const OffboardingSubject = z.object({
@@ -82,10 +96,11 @@ export const LeakSubjectInput = z
     fingerprint: Fingerprint.optional(),
     providerKeyId: z.string().min(1).max(200).optional(),
     credentialId: Id.optional(),
+    reference: LeakReference.optional(),
   })
   .strict()
-  .refine((s) => s.token ?? s.fingerprint ?? s.providerKeyId ?? s.credentialId, {
-    message: 'a leak names a token, a fingerprint, a providerKeyId or a credentialId',
+  .refine((s) => s.token ?? s.fingerprint ?? s.providerKeyId ?? s.credentialId ?? s.reference, {
+    message: 'a leak names a token, a fingerprint, a providerKeyId, a credentialId or a reference',
   });
 export type LeakSubjectInput = z.infer<typeof LeakSubjectInput>;
 
