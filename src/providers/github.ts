@@ -1,0 +1,298 @@
+/**
+ * GitHub provider: revokes leaked tokens by value (POST /credentials/revoke), deletes deploy keys and
+ * SSH keys, removes org members, outside collaborators and SAML SSO authorizations, revokes
+ * fine-grained PAT org access, OAuth tokens and grants, and installation tokens; verifies each where
+ * GitHub offers a way to ask (see src/providers/github-actions.ts for the table).
+ *
+ * Plain @octokit/rest without the retry and throttling plugins: the pipeline's retry layer owns
+ * retries and reads `retryAfterMs` from the errors classified in github-errors.ts.
+ */
+import { Octokit } from '@octokit/rest';
+import { pino, type Logger } from 'pino';
+import type { Action } from '../../schemas/plan.js';
+import { GithubProviderConfig, type GithubProviderConfigInput } from '../../schemas/providers/github.js';
+import { resolveSecret, type Env } from '../config.js';
+import { TourniquetError } from '../errors.js';
+import {
+  BATCHABLE_KINDS,
+  GITHUB_ROUTES,
+  REVOKE_BY_VALUE_MAX_BATCH,
+  revokeByValue,
+  secretOf,
+  type GithubClients,
+  type GithubIo,
+  type Sent,
+} from './github-actions.js';
+import { answeredRequestId, answeredStatus, classifyGithubError } from './github-errors.js';
+import { deadline } from './http-errors.js';
+import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+
+export interface GithubProviderDeps {
+  logger?: Logger;
+  env?: Env;
+  now?: () => number;
+}
+
+export interface GithubProvider extends Provider {
+  readonly type: 'github';
+  /** POST /credentials/revoke has its own, much smaller budget: 60 requests/hour per IP [GH-REV]. */
+  readonly revokeByValueLimits: Pick<Capabilities, 'maxBatch' | 'rateBudget'>;
+  /**
+   * Revokes up to 1000 leaked tokens in one request. Every task must be a by-value revoke of a kind
+   * /credentials/revoke takes, with its secret. GitHub gives no per-token answer, so each result is
+   * `revoked`; `verify` tells which are dead.
+   */
+  revokeByValueBatch(tasks: readonly ProviderTask[], signal: AbortSignal): Promise<ExecuteResult[]>;
+  /** Resolves a secret-scanning alert as `revoked` once the secret is dead. */
+  closeSecretScanningAlert(
+    owner: string,
+    repo: string,
+    alertNumber: number,
+    signal?: AbortSignal,
+  ): Promise<ExecuteResult>;
+}
+
+export function createGithubProvider(
+  cfg: GithubProviderConfigInput,
+  deps: GithubProviderDeps = {},
+): GithubProvider {
+  const config = GithubProviderConfig.parse(cfg);
+  const log = (deps.logger ?? pino({ level: 'silent' })).child({
+    provider: config.name,
+    providerType: 'github',
+  });
+  const now = deps.now ?? Date.now;
+  const clients = githubClients(config, deps.env ?? process.env, log);
+  const kinds = new Set<string>(config.credentialKinds);
+
+  const io = (signal: AbortSignal): GithubIo => ({
+    clients,
+    send: (op, fn, gone) => send(op, fn, gone ?? [], signal, config.timeoutMs, now),
+    note: (task, msg, fields) =>
+      log.debug({ taskId: task.taskId, kind: task.credentialKind, ...fields }, msg),
+  });
+
+  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
+    const route = kinds.has(task.credentialKind)
+      ? GITHUB_ROUTES[task.credentialKind as keyof typeof GITHUB_ROUTES]?.[task.action]
+      : undefined;
+    if (!route) {
+      throw new TourniquetError(
+        'PROVIDER_UNSUPPORTED',
+        `github provider ${config.name} does not ${task.action} ${task.credentialKind}`,
+      );
+    }
+    return route;
+  };
+
+  const run = async <T extends ExecuteResult | VerifyResult>(
+    task: ProviderTask,
+    phase: 'execute' | 'verify',
+    fn: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      const result = await fn();
+      const fields: Record<string, unknown> = {
+        taskId: task.taskId,
+        kind: task.credentialKind,
+        action: task.action,
+        phase,
+      };
+      log.info({ ...fields, outcome: outcomeOf(result), details: result.details }, 'github call done');
+      return result;
+    } catch (err) {
+      const code = err instanceof TourniquetError ? err.code : 'INTERNAL';
+      const retriable = err instanceof TourniquetError && err.retriable;
+      log.info(
+        { taskId: task.taskId, kind: task.credentialKind, action: task.action, phase, code, retriable },
+        'github call failed',
+      );
+      throw err;
+    }
+  };
+
+  const actions: Record<string, Action[]> = {};
+  for (const kind of config.credentialKinds) actions[kind] = Object.keys(GITHUB_ROUTES[kind]) as Action[];
+
+  return {
+    name: config.name,
+    type: 'github',
+    capabilities: {
+      actions,
+      canVerify: true,
+      reversible: [],
+      maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
+      rateBudget: config.rateBudget,
+      propagationMs: config.propagationMs,
+    },
+    revokeByValueLimits: {
+      maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
+      rateBudget: { perSecond: 60 / 3600, burst: 60, concurrency: 1 },
+    },
+    needsSecret: (task) => routeOf(task).needsSecret,
+    execute: (task, signal) => run(task, 'execute', () => routeOf(task).execute(task, io(signal))),
+    verify: (task, signal) => run(task, 'verify', () => routeOf(task).verify(task, io(signal))),
+
+    async revokeByValueBatch(tasks, signal) {
+      if (tasks.length === 0) return [];
+      if (tasks.length > REVOKE_BY_VALUE_MAX_BATCH) {
+        throw new TourniquetError(
+          'INVALID_INPUT',
+          `github /credentials/revoke takes at most ${REVOKE_BY_VALUE_MAX_BATCH} tokens`,
+        );
+      }
+      for (const task of tasks) {
+        if (
+          task.action !== 'revoke_by_value' ||
+          !BATCHABLE_KINDS.has(task.credentialKind) ||
+          !kinds.has(task.credentialKind)
+        ) {
+          throw new TourniquetError(
+            'PROVIDER_UNSUPPORTED',
+            `github batch revoke does not take ${task.credentialKind} ${task.action}`,
+          );
+        }
+      }
+      const secrets = tasks.map(secretOf);
+      const result = await revokeByValue(io(signal), secrets);
+      log.info(
+        { tokens: tasks.length, taskIds: tasks.map((t) => t.taskId), ...result.details },
+        'github batch revoke accepted',
+      );
+      return tasks.map(() => ({
+        outcome: 'revoked' as const,
+        details: { ...result.details, batch: tasks.length },
+      }));
+    },
+
+    closeSecretScanningAlert(owner, repo, alertNumber, signal = new AbortController().signal) {
+      return closeSecretScanningAlert(clients.admin(), owner, repo, alertNumber, {
+        signal,
+        timeoutMs: config.timeoutMs,
+        now,
+      });
+    },
+  };
+}
+
+/**
+ * PATCH the alert to `resolved` with resolution `revoked` [GH-SSA]. Needs a token with security
+ * manager or admin rights on the repository.
+ */
+export async function closeSecretScanningAlert(
+  octokit: Octokit,
+  owner: string,
+  repo: string,
+  alertNumber: number,
+  opts: { signal: AbortSignal; timeoutMs?: number; now?: () => number },
+): Promise<ExecuteResult> {
+  const sent = await send(
+    'PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}',
+    (request) =>
+      octokit.rest.secretScanning.updateAlert({
+        owner,
+        repo,
+        alert_number: alertNumber,
+        state: 'resolved',
+        resolution: 'revoked',
+        request,
+      }),
+    [],
+    opts.signal,
+    opts.timeoutMs ?? 10_000,
+    opts.now ?? Date.now,
+  );
+  if (sent.gone) return { outcome: 'already_revoked', details: { status: sent.status } };
+  return { outcome: 'revoked', details: { status: (sent.value as { status: number }).status } };
+}
+
+function outcomeOf(result: ExecuteResult | VerifyResult): string {
+  return 'outcome' in result ? result.outcome : result.liveness;
+}
+
+/** One request under the caller's signal and a timeout; classified errors only, nothing raw. */
+async function send<T>(
+  op: string,
+  fn: (request: { signal: AbortSignal }) => Promise<T>,
+  gone: readonly number[],
+  signal: AbortSignal,
+  timeoutMs: number,
+  now: () => number,
+): Promise<Sent<T>> {
+  const limit = deadline(signal, timeoutMs);
+  try {
+    return { gone: false, value: await fn({ signal: limit.signal }) };
+  } catch (err) {
+    const classified = classifyGithubError(err, op, limit.timedOut(), now());
+    const status = answeredStatus(err);
+    // A rate-limit answer on a "gone" status (401 with remaining 0) is still a rate limit.
+    if (status !== undefined && gone.includes(status) && classified.code !== 'PROVIDER_RATE_LIMITED') {
+      return { gone: true, status, requestId: answeredRequestId(err) };
+    }
+    // The Octokit error (request body and response included) is deliberately not attached as cause.
+    throw classified;
+  }
+}
+
+function githubClients(config: GithubProviderConfig, env: Env, log: Logger): GithubClients {
+  // Octokit logs through ours; its error lines duplicate what we log after classification.
+  const octokitLog = {
+    debug: (msg: string) => log.debug({ octokit: true }, msg),
+    info: (msg: string) => log.debug({ octokit: true }, msg),
+    warn: (msg: string) => log.warn({ octokit: true }, msg),
+    error: (msg: string) => log.debug({ octokit: true }, msg),
+  };
+  const make = (auth?: string) =>
+    new Octokit({
+      ...(auth === undefined ? {} : { auth }),
+      baseUrl: config.baseUrl.replace(/\/+$/, ''),
+      userAgent: 'tourniquet',
+      log: octokitLog,
+      // No retry plugin is installed; this keeps it off should one ever be added.
+      request: { retries: 0 },
+    });
+  const setting = (name: 'token' | 'appToken' | 'userToken') => {
+    const value = config.auth[name];
+    return value === undefined ? undefined : resolveSecret(value, env);
+  };
+  // Resolve every configured secret now so that a missing env variable fails at start, not mid-incident.
+  const token = setting('token');
+  const appToken = setting('appToken');
+  const userToken = setting('userToken');
+  const oauth = config.auth.oauthApp;
+  const oauthAuthorization = oauth
+    ? `basic ${Buffer.from(`${oauth.clientId}:${resolveSecret(oauth.clientSecret, env)}`).toString('base64')}`
+    : undefined;
+
+  const lazy = (secret: string | undefined, what: string) => {
+    let client: Octokit | undefined;
+    return () => {
+      if (secret === undefined) {
+        throw new TourniquetError(
+          'PROVIDER_MISCONFIGURED',
+          `github provider ${config.name}: ${what} is not configured`,
+        );
+      }
+      client ??= make(secret);
+      return client;
+    };
+  };
+  const anonymous = make();
+  const revoker = config.authenticatedCredentialRevoke ? lazy(token, 'auth.token') : () => anonymous;
+  return {
+    revoker,
+    admin: lazy(token, 'auth.token'),
+    app: lazy(appToken, 'auth.appToken'),
+    user: lazy(userToken, 'auth.userToken'),
+    oauthApp: () => {
+      if (!oauth || !oauthAuthorization) {
+        throw new TourniquetError(
+          'PROVIDER_MISCONFIGURED',
+          `github provider ${config.name}: auth.oauthApp is not configured`,
+        );
+      }
+      return { octokit: anonymous, clientId: oauth.clientId, authorization: oauthAuthorization };
+    },
+    withToken: (t) => make(t),
+  };
+}
