@@ -1,0 +1,165 @@
+/**
+ * Shared plumbing for the Kafka adapter: the kafkajs client factory (logs routed to our logger,
+ * connection-level retry), error classification, and the jittered backoff used for handler retries
+ * and consumer restarts.
+ *
+ * Two retry layers exist and each owns one thing: kafkajs retries *requests* (a broker connection
+ * dropped, a leader moved); KafkaBus retries *handlers* and *consumer restarts*. Nothing retries a
+ * handler inside kafkajs.
+ */
+import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import { TourniquetError } from '../errors.js';
+
+/** The pino subset the bus logs through. */
+export interface BusLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+  debug(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface KafkaConnection {
+  brokers: readonly string[];
+  clientId?: string;
+  /** Without a logger kafkajs is silent. */
+  logger?: BusLogger;
+}
+
+/**
+ * Request-level retry for every client: about 15 s of attempts (300 ms doubling, capped at 5 s)
+ * before an operation gives up, long enough to ride out a broker restart.
+ */
+export const CLIENT_RETRY: RetryOptions = { initialRetryTime: 300, maxRetryTime: 5_000, retries: 6 };
+
+/**
+ * kafkajs log fields that may be forwarded. kafkajs attaches request payloads, offsets maps and
+ * stack traces to some entries; only these scalar, value-free fields pass, so no message key,
+ * value or header can reach a log through kafkajs.
+ */
+const SAFE_FIELDS = [
+  'groupId',
+  'memberId',
+  'topic',
+  'partition',
+  'broker',
+  'clientId',
+  'nodeId',
+  'retryCount',
+  'retryTime',
+  'generationId',
+] as const;
+
+function forwardKafkaLog(logger: BusLogger) {
+  return () =>
+    ({ namespace, level, log }: LogEntry): void => {
+      const fields: Record<string, unknown> = { component: 'kafkajs', namespace };
+      for (const k of SAFE_FIELDS) {
+        const v: unknown = log[k];
+        if (typeof v === 'string' || typeof v === 'number') fields[k] = v;
+      }
+      // `error` is a message string in most entries and an Error object in a few; both are kafkajs'
+      // own protocol/network errors (our handlers never throw into kafkajs).
+      const err: unknown = log['error'];
+      if (typeof err === 'string') fields['error'] = err;
+      else if (err instanceof Error) fields['error'] = `${err.name}: ${err.message}`;
+      const msg = `kafkajs: ${log.message}`;
+      if (level === logLevel.ERROR) logger.error(fields, msg);
+      else if (level === logLevel.WARN) logger.warn(fields, msg);
+      else if (level === logLevel.INFO) logger.info(fields, msg);
+      else logger.debug(fields, msg);
+    };
+}
+
+/** A kafkajs client. WARN and ERROR go to the logger; INFO is lifecycle chatter, DEBUG dumps requests. */
+export function createKafkaClient(conn: KafkaConnection, retry: RetryOptions = CLIENT_RETRY): Kafka {
+  return new Kafka({
+    brokers: [...conn.brokers],
+    clientId: conn.clientId ?? 'tourniquet',
+    retry,
+    logLevel: conn.logger ? logLevel.WARN : logLevel.NOTHING,
+    ...(conn.logger ? { logCreator: forwardKafkaLog(conn.logger) } : {}),
+  });
+}
+
+interface KafkaLikeError {
+  name?: unknown;
+  type?: unknown;
+  message?: unknown;
+  retriable?: unknown;
+  cause?: unknown;
+}
+
+/** The innermost cause: kafkajs wraps the real failure in KafkaJSNumberOfRetriesExceeded. */
+export function rootCause(e: unknown): unknown {
+  let cur = e;
+  for (let i = 0; i < 10; i++) {
+    const next = (cur as KafkaLikeError | null)?.cause;
+    if (next === undefined || next === null) break;
+    cur = next;
+  }
+  return cur;
+}
+
+/** "KafkaJSProtocolError UNKNOWN_TOPIC_OR_PARTITION: ..." — kafkajs messages carry no message data. */
+export function describeKafkaError(e: unknown): string {
+  const root = rootCause(e) as KafkaLikeError | null;
+  if (root === null || typeof root !== 'object') return String(root);
+  const name = typeof root.name === 'string' ? root.name : 'Error';
+  const type = typeof root.type === 'string' ? ` ${root.type}` : '';
+  const message = typeof root.message === 'string' ? `: ${root.message}` : '';
+  return `${name}${type}${message}`;
+}
+
+/** The protocol error type (e.g. UNKNOWN_TOPIC_OR_PARTITION) of the innermost cause, if any. */
+export function kafkaErrorType(e: unknown): string | undefined {
+  const type = (rootCause(e) as KafkaLikeError | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/**
+ * Whether trying again later can help. Exhausted request retries mean the broker stayed away for a
+ * while, which is exactly the transient case; kafkajs marks that wrapper non-retriable only to stop
+ * its own retrier.
+ */
+export function kafkaRetriable(e: unknown): boolean {
+  const err = e as KafkaLikeError | null;
+  if (err?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
+  return err?.retriable !== false;
+}
+
+export function busUnavailable(what: string, e: unknown): TourniquetError {
+  const hint =
+    kafkaErrorType(e) === 'UNKNOWN_TOPIC_OR_PARTITION' ? ' (create topics: `tourniquet topics create`)' : '';
+  return new TourniquetError('BUS_UNAVAILABLE', `${what}: ${describeKafkaError(e)}${hint}`, {
+    retriable: kafkaRetriable(e),
+    cause: e,
+  });
+}
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Exponential backoff with "equal jitter": half fixed, half random, so retries never synchronise. */
+export function jitteredDelay(attempt: number, { initialMs, maxMs }: Backoff): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** Rejects with BUS_UNAVAILABLE if `p` has not settled within `ms`; `p` keeps running but is observed. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new TourniquetError('BUS_UNAVAILABLE', `${what}: no answer within ${ms} ms`, { retriable: true }),
+        ),
+      ms,
+    );
+  });
+  // The loser of the race may reject later; that rejection is expected and already reported.
+  p.catch(() => undefined);
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

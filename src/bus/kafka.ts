@@ -1,0 +1,276 @@
+/**
+ * The Kafka adapter of the bus port (src/bus/port.ts), on kafkajs 2.2.4.
+ *
+ * - publish: an idempotent producer (acks = all, one request in flight per broker) resolves after
+ *   the broker acknowledged the write. Same key → same partition (Java-compatible murmur2
+ *   partitioner), so one key's messages stay in publish order.
+ * - subscribe/start: one kafkajs consumer per consumer group (src/bus/kafka-group.ts), committing
+ *   each offset only after its handler resolved, and redelivering after a backoff when it threw.
+ * - stop: drains consumers (in-flight handlers finish and commit), waits for pending publishes,
+ *   then disconnects.
+ * - health: producer and admin connected and a broker answering; group membership; lag per
+ *   logical topic from committed offsets vs high watermarks.
+ *
+ * Topics must exist (createTopics / `tourniquet topics create`); nothing here auto-creates them.
+ * Message values are opaque strings and are never logged.
+ */
+import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import { TourniquetError } from '../errors.js';
+import type { Bus, BusHealth, OutMessage, Subscription, Topic } from './port.js';
+import { disconnectQuietly, fetchLag } from './kafka-admin.js';
+import {
+  busUnavailable,
+  createKafkaClient,
+  describeKafkaError,
+  withTimeout,
+  type Backoff,
+  type BusLogger,
+  type KafkaConnection,
+} from './kafka-client.js';
+import { GroupConsumer, type ConsumerTuning, type Route } from './kafka-group.js';
+
+export {
+  createTopics,
+  waitForBroker,
+  type CreateTopicsOptions,
+  type CreateTopicsResult,
+} from './kafka-admin.js';
+export type { BusLogger, KafkaConnection } from './kafka-client.js';
+export type { ConsumerTuning } from './kafka-group.js';
+
+export interface KafkaBusOptions {
+  brokers: readonly string[];
+  clientId: string;
+  /** Logical topic → real topic name (config `kafka.topics`). */
+  topics: Readonly<Record<Topic, string>>;
+  /** Partitions per topic; also how many partitions a consumer handles concurrently. */
+  partitions: number;
+  logger?: BusLogger;
+  /** Backoff before a message whose handler threw is delivered again. Default 500 ms … 30 s. */
+  handlerRetry?: Partial<Backoff>;
+  /** Backoff before a crashed consumer is rebuilt. Default 1 s … 30 s. */
+  restartBackoff?: Partial<Backoff>;
+  consumer?: ConsumerTuning;
+  /** health() gives up on the broker after this long. Default 3000 ms. */
+  healthTimeoutMs?: number;
+}
+
+interface ProducerSlot {
+  producer: Producer;
+  ready: Promise<void>;
+  inFlight: number;
+  retired: boolean;
+}
+
+export class KafkaBus implements Bus {
+  private readonly kafka: Kafka;
+  private readonly conn: KafkaConnection;
+  private readonly realByTopic: ReadonlyMap<Topic, string>;
+  private readonly groups = new Map<string, { routes: Map<string, Route>; consumer?: GroupConsumer }>();
+  private slot: ProducerSlot | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
+  private admin: Admin | undefined;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: KafkaBusOptions) {
+    if (opts.brokers.length === 0)
+      throw new TourniquetError('INVALID_CONFIG', 'kafka: no brokers configured');
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1) {
+      throw new TourniquetError('INVALID_CONFIG', 'kafka: partitions must be a positive integer');
+    }
+    const real = Object.values(opts.topics);
+    if (new Set(real).size !== real.length) {
+      throw new TourniquetError('INVALID_CONFIG', 'kafka: two logical topics map to the same real topic');
+    }
+    this.conn = {
+      brokers: opts.brokers,
+      clientId: opts.clientId,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    };
+    this.kafka = createKafkaClient(this.conn);
+    this.realByTopic = new Map(Object.entries(opts.topics) as [Topic, string][]);
+  }
+
+  async publish(topic: Topic, messages: readonly OutMessage[]): Promise<void> {
+    if (this.state === 'stopped' || this.stopping) {
+      throw new TourniquetError('BUS_UNAVAILABLE', 'kafka bus is stopped', { retriable: false });
+    }
+    const real = this.real(topic);
+    if (messages.length === 0) return;
+    const slot = this.producerSlot();
+    slot.inFlight += 1;
+    const send = (async () => {
+      try {
+        await slot.ready;
+        await slot.producer.send({
+          topic: real,
+          acks: -1,
+          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+        });
+      } catch (e) {
+        // After a failed send the idempotent producer's sequence numbers may no longer match what
+        // the broker holds (the write may have landed); a fresh producer id makes the next
+        // publish safe. The caller's retry may then duplicate: consumers are idempotent.
+        this.retire(slot);
+        throw busUnavailable(`publish to ${real} failed`, e);
+      } finally {
+        slot.inFlight -= 1;
+        if (slot.retired && slot.inFlight === 0) void disconnectQuietly(slot.producer, this.conn);
+      }
+    })();
+    this.track(send);
+    await send;
+  }
+
+  async subscribe(sub: Subscription): Promise<void> {
+    if (this.state === 'stopped' || this.stopping) {
+      throw new TourniquetError('CONFLICT', 'kafka bus is stopped');
+    }
+    if (sub.topics.length === 0 || sub.group.length === 0) {
+      throw new TourniquetError('INVALID_CONFIG', 'a subscription needs a group and at least one topic');
+    }
+    let group = this.groups.get(sub.group);
+    if (group?.consumer) {
+      throw new TourniquetError('CONFLICT', `consumer group ${sub.group} is already running`);
+    }
+    const routes = group?.routes ?? new Map<string, Route>();
+    for (const topic of sub.topics) {
+      const real = this.real(topic);
+      if (routes.has(real)) {
+        throw new TourniquetError('CONFLICT', `group ${sub.group} already has a handler for ${topic}`);
+      }
+      routes.set(real, { topic, handler: sub.handler });
+    }
+    if (!group) {
+      group = { routes };
+      this.groups.set(sub.group, group);
+    }
+    if (this.state === 'started') await this.startGroup(sub.group, group);
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'stopped' || this.stopping) {
+      throw new TourniquetError('CONFLICT', 'kafka bus is stopped');
+    }
+    if (this.state === 'started') return;
+    this.state = 'started';
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    try {
+      await Promise.all([this.producerSlot().ready, admin.connect()]);
+    } catch (e) {
+      // Back to 'new' so that a later start() tries again.
+      this.state = 'new';
+      this.admin = undefined;
+      await disconnectQuietly(admin, this.conn);
+      throw busUnavailable('kafka bus could not connect', e);
+    }
+    for (const [groupId, group] of this.groups) await this.startGroup(groupId, group);
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.drain();
+    return this.stopping;
+  }
+
+  async health(): Promise<BusHealth> {
+    const admin = this.admin;
+    if (this.state !== 'started' || this.stopping || !admin)
+      return { connected: false, member: false, lag: {} };
+    const groups = [...this.groups.values()].map((g) => g.consumer).filter((c) => c !== undefined);
+    // Every group joined with partitions assigned (true when there are no subscriptions at all).
+    const member = groups.length === this.groups.size && groups.every((g) => g.isMember());
+    const lag: Partial<Record<Topic, number>> = {};
+    try {
+      await withTimeout(
+        (async () => {
+          // Connecting the producer here also replaces one retired by a failed publish.
+          await this.producerSlot().ready;
+          if (groups.length === 0) await admin.describeCluster();
+          for (const g of groups) {
+            for (const [real, n] of await fetchLag(admin, g.groupId, g.realTopics)) {
+              const topic = this.logical(real);
+              // Several groups may read one topic: report the one furthest behind.
+              if (topic) lag[topic] = Math.max(lag[topic] ?? 0, n);
+            }
+          }
+        })(),
+        this.opts.healthTimeoutMs ?? 3_000,
+        'kafka health check',
+      );
+      return { connected: true, member, lag };
+    } catch (e) {
+      this.conn.logger?.debug({ error: describeKafkaError(e) }, 'kafka health check failed');
+      return { connected: false, member, lag: {} };
+    }
+  }
+
+  private async startGroup(
+    groupId: string,
+    group: { routes: Map<string, Route>; consumer?: GroupConsumer },
+  ): Promise<void> {
+    const consumer = new GroupConsumer({
+      kafka: this.kafka,
+      conn: this.conn,
+      groupId,
+      routes: group.routes,
+      concurrency: this.opts.partitions,
+      handlerRetry: { initialMs: 500, maxMs: 30_000, ...this.opts.handlerRetry },
+      restartBackoff: { initialMs: 1_000, maxMs: 30_000, ...this.opts.restartBackoff },
+      tuning: this.opts.consumer ?? {},
+    });
+    group.consumer = consumer;
+    await consumer.start();
+  }
+
+  private async drain(): Promise<void> {
+    this.state = 'stopped';
+    await Promise.all([...this.groups.values()].map((g) => g.consumer?.stop()));
+    // Pending publishes settle on their own (ack or exhausted retries) before the producer goes.
+    await Promise.allSettled([...this.pending]);
+    if (this.slot) await disconnectQuietly(this.slot.producer, this.conn);
+    this.slot = undefined;
+    if (this.admin) await disconnectQuietly(this.admin, this.conn);
+    this.admin = undefined;
+  }
+
+  private producerSlot(): ProducerSlot {
+    if (this.slot && !this.slot.retired) return this.slot;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    const slot: ProducerSlot = { producer, ready: producer.connect(), inFlight: 0, retired: false };
+    // A failed connect retires the slot, so the next publish tries a fresh producer.
+    slot.ready.catch(() => this.retire(slot));
+    this.slot = slot;
+    return slot;
+  }
+
+  private retire(slot: ProducerSlot): void {
+    slot.retired = true;
+    if (this.slot === slot) this.slot = undefined;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const settled: Promise<void> = p.then(
+      () => void this.pending.delete(settled),
+      () => void this.pending.delete(settled),
+    );
+    this.pending.add(settled);
+  }
+
+  private real(topic: Topic): string {
+    const real = this.realByTopic.get(topic);
+    if (real === undefined) throw new TourniquetError('INVALID_CONFIG', `kafka: no real topic for ${topic}`);
+    return real;
+  }
+
+  private logical(real: string): Topic | undefined {
+    for (const [topic, name] of this.realByTopic) if (name === real) return topic;
+    return undefined;
+  }
+}
