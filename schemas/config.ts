@@ -44,6 +44,12 @@ export const RetryConfig = z
     capMs: z.number().int().positive().default(5 * 60_000),
     /** A task older than this that still fails is dead-lettered. */
     maxAgeMs: z.number().int().positive().default(24 * 3_600_000),
+    /** How long one attempt owns a running task; past it a crashed attempt is recovered. */
+    leaseMs: z.number().int().positive().default(60_000),
+    /** A planned task not picked up for this long has its message published again. */
+    republishAfterMs: z.number().int().positive().default(300_000),
+    /** How often the scheduler republishes due retries and recovers stranded tasks. */
+    schedulerIntervalMs: z.number().int().positive().default(1_000),
   })
   .strict();
 

@@ -78,6 +78,8 @@ export const PlanDraft = z.object({
   status: PlanStatus,
   /** Why the plan needs approval, if it does (blast radius, protected credential, policy). */
   holds: z.array(z.string()),
+  /** Facts an analyst needs that are not tasks, e.g. a leaked token that matched nothing. */
+  notes: z.array(z.string()).default([]),
   tasks: z.array(TaskDraft),
 });
 export type PlanDraft = z.infer<typeof PlanDraft>;

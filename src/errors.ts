@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'PROVIDER_MISCONFIGURED'
   | 'SECRET_UNAVAILABLE'
   | 'AUDIT_CHAIN_BROKEN'
+  | 'VERIFY_FAILED'
   | 'INTERNAL';
 
 export class TourniquetError extends Error {

@@ -1,0 +1,39 @@
+/** Human-readable CLI output: one line per audit record, task or credential. */
+import type { AuditRecord } from '../../schemas/audit.js';
+import type { Credential } from '../../schemas/credential.js';
+import type { PlanDraft, Task } from '../../schemas/plan.js';
+
+const short = (id: string | null) => (id ? id.slice(0, 12) : '-');
+
+function summary(data: Record<string, unknown>): string {
+  return Object.entries(data)
+    .filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}
+
+export function auditLine(r: AuditRecord): string {
+  return [String(r.seq).padStart(5), r.at, r.type.padEnd(22), `trigger=${short(r.triggerId)}`, `task=${short(r.taskId)}`, r.credentialId ? `credential=${r.credentialId}` : '', summary(r.data)]
+    .filter(Boolean)
+    .join('  ');
+}
+
+export function taskLine(t: Task): string {
+  return [t.id.slice(0, 12), t.status.padEnd(14), t.action.padEnd(15), t.credentialId ?? `(by value) ${t.credentialKind}`, t.provider ?? '(no provider)', t.outcome ?? '', t.verifiedAt ? `verified ${t.verifiedAt}` : '', t.lastError ? `error ${t.lastError.code}` : '']
+    .filter(Boolean)
+    .join('  ');
+}
+
+export function credentialLine(c: Credential): string {
+  return [c.id.padEnd(24), c.kind.padEnd(24), c.provider.padEnd(14), c.status.padEnd(8), c.owner ? `owner=${c.owner}` : '', c.workload ? `workload=${c.workload}` : '', c.protected ? 'protected' : '', c.fingerprint ? 'fingerprinted' : '', c.flags.length ? `flags=${c.flags.join(',')}` : '']
+    .filter(Boolean)
+    .join('  ');
+}
+
+export function planText(p: PlanDraft): string {
+  const head = `plan ${p.id} for trigger ${p.triggerId}: ${p.decision}, ${p.status}, ${p.tasks.length} task(s)`;
+  const holds = p.holds.map((h) => `  hold: ${h}`);
+  const notes = p.notes.map((n) => `  note: ${n}`);
+  const tasks = p.tasks.map((t) => `  - ${t.action} ${t.credentialId ?? `(by value) ${t.credentialKind}`} via ${t.provider ?? '(no provider: shadow)'} [${t.decision}] ${t.reason}`);
+  return [head, ...holds, ...notes, ...tasks].join('\n');
+}

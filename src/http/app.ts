@@ -1,0 +1,79 @@
+/**
+ * The HTTP API (fastify app factory, tested with inject()). Operator routes require a bearer token;
+ * the CLI uses them to reach a running service instead of opening its data dir.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { TourniquetError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Operations } from '../ops/port.js';
+import type { BusHealth } from '../bus/port.js';
+import { parseJsonDocuments } from '../pipeline/intake.js';
+import { errorHandler } from './errors.js';
+
+export interface AppOptions {
+  ops: Operations;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Bearer token for operator routes. */
+  adminToken: string;
+  health: () => Promise<BusHealth>;
+}
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  // Hash both sides so the comparison is constant-time whatever the lengths.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function docs(body: unknown): unknown[] {
+  if (typeof body === 'string') return parseJsonDocuments(body);
+  return Array.isArray(body) ? body : [body];
+}
+
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimitBytes, disableRequestLogging: true });
+  app.setErrorHandler(errorHandler(opts.logger));
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const h = await opts.health();
+    const ready = h.connected && h.member;
+    return reply.status(ready ? 200 : 503).send({ ready, ...h });
+  });
+
+  app.register(async (api) => {
+    api.addHook('onRequest', async (req) => {
+      const header = req.headers.authorization;
+      const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+      if (!tokenMatches(token, opts.adminToken)) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
+    });
+    api.post('/v1/triggers', async (req, reply) => reply.status(202).send(await opts.ops.ingest(docs(req.body))));
+    api.post('/v1/plan', async (req) => ({ plans: await opts.ops.plan(docs(req.body)) }));
+    api.post('/v1/inventory', async (req) => opts.ops.importInventory(req.body, 'api'));
+    api.get('/v1/inventory', async () => ({ credentials: await opts.ops.listInventory() }));
+    api.get<{ Querystring: { trigger?: string; credential?: string; limit?: string } }>('/v1/audit', async (req) => ({
+      records: await opts.ops.listAudit({
+        triggerId: req.query.trigger,
+        credentialId: req.query.credential,
+        limit: req.query.limit ? Number(req.query.limit) : undefined,
+      }),
+    }));
+    api.get('/v1/audit/verify', async () => opts.ops.verifyAudit());
+    api.get('/v1/audit/export', async (_req, reply) => {
+      reply.type('application/x-ndjson');
+      let out = '';
+      for await (const r of opts.ops.exportAudit()) out += JSON.stringify(r) + '\n';
+      return out;
+    });
+    api.get<{ Querystring: { trigger?: string } }>('/v1/tasks', async (req) => ({
+      tasks: await opts.ops.listTasks({ triggerId: req.query.trigger }),
+    }));
+  });
+  return app;
+}

@@ -1,0 +1,123 @@
+/**
+ * Composition root: the only place that picks adapters from config (PGlite or PostgreSQL, local log
+ * or Kafka, provider instances) and wires them into the pipeline.
+ */
+import { join } from 'node:path';
+import { classifyToken } from '../handlers/classify/index.js';
+import type { Config } from '../schemas/config.js';
+import { LocalLogBus } from './bus/local.js';
+import { INPUT_TOPICS, type Bus, type Topic } from './bus/port.js';
+import { resolveSecret } from './config.js';
+import { fingerprinter } from './crypto/fingerprint.js';
+import { decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
+import { sealer } from './crypto/seal.js';
+import { TourniquetError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import type { PipelineDeps } from './pipeline/deps.js';
+import { handleTaskMessage } from './pipeline/execute.js';
+import { handleInputMessage } from './pipeline/input-topic.js';
+import { startScheduler } from './pipeline/scheduler.js';
+import { buildRegistry } from './providers/registry.js';
+import { openStore } from './store/open.js';
+
+export interface Runtime {
+  deps: PipelineDeps;
+  config: Config;
+  /** Starts consuming (input topics, task topic) and the retry scheduler. */
+  startWorkers(): Promise<void>;
+  /** For the embedded bus: resolves once every published message was handled. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function loadKeys(config: Config, logger: Logger): Promise<Keys> {
+  const { fingerprint, seal } = config.keys;
+  if (fingerprint && seal) {
+    return {
+      fingerprint: decodeKey(resolveSecret(fingerprint), 'fingerprint key'),
+      seal: decodeKey(resolveSecret(seal), 'seal key'),
+    };
+  }
+  if (config.databaseUrl || config.kafka) {
+    // Several processes must agree on keys; a per-data-dir key would silently split fingerprints.
+    throw new TourniquetError('INVALID_CONFIG', 'keys.fingerprint and keys.seal are required with DATABASE_URL or Kafka');
+  }
+  const local = await loadOrCreateLocalKeys(config.dataDir);
+  if (local.generated) logger.warn({ dataDir: config.dataDir }, 'generated local fingerprint and seal keys');
+  return local;
+}
+
+async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?: () => Promise<void> }> {
+  if (config.kafka) {
+    const { KafkaBus } = await import('./bus/kafka.js');
+    return new KafkaBus({
+      brokers: [...config.kafka.brokers],
+      clientId: config.kafka.clientId,
+      topics: config.kafka.topics as Record<Topic, string>,
+      partitions: config.kafka.partitions,
+      logger,
+    });
+  }
+  return new LocalLogBus({
+    dir: join(config.dataDir, 'log'),
+    onHandlerError: (err, msg) => logger.error({ err: errorSummary(err), topic: msg.topic, offset: msg.offset }, 'handler failed; will retry'),
+  });
+}
+
+export function errorSummary(err: unknown): Record<string, unknown> {
+  if (err instanceof TourniquetError) return { code: err.code, message: err.message, retriable: err.retriable };
+  return { name: err instanceof Error ? err.name : typeof err };
+}
+
+export async function createRuntime(config: Config, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<Runtime> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const keys = await loadKeys(config, logger);
+  const store = await openStore(config);
+  let bus: Awaited<ReturnType<typeof createBus>>;
+  try {
+    bus = await createBus(config, logger);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const providers = buildRegistry(config.providers, { logger });
+  const deps: PipelineDeps = {
+    store,
+    bus,
+    providers,
+    logger,
+    clock: opts.clock ?? (() => new Date()),
+    fingerprint: fingerprinter(keys.fingerprint),
+    sealer: sealer(keys.seal),
+    classify: (token) => classifyToken(token),
+    config,
+    ...(config.kafka
+      ? {
+          onAudit: (records) =>
+            bus.publish('audit', records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) }))),
+        }
+      : {}),
+  };
+  let scheduler: { stop(): Promise<void> } | undefined;
+
+  return {
+    deps,
+    config,
+    async startWorkers() {
+      const group = config.kafka?.groupId ?? 'tourniquet';
+      await bus.subscribe({ topics: INPUT_TOPICS, group, handler: (m) => handleInputMessage(m, deps) });
+      await bus.subscribe({ topics: ['tasks'], group: `${group}.tasks`, handler: (m) => handleTaskMessage(m.value, deps) });
+      await bus.start();
+      scheduler = startScheduler(deps, (e) => logger.error({ err: errorSummary(e) }, 'scheduler tick failed'));
+    },
+    async idle() {
+      await bus.idle?.();
+    },
+    async stop() {
+      await scheduler?.stop();
+      await bus.stop();
+      await providers.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/** Operations on an open runtime: what the HTTP API serves and what the CLI runs in-process. */
+import { Credential, InventoryFile } from '../../schemas/credential.js';
+import type { Trigger } from '../../schemas/trigger.js';
+import { auditRecords, verifyAudit } from '../audit/verify.js';
+import { TourniquetError, isTourniquetError } from '../errors.js';
+import { now, type PipelineDeps } from '../pipeline/deps.js';
+import { triggerMessage } from '../pipeline/input-topic.js';
+import { acceptInput } from '../pipeline/intake.js';
+import { dryRunPlan } from '../pipeline/triggers.js';
+import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import type { Operations } from './port.js';
+
+/** Validates all documents; one bad document rejects the batch, naming its index and fields. */
+function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
+  if (docs.length === 0) throw new TourniquetError('INVALID_INPUT', 'no trigger in the input');
+  return docs.map((d, i) => {
+    try {
+      return acceptInput(d, deps);
+    } catch (e) {
+      if (!isTourniquetError(e) || docs.length === 1) throw e;
+      throw new TourniquetError(e.code, `document ${i + 1}: ${e.message}`, { details: e.details });
+    }
+  });
+}
+
+export function localOps(deps: PipelineDeps): Operations {
+  return {
+    async ingest(docs) {
+      const triggers = acceptAll(docs, deps);
+      for (const t of triggers) await deps.bus.publish(t.kind, [triggerMessage(t)]);
+      return { accepted: triggers.map((t) => ({ id: t.id, kind: t.kind })) };
+    },
+
+    async plan(docs) {
+      const triggers = acceptAll(docs, deps);
+      return Promise.all(triggers.map((t) => dryRunPlan(t, deps)));
+    },
+
+    async importInventory(data, actor) {
+      const parsed = InventoryFile.safeParse(data);
+      if (!parsed.success) {
+        throw new TourniquetError('INVALID_INPUT', `invalid inventory: ${describeIssues(parsed.error)}`, {
+          details: fieldIssues(parsed.error),
+        });
+      }
+      const records = Array.isArray(parsed.data) ? parsed.data : parsed.data.credentials;
+      // The secret is fingerprinted here and dropped: it is never stored.
+      const creds = records.map(({ secret, ...c }) =>
+        Credential.parse({ ...c, ...(secret !== undefined ? { fingerprint: deps.fingerprint(secret) } : {}) }),
+      );
+      const audit = await deps.store.transaction(async (tx) => {
+        await tx.upsertCredentials(creds);
+        return tx.appendAudit(
+          [{ type: 'inventory.imported', actor, data: { count: creds.length, ids: creds.slice(0, 100).map((c) => c.id) } }],
+          now(deps),
+        );
+      });
+      await deps.onAudit?.(audit);
+      return { imported: creds.length };
+    },
+
+    listInventory: () => deps.store.listCredentials(10_000),
+    listAudit: (q) =>
+      deps.store.listAudit({
+        ...(q.triggerId ? { triggerId: q.triggerId } : {}),
+        ...(q.credentialId ? { credentialId: q.credentialId } : {}),
+        limit: q.limit ?? 1000,
+      }),
+    verifyAudit: () => verifyAudit(deps.store),
+    exportAudit: () => auditRecords(deps.store),
+    listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
+  };
+}

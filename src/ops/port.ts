@@ -1,0 +1,32 @@
+/**
+ * Operator operations, shared by the CLI and the HTTP API. Two implementations: `LocalOps` works on
+ * an open runtime (the service itself, or a CLI run when no service holds the data dir) and
+ * `RemoteOps` calls a running service's HTTP API, because the embedded store belongs to one process.
+ */
+import type { AuditRecord } from '../../schemas/audit.js';
+import type { Credential } from '../../schemas/credential.js';
+import type { PlanDraft, Task } from '../../schemas/plan.js';
+import type { AuditVerification } from '../audit/verify.js';
+
+export interface IngestResult {
+  accepted: { id: string; kind: string }[];
+}
+
+export interface AuditFilter {
+  triggerId?: string | undefined;
+  credentialId?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface Operations {
+  /** Validates every document first (nothing is stored if one is bad), then accepts them durably. */
+  ingest(docs: readonly unknown[]): Promise<IngestResult>;
+  /** Dry run: the plans these triggers would get today. Executes and stores nothing. */
+  plan(docs: readonly unknown[]): Promise<PlanDraft[]>;
+  importInventory(data: unknown, actor: string): Promise<{ imported: number }>;
+  listInventory(): Promise<Credential[]>;
+  listAudit(q: AuditFilter): Promise<AuditRecord[]>;
+  verifyAudit(): Promise<AuditVerification>;
+  exportAudit(): AsyncIterable<AuditRecord>;
+  listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
+}

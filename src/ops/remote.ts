@@ -1,0 +1,44 @@
+/** Operations over a running service's HTTP API (the CLI's path while `tourniquet start` runs). */
+import type { AuditRecord } from '../../schemas/audit.js';
+import { TourniquetError, type ErrorCode } from '../errors.js';
+import type { Operations } from './port.js';
+
+export function remoteOps(baseUrl: string, token: string): Operations {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      throw new TourniquetError('SERVICE_UNREACHABLE', `cannot reach the running service at ${baseUrl}`, { retriable: true, cause: e });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      const err = (text ? JSON.parse(text) : {}) as { error?: ErrorCode; message?: string; issues?: unknown };
+      throw new TourniquetError(err.error ?? 'INTERNAL', err.message ?? `HTTP ${res.status}`, { details: err.issues });
+    }
+    return (path.endsWith('/export') ? text : JSON.parse(text)) as T;
+  }
+  return {
+    ingest: (docs) => call('POST', '/v1/triggers', docs),
+    plan: async (docs) => (await call<{ plans: never }>('POST', '/v1/plan', docs)).plans,
+    importInventory: (data) => call('POST', '/v1/inventory', data),
+    listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
+    listAudit: async (q) => {
+      const p = new URLSearchParams();
+      if (q.triggerId) p.set('trigger', q.triggerId);
+      if (q.credentialId) p.set('credential', q.credentialId);
+      if (q.limit) p.set('limit', String(q.limit));
+      return (await call<{ records: never }>('GET', `/v1/audit?${p}`)).records;
+    },
+    verifyAudit: () => call('GET', '/v1/audit/verify'),
+    async *exportAudit() {
+      const text = await call<string>('GET', '/v1/audit/export');
+      for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
+    },
+    listTasks: async (q) => (await call<{ tasks: never }>('GET', `/v1/tasks${q.triggerId ? `?trigger=${encodeURIComponent(q.triggerId)}` : ''}`)).tasks,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * What the pipeline stages depend on: ports only (store, bus, providers, clock, crypto), never an
+ * adapter. The composition root (src/main.ts) builds this once.
+ */
+import type { AuditRecord } from '../../schemas/audit.js';
+import type { Config } from '../../schemas/config.js';
+import type { Bus } from '../bus/port.js';
+import type { Fingerprinter } from '../crypto/fingerprint.js';
+import type { Sealer } from '../crypto/seal.js';
+import type { Logger } from '../logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Store } from '../store/port.js';
+
+export interface TokenClass {
+  tokenType: string;
+  providerType: string | null;
+}
+
+export interface PipelineDeps {
+  store: Store;
+  bus: Bus;
+  providers: ProviderRegistry;
+  logger: Logger;
+  clock: () => Date;
+  fingerprint: Fingerprinter;
+  sealer: Sealer;
+  classify: (token: string) => TokenClass;
+  config: Pick<Config, 'policy' | 'retry'>;
+  /** Receives audit records after their transaction committed (the Kafka audit topic). */
+  onAudit?: (records: readonly AuditRecord[]) => Promise<void>;
+}
+
+export const now = (deps: Pick<PipelineDeps, 'clock'>): string => deps.clock().toISOString();

@@ -1,0 +1,194 @@
+/**
+ * Execute stage: one task message → at most one provider call → outcome, verification, audit.
+ *
+ * Effectively-once: the task row is claimed under a lease before the call. A task found `running`
+ * with an expired lease was interrupted (its process died mid-call): we verify first, and if the
+ * credential is already dead we record that instead of calling the provider again. Provider errors
+ * are task states (delayed retry or dead letter), never exceptions out of the handler; only store
+ * and bus failures throw, so the message is redelivered.
+ */
+import type { AuditEntry } from '../../schemas/audit.js';
+import type { Task, TaskError } from '../../schemas/plan.js';
+import { isTourniquetError, TourniquetError } from '../errors.js';
+import type { Provider, ProviderTask } from '../providers/port.js';
+import type { ClaimedTask, TaskFinish } from '../store/port.js';
+import { now, type PipelineDeps } from './deps.js';
+import { nextRetry } from './retry.js';
+import { verifyDead } from './verify.js';
+
+export async function handleTaskMessage(value: string, deps: PipelineDeps): Promise<void> {
+  let taskId: unknown;
+  try {
+    taskId = (JSON.parse(value) as { taskId?: unknown }).taskId;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+  }
+  if (typeof taskId !== 'string') {
+    deps.logger.error({ topic: 'tasks' }, 'task message without a task id ignored');
+    return;
+  }
+  await executeTask(taskId, deps);
+}
+
+export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'pipeline'): Promise<Task | null> {
+  const at = now(deps);
+  const claim = await deps.store.transaction(async (tx) => {
+    const c = await tx.claimTask(taskId, at, deps.config.retry.leaseMs);
+    if (!c) return null;
+    const t = c.claimed.task;
+    const records = await tx.appendAudit(
+      [
+        {
+          type: 'task.attempt',
+          actor,
+          ...refs(t),
+          data: { attempt: t.attempts, action: t.action, provider: t.provider ?? '', interrupted: c.interrupted },
+        },
+      ],
+      at,
+    );
+    return { ...c, records };
+  });
+  if (!claim) return null;
+  await deps.onAudit?.(claim.records);
+  const { task, sealedSecret } = claim.claimed;
+
+  const provider = task.provider ? deps.providers.get(task.provider) : undefined;
+  if (!provider) {
+    return finish(task, deadLetter(task, new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`)), deps, actor);
+  }
+  let input: ProviderTask;
+  try {
+    input = providerTask(task, provider, sealedSecret, deps);
+  } catch (e) {
+    return finish(task, deadLetter(task, asTourniquet(e)), deps, actor);
+  }
+  const signal = AbortSignal.timeout(deps.config.retry.leaseMs);
+
+  if (claim.interrupted && provider.capabilities.canVerify) {
+    // The previous attempt may have reached the provider before its process died.
+    const check = await provider.verify(input, signal).catch((e: unknown) => ({ liveness: 'unknown' as const, error: e }));
+    if (check.liveness === 'dead') {
+      return finish(task, { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) }, deps, actor, [
+        { type: 'task.verified', actor, ...refs(task), data: { after: 'interrupted attempt', liveness: 'dead' } },
+      ]);
+    }
+  }
+
+  let outcome;
+  try {
+    outcome = await provider.execute(input, signal);
+  } catch (e) {
+    return finish(task, failure(task, asTourniquet(e), deps), deps, actor);
+  }
+  const revokedAt = now(deps);
+  const revokedEntry: AuditEntry = {
+    type: outcome.outcome === 'revoked' ? 'task.revoked' : 'task.already_revoked',
+    actor,
+    ...refs(task),
+    data: { provider: provider.name, action: task.action, ...(outcome.details ?? {}) },
+  };
+  const v = await verifyDead(provider, input, deps);
+  const entries: AuditEntry[] = [revokedEntry, ...v.entries.map((e) => ({ ...e, actor, ...refs(task) }))];
+  if (v.liveness === 'alive') {
+    return finish(
+      task,
+      { status: 'failed', outcome: outcome.outcome, lastError: { code: 'VERIFY_FAILED', message: 'credential still alive after the propagation window', retriable: false } },
+      deps,
+      actor,
+      entries,
+    );
+  }
+  return finish(
+    task,
+    {
+      status: 'succeeded',
+      outcome: outcome.outcome,
+      verifiedAt: v.liveness === 'dead' ? v.at : null,
+      effectiveAt: v.liveness === 'dead' ? v.at : revokedAt,
+    },
+    deps,
+    actor,
+    entries,
+  );
+}
+
+function refs(t: Task) {
+  return { triggerId: t.triggerId, planId: t.planId, taskId: t.id, credentialId: t.credentialId };
+}
+
+function providerTask(task: Task, provider: Provider, sealed: string | null, deps: PipelineDeps): ProviderTask {
+  const base: ProviderTask = {
+    taskId: task.id,
+    action: task.action,
+    credentialKind: task.credentialKind,
+    credentialId: task.credentialId,
+    providerId: task.providerId,
+  };
+  if (!provider.needsSecret(task)) return base;
+  if (!sealed || !task.fingerprint) {
+    throw new TourniquetError('SECRET_UNAVAILABLE', `${provider.name} needs the secret value, and no leak supplied it`);
+  }
+  return { ...base, secret: deps.sealer.open(sealed, task.fingerprint) };
+}
+
+function asTourniquet(e: unknown): TourniquetError {
+  if (isTourniquetError(e)) return e;
+  return new TourniquetError('INTERNAL', `unexpected ${e instanceof Error ? e.name : typeof e}`);
+}
+
+function taskError(e: TourniquetError): TaskError {
+  return {
+    code: e.code,
+    message: e.message,
+    retriable: e.retriable,
+    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+  };
+}
+
+function deadLetter(_task: Task, e: TourniquetError): TaskFinish & { audit: AuditEntry['type'] } {
+  return { status: 'dead_lettered', lastError: taskError(e), audit: 'task.dead_lettered' };
+}
+
+function failure(task: Task, e: TourniquetError, deps: PipelineDeps): TaskFinish & { audit: AuditEntry['type'] } {
+  if (!e.retriable) return deadLetter(task, e);
+  const age = deps.clock().getTime() - Date.parse(task.createdAt);
+  const d = nextRetry(deps.config.retry, task.attempts, age, e.retryAfterMs);
+  if (!d.retry) return { ...deadLetter(task, e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
+  return {
+    status: 'planned',
+    lastError: taskError(e),
+    nextAttemptAt: new Date(deps.clock().getTime() + d.delayMs).toISOString(),
+    audit: 'task.retry_scheduled',
+  };
+}
+
+async function finish(
+  task: Task,
+  f: TaskFinish & { audit?: AuditEntry['type'] },
+  deps: PipelineDeps,
+  actor: string,
+  extra: AuditEntry[] = [],
+): Promise<Task | null> {
+  const at = now(deps);
+  const entries: AuditEntry[] = [...extra];
+  if (f.audit) {
+    entries.push({
+      type: f.audit,
+      actor,
+      ...refs(task),
+      data: { code: f.lastError?.code ?? '', retriable: f.lastError?.retriable ?? false, nextAttemptAt: f.nextAttemptAt ?? null, attempt: task.attempts },
+    });
+  }
+  const records = await deps.store.transaction(async (tx) => {
+    await tx.finishTask(task.id, f, at);
+    if (f.status === 'succeeded' && task.credentialId) {
+      await tx.updateCredential(task.credentialId, { status: task.action === 'rotate' ? 'rotated' : 'revoked' });
+    }
+    const open = await tx.listTasks({ planId: task.planId, statuses: ['planned', 'running', 'awaiting_approval'] });
+    if (open.length === 0) await tx.setPlanStatus(task.planId, 'done', at);
+    return tx.appendAudit(entries, at);
+  });
+  await deps.onAudit?.(records);
+  return (await deps.store.getTask(task.id))?.task ?? null;
+}

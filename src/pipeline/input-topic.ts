@@ -1,0 +1,87 @@
+/**
+ * Input-topic handler: decodes a message into triggers and runs the trigger stage. A message that
+ * cannot become a trigger goes to the dead-letter topic with the reason and where it came from, and
+ * the partition moves on. Only infrastructure failures (store, bus) throw, causing redelivery.
+ *
+ * Message formats, chosen by the `tourniquet-format` header:
+ *   `trigger` — a Trigger produced by our own intake (already fingerprinted and sealed);
+ *   absent / `input` — a canonical trigger input (what tools and people produce).
+ */
+import { Trigger } from '../../schemas/trigger.js';
+import type { InMessage } from '../bus/port.js';
+import { isTourniquetError, TourniquetError } from '../errors.js';
+import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import { now, type PipelineDeps } from './deps.js';
+import { acceptInput } from './intake.js';
+import { handleTrigger } from './triggers.js';
+
+export const FORMAT_HEADER = 'tourniquet-format';
+/** Dead-letter records keep at most this much of the original payload. */
+export const DLQ_PAYLOAD_LIMIT = 256 * 1024;
+
+export function triggerMessage(t: Trigger) {
+  return { key: t.id, value: JSON.stringify(t), headers: { [FORMAT_HEADER]: 'trigger' } };
+}
+
+function decode(msg: InMessage, deps: PipelineDeps): Trigger {
+  let value: unknown;
+  try {
+    value = JSON.parse(msg.value);
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new TourniquetError('INVALID_INPUT', 'message is not JSON');
+  }
+  if (msg.headers[FORMAT_HEADER] === 'trigger') {
+    const parsed = Trigger.safeParse(value);
+    if (!parsed.success) {
+      throw new TourniquetError('INVALID_INPUT', describeIssues(parsed.error), { details: fieldIssues(parsed.error) });
+    }
+    return parsed.data;
+  }
+  const t = acceptInput(value, deps);
+  if (t.kind !== msg.topic) {
+    throw new TourniquetError('INVALID_INPUT', `a ${t.kind} trigger on the ${msg.topic} topic`);
+  }
+  return t;
+}
+
+export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Promise<void> {
+  let trigger: Trigger;
+  try {
+    trigger = decode(msg, deps);
+  } catch (e) {
+    if (!isTourniquetError(e) || e.code !== 'INVALID_INPUT') throw e;
+    await deadLetterMessage(msg, e, deps);
+    return;
+  }
+  await handleTrigger(trigger, deps);
+}
+
+export async function deadLetterMessage(msg: InMessage, e: TourniquetError, deps: PipelineDeps): Promise<void> {
+  const truncated = msg.value.length > DLQ_PAYLOAD_LIMIT;
+  const record = {
+    reason: e.message,
+    code: e.code,
+    issues: e.details ?? null,
+    source: { topic: msg.topic, partition: msg.partition, offset: msg.offset, timestamp: msg.timestamp },
+    payloadBytes: Buffer.byteLength(msg.value),
+    payloadTruncated: truncated,
+    // The DLQ mirrors the input topic (same ACLs and retention): the payload is kept for reprocessing.
+    payload: truncated ? msg.value.slice(0, DLQ_PAYLOAD_LIMIT) : msg.value,
+  };
+  await deps.bus.publish('dlq', [{ key: msg.key || `${msg.topic}-${msg.offset}`, value: JSON.stringify(record) }]);
+  const records = await deps.store.transaction((tx) =>
+    tx.appendAudit(
+      [
+        {
+          type: 'trigger.rejected',
+          actor: 'pipeline',
+          data: { code: e.code, reason: e.message, topic: msg.topic, partition: msg.partition, offset: msg.offset },
+        },
+      ],
+      now(deps),
+    ),
+  );
+  await deps.onAudit?.(records);
+  deps.logger.warn({ code: e.code, topic: msg.topic, offset: msg.offset }, 'message dead-lettered');
+}

@@ -1,0 +1,95 @@
+/**
+ * Intake: a canonical trigger input (CLI file, HTTP body, input topic) becomes a Trigger. The raw
+ * token of a leak is turned into its fingerprint and a sealed envelope here, at the edge, and never
+ * travels further in the clear. Ids are deterministic so resubmissions deduplicate:
+ * the same leaked secret is one trigger wherever it was found (forks, re-scans, redeliveries).
+ */
+import { stableId } from '../../handlers/ids.js';
+import { Trigger, TriggerInput } from '../../schemas/trigger.js';
+import { TourniquetError } from '../errors.js';
+import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import { now, type PipelineDeps } from './deps.js';
+
+type IntakeDeps = Pick<PipelineDeps, 'fingerprint' | 'sealer' | 'classify' | 'clock'>;
+
+/** Validates and normalises an input; throws INVALID_INPUT naming every bad field. */
+export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
+  const parsed = TriggerInput.safeParse(raw);
+  if (!parsed.success) {
+    throw new TourniquetError('INVALID_INPUT', `invalid trigger: ${describeIssues(parsed.error)}`, {
+      details: fieldIssues(parsed.error),
+    });
+  }
+  const input = parsed.data;
+  const receivedAt = now(deps);
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : receivedAt;
+  const day = occurredAt.slice(0, 10);
+  const common = { source: input.source, occurredAt, receivedAt, evidence: input.evidence };
+
+  switch (input.kind) {
+    case 'leak': {
+      const { token, fingerprint, ...rest } = input.subject;
+      const fp = token !== undefined ? deps.fingerprint(token) : fingerprint;
+      const cls = token !== undefined ? deps.classify(token) : undefined;
+      const secret =
+        fp === undefined
+          ? undefined
+          : {
+              fingerprint: fp,
+              ...(token !== undefined ? { sealed: deps.sealer.seal(token, fp) } : {}),
+              ...(cls ? { tokenType: cls.tokenType } : {}),
+              ...(cls?.providerType ? { providerType: cls.providerType } : {}),
+            };
+      const identity = fp
+        ? ['fp', fp]
+        : rest.providerKeyId
+          ? ['key', rest.providerKeyId]
+          : rest.credentialId
+            ? ['cred', rest.credentialId]
+            : ['ref', rest.reference?.system ?? '', rest.reference?.id ?? ''];
+      return Trigger.parse({
+        ...common,
+        kind: 'leak',
+        id: input.id ?? `leak-${stableId('leak', ...identity)}`,
+        subject: { ...rest, ...(secret ? { secret } : {}) },
+      });
+    }
+    case 'offboarding':
+      // The same person leaving, reported by two systems the same day, is one trigger.
+      return Trigger.parse({
+        ...common,
+        kind: 'offboarding',
+        id: input.id ?? `offb-${stableId('offboarding', input.subject.person.toLowerCase(), day)}`,
+        subject: input.subject,
+      });
+    case 'decommission':
+      return Trigger.parse({
+        ...common,
+        kind: 'decommission',
+        id: input.id ?? `decom-${stableId('decommission', input.subject.workload, day)}`,
+        subject: input.subject,
+      });
+  }
+}
+
+/** Parses JSON or JSON Lines text into values; a bad line is reported with its line number. */
+export function parseJsonDocuments(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new TourniquetError('INVALID_INPUT', 'empty input');
+  try {
+    const v: unknown = JSON.parse(trimmed);
+    return Array.isArray(v) ? v : [v];
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+  }
+  return trimmed.split('\n').flatMap((line, i) => {
+    if (line.trim() === '') return [];
+    try {
+      return [JSON.parse(line) as unknown];
+    } catch (e) {
+      // No cause: JSON.parse's message quotes the input, which may hold a secret.
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new TourniquetError('INVALID_INPUT', `line ${i + 1}: not valid JSON`);
+    }
+  });
+}

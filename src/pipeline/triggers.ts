@@ -1,0 +1,124 @@
+/**
+ * Trigger stage: dedup by trigger id, resolve against the inventory, plan, store the plan and its
+ * audit records in one transaction, then publish the runnable tasks. Redelivery of a trigger that
+ * is already stored republishes its still-planned tasks (the earlier attempt may have crashed
+ * between commit and publish); task execution is idempotent, so this never revokes twice.
+ */
+import { planTrigger } from '../../handlers/plan.js';
+import type { AuditEntry } from '../../schemas/audit.js';
+import type { PlanDraft, Task } from '../../schemas/plan.js';
+import type { Trigger } from '../../schemas/trigger.js';
+import type { OutMessage } from '../bus/port.js';
+import type { CredentialQuery } from '../store/port.js';
+import { now, type PipelineDeps } from './deps.js';
+
+export interface TriggerResult {
+  triggerId: string;
+  duplicate: boolean;
+  plan: PlanDraft | null;
+}
+
+function candidateQuery(t: Trigger): CredentialQuery {
+  switch (t.kind) {
+    case 'leak': {
+      const s = t.subject;
+      return {
+        fingerprints: s.secret ? [s.secret.fingerprint] : [],
+        providerIds: s.providerKeyId ? [s.providerKeyId] : [],
+        ids: s.credentialId ? [s.credentialId] : [],
+      };
+    }
+    case 'offboarding':
+      return { owners: [t.subject.person, ...t.subject.aliases] };
+    case 'decommission':
+      return { workloads: [t.subject.workload] };
+  }
+}
+
+/** Plans a trigger against today's inventory and policy without storing anything (dry run). */
+export async function dryRunPlan(t: Trigger, deps: Pick<PipelineDeps, 'store' | 'providers' | 'config'>) {
+  const inventory = await deps.store.findCredentials(candidateQuery(t));
+  return planTrigger(t, inventory, {
+    policy: deps.config.policy,
+    providers: deps.providers.names(),
+    byValueProvider: deps.providers.byValue(),
+  });
+}
+
+export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>): OutMessage {
+  // Keyed by credential so that one credential's tasks stay in order on one partition.
+  return { key: t.credentialId ?? t.fingerprint ?? t.id, value: JSON.stringify({ taskId: t.id }) };
+}
+
+export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pipeline'): Promise<TriggerResult> {
+  const plan = await dryRunPlan(t, deps);
+  const secret = t.kind === 'leak' ? t.subject.secret : undefined;
+  const sealedByTask = new Map<string, string>();
+  for (const task of plan.tasks) {
+    if (secret?.sealed && task.fingerprint === secret.fingerprint) sealedByTask.set(task.id, secret.sealed);
+  }
+  const at = now(deps);
+  const ids = { triggerId: t.id, planId: plan.id };
+  // The stored trigger keeps the fingerprint but not the sealed value: tasks hold what they need.
+  const stored: Trigger =
+    t.kind === 'leak' && t.subject.secret
+      ? { ...t, subject: { ...t.subject, secret: { ...t.subject.secret, sealed: undefined } } }
+      : t;
+
+  const outcome = await deps.store.transaction(async (tx) => {
+    if (!(await tx.insertTrigger(stored))) {
+      const records = await tx.appendAudit([{ type: 'trigger.duplicate', actor, triggerId: t.id, data: { source: t.source } }], at);
+      return { duplicate: true, records };
+    }
+    await tx.insertPlan(plan, sealedByTask, at);
+    const entries: AuditEntry[] = [
+      {
+        type: 'trigger.accepted',
+        actor,
+        triggerId: t.id,
+        data: { kind: t.kind, source: t.source, occurredAt: t.occurredAt, ...tokenFacts(t) },
+      },
+      {
+        type: 'plan.created',
+        actor,
+        ...ids,
+        data: { decision: plan.decision, status: plan.status, tasks: plan.tasks.length, holds: plan.holds, notes: plan.notes },
+      },
+    ];
+    if (plan.status === 'awaiting_approval') {
+      entries.push({ type: 'plan.awaiting_approval', actor, ...ids, data: { holds: plan.holds } });
+    }
+    for (const task of plan.tasks) {
+      if (task.flags.includes('owner_left') && task.credentialId) {
+        await tx.updateCredential(task.credentialId, { addFlags: ['owner_left'] });
+        entries.push({ type: 'credential.flagged', actor, ...ids, credentialId: task.credentialId, data: { flag: 'owner_left' } });
+      }
+      if (task.decision === 'shadow' || task.provider === null) {
+        entries.push({
+          type: 'task.shadow',
+          actor,
+          ...ids,
+          taskId: task.id,
+          credentialId: task.credentialId,
+          data: { action: task.action, kind: task.credentialKind, reason: task.reason },
+        });
+      }
+    }
+    return { duplicate: false, records: await tx.appendAudit(entries, at) };
+  });
+  await deps.onAudit?.(outcome.records);
+
+  const runnable = await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] });
+  await deps.bus.publish('tasks', runnable.map(taskMessage));
+  deps.logger.info(
+    { trigger: t.id, kind: t.kind, duplicate: outcome.duplicate, tasks: plan.tasks.length, published: runnable.length },
+    outcome.duplicate ? 'duplicate trigger' : 'trigger planned',
+  );
+  return { triggerId: t.id, duplicate: outcome.duplicate, plan: outcome.duplicate ? null : plan };
+}
+
+function tokenFacts(t: Trigger): Record<string, string> {
+  if (t.kind !== 'leak' || !t.subject.secret) return {};
+  const s = t.subject.secret;
+  return { fingerprint: s.fingerprint, ...(s.tokenType ? { tokenType: s.tokenType } : {}) };
+}

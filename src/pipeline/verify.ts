@@ -1,0 +1,47 @@
+/**
+ * Verify stage: after a provider accepted a revocation, check that the credential is really dead,
+ * re-checking within the provider's propagation window. `effectiveAt` is when a check first saw it
+ * dead. A provider that cannot verify yields `unknown`, recorded as such.
+ */
+import type { AuditEntry } from '../../schemas/audit.js';
+import type { Liveness, Provider, ProviderTask } from '../providers/port.js';
+import { now, type PipelineDeps } from './deps.js';
+
+type Entry = Pick<AuditEntry, 'type' | 'data'>;
+
+export async function verifyDead(
+  provider: Provider,
+  task: ProviderTask,
+  deps: Pick<PipelineDeps, 'clock'>,
+): Promise<{ liveness: Liveness; at: string; entries: Entry[] }> {
+  if (!provider.capabilities.canVerify) {
+    return { liveness: 'unknown', at: now(deps), entries: [{ type: 'task.verify_failed', data: { liveness: 'unknown', reason: 'provider cannot verify' } }] };
+  }
+  const deadline = deps.clock().getTime() + provider.capabilities.propagationMs;
+  let checks = 0;
+  let last: Liveness = 'unknown';
+  let lastCode = '';
+  for (;;) {
+    checks++;
+    try {
+      last = (await provider.verify(task, AbortSignal.timeout(30_000))).liveness;
+      lastCode = '';
+    } catch (e) {
+      last = 'unknown';
+      lastCode = (e as { code?: string }).code ?? 'INTERNAL';
+    }
+    if (last === 'dead') {
+      const at = now(deps);
+      return { liveness: 'dead', at, entries: [{ type: 'task.verified', data: { liveness: 'dead', checks, effectiveAt: at } }] };
+    }
+    const remaining = deadline - deps.clock().getTime();
+    if (remaining <= 0) break;
+    // Propagation is usually quick: check again soon, then back off up to 2 s.
+    await new Promise((r) => setTimeout(r, Math.min(remaining, 100 * 2 ** Math.min(checks, 4))));
+  }
+  return {
+    liveness: last,
+    at: now(deps),
+    entries: [{ type: 'task.verify_failed', data: { liveness: last, checks, ...(lastCode ? { code: lastCode } : {}) } }],
+  };
+}

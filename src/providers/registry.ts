@@ -1,0 +1,46 @@
+/**
+ * The provider registry: configured instances by name, and which instance revokes by value for a
+ * provider type. Factories are looked up by config `type`; the composition root builds it once.
+ */
+import type { ProviderConfig } from '../../schemas/config.js';
+import { TourniquetError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Provider } from './port.js';
+import { createOAuthProvider } from './oauth.js';
+
+export interface ProviderRegistry {
+  get(name: string): Provider | undefined;
+  names(): ReadonlySet<string>;
+  /** provider type → instance name, for tokens found by value (`github` → `github-main`). */
+  byValue(): Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+type Factory = (cfg: ProviderConfig, deps: { logger: Logger; env: NodeJS.ProcessEnv }) => Provider;
+
+const FACTORIES: Record<ProviderConfig['type'], Factory> = {
+  oauth: (cfg, deps) => createOAuthProvider(cfg, deps),
+};
+
+export function buildRegistry(configs: readonly ProviderConfig[], deps: { logger: Logger; env?: NodeJS.ProcessEnv }) {
+  return registryOf(configs.map((c) => FACTORIES[c.type](c, { logger: deps.logger, env: deps.env ?? process.env })));
+}
+
+export function registryOf(providers: readonly Provider[]): ProviderRegistry {
+  const byName = new Map<string, Provider>();
+  const byValue: Record<string, string> = {};
+  for (const p of providers) {
+    if (byName.has(p.name)) throw new TourniquetError('INVALID_CONFIG', `two providers are named ${p.name}`);
+    byName.set(p.name, p);
+    const revokesByValue = Object.values(p.capabilities.actions).some((a) => a?.includes('revoke_by_value'));
+    if (revokesByValue && byValue[p.type] === undefined) byValue[p.type] = p.name;
+  }
+  return {
+    get: (name) => byName.get(name),
+    names: () => new Set(byName.keys()),
+    byValue: () => byValue,
+    async close() {
+      await Promise.all([...byName.values()].map((p) => p.close?.()));
+    },
+  };
+}

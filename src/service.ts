@@ -1,0 +1,64 @@
+/**
+ * `tourniquet start`: the runtime, its workers and the HTTP API. In embedded mode it advertises
+ * itself in `<dataDir>/server.json` (url, pid, token; mode 0600) so that other CLI invocations talk
+ * to it instead of opening the data dir that this process owns.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../schemas/config.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './logger.js';
+import { createRuntime, type Runtime } from './main.js';
+import { localOps } from './ops/local.js';
+
+export const SERVER_FILE = 'server.json';
+
+export interface RunningService {
+  runtime: Runtime;
+  app: FastifyInstance;
+  url: string;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  config: Config,
+  opts: { logger?: Logger; adminToken?: string; clock?: () => Date } = {},
+): Promise<RunningService> {
+  const runtime = await createRuntime(config, opts);
+  const { logger } = runtime.deps;
+  const adminToken = opts.adminToken ?? process.env.TOURNIQUET_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  const app = buildApp({
+    ops: localOps(runtime.deps),
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    adminToken,
+    health: () => runtime.deps.bus.health(),
+  });
+  let url: string;
+  try {
+    await runtime.startWorkers();
+    url = await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (e) {
+    await app.close();
+    await runtime.stop();
+    throw e;
+  }
+  const serverFile = join(config.dataDir, SERVER_FILE);
+  await writeFile(serverFile, JSON.stringify({ url, pid: process.pid, token: adminToken }), { mode: 0o600 });
+  logger.info({ url, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.kafka ? 'kafka' : 'local' }, 'tourniquet started');
+  return {
+    runtime,
+    app,
+    url,
+    adminToken,
+    async stop() {
+      await rm(serverFile, { force: true });
+      await app.close();
+      await runtime.stop();
+      logger.info('tourniquet stopped');
+    },
+  };
+}

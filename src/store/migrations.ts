@@ -1,0 +1,128 @@
+/**
+ * Schema migrations, shared by PGlite and PostgreSQL. Append only: never edit a shipped migration.
+ * They run on start under an advisory lock so that several processes can start at once.
+ */
+import type { Db } from './db.js';
+
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE credentials (
+  id text PRIMARY KEY,
+  provider text NOT NULL,
+  kind text NOT NULL,
+  provider_id text,
+  fingerprint text,
+  owner text,
+  workload text,
+  scopes jsonb NOT NULL DEFAULT '[]',
+  protected boolean NOT NULL DEFAULT false,
+  status text NOT NULL DEFAULT 'active',
+  labels jsonb NOT NULL DEFAULT '{}',
+  flags jsonb NOT NULL DEFAULT '[]',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX credentials_fingerprint ON credentials (fingerprint);
+CREATE INDEX credentials_provider_id ON credentials (provider_id);
+CREATE INDEX credentials_owner ON credentials (lower(owner));
+CREATE INDEX credentials_workload ON credentials (workload);
+
+CREATE TABLE triggers (
+  id text PRIMARY KEY,
+  kind text NOT NULL,
+  source text NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  received_at timestamptz NOT NULL,
+  body jsonb NOT NULL
+);
+
+CREATE TABLE plans (
+  id text PRIMARY KEY,
+  trigger_id text NOT NULL REFERENCES triggers (id),
+  decision text NOT NULL,
+  status text NOT NULL,
+  holds jsonb NOT NULL DEFAULT '[]',
+  task_count integer NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX plans_trigger ON plans (trigger_id);
+
+CREATE TABLE tasks (
+  id text PRIMARY KEY,
+  plan_id text NOT NULL REFERENCES plans (id),
+  trigger_id text NOT NULL,
+  action text NOT NULL,
+  decision text NOT NULL,
+  provider text,
+  credential_id text,
+  credential_kind text NOT NULL,
+  provider_id text,
+  fingerprint text,
+  reason text NOT NULL,
+  flags jsonb NOT NULL DEFAULT '[]',
+  status text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz,
+  last_error jsonb,
+  outcome text,
+  verified_at timestamptz,
+  effective_at timestamptz,
+  sealed_secret text,
+  -- while running: until when this attempt owns the task; past it, the task is recovered.
+  lease_until timestamptz,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX tasks_trigger ON tasks (trigger_id);
+CREATE INDEX tasks_plan ON tasks (plan_id);
+CREATE INDEX tasks_due ON tasks (status, next_attempt_at);
+
+CREATE TABLE audit (
+  seq bigint PRIMARY KEY,
+  at timestamptz NOT NULL,
+  type text NOT NULL,
+  actor text NOT NULL,
+  trigger_id text,
+  plan_id text,
+  task_id text,
+  credential_id text,
+  data jsonb NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL
+);
+CREATE INDEX audit_trigger ON audit (trigger_id);
+CREATE INDEX audit_credential ON audit (credential_id);
+
+-- The chain head: appends lock this row, which serialises the chain across processes.
+CREATE TABLE audit_head (
+  id integer PRIMARY KEY CHECK (id = 1),
+  seq bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
+`,
+  },
+];
+
+export async function migrate(db: Db): Promise<number[]> {
+  await db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(747800)');
+    const done = new Set(
+      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    );
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,22 @@
+/** Picks the store adapter from config: PostgreSQL when DATABASE_URL is set, else embedded PGlite. */
+import type { Config } from '../../schemas/config.js';
+import type { Db } from './db.js';
+import type { Store } from './port.js';
+import { createStore } from './sql-store.js';
+
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Store> {
+  let db: Db;
+  if (config.databaseUrl) {
+    const { openPostgres } = await import('./postgres.js');
+    db = await openPostgres(config.databaseUrl);
+  } else {
+    const { openPglite } = await import('./pglite.js');
+    db = await openPglite(config.dataDir);
+  }
+  try {
+    return await createStore(db);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

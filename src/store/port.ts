@@ -1,0 +1,95 @@
+/**
+ * The store port: inventory, triggers, plans, tasks and the audit trail. One SQL implementation
+ * (src/store/sql-store.ts) serves both adapters. Every state change that must be audited is made in
+ * one transaction together with its audit records, so the trail never disagrees with the state.
+ */
+import type { AuditEntry, AuditRecord } from '../../schemas/audit.js';
+import type { Credential } from '../../schemas/credential.js';
+import type { Outcome, Plan, PlanDraft, PlanStatus, Task, TaskError, TaskStatus } from '../../schemas/plan.js';
+import type { Trigger } from '../../schemas/trigger.js';
+
+export interface CredentialQuery {
+  ids?: readonly string[];
+  fingerprints?: readonly string[];
+  providerIds?: readonly string[];
+  /** Case-insensitive match on owner. */
+  owners?: readonly string[];
+  workloads?: readonly string[];
+}
+
+export interface AuditQuery {
+  triggerId?: string;
+  credentialId?: string;
+  planId?: string;
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface TaskQuery {
+  triggerId?: string;
+  planId?: string;
+  statuses?: readonly TaskStatus[];
+  limit?: number;
+}
+
+/** A task together with the sealed secret it carries (only the executor ever reads this). */
+export interface ClaimedTask {
+  task: Task;
+  sealedSecret: string | null;
+}
+
+export interface TaskFinish {
+  status: TaskStatus;
+  outcome?: Outcome | null;
+  lastError?: TaskError | null;
+  nextAttemptAt?: string | null;
+  verifiedAt?: string | null;
+  effectiveAt?: string | null;
+  /** Drop the sealed secret: the task no longer needs the value. */
+  dropSecret?: boolean;
+}
+
+export interface StoreOps {
+  upsertCredentials(creds: readonly Credential[]): Promise<number>;
+  listCredentials(limit?: number): Promise<Credential[]>;
+  findCredentials(q: CredentialQuery): Promise<Credential[]>;
+  updateCredential(id: string, patch: { status?: Credential['status']; addFlags?: readonly string[] }): Promise<void>;
+
+  /** Inserts the trigger; false when a trigger with this id already exists (dedup). */
+  insertTrigger(t: Trigger): Promise<boolean>;
+  getTrigger(id: string): Promise<Trigger | null>;
+  listTriggers(q: { since?: string; until?: string; limit?: number }): Promise<Trigger[]>;
+
+  /** Inserts the plan and its tasks; tasks whose id exists already are left as they are. */
+  insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<void>;
+  getPlan(id: string): Promise<Plan | null>;
+  listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number }): Promise<Plan[]>;
+  setPlanStatus(id: string, status: PlanStatus, now: string): Promise<void>;
+
+  getTask(id: string): Promise<ClaimedTask | null>;
+  listTasks(q: TaskQuery): Promise<Task[]>;
+  /**
+   * Moves a task to `running` under a lease and counts the attempt, if it is runnable: planned, or
+   * running with an expired lease (its process died; `interrupted` = true). Returns null when the task
+   * is final, waiting for approval, or leased by an attempt in progress: nothing to do now.
+   */
+  claimTask(id: string, now: string, leaseMs: number): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
+  finishTask(id: string, f: TaskFinish, now: string): Promise<void>;
+  setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string): Promise<number>;
+  /**
+   * Tasks to (re)publish: delayed retries that are due, planned tasks not picked up for
+   * `staleSeconds` (their message was lost before it was published), and expired leases.
+   */
+  dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]>;
+  /** After republishing: clears due times and recovered leases so the next tick skips them. */
+  markRepublished(ids: readonly string[], now: string): Promise<void>;
+
+  appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
+  listAudit(q: AuditQuery): Promise<AuditRecord[]>;
+  auditHead(): Promise<{ seq: number; hash: string }>;
+}
+
+export interface Store extends StoreOps {
+  transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/** Row ↔ object mapping for the SQL store; the SQL column names stay in this folder. */
+import { AuditRecord } from '../../schemas/audit.js';
+import { Credential } from '../../schemas/credential.js';
+import { Plan, Task } from '../../schemas/plan.js';
+import { Trigger } from '../../schemas/trigger.js';
+
+type Row = Record<string, unknown>;
+
+export function iso(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  return new Date(String(v)).toISOString();
+}
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+export function credentialFromRow(r: Row): Credential {
+  return Credential.parse({
+    id: r.id,
+    provider: r.provider,
+    kind: r.kind,
+    providerId: opt(r.provider_id),
+    fingerprint: opt(r.fingerprint),
+    owner: opt(r.owner),
+    workload: opt(r.workload),
+    scopes: json(r.scopes),
+    protected: r.protected,
+    status: r.status,
+    labels: json(r.labels),
+    flags: json(r.flags),
+  });
+}
+
+export function triggerFromRow(r: Row): Trigger {
+  return Trigger.parse(json(r.body));
+}
+
+export function planFromRow(r: Row): Plan {
+  return Plan.parse({
+    id: r.id,
+    triggerId: r.trigger_id,
+    decision: r.decision,
+    status: r.status,
+    holds: json(r.holds),
+    taskCount: Number(r.task_count),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  });
+}
+
+export function taskFromRow(r: Row): Task {
+  return Task.parse({
+    id: r.id,
+    planId: r.plan_id,
+    triggerId: r.trigger_id,
+    action: r.action,
+    decision: r.decision,
+    provider: r.provider ?? null,
+    credentialId: r.credential_id ?? null,
+    credentialKind: r.credential_kind,
+    providerId: opt(r.provider_id),
+    fingerprint: opt(r.fingerprint),
+    reason: r.reason,
+    flags: json(r.flags),
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: isoOrNull(r.next_attempt_at),
+    lastError: r.last_error === null || r.last_error === undefined ? null : json(r.last_error),
+    outcome: r.outcome ?? null,
+    verifiedAt: isoOrNull(r.verified_at),
+    effectiveAt: isoOrNull(r.effective_at),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  });
+}
+
+export function auditFromRow(r: Row): AuditRecord {
+  return AuditRecord.parse({
+    seq: Number(r.seq),
+    at: iso(r.at),
+    type: r.type,
+    actor: r.actor,
+    triggerId: r.trigger_id ?? null,
+    planId: r.plan_id ?? null,
+    taskId: r.task_id ?? null,
+    credentialId: r.credential_id ?? null,
+    data: json(r.data),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  });
+}
