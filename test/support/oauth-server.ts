@@ -1,0 +1,111 @@
+/**
+ * A real OAuth 2.0 authorization server for tests: oidc-provider (npm) with client credentials,
+ * RFC 7009 revocation and RFC 7662 introspection enabled. It counts the revocation requests it
+ * receives, so tests can prove how many times tourniquet really called it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface OAuthServer {
+  issuer: string;
+  revocationEndpoint: string;
+  introspectionEndpoint: string;
+  client: { id: string; secret: string };
+  rs: { id: string; secret: string };
+  revocationCalls(): number;
+  /** Mints a client-credentials access token. */
+  mint(scope?: string): Promise<string>;
+  /** Asks the server directly whether a token is active (independent of tourniquet). */
+  introspect(token: string): Promise<boolean>;
+  /** Makes the next N revocation requests answer this status (e.g. 503) before reaching the server. */
+  failNextRevocations(n: number, status: number, retryAfter?: string): void;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export async function startOAuthServer(): Promise<OAuthServer> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const client = { id: 'svc-a', secret: 'svc-a-secret-for-tests' };
+  const rs = { id: 'rs', secret: 'rs-secret-for-tests' };
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: client.id,
+        client_secret: client.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'api:read api:write',
+      },
+      { client_id: rs.id, client_secret: rs.secret, grant_types: [], response_types: [], redirect_uris: [] },
+    ],
+    scopes: ['api:read', 'api:write'],
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      revocation: { enabled: true },
+    },
+    ttl: { ClientCredentials: 600 },
+  });
+  // oidc-provider logs through its own events; keep test output quiet.
+  provider.on('server_error', () => undefined);
+  let revocations = 0;
+  let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
+  const callback = provider.callback();
+  const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/token/revocation')) {
+      revocations++;
+      if (failures.n > 0) {
+        failures.n--;
+        res.writeHead(failures.status, failures.retryAfter ? { 'retry-after': failures.retryAfter } : {});
+        res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+        return;
+      }
+    }
+    void callback(req, res);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const basic = (id: string, secret: string) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
+
+  return {
+    issuer,
+    revocationEndpoint: `${issuer}/token/revocation`,
+    introspectionEndpoint: `${issuer}/token/introspection`,
+    client,
+    rs,
+    revocationCalls: () => revocations,
+    async mint(scope = 'api:read') {
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
+      });
+      const body = (await res.json()) as { access_token?: string };
+      if (!body.access_token) throw new Error(`token endpoint answered ${res.status}`);
+      return body.access_token;
+    },
+    async introspect(token) {
+      const res = await fetch(`${issuer}/token/introspection`, {
+        method: 'POST',
+        headers: { authorization: basic(rs.id, rs.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+      return ((await res.json()) as { active: boolean }).active;
+    },
+    failNextRevocations(n, status, retryAfter) {
+      failures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
