@@ -40,7 +40,7 @@ async function runningService(dataDir: string): Promise<{ url: string; token: st
 export async function openTarget(config: Config): Promise<Target> {
   const svc = await runningService(config.dataDir);
   if (svc) return { ops: remoteOps(svc.url, svc.token), where: 'service', close: async () => undefined };
-  // CLI runs log warnings only; the command's own output is the report.
-  const runtime = await createRuntime(config, { logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel) });
+  // In a CLI run the command's own output is the report; log lines only for errors unless asked.
+  const runtime = await createRuntime(config, { logger: createLogger(process.env.TOURNIQUET_CLI_LOG_LEVEL ?? 'error') });
   return { ops: localOps(runtime.deps), where: 'local', runtime, close: () => runtime.stop() };
 }

@@ -34,7 +34,8 @@ function docs(body: unknown): unknown[] {
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimitBytes, disableRequestLogging: true });
+  // logger: false — requests are not logged by fastify (bodies and headers may hold secrets).
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyLimitBytes });
   app.setErrorHandler(errorHandler(opts.logger));
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),

@@ -234,13 +234,23 @@ export function toProviderError(err: unknown, ctx: ErrorContext): TourniquetErro
   const all = codes(err);
   const has = (set: Set<string>): boolean => all.some((c) => set.has(c));
 
-  if (has(THROTTLING) || status === 429) return make('PROVIDER_RATE_LIMITED', true, 'was throttled');
+  // Named codes first: AWS sends auth failures and denials alike as 403, throttling as 400 or 429.
+  if (has(THROTTLING)) return make('PROVIDER_RATE_LIMITED', true, 'was throttled');
   // A quota (IAM: 2 keys per user, policy size; Secrets Manager: 100 versions), not a rate.
   if (all.some((c) => c === 'LimitExceeded' || c === 'LimitExceededException'))
     return make('PROVIDER_REJECTED', false, 'hit a service quota');
-  if (has(FORBIDDEN) || status === 403) return make('PROVIDER_FORBIDDEN', false, 'was denied');
-  if (has(AUTH) || status === 401) return make('PROVIDER_AUTH_FAILED', false, 'could not authenticate');
-  if (ctx.timedOut || all.includes('TimeoutError')) return make('PROVIDER_TIMEOUT', true, 'timed out');
+  if (has(AUTH)) return make('PROVIDER_AUTH_FAILED', false, 'could not authenticate');
+  if (has(FORBIDDEN)) return make('PROVIDER_FORBIDDEN', false, 'was denied');
+  if (status === 429) return make('PROVIDER_RATE_LIMITED', true, 'was throttled');
+  if (status === 401) return make('PROVIDER_AUTH_FAILED', false, 'could not authenticate');
+  if (status === 403) return make('PROVIDER_FORBIDDEN', false, 'was denied');
+  if (ctx.timedOut) return make('PROVIDER_TIMEOUT', true, 'timed out');
+  // The SDK names a reset socket "TimeoutError" with code ECONNRESET: the errno decides.
+  const errno = typeof e.code === 'string' ? e.code : undefined;
+  if (errno && errno !== 'ETIMEDOUT' && NETWORK.has(errno))
+    return make('PROVIDER_NETWORK', true, 'could not reach AWS');
+  if (all.includes('TimeoutError') || errno === 'ETIMEDOUT')
+    return make('PROVIDER_TIMEOUT', true, 'timed out');
   if (all.includes('AbortError')) return make('PROVIDER_TIMEOUT', true, 'was aborted');
   if (has(TRANSIENT)) return make('PROVIDER_UNAVAILABLE', true, 'failed transiently');
   if (has(NETWORK)) return make('PROVIDER_NETWORK', true, 'could not reach AWS');

@@ -18,11 +18,8 @@ import {
   GITHUB_ROUTES,
   REVOKE_BY_VALUE_MAX_BATCH,
   revokeByValue,
-  secretOf,
-  type GithubClients,
-  type GithubIo,
-  type Sent,
 } from './github-actions.js';
+import { secretOf, type GithubClients, type GithubIo, type Sent } from './github-io.js';
 import { answeredRequestId, answeredStatus, classifyGithubError } from './github-errors.js';
 import { deadline } from './http-errors.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
@@ -223,6 +220,8 @@ async function send<T>(
   try {
     return { gone: false, value: await fn({ signal: limit.signal }) };
   } catch (err) {
+    // Our own refusals (a client that is not configured) pass through unchanged.
+    if (err instanceof TourniquetError) throw err;
     const classified = classifyGithubError(err, op, limit.timedOut(), now());
     const status = answeredStatus(err);
     // A rate-limit answer on a "gone" status (401 with remaining 0) is still a rate limit.

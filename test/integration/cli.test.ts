@@ -1,0 +1,85 @@
+/**
+ * The CLI as a newcomer uses it, in child processes: with `tourniquet start` running, other commands
+ * reach it over HTTP (PGlite belongs to the service process) instead of opening its data dir.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { tempDir } from '../support/runtime.js';
+
+const BIN = join(import.meta.dirname, '../../bin/tourniquet.js');
+
+function cli(args: string[], env: NodeJS.ProcessEnv) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('CLI', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let env: NodeJS.ProcessEnv;
+  let service: ChildProcess | undefined;
+
+  before(async () => {
+    dir = await tempDir();
+    env = { TOURNIQUET_DATA_DIR: dir.path, TOURNIQUET_HTTP_PORT: '0', TOURNIQUET_LOG_LEVEL: 'warn' };
+  });
+  after(async () => {
+    service?.kill('SIGKILL');
+    await dir.remove();
+  });
+
+  it('prints one clear line naming the bad field and exits non-zero', async () => {
+    const bad = join(dir.path, 'bad.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(bad, JSON.stringify({ kind: 'offboarding', subject: { person: 42 } })));
+    const r = cli(['plan', bad], env);
+    assert.equal(r.code, 1);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^error INVALID_INPUT: .*subject\.person/);
+  });
+
+  it('with the service running, ingest and audit list go through its HTTP API', async () => {
+    service = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      service!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening on')) resolve();
+      });
+      service!.once('exit', (c) => reject(new Error(`service exited ${c}`)));
+    });
+    assert.ok(existsSync(join(dir.path, 'server.json')));
+    const imp = cli(['inventory', 'import', 'examples/inventory.yaml'], env);
+    assert.equal(imp.code, 0, imp.stderr);
+    const ing = cli(['ingest', 'examples/leak.json'], env);
+    assert.equal(ing.code, 0, ing.stderr);
+    assert.match(ing.stdout, /^accepted leak trigger (leak-[0-9a-f]+)$/m, 'accepted by the service, not processed in-process');
+    const id = /accepted leak trigger (\S+)/.exec(ing.stdout)![1]!;
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.includes('task.shadow'); i++) {
+      listed = cli(['audit', 'list', '--trigger', id], env).stdout;
+      if (!listed.includes('task.shadow')) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(listed, /trigger\.accepted/);
+    assert.match(listed, /plan\.created/);
+    assert.match(listed, /task\.shadow.*billing-api-token/);
+    assert.match(listed, /skipped/, 'each task outcome is shown');
+    const v = cli(['audit', 'verify'], env);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /audit chain intact/);
+
+    // The data dir is owned by the service: opening it directly is refused, not corrupted.
+    const { openPglite } = await import('../../src/store/pglite.js');
+    await assert.rejects(openPglite(dir.path), (e: unknown) => (e as { code?: string }).code === 'DATA_DIR_LOCKED');
+
+    service.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => service!.once('exit', r));
+    assert.equal(code, 0, 'SIGTERM drains and exits 0');
+    assert.ok(!existsSync(join(dir.path, 'server.json')));
+    service = undefined;
+    // After the service stopped, the CLI opens the data dir itself and sees the same trail.
+    assert.match(cli(['audit', 'list', '--trigger', id], env).stdout, /task\.shadow/);
+  });
+});
