@@ -1,8 +1,9 @@
 /**
  * moto (a Python AWS emulator, test-infra.md §2) for the AWS adapter tests, plus a fault proxy.
  *
- * `getMoto(t)`: MOTO_URL when set; else one `python3 -m moto.server` per test process on a free
- * port (killed when the process exits); else `unavailable()` (skip locally, fail in CI).
+ * `getMoto(t)` / `findMoto()`: MOTO_URL when set; else one `python3 -m moto.server` per test
+ * process on a free port (killed when the process exits); else `unavailable()` (skip locally, fail
+ * in CI).
  *
  * `startFaultProxy(url)`: a small HTTP proxy in front of moto that forwards everything, except that
  * it can answer the next N requests (optionally only of one AWS operation) with an AWS error in the
@@ -33,13 +34,14 @@ export function awsTestConnection(url: string) {
 
 let starting: Promise<string | { reason: string }> | undefined;
 
-export async function getMoto(t: TestContext): Promise<Moto | undefined> {
+/**
+ * The moto server for this process, or why there is none. For suites that decide at load time
+ * (the provider conformance suite has no TestContext): report the reason with `unavailable()`.
+ */
+export async function findMoto(): Promise<Moto | { reason: string }> {
   starting ??= locate();
   const found = await starting;
-  if (typeof found !== 'string') {
-    unavailable(t, found.reason);
-    return undefined;
-  }
+  if (typeof found !== 'string') return found;
   return {
     url: found,
     async reset() {
@@ -47,6 +49,16 @@ export async function getMoto(t: TestContext): Promise<Moto | undefined> {
       if (!res.ok) throw new Error(`moto reset answered ${res.status}`);
     },
   };
+}
+
+/** The moto server, or undefined after `unavailable(t, …)` (skip locally, fail in CI). */
+export async function getMoto(t: TestContext): Promise<Moto | undefined> {
+  const found = await findMoto();
+  if ('reason' in found) {
+    unavailable(t, found.reason);
+    return undefined;
+  }
+  return found;
 }
 
 async function locate(): Promise<string | { reason: string }> {
