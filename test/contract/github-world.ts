@@ -1,0 +1,53 @@
+/**
+ * Shared setup of the GitHub contract tests: a started FAKE GitHub (test/fakes/github.ts) with an
+ * admin token, an App installation token and an OAuth app, and a provider pointed at it.
+ */
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import type { GithubProviderConfigInput } from '../../schemas/providers/github.js';
+import { TourniquetError } from '../../src/errors.js';
+import { createGithubProvider } from '../../src/providers/github.js';
+import type { ProviderTask } from '../../src/providers/port.js';
+import { FakeGithub } from '../fakes/github.js';
+
+let seq = 0;
+export const taskOf = (fields: Omit<ProviderTask, 'taskId' | 'credentialId'>): ProviderTask => ({
+  taskId: `t${++seq}`,
+  credentialId: `c${seq}`,
+  ...fields,
+});
+export const signal = () => AbortSignal.timeout(20_000);
+
+export async function rejects(p: Promise<unknown>): Promise<TourniquetError> {
+  const err = await p.then(
+    () => assert.fail('expected a failure'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof TourniquetError, `expected a TourniquetError, got ${inspect(err, { depth: 0 })}`);
+  return err;
+}
+
+/** A started fake with an admin token and an OAuth app, and a provider factory pointed at it. */
+export async function world(overrides: Partial<GithubProviderConfigInput> = {}) {
+  const fake = new FakeGithub();
+  const baseUrl = await fake.start();
+  const adminToken = fake.mintToken({ prefix: 'ghp_', login: 'admin', admin: true });
+  const appToken = fake.mintToken({ prefix: 'ghs_', login: 'tourniquet[bot]' });
+  fake.registerOAuthApp('Iv1.fakeclient', 'fake-client-secret-0123456789');
+  const cfg: GithubProviderConfigInput = {
+    type: 'github',
+    name: 'github-test',
+    baseUrl,
+    auth: {
+      token: adminToken,
+      appToken,
+      oauthApp: { clientId: 'Iv1.fakeclient', clientSecret: 'fake-client-secret-0123456789' },
+    },
+    timeoutMs: 2_000,
+    propagationMs: 0,
+    ...overrides,
+  };
+  return { fake, baseUrl, adminToken, appToken, cfg, provider: createGithubProvider(cfg) };
+}
+
+export type GithubWorld = Awaited<ReturnType<typeof world>>;

@@ -1,0 +1,401 @@
+/**
+ * FAKE GitHub REST API for contract tests — not GitHub. Stateful and written from the documented
+ * behaviour (docs.github.com REST reference, /work/shared/reference/providers.md §1.1): a revoked
+ * token stops working, a deleted key is gone, a removed member is no longer a member. Per-route call
+ * counters and fault injection (429 + Retry-After, secondary and primary rate limits, 5xx, slow
+ * answers, a 422 that echoes the request body as GitHub validation errors can) come from FakeHttpServer.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ROUTES } from './github-faults.js';
+import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './http-fake.js';
+
+export { githubFaults, ROUTES } from './github-faults.js';
+
+export type TokenPrefix = 'ghp_' | 'github_pat_' | 'gho_' | 'ghu_' | 'ghr_' | 'ghs_';
+
+interface FakeToken {
+  login: string;
+  live: boolean;
+  prefix: TokenPrefix;
+  /** Org/repo admin rights (deploy keys, members, SAML, alerts). */
+  admin: boolean;
+  /** OAuth / GitHub App client that issued the token. */
+  clientId?: string | undefined;
+}
+
+export class FakeGithub {
+  readonly http = new FakeHttpServer('github');
+  readonly #tokens = new Map<string, FakeToken>();
+  readonly #deployKeys = new Set<string>();
+  readonly #memberships = new Map<string, Map<string, 'active' | 'pending'>>();
+  readonly #collaborators = new Map<string, Set<string>>();
+  readonly #patGrants = new Map<string, Map<number, { owner: string }>>();
+  readonly #saml = new Map<string, Map<number, { login: string; lastEight: string }>>();
+  readonly #sshKeys = new Map<number, { login: string }>();
+  readonly #alerts = new Map<string, { state: string; resolution: string | null }>();
+  readonly #oauthApps = new Map<string, string>();
+  #nextId = 1000;
+  /** GHES 3.19 wants /credentials/revoke authenticated; github.com refuses it authenticated. */
+  authenticatedRevoke = false;
+
+  constructor() {
+    this.http.commonHeaders = () => ({
+      'x-github-request-id': randomUUID().slice(0, 18).toUpperCase(),
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+    });
+    this.#routes();
+  }
+
+  start(): Promise<string> {
+    return this.http.start();
+  }
+  close(): Promise<void> {
+    return this.http.close();
+  }
+  calls(route: string): number {
+    return this.http.calls(route);
+  }
+  inject(route: string, fault: Fault, times = 1): void {
+    this.http.inject(route, fault, times);
+  }
+
+  // --- state the tests arrange and inspect ---------------------------------------------------
+
+  /** A token of the given format (36 base62 characters after the prefix, 82 for github_pat_). */
+  mintToken(opts: { prefix?: TokenPrefix; login?: string; admin?: boolean; clientId?: string } = {}): string {
+    const prefix = opts.prefix ?? 'ghp_';
+    const length = prefix === 'github_pat_' ? 82 : 36;
+    const value = prefix + base62(length);
+    this.#tokens.set(value, {
+      login: opts.login ?? 'octocat',
+      live: true,
+      prefix,
+      admin: opts.admin ?? false,
+      clientId: opts.clientId,
+    });
+    return value;
+  }
+  isLive(token: string): boolean {
+    return this.#tokens.get(token)?.live ?? false;
+  }
+  registerOAuthApp(clientId: string, clientSecret: string): void {
+    this.#oauthApps.set(clientId, clientSecret);
+  }
+  addDeployKey(owner: string, repo: string): number {
+    const id = this.#nextId++;
+    this.#deployKeys.add(`${owner}/${repo}:${id}`);
+    return id;
+  }
+  hasDeployKey(owner: string, repo: string, id: number): boolean {
+    return this.#deployKeys.has(`${owner}/${repo}:${id}`);
+  }
+  addMember(org: string, username: string, state: 'active' | 'pending' = 'active'): void {
+    mapOf(this.#memberships, org).set(username.toLowerCase(), state);
+  }
+  isMember(org: string, username: string): boolean {
+    return this.#memberships.get(org)?.has(username.toLowerCase()) ?? false;
+  }
+  addOutsideCollaborator(org: string, username: string): void {
+    setOf(this.#collaborators, org).add(username.toLowerCase());
+  }
+  isOutsideCollaborator(org: string, username: string): boolean {
+    return this.#collaborators.get(org)?.has(username.toLowerCase()) ?? false;
+  }
+  addPatGrant(org: string, owner: string): number {
+    const id = this.#nextId++;
+    mapOf(this.#patGrants, org).set(id, { owner });
+    return id;
+  }
+  hasPatGrant(org: string, id: number): boolean {
+    return this.#patGrants.get(org)?.has(id) ?? false;
+  }
+  addSamlAuthorization(org: string, login: string): number {
+    const id = this.#nextId++;
+    mapOf(this.#saml, org).set(id, { login, lastEight: base62(8) });
+    return id;
+  }
+  hasSamlAuthorization(org: string, id: number): boolean {
+    return this.#saml.get(org)?.has(id) ?? false;
+  }
+  addSshKey(login: string): number {
+    const id = this.#nextId++;
+    this.#sshKeys.set(id, { login });
+    return id;
+  }
+  hasSshKey(id: number): boolean {
+    return this.#sshKeys.has(id);
+  }
+  addAlert(owner: string, repo: string): number {
+    const n = this.#nextId++;
+    this.#alerts.set(`${owner}/${repo}#${n}`, { state: 'open', resolution: null });
+    return n;
+  }
+  alert(owner: string, repo: string, n: number): { state: string; resolution: string | null } | undefined {
+    return this.#alerts.get(`${owner}/${repo}#${n}`);
+  }
+
+  // --- the API --------------------------------------------------------------------------------
+
+  #routes(): void {
+    const h = this.http;
+    h.route(ROUTES.user, (req) =>
+      this.#asUser(req, (t) => ({ status: 200, body: { login: t.login, id: 1 } })),
+    );
+
+    h.route(ROUTES.revoke, (req) => {
+      const authenticated = req.headers.authorization !== undefined;
+      if (authenticated && !this.authenticatedRevoke) return message(403, 'Must not be authenticated');
+      if (!authenticated && this.authenticatedRevoke) return message(401, 'Requires authentication');
+      const credentials = req.body.credentials;
+      if (!Array.isArray(credentials) || credentials.length === 0 || credentials.length > 1000) {
+        return message(422, 'Validation Failed');
+      }
+      // Accepted: revoked (asynchronously at GitHub, at once here); unknown tokens are ignored silently.
+      for (const value of credentials) {
+        const token = typeof value === 'string' ? this.#tokens.get(value) : undefined;
+        if (token && token.prefix !== 'ghs_') token.live = false;
+      }
+      return { status: 202, body: {} };
+    });
+
+    h.route(ROUTES.installationRevoke, (req) =>
+      this.#asUser(req, (t) => {
+        if (t.prefix !== 'ghs_') return message(403, 'Resource not accessible by personal access token');
+        t.live = false;
+        return { status: 204 };
+      }),
+    );
+    h.route(ROUTES.installationRepos, (req) =>
+      this.#asUser(req, (t) =>
+        t.prefix === 'ghs_'
+          ? { status: 200, body: { total_count: 0, repositories: [] } }
+          : message(403, 'Resource not accessible by personal access token'),
+      ),
+    );
+
+    h.route(ROUTES.patRevoke, (req) =>
+      this.#asApp(req, () => {
+        if (req.body.action !== 'revoke') return message(422, 'Validation Failed');
+        const grants = this.#patGrants.get(req.params.org ?? '');
+        return grants?.delete(Number(req.params.pat_id)) ? { status: 204 } : message(404, 'Not Found');
+      }),
+    );
+    h.route(ROUTES.patList, (req) =>
+      this.#asApp(req, () =>
+        page(
+          req,
+          this.http.baseUrl,
+          [...(this.#patGrants.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, g]) => ({
+            id,
+            owner: { login: g.owner },
+          })),
+        ),
+      ),
+    );
+
+    const oauth = (req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply => {
+      const clientId = req.params.client_id ?? '';
+      const expected = this.#oauthApps.get(clientId);
+      if (
+        expected === undefined ||
+        req.headers.authorization?.replace(/^basic /i, 'basic ') !== basic(clientId, expected)
+      ) {
+        return message(401, 'Requires authentication');
+      }
+      const value = req.body.access_token;
+      const token = typeof value === 'string' ? this.#tokens.get(value) : undefined;
+      if (!token?.live || token.clientId !== clientId) return message(404, 'Not Found');
+      return act(token);
+    };
+    h.route(ROUTES.oauthDeleteToken, (req) =>
+      oauth(req, (t) => {
+        t.live = false;
+        return { status: 204 };
+      }),
+    );
+    h.route(ROUTES.oauthDeleteGrant, (req) =>
+      oauth(req, (t) => {
+        // A grant is the user's authorization of the app: every token of it dies.
+        for (const other of this.#tokens.values())
+          if (other.clientId === t.clientId && other.login === t.login) other.live = false;
+        return { status: 204 };
+      }),
+    );
+    h.route(ROUTES.oauthCheckToken, (req) =>
+      oauth(req, (t) => ({
+        status: 200,
+        body: { user: { login: t.login }, app: { client_id: t.clientId } },
+      })),
+    );
+
+    h.route(ROUTES.deployKeyDelete, (req) =>
+      this.#asAdmin(req, () =>
+        this.#deployKeys.delete(repoKey(req)) ? { status: 204 } : message(404, 'Not Found'),
+      ),
+    );
+    h.route(ROUTES.deployKeyGet, (req) =>
+      this.#asAdmin(req, () =>
+        this.#deployKeys.has(repoKey(req))
+          ? { status: 200, body: { id: Number(req.params.key_id), title: 'deploy', read_only: true } }
+          : message(404, 'Not Found'),
+      ),
+    );
+
+    h.route(ROUTES.membershipDelete, (req) =>
+      this.#asAdmin(req, () =>
+        this.#memberships.get(req.params.org ?? '')?.delete(user(req))
+          ? { status: 204 }
+          : message(404, 'Not Found'),
+      ),
+    );
+    h.route(ROUTES.membershipGet, (req) =>
+      this.#asAdmin(req, () => {
+        const state = this.#memberships.get(req.params.org ?? '')?.get(user(req));
+        return state
+          ? { status: 200, body: { state, role: 'member', user: { login: req.params.username } } }
+          : message(404, 'Not Found');
+      }),
+    );
+
+    h.route(ROUTES.collaboratorDelete, (req) =>
+      this.#asAdmin(req, () => {
+        const org = req.params.org ?? '';
+        if (this.isMember(org, user(req)))
+          return message(
+            422,
+            'You cannot specify an organization member to remove as an outside collaborator.',
+          );
+        return this.#collaborators.get(org)?.delete(user(req)) ? { status: 204 } : message(404, 'Not Found');
+      }),
+    );
+    h.route(ROUTES.collaboratorList, (req) =>
+      this.#asAdmin(req, () =>
+        page(
+          req,
+          this.http.baseUrl,
+          [...(this.#collaborators.get(req.params.org ?? '') ?? [])].map((login, id) => ({ login, id })),
+        ),
+      ),
+    );
+
+    h.route(ROUTES.samlDelete, (req) =>
+      this.#asAdmin(req, () =>
+        this.#saml.get(req.params.org ?? '')?.delete(Number(req.params.credential_id))
+          ? { status: 204 }
+          : message(404, 'Not Found'),
+      ),
+    );
+    h.route(ROUTES.samlList, (req) =>
+      this.#asAdmin(req, () =>
+        page(
+          req,
+          this.http.baseUrl,
+          [...(this.#saml.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, a]) => ({
+            login: a.login,
+            credential_id: id,
+            credential_type: 'personal access token',
+            token_last_eight: a.lastEight,
+          })),
+        ),
+      ),
+    );
+
+    const ownKey = (req: FakeRequest, t: FakeToken) =>
+      this.#sshKeys.get(Number(req.params.key_id))?.login === t.login;
+    h.route(ROUTES.sshKeyDelete, (req) =>
+      this.#asUser(req, (t) =>
+        ownKey(req, t) && this.#sshKeys.delete(Number(req.params.key_id))
+          ? { status: 204 }
+          : message(404, 'Not Found'),
+      ),
+    );
+    h.route(ROUTES.sshKeyGet, (req) =>
+      this.#asUser(req, (t) =>
+        ownKey(req, t)
+          ? { status: 200, body: { id: Number(req.params.key_id), key: 'ssh-ed25519 AAAA' } }
+          : message(404, 'Not Found'),
+      ),
+    );
+
+    h.route(ROUTES.alertUpdate, (req) =>
+      this.#asAdmin(req, () => {
+        const alert = this.#alerts.get(`${req.params.owner}/${req.params.repo}#${req.params.alert_number}`);
+        if (!alert) return message(404, 'Not Found');
+        const resolutions = ['false_positive', 'wont_fix', 'revoked', 'used_in_tests'];
+        if (req.body.state !== 'resolved' || !resolutions.includes(String(req.body.resolution))) {
+          return message(422, 'Validation Failed');
+        }
+        alert.state = 'resolved';
+        alert.resolution = String(req.body.resolution);
+        return { status: 200, body: { number: Number(req.params.alert_number), ...alert } };
+      }),
+    );
+  }
+
+  #bearer(req: FakeRequest): FakeToken | undefined {
+    const match = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '');
+    const token = match?.[1] === undefined ? undefined : this.#tokens.get(match[1]);
+    return token?.live ? token : undefined;
+  }
+  #asUser(req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply {
+    const token = this.#bearer(req);
+    return token ? act(token) : message(401, 'Bad credentials');
+  }
+  #asAdmin(req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply {
+    return this.#asUser(req, (t) =>
+      t.admin ? act(t) : message(403, 'Must have admin rights to Repository.'),
+    );
+  }
+  /** Fine-grained PAT management is for GitHub Apps only (installation tokens). */
+  #asApp(req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply {
+    return this.#asUser(req, (t) =>
+      t.prefix === 'ghs_' ? act(t) : message(403, 'Resource not accessible by personal access token'),
+    );
+  }
+}
+
+function message(status: number, text: string): FakeReply {
+  return { status, body: { message: text, documentation_url: 'https://docs.github.com/rest' } };
+}
+
+/** per_page / page with a Link header, as GitHub paginates lists. */
+function page(req: FakeRequest, baseUrl: string, items: unknown[]): FakeReply {
+  const perPage = Math.min(100, Number(req.query.get('per_page') ?? 30));
+  const current = Number(req.query.get('page') ?? 1);
+  const slice = items.slice((current - 1) * perPage, current * perPage);
+  const headers: Record<string, string> = {};
+  if (current * perPage < items.length) {
+    const next = new URL(req.path, baseUrl);
+    next.searchParams.set('per_page', String(perPage));
+    next.searchParams.set('page', String(current + 1));
+    headers.link = `<${next.toString()}>; rel="next"`;
+  }
+  return { status: 200, headers, body: slice };
+}
+
+function repoKey(req: FakeRequest): string {
+  return `${req.params.owner}/${req.params.repo}:${req.params.key_id}`;
+}
+function user(req: FakeRequest): string {
+  return (req.params.username ?? '').toLowerCase();
+}
+function basic(id: string, secret: string): string {
+  return `basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+function mapOf<K, V>(outer: Map<string, Map<K, V>>, key: string): Map<K, V> {
+  let inner = outer.get(key);
+  if (!inner) outer.set(key, (inner = new Map()));
+  return inner;
+}
+function setOf<V>(outer: Map<string, Set<V>>, key: string): Set<V> {
+  let inner = outer.get(key);
+  if (!inner) outer.set(key, (inner = new Set()));
+  return inner;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function base62(length: number): string {
+  return [...randomBytes(length)].map((b) => ALPHABET[b % 62]).join('');
+}

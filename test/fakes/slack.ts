@@ -1,0 +1,248 @@
+/**
+ * FAKE Slack Web API and SCIM API for contract tests — not Slack. Stateful and written from the
+ * documented behaviour (api.slack.com / docs.slack.dev method pages, /work/shared/reference/
+ * providers.md §1.2): errors are HTTP 200 `{ok:false, error}`, rate limits are 429 + Retry-After
+ * (seconds); a revoked token answers `token_revoked`; a deactivated user's tokens die with them.
+ * Web API methods are `POST /api/<method>`; SCIM lives under `/scim/v2/`. Per-route call counters and
+ * fault injection come from FakeHttpServer (route keys: `POST /api/auth.revoke`, see `slackRoute`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './http-fake.js';
+
+interface FakeToken {
+  type: 'bot' | 'user' | 'admin';
+  teamId: string;
+  userId: string;
+  appId: string | undefined;
+  live: boolean;
+}
+
+interface FakeUser {
+  teams: Set<string>;
+  active: boolean;
+  sessions: number;
+}
+
+/** The FakeHttpServer key of a Web API method. */
+export const slackRoute = (method: string): string => `POST /api/${method}`;
+export const SCIM_DELETE = 'DELETE /scim/v2/Users/{id}';
+export const SCIM_GET = 'GET /scim/v2/Users/{id}';
+
+/** Canned faults, shaped as Slack documents them [SL-RL]. */
+export const slackFaults = {
+  rateLimited: (retryAfterSec: number): Fault => ({
+    reply: () => ({
+      status: 429,
+      headers: { 'retry-after': String(retryAfterSec) },
+      body: { ok: false, error: 'ratelimited' },
+    }),
+  }),
+  /** HTTP 200 with ok:false and the given error. */
+  error: (error: string): Fault => ({ reply: () => ({ status: 200, body: { ok: false, error } }) }),
+  serverError: (status = 503): Fault => ({ reply: () => ({ status, body: 'upstream unavailable' }) }),
+  slow: (delayMs: number): Fault => ({ delayMs }),
+};
+
+export class FakeSlack {
+  readonly http = new FakeHttpServer('slack');
+  readonly #tokens = new Map<string, FakeToken>();
+  readonly #users = new Map<string, FakeUser>();
+  readonly #installs = new Map<string, Set<string>>();
+  readonly #apps = new Map<string, { appId: string; clientSecret: string }>();
+
+  constructor() {
+    this.http.commonHeaders = () => ({ 'x-slack-req-id': randomUUID() });
+    this.#routes();
+  }
+
+  get apiUrl(): string {
+    return `${this.http.baseUrl}/api/`;
+  }
+  get scimUrl(): string {
+    return `${this.http.baseUrl}/scim/v2/`;
+  }
+  start(): Promise<string> {
+    return this.http.start();
+  }
+  close(): Promise<void> {
+    return this.http.close();
+  }
+  calls(route: string): number {
+    return this.http.calls(route);
+  }
+  inject(route: string, fault: Fault, times = 1): void {
+    this.http.inject(route, fault, times);
+  }
+
+  // --- state the tests arrange and inspect ---------------------------------------------------
+
+  addUser(userId: string, teamId: string, sessions = 2): void {
+    const user = this.#users.get(userId) ?? { teams: new Set<string>(), active: true, sessions };
+    user.teams.add(teamId);
+    user.sessions = sessions;
+    this.#users.set(userId, user);
+  }
+  user(userId: string): { teams: string[]; active: boolean; sessions: number } | undefined {
+    const u = this.#users.get(userId);
+    return u && { teams: [...u.teams], active: u.active, sessions: u.sessions };
+  }
+  registerApp(clientId: string, clientSecret: string, appId: string): void {
+    this.#apps.set(clientId, { appId, clientSecret });
+  }
+  isInstalled(appId: string, teamId: string): boolean {
+    return this.#installs.get(appId)?.has(teamId) ?? false;
+  }
+  /** A token of the documented format; a bot token for an app also installs the app in the team. */
+  mintToken(opts: { type: FakeToken['type']; teamId?: string; userId?: string; appId?: string }): string {
+    const teamId = opts.teamId ?? 'T0001';
+    const userId = opts.userId ?? `U${randomBytes(4).toString('hex').toUpperCase()}`;
+    if (!this.#users.has(userId)) this.addUser(userId, teamId, 0);
+    const prefix = opts.type === 'bot' ? 'xoxb' : 'xoxp';
+    const value = `${prefix}-${digits(12)}-${digits(12)}-${randomBytes(12).toString('hex')}`;
+    this.#tokens.set(value, { type: opts.type, teamId, userId, appId: opts.appId, live: true });
+    if (opts.appId) {
+      const teams = this.#installs.get(opts.appId) ?? new Set<string>();
+      teams.add(teamId);
+      this.#installs.set(opts.appId, teams);
+    }
+    return value;
+  }
+  isLive(token: string): boolean {
+    return this.#tokens.get(token)?.live ?? false;
+  }
+
+  // --- the API --------------------------------------------------------------------------------
+
+  #routes(): void {
+    const method = (name: string, act: (req: FakeRequest, token: FakeToken) => Record<string, unknown>) =>
+      this.http.route(slackRoute(name), (req) => {
+        const value = tokenOf(req);
+        const token = value === undefined ? undefined : this.#tokens.get(value);
+        if (value === undefined) return ok200({ ok: false, error: 'not_authed' });
+        if (!token) return ok200({ ok: false, error: 'invalid_auth' });
+        if (!token.live) return ok200({ ok: false, error: 'token_revoked' });
+        if (!this.#users.get(token.userId)?.active) return ok200({ ok: false, error: 'account_inactive' });
+        return ok200(act(req, token));
+      });
+    const admin = (name: string, act: (req: FakeRequest) => Record<string, unknown>) =>
+      method(name, (req, token) =>
+        token.type === 'admin' ? act(req) : { ok: false, error: 'not_allowed_token_type' },
+      );
+
+    method('auth.test', (_req, t) => ({
+      ok: true,
+      team_id: t.teamId,
+      user_id: t.userId,
+      ...(t.type === 'bot' ? { bot_id: 'B01' } : {}),
+    }));
+    method('auth.revoke', (req, t) => {
+      if (req.body.test === '1' || req.body.test === 'true') return { ok: true, revoked: false };
+      t.live = false;
+      return { ok: true, revoked: true };
+    });
+
+    admin('admin.users.session.reset', (req) => {
+      const user = this.#users.get(String(req.body.user_id));
+      if (!user) return { ok: false, error: 'user_not_found' };
+      user.sessions = 0;
+      return { ok: true };
+    });
+    admin('admin.users.session.list', (req) => {
+      const user = this.#users.get(String(req.body.user_id));
+      const teamId = String(req.body.team_id);
+      if (req.body.user_id === undefined || req.body.team_id === undefined)
+        return { ok: false, error: 'invalid_arguments' };
+      const count = user?.teams.has(teamId) ? user.sessions : 0;
+      const active_sessions = Array.from({ length: count }, (_, i) => ({
+        user_id: req.body.user_id,
+        team_id: teamId,
+        session_id: i + 1,
+        created: { device_hardware: 'Mac', os: 'macOS' },
+      }));
+      return { ok: true, active_sessions, response_metadata: { next_cursor: '' } };
+    });
+    admin('admin.users.remove', (req) => {
+      const user = this.#users.get(String(req.body.user_id));
+      if (!user) return { ok: false, error: 'user_not_found' };
+      if (!user.teams.delete(String(req.body.team_id))) return { ok: false, error: 'user_already_deleted' };
+      this.#killTokens((t) => t.userId === req.body.user_id && t.teamId === req.body.team_id);
+      return { ok: true };
+    });
+
+    method('apps.uninstall', (req, t) => {
+      const app = this.#apps.get(String(req.body.client_id));
+      if (!app) return { ok: false, error: 'invalid_client_id' };
+      if (app.clientSecret !== req.body.client_secret) return { ok: false, error: 'bad_client_secret' };
+      if (t.appId !== app.appId) return { ok: false, error: 'client_id_token_mismatch' };
+      this.#uninstall(app.appId, [t.teamId]);
+      return { ok: true };
+    });
+    admin('admin.apps.uninstall', (req) => {
+      const appId = String(req.body.app_id);
+      const teamIds = typeof req.body.team_ids === 'string' ? req.body.team_ids.split(',') : undefined;
+      const enterprise = req.body.enterprise_id;
+      if ((teamIds === undefined) === (enterprise === undefined))
+        return { ok: false, error: 'invalid_arguments' };
+      const installed = this.#installs.get(appId);
+      const targets = teamIds ?? [...(installed ?? [])];
+      if (!installed || !targets.some((team) => installed.has(team)))
+        return { ok: false, error: 'app_not_found' };
+      this.#uninstall(appId, targets);
+      return { ok: true };
+    });
+
+    const scim = (act: (req: FakeRequest, user: FakeUser) => FakeReply) => (req: FakeRequest) => {
+      const value = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const token = value === undefined ? undefined : this.#tokens.get(value);
+      if (!token?.live || token.type !== 'admin') return scimError(401, 'invalid_authentication');
+      const user = this.#users.get(req.params.id ?? '');
+      return user ? act(req, user) : scimError(404, 'user_not_found');
+    };
+    this.http.route(
+      SCIM_GET,
+      scim((req, user) => ({
+        status: 200,
+        body: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          id: req.params.id,
+          active: user.active,
+        },
+      })),
+    );
+    this.http.route(
+      SCIM_DELETE,
+      scim((req, user) => {
+        // Slack deactivates rather than deletes; the person's sessions and tokens die with the account.
+        user.active = false;
+        user.sessions = 0;
+        this.#killTokens((t) => t.userId === req.params.id);
+        return { status: 204 };
+      }),
+    );
+  }
+
+  #uninstall(appId: string, teams: string[]): void {
+    for (const team of teams) this.#installs.get(appId)?.delete(team);
+    this.#killTokens((t) => t.appId === appId && teams.includes(t.teamId));
+  }
+  #killTokens(match: (t: FakeToken) => boolean): void {
+    for (const token of this.#tokens.values()) if (match(token)) token.live = false;
+  }
+}
+
+function tokenOf(req: FakeRequest): string | undefined {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  return bearer ?? (typeof req.body.token === 'string' ? req.body.token : undefined);
+}
+function ok200(body: Record<string, unknown>): FakeReply {
+  return { status: 200, body };
+}
+function scimError(status: number, detail: string): FakeReply {
+  return {
+    status,
+    body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], detail, status: String(status) },
+  };
+}
+function digits(n: number): string {
+  return [...randomBytes(n)].map((b) => String(b % 10)).join('');
+}
