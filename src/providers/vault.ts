@@ -68,7 +68,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     body: unknown,
     signal: AbortSignal,
   ): Promise<VaultResponse> {
-    const call = deadline(signal, cfg.timeoutMs);
+    const limit = deadline(signal, cfg.timeoutMs);
     const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' };
     if (cfg.namespace) headers['X-Vault-Namespace'] = cfg.namespace;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -78,10 +78,10 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: call.signal,
+        signal: limit.signal,
       });
     } catch (e) {
-      throw transportError('Vault', op, e, call.timedOut());
+      throw transportError('Vault', op, e, limit.timedOut());
     }
     const text = await res.text();
     let json: Record<string, unknown> | null = null;
