@@ -99,10 +99,19 @@ class Cursor {
     this.done.add(o);
     while (this.done.has(this.committed)) this.done.delete(this.committed++);
   }
-  async save(): Promise<void> {
-    const tmp = `${this.path}.tmp`;
-    await writeFile(tmp, String(this.committed));
-    await rename(tmp, this.path);
+  private saving: Promise<void> = Promise.resolve();
+  private saved = -1;
+  /** Serialised (one tmp file per cursor) and coalesced: a save writes the latest committed offset. */
+  save(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      if (this.saved === this.committed) return;
+      const value = this.committed;
+      const tmp = `${this.path}.tmp`;
+      await writeFile(tmp, String(value));
+      await rename(tmp, this.path);
+      this.saved = value;
+    });
+    return this.saving;
   }
 }
 

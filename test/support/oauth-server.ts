@@ -18,6 +18,8 @@ export interface OAuthServer {
   mint(scope?: string): Promise<string>;
   /** Asks the server directly whether a token is active (independent of tourniquet). */
   introspect(token: string): Promise<boolean>;
+  /** Delays every revocation answer (a slow provider, so that a crash lands mid-call). */
+  setRevocationDelay(ms: number): void;
   /** Makes the next N revocation requests answer this status (e.g. 503) before reaching the server. */
   failNextRevocations(n: number, status: number, retryAfter?: string): void;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   // oidc-provider logs through its own events; keep test output quiet.
   provider.on('server_error', () => undefined);
   let revocations = 0;
+  let delayMs = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   const callback = provider.callback();
   const server: Server = createServer((req, res) => {
@@ -70,6 +73,10 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         failures.n--;
         res.writeHead(failures.status, failures.retryAfter ? { 'retry-after': failures.retryAfter } : {});
         res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
+        return;
+      }
+      if (delayMs > 0) {
+        setTimeout(() => void callback(req, res), delayMs);
         return;
       }
     }
@@ -102,6 +109,9 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         body: new URLSearchParams({ token }),
       });
       return ((await res.json()) as { active: boolean }).active;
+    },
+    setRevocationDelay(ms) {
+      delayMs = ms;
     },
     failNextRevocations(n, status, retryAfter) {
       failures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
