@@ -69,10 +69,12 @@ export function createGithubProvider(
       log.debug({ taskId: task.taskId, kind: task.credentialKind, ...fields }, msg),
   });
 
-  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
-    const route = kinds.has(task.credentialKind)
+  const findRoute = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) =>
+    kinds.has(task.credentialKind)
       ? GITHUB_ROUTES[task.credentialKind as keyof typeof GITHUB_ROUTES]?.[task.action]
       : undefined;
+  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
+    const route = findRoute(task);
     if (!route) {
       throw new TourniquetError(
         'PROVIDER_UNSUPPORTED',
@@ -87,21 +89,15 @@ export function createGithubProvider(
     phase: 'execute' | 'verify',
     fn: () => Promise<T>,
   ): Promise<T> => {
+    const fields = { taskId: task.taskId, kind: task.credentialKind, action: task.action, phase };
     try {
       const result = await fn();
-      const fields: Record<string, unknown> = {
-        taskId: task.taskId,
-        kind: task.credentialKind,
-        action: task.action,
-        phase,
-      };
       log.info({ ...fields, outcome: outcomeOf(result), details: result.details }, 'github call done');
       return result;
     } catch (err) {
       const code = err instanceof TourniquetError ? err.code : 'INTERNAL';
-      const retriable = err instanceof TourniquetError && err.retriable;
       log.info(
-        { taskId: task.taskId, kind: task.credentialKind, action: task.action, phase, code, retriable },
+        { ...fields, code, retriable: err instanceof TourniquetError && err.retriable },
         'github call failed',
       );
       throw err;
@@ -126,7 +122,8 @@ export function createGithubProvider(
       maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
       rateBudget: { perSecond: 60 / 3600, burst: 60, concurrency: 1 },
     },
-    needsSecret: (task) => routeOf(task).needsSecret,
+    // An unsupported task needs nothing: execute refuses it with PROVIDER_UNSUPPORTED.
+    needsSecret: (task) => findRoute(task)?.needsSecret ?? false,
     execute: (task, signal) => run(task, 'execute', () => routeOf(task).execute(task, io(signal))),
     verify: (task, signal) => run(task, 'verify', () => routeOf(task).verify(task, io(signal))),
 
@@ -162,7 +159,7 @@ export function createGithubProvider(
       }));
     },
 
-    closeSecretScanningAlert(owner, repo, alertNumber, signal = new AbortController().signal) {
+    async closeSecretScanningAlert(owner, repo, alertNumber, signal = new AbortController().signal) {
       return closeSecretScanningAlert(clients.admin(), owner, repo, alertNumber, {
         signal,
         timeoutMs: config.timeoutMs,

@@ -40,7 +40,9 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
   };
   const routes = slackRoutes(config);
   const kinds = new Set<string>(config.credentialKinds);
-  const sdkLogger = slackLogger(log);
+  // Secrets the SDK could log: its debug lines redact only `token`/`authorization` keys, so a
+  // client_secret argument would otherwise reach the log verbatim.
+  const configSecrets = [adminToken, app?.clientSecret].filter((v): v is string => v !== undefined);
 
   const io = (signal: AbortSignal): SlackIo => {
     const call = (
@@ -95,7 +97,7 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
     };
     const client = new WebClient(token, {
       slackApiUrl: config.slackApiUrl,
-      logger: sdkLogger,
+      logger: slackLogger(log, [token, ...configSecrets, ...secretArgs(args)]),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       fetch: fetchFn,
@@ -143,10 +145,12 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
     return { gone: false, status, body: parseJson(text, op, status) };
   }
 
-  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
-    const route = kinds.has(task.credentialKind)
+  const findRoute = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) =>
+    kinds.has(task.credentialKind)
       ? routes[task.credentialKind as keyof typeof routes]?.[task.action]
       : undefined;
+  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
+    const route = findRoute(task);
     if (!route) {
       throw new TourniquetError(
         'PROVIDER_UNSUPPORTED',
@@ -192,7 +196,8 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
       rateBudget: config.rateBudget,
       propagationMs: config.propagationMs,
     },
-    needsSecret: (task) => routeOf(task).needsSecret,
+    // An unsupported task needs nothing: execute refuses it with PROVIDER_UNSUPPORTED.
+    needsSecret: (task) => findRoute(task)?.needsSecret ?? false,
     execute: (task, signal) => run(task, 'execute', () => routeOf(task).execute(task, io(signal))),
     verify: (task, signal) => run(task, 'verify', () => routeOf(task).verify(task, io(signal))),
   };
@@ -210,11 +215,24 @@ function parseJson(text: string, op: string, status: number): unknown {
   }
 }
 
-/** The SDK's logger interface over pino. The SDK redacts tokens in what it logs; we add nothing raw. */
-function slackLogger(log: Logger): SlackLogger {
+/** String arguments whose names say they are secret (client_secret, token…). */
+function secretArgs(args: Record<string, unknown>): string[] {
+  return Object.entries(args)
+    .filter(([key, value]) => /secret|token|password/i.test(key) && typeof value === 'string')
+    .map(([, value]) => value as string);
+}
+
+/**
+ * The SDK's logger interface over pino, for one call. Every line is scrubbed of the secrets that call
+ * handles before it is written; pino's redaction cannot see inside the SDK's preformatted strings.
+ */
+function slackLogger(log: Logger, secrets: readonly string[]): SlackLogger {
   const child = log.child({ sdk: 'slack' });
-  const line = (...msg: unknown[]) =>
-    msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  const line = (...msg: unknown[]) => {
+    let text = msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+    for (const secret of secrets) if (secret.length >= 4) text = text.split(secret).join('[redacted]');
+    return text;
+  };
   return {
     debug: (...msg: unknown[]) => child.debug(line(...msg)),
     info: (...msg: unknown[]) => child.debug(line(...msg)),

@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { TourniquetError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { createSlackProvider } from '../../src/providers/slack.js';
 import { FakeSlack, SCIM_DELETE, slackFaults, slackRoute } from '../fakes/slack.js';
@@ -214,6 +216,25 @@ describe('slack provider actions', () => {
     });
     const noApp = createSlackProvider({ ...w.cfg, app: undefined });
     assert.equal((await rejects(noApp.execute(other, signal()))).code, 'PROVIDER_MISCONFIGURED');
+  });
+
+  it('keeps the app client secret and tokens out of the SDK debug log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const provider = createSlackProvider(w.cfg, { logger: createLogger('trace', sink) });
+    const token = w.fake.mintToken({ type: 'bot', appId: 'A0APP', teamId: 'T0009' });
+    await provider.execute(
+      taskOf({ action: 'revoke', credentialKind: 'slack.app_installation', secret: token }),
+      signal(),
+    );
+    const log = lines.join('');
+    assert.ok(log.includes('apps.uninstall'), 'the SDK debug lines were captured');
+    for (const secret of ['app-client-secret-abcdef', token, w.adminToken]) assert.ok(!log.includes(secret));
   });
 
   it('uninstalls any app as admin (admin.apps.uninstall); app_not_found is already revoked', async () => {
