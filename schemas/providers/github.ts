@@ -14,9 +14,7 @@
  * - `github.ssh_key` (`keyId`): `revoke` / `delete` with `auth.userToken`, the key owner's own token.
  */
 import { z } from 'zod';
-
-/** Same shape as the SecretSetting of schemas/config.ts: inline, or the name of an environment variable. */
-const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
+import { SecretSetting } from '../common.js';
 
 export const GITHUB_CREDENTIAL_KINDS = [
   'github.pat_classic',

@@ -12,9 +12,7 @@
  *   admin.apps.uninstall with `adminToken`.
  */
 import { z } from 'zod';
-
-/** Same shape as the SecretSetting of schemas/config.ts: inline, or the name of an environment variable. */
-const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
+import { SecretSetting } from '../common.js';
 
 export const SLACK_CREDENTIAL_KINDS = [
   'slack.bot_token',
