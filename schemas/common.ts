@@ -19,3 +19,7 @@ export const Id = z
 /** Flat evidence values: enough for an analyst, never a nested raw event. */
 export const Scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
 export const Evidence = z.record(z.string().max(100), Scalar);
+
+/** A secret in configuration: inline, or the name of the environment variable that holds it. */
+export const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
+export type SecretSetting = z.infer<typeof SecretSetting>;

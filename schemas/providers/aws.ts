@@ -5,13 +5,8 @@
  * credentials; without them the SDK's default chain (env, profile, instance/task role) applies.
  */
 import { z } from 'zod';
+import { SecretSetting } from '../common.js';
 
-/**
- * Inline value or `{ env: NAME }`: the same shape as `SecretSetting` in schemas/config.ts, declared
- * here because config.ts will import this file (importing back would be a cycle). src/config.ts's
- * `resolveSecret()` accepts both.
- */
-const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
 
 /** Overrides the adapter's default request budget (see the adapter's `capabilities`). */
 export const RateBudgetSetting = z

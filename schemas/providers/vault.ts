@@ -3,10 +3,9 @@
  * cluster (and optionally one namespace) with one token; the API paths are the same on both.
  */
 import { z } from 'zod';
+import { SecretSetting } from '../common.js';
 import { RateBudgetSetting } from './aws.js';
 
-/** Inline value or `{ env: NAME }` (same shape as schemas/config.ts; see the note in ./aws.ts). */
-const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
 
 export const VaultProviderConfig = z
   .object({

@@ -12,7 +12,12 @@
 import { z } from 'zod';
 import { Label, OpenMap, TimeText } from './common.js';
 
-export const CLOUDTRAIL_EVENTS_ACTED_ON = ['DeleteRole', 'DeleteUser', 'DeleteAccessKey', 'TerminateInstances'] as const;
+export const CLOUDTRAIL_EVENTS_ACTED_ON = [
+  'DeleteRole',
+  'DeleteUser',
+  'DeleteAccessKey',
+  'TerminateInstances',
+] as const;
 
 const AccountId = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 

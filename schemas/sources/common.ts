@@ -23,7 +23,9 @@ export const NumberOrString = z.union([z.number().int().nonnegative(), z.string(
 export const OpenMap = z.record(z.string(), z.unknown());
 
 /** Safe id fragment for trigger ids (a subset of the canonical `Id` character set). */
-export const IdFragment = z.string().regex(/^[A-Za-z0-9._:@+=-]{1,120}$/, 'letters, digits and . _ : @ + = - only');
+export const IdFragment = z
+  .string()
+  .regex(/^[A-Za-z0-9._:@+=-]{1,120}$/, 'letters, digits and . _ : @ + = - only');
 
 /** A raw secret as scanners report it; bounds match `LeakSubjectInput.token`. */
 export const RawSecret = z.string().min(8).max(4096);

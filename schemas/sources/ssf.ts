@@ -45,7 +45,10 @@ export const IssSubSubject = z.looseObject({
 export const OpaqueSubject = z.looseObject({ format: z.literal('opaque'), id: Person });
 export const AccountSubject = z.looseObject({
   format: z.literal('account'),
-  uri: z.string().regex(/^acct:[^@\s]+@[^@\s]+$/, 'an acct: URI').max(205),
+  uri: z
+    .string()
+    .regex(/^acct:[^@\s]+@[^@\s]+$/, 'an acct: URI')
+    .max(205),
 });
 export const PhoneSubject = z.looseObject({
   format: z.literal('phone_number'),
@@ -126,7 +129,10 @@ export const CaepCredentialChange = z.looseObject({
   change_type: z.enum(['create', 'revoke', 'update', 'delete']),
   friendly_name: z.string().max(500).nullish(),
   x509_issuer: z.string().max(1000).nullish(),
-  x509_serial: z.string().regex(/^[A-Za-z0-9:._-]{1,180}$/, 'a certificate serial').nullish(),
+  x509_serial: z
+    .string()
+    .regex(/^[A-Za-z0-9:._-]{1,180}$/, 'a certificate serial')
+    .nullish(),
 });
 
 export const CaepSessionRevoked = z.looseObject({ ...eventCommon });

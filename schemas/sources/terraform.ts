@@ -29,7 +29,10 @@ export const TerraformNotification = z.looseObject({
   payload_version: z.number().int(),
   notification_configuration_id: z.string().max(100).nullish(),
   run_url: z.string().max(2000).nullish(),
-  run_id: z.string().regex(/^run-[A-Za-z0-9]{1,64}$/, 'a run id').nullish(),
+  run_id: z
+    .string()
+    .regex(/^run-[A-Za-z0-9]{1,64}$/, 'a run id')
+    .nullish(),
   run_message: z.string().max(10_000).nullish(),
   run_created_by: z.string().max(200).nullish(),
   workspace_id: z.string().max(100).nullish(),

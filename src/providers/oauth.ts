@@ -7,15 +7,14 @@
  * `invalidTokenAnswers400` quirk maps to `already_revoked`. A 503 means the token must be assumed
  * alive (RFC 7009 §2.2.1): retriable, honouring Retry-After.
  */
-import type { OAuthProviderConfig } from '../../schemas/config.js';
-import type { z } from 'zod';
+import type { OAuthProviderConfig } from '../../schemas/providers/oauth.js';
 import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { deadline, parseRetryAfter, statusError, transportError } from './http-errors.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 
-type Cfg = z.infer<typeof OAuthProviderConfig>;
+type Cfg = OAuthProviderConfig;
 
 function basic(id: string, secret: string): string {
   // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.

@@ -6,7 +6,10 @@ import type { ProviderConfig } from '../../schemas/config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Provider } from './port.js';
+import { createAwsIamProvider } from './aws-iam.js';
+import { createAwsSecretsProvider } from './aws-secrets.js';
 import { createOAuthProvider } from './oauth.js';
+import { createVaultProvider } from './vault.js';
 
 export interface ProviderRegistry {
   get(name: string): Provider | undefined;
@@ -16,14 +19,24 @@ export interface ProviderRegistry {
   close(): Promise<void>;
 }
 
-type Factory = (cfg: ProviderConfig, deps: { logger: Logger; env: NodeJS.ProcessEnv }) => Provider;
+type Deps = { logger: Logger; env: NodeJS.ProcessEnv };
+type Factories = { [T in ProviderConfig['type']]: (cfg: Extract<ProviderConfig, { type: T }>, deps: Deps) => Provider };
 
-const FACTORIES: Record<ProviderConfig['type'], Factory> = {
-  oauth: (cfg, deps) => createOAuthProvider(cfg, deps),
+/** Exhaustive: a provider type in the config schema without a factory fails to compile. */
+const FACTORIES: Factories = {
+  oauth: createOAuthProvider,
+  aws_secrets: createAwsSecretsProvider,
+  aws_iam: createAwsIamProvider,
+  vault: createVaultProvider,
 };
 
+function build(cfg: ProviderConfig, deps: Deps): Provider {
+  const factory = FACTORIES[cfg.type] as (c: ProviderConfig, d: Deps) => Provider;
+  return factory(cfg, deps);
+}
+
 export function buildRegistry(configs: readonly ProviderConfig[], deps: { logger: Logger; env?: NodeJS.ProcessEnv }) {
-  return registryOf(configs.map((c) => FACTORIES[c.type](c, { logger: deps.logger, env: deps.env ?? process.env })));
+  return registryOf(configs.map((c) => build(c, { logger: deps.logger, env: deps.env ?? process.env })));
 }
 
 export function registryOf(providers: readonly Provider[]): ProviderRegistry {
