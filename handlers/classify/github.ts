@@ -29,5 +29,8 @@ export function classifyGitHubPrefixed(
   const body = m[2] as string;
   const random = body.slice(0, -6);
   // The checksum is public information derived from the token, so a plain comparison leaks nothing.
-  return { tokenType: GITHUB_PREFIXED_TYPES[prefix], checksumValid: githubChecksum(random) === body.slice(-6) };
+  return {
+    tokenType: GITHUB_PREFIXED_TYPES[prefix],
+    checksumValid: githubChecksum(random) === body.slice(-6),
+  };
 }

@@ -32,11 +32,20 @@ export function classifyToken(value: string): TokenClass {
   if (v.length === 0 || v.length > MAX_TOKEN_LENGTH) return { ...UNKNOWN_TOKEN };
   const github = classifyGitHubPrefixed(v);
   if (github) {
-    return { tokenType: github.tokenType, providerType: 'github', checksumValid: github.checksumValid, credential: true };
+    return {
+      tokenType: github.tokenType,
+      providerType: 'github',
+      checksumValid: github.checksumValid,
+      credential: true,
+    };
   }
   for (const rule of TOKEN_RULES) {
     if (rule.pattern.test(v) && (rule.also === undefined || rule.also(v))) {
-      return { tokenType: rule.tokenType, providerType: rule.providerType, credential: rule.credential ?? true };
+      return {
+        tokenType: rule.tokenType,
+        providerType: rule.providerType,
+        credential: rule.credential ?? true,
+      };
     }
   }
   return { ...UNKNOWN_TOKEN };

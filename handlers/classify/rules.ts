@@ -41,13 +41,25 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { pattern: /^github_pat_\w{82,244}$/, tokenType: 'github.fine_grained_pat', providerType: 'github' },
 
   // Slack
-  { pattern: /^xoxe\.xoxb-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.rotating_bot_token', providerType: 'slack' },
-  { pattern: /^xoxe\.xoxp-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.rotating_user_token', providerType: 'slack' },
+  {
+    pattern: /^xoxe\.xoxb-[A-Za-z0-9-]{20,500}$/,
+    tokenType: 'slack.rotating_bot_token',
+    providerType: 'slack',
+  },
+  {
+    pattern: /^xoxe\.xoxp-[A-Za-z0-9-]{20,500}$/,
+    tokenType: 'slack.rotating_user_token',
+    providerType: 'slack',
+  },
   { pattern: /^xoxe-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.refresh_token', providerType: 'slack' },
   { pattern: /^xoxb-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.bot_token', providerType: 'slack' },
   { pattern: /^xoxp-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.user_token', providerType: 'slack' },
   { pattern: /^xapp-\d-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.app_token', providerType: 'slack' },
-  { pattern: /^xoxa-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.legacy_workspace_token', providerType: 'slack' },
+  {
+    pattern: /^xoxa-[A-Za-z0-9-]{20,500}$/,
+    tokenType: 'slack.legacy_workspace_token',
+    providerType: 'slack',
+  },
   { pattern: /^xoxr-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.legacy_refresh_token', providerType: 'slack' },
   { pattern: /^xox[so]-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.legacy_token', providerType: 'slack' },
   { pattern: /^xoxc-[A-Za-z0-9-]{20,500}$/, tokenType: 'slack.client_session_token', providerType: 'slack' },
@@ -68,14 +80,12 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { pattern: /^ABIA[A-Z2-7]{16}$/, tokenType: 'aws.sts_service_bearer_key', providerType: 'aws' },
   { pattern: /^ACCA[A-Z2-7]{16}$/, tokenType: 'aws.context_specific_key', providerType: 'aws' },
   { pattern: /^ABSK[A-Za-z0-9+/]{40,400}={0,2}$/, tokenType: 'aws.bedrock_api_key', providerType: 'aws' },
-  ...AWS_UNIQUE_IDS.map(
-    ([prefix, what]): TokenRule => ({
-      pattern: new RegExp(`^${prefix}[A-Z2-7]{16}$`),
-      tokenType: `aws.unique_id.${what}`,
-      providerType: 'aws',
-      credential: false,
-    }),
-  ),
+  ...AWS_UNIQUE_IDS.map(([prefix, what]): TokenRule => ({
+    pattern: new RegExp(`^${prefix}[A-Z2-7]{16}$`),
+    tokenType: `aws.unique_id.${what}`,
+    providerType: 'aws',
+    credential: false,
+  })),
 
   // HashiCorp Vault / OpenBao
   { pattern: /^hvs\.[A-Za-z0-9_-]{24,500}$/, tokenType: 'vault.service_token', providerType: 'vault' },
@@ -87,13 +97,31 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     providerType: 'vault',
     also: mixedClasses,
   },
-  { pattern: /^b\.[A-Za-z0-9_-]{60,1000}$/, tokenType: 'vault.batch_token', providerType: 'vault', also: mixedClasses },
-  { pattern: /^r\.[A-Za-z0-9]{24}$/, tokenType: 'vault.recovery_token', providerType: 'vault', also: mixedClasses },
+  {
+    pattern: /^b\.[A-Za-z0-9_-]{60,1000}$/,
+    tokenType: 'vault.batch_token',
+    providerType: 'vault',
+    also: mixedClasses,
+  },
+  {
+    pattern: /^r\.[A-Za-z0-9]{24}$/,
+    tokenType: 'vault.recovery_token',
+    providerType: 'vault',
+    also: mixedClasses,
+  },
 
   // GitLab
-  { pattern: /^glpat-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.personal_access_token', providerType: 'gitlab' },
+  {
+    pattern: /^glpat-[A-Za-z0-9_.-]{20,300}$/,
+    tokenType: 'gitlab.personal_access_token',
+    providerType: 'gitlab',
+  },
   { pattern: /^gldt-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.deploy_token', providerType: 'gitlab' },
-  { pattern: /^glptt-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.pipeline_trigger_token', providerType: 'gitlab' },
+  {
+    pattern: /^glptt-[A-Za-z0-9_.-]{20,300}$/,
+    tokenType: 'gitlab.pipeline_trigger_token',
+    providerType: 'gitlab',
+  },
   { pattern: /^glrt-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.runner_token', providerType: 'gitlab' },
   {
     pattern: /^GR1348941[A-Za-z0-9_-]{20,300}$/,
@@ -103,13 +131,21 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { pattern: /^glcbt-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.ci_build_token', providerType: 'gitlab' },
   { pattern: /^gloas-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.oauth_app_secret', providerType: 'gitlab' },
   { pattern: /^glft-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.feed_token', providerType: 'gitlab' },
-  { pattern: /^glsoat-[A-Za-z0-9_.-]{20,300}$/, tokenType: 'gitlab.scim_oauth_token', providerType: 'gitlab' },
+  {
+    pattern: /^glsoat-[A-Za-z0-9_.-]{20,300}$/,
+    tokenType: 'gitlab.scim_oauth_token',
+    providerType: 'gitlab',
+  },
 
   // Stripe (pk_ keys are public by design)
   { pattern: /^sk_live_[A-Za-z0-9]{10,247}$/, tokenType: 'stripe.secret_key', providerType: 'stripe' },
   { pattern: /^rk_live_[A-Za-z0-9]{10,247}$/, tokenType: 'stripe.restricted_key', providerType: 'stripe' },
   { pattern: /^sk_test_[A-Za-z0-9]{10,247}$/, tokenType: 'stripe.test_secret_key', providerType: 'stripe' },
-  { pattern: /^rk_test_[A-Za-z0-9]{10,247}$/, tokenType: 'stripe.test_restricted_key', providerType: 'stripe' },
+  {
+    pattern: /^rk_test_[A-Za-z0-9]{10,247}$/,
+    tokenType: 'stripe.test_restricted_key',
+    providerType: 'stripe',
+  },
   { pattern: /^whsec_[A-Za-z0-9+/=]{20,200}$/, tokenType: 'stripe.webhook_secret', providerType: 'stripe' },
   {
     pattern: /^pk_(?:live|test)_[A-Za-z0-9]{10,247}$/,
@@ -119,7 +155,11 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   },
 
   // Anthropic before OpenAI: both start with `sk-`.
-  { pattern: /^sk-ant-api03-[A-Za-z0-9_-]{80,200}AA$/, tokenType: 'anthropic.api_key', providerType: 'anthropic' },
+  {
+    pattern: /^sk-ant-api03-[A-Za-z0-9_-]{80,200}AA$/,
+    tokenType: 'anthropic.api_key',
+    providerType: 'anthropic',
+  },
   {
     pattern: /^sk-ant-admin01-[A-Za-z0-9_-]{80,200}AA$/,
     tokenType: 'anthropic.admin_key',
@@ -153,14 +193,22 @@ export const TOKEN_RULES: readonly TokenRule[] = [
 
   // Package registries and others
   { pattern: /^npm_[A-Za-z0-9]{36}$/, tokenType: 'npm.access_token', providerType: 'npm' },
-  { pattern: /^pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}$/, tokenType: 'pypi.api_token', providerType: 'pypi' },
+  {
+    pattern: /^pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}$/,
+    tokenType: 'pypi.api_token',
+    providerType: 'pypi',
+  },
   {
     pattern: /^pypi-AgENdGVzdC5weXBpLm9yZw[A-Za-z0-9_-]{50,1000}$/,
     tokenType: 'pypi.test_api_token',
     providerType: 'pypi',
   },
   { pattern: /^AIza[0-9A-Za-z_-]{35}$/, tokenType: 'google.api_key', providerType: 'google' },
-  { pattern: /^SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/, tokenType: 'sendgrid.api_key', providerType: 'sendgrid' },
+  {
+    pattern: /^SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/,
+    tokenType: 'sendgrid.api_key',
+    providerType: 'sendgrid',
+  },
   // The API key SID: it names a revocable key (its secret is a separate value).
   { pattern: /^SK[0-9a-fA-F]{32}$/, tokenType: 'twilio.api_key', providerType: 'twilio' },
   {

@@ -37,7 +37,8 @@ function fieldValue(fields: Record<string, unknown> | null | undefined, key: str
   if (!fields) return undefined;
   const entry = Object.entries(fields).find(([name]) => fieldKey(name) === key);
   const v: unknown = entry?.[1];
-  const inner: unknown = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { value?: unknown }).value : v;
+  const inner: unknown =
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { value?: unknown }).value : v;
   if (typeof inner === 'string') return inner.trim();
   if (typeof inner === 'number') return String(inner);
   return undefined;
@@ -74,7 +75,8 @@ function normalizeEventBased(value: unknown): NormalizeResult {
       evidence: evidence({
         event: type,
         employeeId,
-        companyId: data.companyId === undefined || data.companyId === null ? undefined : String(data.companyId),
+        companyId:
+          data.companyId === undefined || data.companyId === null ? undefined : String(data.companyId),
       }),
     });
   } else {

@@ -30,7 +30,8 @@ export function normalizeCloudTrail(raw: unknown): NormalizeResult {
   }
   if (d.errorCode) return ignoredResult('CloudTrail call failed (errorCode present)');
   const account = d.recipientAccountId ?? event.account;
-  if (!account) return rejectAt('INVALID_SHAPE', ['detail', 'recipientAccountId'], 'required (or a top-level account)');
+  if (!account)
+    return rejectAt('INVALID_SHAPE', ['detail', 'recipientAccountId'], 'required (or a top-level account)');
   const region = d.awsRegion ?? event.region ?? undefined;
   const occurredAt = isoTime(d.eventTime);
   const base = {
@@ -56,13 +57,17 @@ export function normalizeCloudTrail(raw: unknown): NormalizeResult {
     case 'DeleteRole': {
       const p = DeleteRoleParameters.safeParse(params);
       if (!p.success) return reject('INVALID_SHAPE', issuesFromZod(p.error, PARAMS_PATH));
-      add(`arn:aws:iam::${account}:role/${p.data.roleName}`, `cloudtrail:${d.eventID}`, { roleName: p.data.roleName });
+      add(`arn:aws:iam::${account}:role/${p.data.roleName}`, `cloudtrail:${d.eventID}`, {
+        roleName: p.data.roleName,
+      });
       break;
     }
     case 'DeleteUser': {
       const p = DeleteUserParameters.safeParse(params);
       if (!p.success) return reject('INVALID_SHAPE', issuesFromZod(p.error, PARAMS_PATH));
-      add(`arn:aws:iam::${account}:user/${p.data.userName}`, `cloudtrail:${d.eventID}`, { userName: p.data.userName });
+      add(`arn:aws:iam::${account}:user/${p.data.userName}`, `cloudtrail:${d.eventID}`, {
+        userName: p.data.userName,
+      });
       break;
     }
     case 'DeleteAccessKey': {
@@ -80,9 +85,13 @@ export function normalizeCloudTrail(raw: unknown): NormalizeResult {
       if (!p.success) return reject('INVALID_SHAPE', issuesFromZod(p.error, PARAMS_PATH));
       if (!region) return rejectAt('INVALID_SHAPE', ['detail', 'awsRegion'], 'required for EC2 events');
       for (const { instanceId } of p.data.instancesSet.items) {
-        add(`arn:aws:ec2:${region}:${account}:instance/${instanceId}`, `cloudtrail:${d.eventID}:${instanceId}`, {
-          instanceId,
-        });
+        add(
+          `arn:aws:ec2:${region}:${account}:instance/${instanceId}`,
+          `cloudtrail:${d.eventID}:${instanceId}`,
+          {
+            instanceId,
+          },
+        );
       }
     }
   }

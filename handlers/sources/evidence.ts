@@ -14,7 +14,8 @@ export function evidence(fields: EvidenceFields): Record<string, EvidenceValue> 
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     if (typeof value === 'number' && !Number.isFinite(value)) continue;
-    out[key] = typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT - 1)}…` : value;
+    out[key] =
+      typeof value === 'string' && value.length > MAX_TEXT ? `${value.slice(0, MAX_TEXT - 1)}…` : value;
   }
   return out;
 }

@@ -18,7 +18,9 @@ export const GITGUARDIAN_SOURCE = 'gitguardian';
 
 /** Incident ids are numbers today; anything else outside the Id alphabet is hashed. */
 function incidentTriggerId(id: string): string {
-  return /^[A-Za-z0-9_-]{1,100}$/.test(id) ? `gitguardian-incident:${id}` : hashedId('gitguardian-incident', id);
+  return /^[A-Za-z0-9_-]{1,100}$/.test(id)
+    ? `gitguardian-incident:${id}`
+    : hashedId('gitguardian-incident', id);
 }
 
 export function normalizeGitGuardian(raw: unknown): NormalizeResult {

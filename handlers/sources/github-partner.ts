@@ -23,7 +23,11 @@ export function normalizeGitHubPartner(raw: unknown): NormalizeResult {
         kind: 'leak',
         source: GITHUB_PARTNER_SOURCE,
         subject: { token: match.token },
-        evidence: evidence({ tokenType: match.type, url: opt(match.url) || undefined, foundIn: opt(match.source) }),
+        evidence: evidence({
+          tokenType: match.type,
+          url: opt(match.url) || undefined,
+          foundIn: opt(match.source),
+        }),
       },
       [i],
     );

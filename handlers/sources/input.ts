@@ -42,7 +42,8 @@ export function decodeJson(raw: unknown): Decoded {
   let text: string | undefined;
   if (raw instanceof Uint8Array) {
     text = bytesToText(raw);
-    if (text === undefined) return { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not UTF-8') };
+    if (text === undefined)
+      return { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not UTF-8') };
   } else if (typeof raw === 'string') {
     text = raw;
   } else {
@@ -65,11 +66,14 @@ export interface LineRecords {
  * An already parsed array yields its elements; any other parsed value is a single record at `$`.
  * A line holding a JSON array (output collected with `jq -s`) yields its elements.
  */
-export function splitJsonLines(raw: unknown): { ok: true; lines: LineRecords } | { ok: false; result: NormalizeResult } {
+export function splitJsonLines(
+  raw: unknown,
+): { ok: true; lines: LineRecords } | { ok: false; result: NormalizeResult } {
   let text: string;
   if (raw instanceof Uint8Array) {
     const decoded = bytesToText(raw);
-    if (decoded === undefined) return { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not UTF-8') };
+    if (decoded === undefined)
+      return { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not UTF-8') };
     text = decoded;
   } else if (typeof raw === 'string') {
     text = raw;
@@ -86,7 +90,8 @@ export function splitJsonLines(raw: unknown): { ok: true; lines: LineRecords } |
     if (line === '') continue;
     const parsed = parseJsonText(line);
     if (!parsed.ok) issues.push({ path: formatPath([n]), message: 'the line is not valid JSON' });
-    else if (Array.isArray(parsed.value)) parsed.value.forEach((value, i) => records.push({ value, at: [n, i] }));
+    else if (Array.isArray(parsed.value))
+      parsed.value.forEach((value, i) => records.push({ value, at: [n, i] }));
     else records.push({ value: parsed.value, at: [n] });
   }
   return { ok: true, lines: { records, issues } };

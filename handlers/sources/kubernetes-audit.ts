@@ -20,7 +20,9 @@ type Resource = (typeof K8S_RESOURCES_ACTED_ON)[number];
 function workloadName(resource: Resource, namespace: string | undefined, name: string): string | undefined {
   if (resource === 'namespaces') return `k8s:namespace:${name}`;
   if (!namespace) return undefined;
-  return resource === 'serviceaccounts' ? `k8s:serviceaccount:${namespace}/${name}` : `k8s:secret:${namespace}/${name}`;
+  return resource === 'serviceaccounts'
+    ? `k8s:serviceaccount:${namespace}/${name}`
+    : `k8s:secret:${namespace}/${name}`;
 }
 
 function normalizeOne(outcome: Outcome, value: unknown, at: Path): void {

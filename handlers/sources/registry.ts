@@ -50,12 +50,20 @@ function guarded(normalize: Normalizer): Normalizer {
   };
 }
 
-function source<N extends SourceName>(name: N, kindHint: TriggerKind | 'mixed', normalize: Normalizer): SourceHandler<N> {
+function source<N extends SourceName>(
+  name: N,
+  kindHint: TriggerKind | 'mixed',
+  normalize: Normalizer,
+): SourceHandler<N> {
   return Object.freeze({ name, kindHint, normalize: guarded(normalize) });
 }
 
 export const SOURCES: { readonly [N in SourceName]: SourceHandler<N> } = Object.freeze({
-  'github.secret_scanning_alert': source('github.secret_scanning_alert', 'leak', normalizeGitHubSecretScanningAlert),
+  'github.secret_scanning_alert': source(
+    'github.secret_scanning_alert',
+    'leak',
+    normalizeGitHubSecretScanningAlert,
+  ),
   'github.partner': source('github.partner', 'leak', normalizeGitHubPartner),
   gitguardian: source('gitguardian', 'leak', normalizeGitGuardian),
   trufflehog: source('trufflehog', 'leak', normalizeTruffleHog),

@@ -47,7 +47,10 @@ function describe(issue: z.core.$ZodIssue): string {
 /** zod issues → NormalizeIssues under `base` (the location of the validated value in the event). */
 export function issuesFromZod(error: z.ZodError, base: Path = []): NormalizeIssue[] {
   return error.issues.map((issue) => ({
-    path: formatPath([...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p.description) : p))]),
+    path: formatPath([
+      ...base,
+      ...issue.path.map((p) => (typeof p === 'symbol' ? String(p.description) : p)),
+    ]),
     message: describe(issue),
   }));
 }

@@ -8,14 +8,7 @@ import { ScimPatchBody, ScimRequest, ScimUser } from '../../schemas/sources/scim
 import { evidence, opt } from './evidence.js';
 import { parseEvent } from './input.js';
 import { personSubject } from './people.js';
-import {
-  ignoredResult,
-  issuesFromZod,
-  Outcome,
-  reject,
-  rejectAt,
-  type NormalizeResult,
-} from './result.js';
+import { ignoredResult, issuesFromZod, Outcome, reject, rejectAt, type NormalizeResult } from './result.js';
 
 export const SCIM_SOURCE = 'scim';
 
@@ -56,7 +49,8 @@ export function normalizeScim(raw: unknown): NormalizeResult {
   const req = parsed.event;
   const method = req.method.trim().toUpperCase();
   const resource = req.path ? RESOURCE.exec(req.path) : null;
-  if (resource && resource[1]?.toLowerCase() === 'groups') return ignoredResult('SCIM request is not about a User');
+  if (resource && resource[1]?.toLowerCase() === 'groups')
+    return ignoredResult('SCIM request is not about a User');
   const userId = req.userId ?? (resource?.[2] === undefined ? undefined : segmentText(resource[2]));
   if (!userId) return rejectAt('INVALID_SHAPE', ['userId'], 'required (or a path ending in /Users/{id})');
 
@@ -65,7 +59,8 @@ export function normalizeScim(raw: unknown): NormalizeResult {
   if (method === 'PATCH') {
     const body = ScimPatchBody.safeParse(req.body);
     if (!body.success) return reject('INVALID_SHAPE', issuesFromZod(body.error, ['body']));
-    if (!body.data.Operations.some(deactivates)) return ignoredResult('SCIM PATCH does not set active to false');
+    if (!body.data.Operations.some(deactivates))
+      return ignoredResult('SCIM PATCH does not set active to false');
   } else if (method === 'PUT') {
     const body = ScimUser.safeParse(req.body);
     if (!body.success) return reject('INVALID_SHAPE', issuesFromZod(body.error, ['body']));

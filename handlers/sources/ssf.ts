@@ -4,7 +4,6 @@
  */
 import type { z } from 'zod';
 import {
-  AliasesSubject,
   CaepCredentialChange,
   RiscAccountEvent,
   RiscCredentialCompromise,
@@ -77,7 +76,7 @@ function personOf(subject: z.infer<typeof SubjectId>): { person: string; aliases
   else if (subject.format === 'complex') {
     const user = subject.user;
     if (!user) return undefined;
-    simple = user.format === 'aliases' ? (user as z.infer<typeof AliasesSubject>).identifiers : [user];
+    simple = user.format === 'aliases' ? user.identifiers : [user];
   } else simple = [subject];
   const ordered = [...simple].sort((a, b) => RANK[a.format] - RANK[b.format]);
   return personSubject(...ordered.flatMap(identifiersOf));
@@ -97,8 +96,11 @@ function readSubject(raw: unknown, at: Path): SubjectResult {
     code,
     issues: [{ path: formatPath(path), message }],
   });
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail('INVALID_SHAPE', at, 'expected object');
-  const declared = (raw as { format?: unknown; subject_type?: unknown }).format ?? (raw as { subject_type?: unknown }).subject_type;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return fail('INVALID_SHAPE', at, 'expected object');
+  const declared =
+    (raw as { format?: unknown; subject_type?: unknown }).format ??
+    (raw as { subject_type?: unknown }).subject_type;
   const format = typeof declared === 'string' ? declared.replaceAll('-', '_') : declared;
   if (typeof format === 'string' && !(SUBJECT_FORMATS as readonly string[]).includes(format)) {
     return fail('UNSUPPORTED_EVENT', [...at, 'format'], 'subject format names no person');
@@ -112,7 +114,11 @@ function readSubject(raw: unknown, at: Path): SubjectResult {
 
 export function normalizeSsf(raw: unknown): NormalizeResult {
   if (typeof raw === 'string' && COMPACT_JWS.test(raw.trim())) {
-    return rejectAt('UNSUPPORTED_EVENT', [], 'a compact SET: verify it (src/intake/verify/ssf.ts) and pass its claims');
+    return rejectAt(
+      'UNSUPPORTED_EVENT',
+      [],
+      'a compact SET: verify it (src/intake/verify/ssf.ts) and pass its claims',
+    );
   }
   const decoded = decodeJson(raw);
   if (!decoded.ok) return decoded.result;
@@ -184,7 +190,10 @@ export function normalizeSsf(raw: unknown): NormalizeResult {
       continue;
     }
 
-    const subject = readSubject(event.subject ?? claims.sub_id, event.subject === undefined ? ['sub_id'] : [...at, 'subject']);
+    const subject = readSubject(
+      event.subject ?? claims.sub_id,
+      event.subject === undefined ? ['sub_id'] : [...at, 'subject'],
+    );
     if (!subject.ok) {
       outcome.skip(subject.issues, subject.code);
       continue;
@@ -198,7 +207,9 @@ export function normalizeSsf(raw: unknown): NormalizeResult {
           ...baseEvidence,
           reason: 'reason' in event ? opt((event as z.infer<typeof RiscAccountEvent>).reason) : undefined,
           credentialType:
-            'credential_type' in event ? (event as z.infer<typeof RiscCredentialCompromise>).credential_type : undefined,
+            'credential_type' in event
+              ? (event as z.infer<typeof RiscCredentialCompromise>).credential_type
+              : undefined,
         }),
       },
       at,

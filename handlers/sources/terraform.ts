@@ -34,7 +34,11 @@ export function normalizeTerraform(raw: unknown): NormalizeResult {
     return ignoredResult('Terraform run message does not mark a destroy run');
   }
   if (!n.organization_name || !n.workspace_name) {
-    return rejectAt('INVALID_SHAPE', [n.organization_name ? 'workspace_name' : 'organization_name'], 'required');
+    return rejectAt(
+      'INVALID_SHAPE',
+      [n.organization_name ? 'workspace_name' : 'organization_name'],
+      'required',
+    );
   }
   if (!n.run_id) return rejectAt('INVALID_SHAPE', ['run_id'], 'required');
   const outcome = new Outcome();

@@ -37,7 +37,8 @@ function locationEvidence(data: Record<string, unknown> | null | undefined): Evi
     const fields = details as Record<string, unknown>;
     for (const name of LOCATION_FIELDS) {
       const value = fields[name];
-      if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') out[name] = value;
+      if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')
+        out[name] = value;
     }
     return out;
   }
@@ -67,7 +68,10 @@ function normalizeFinding(outcome: Outcome, value: unknown, at: Path): void {
     {
       kind: 'leak',
       source: TRUFFLEHOG_SOURCE,
-      subject: { ...(token === undefined ? {} : { token }), ...(providerKeyId === undefined ? {} : { providerKeyId }) },
+      subject: {
+        ...(token === undefined ? {} : { token }),
+        ...(providerKeyId === undefined ? {} : { providerKeyId }),
+      },
       evidence: evidence({
         detector: f.DetectorName,
         detectorType: opt(f.DetectorType),

@@ -61,7 +61,9 @@ export function requireHeader(headers: HttpHeaders, name: string): string {
 }
 
 export function bodyBytes(body: RawBody): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 export function secretList(option: SecretOption, what: string): string[] {

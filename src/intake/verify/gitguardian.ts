@@ -29,6 +29,7 @@ export function verifyGitGuardian(body: RawBody, headers: HttpHeaders, opts: Git
   const provided = prefixedHex(requireHeader(headers, 'gitguardian-signature'), 'sha256=', 32);
   if (!provided) invalidSignature('Gitguardian-Signature is not sha256=<64 hex digits>');
   const keys = tokens.map((t) => Buffer.from(timestamp + t, 'utf8'));
-  if (!hmacMatches('sha256', keys, bodyBytes(body), provided)) invalidSignature('GitGuardian signature does not match');
+  if (!hmacMatches('sha256', keys, bodyBytes(body), provided))
+    invalidSignature('GitGuardian signature does not match');
   return { scheme: 'gitguardian.hmac-sha256', signedAt: checkFresh(timestamp, opts) };
 }

@@ -29,7 +29,9 @@ function p256Key(pem: string): KeyObject {
   try {
     key = createPublicKey(pem);
   } catch (e: unknown) {
-    throw new TourniquetError('INVALID_CONFIG', 'GitHub partner public key is not a valid PEM key', { cause: e });
+    throw new TourniquetError('INVALID_CONFIG', 'GitHub partner public key is not a valid PEM key', {
+      cause: e,
+    });
   }
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TourniquetError('INVALID_CONFIG', 'GitHub partner public key is not an ECDSA P-256 key');

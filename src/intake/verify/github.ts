@@ -21,10 +21,15 @@ export interface GitHubWebhookOptions {
   secret: SecretOption;
 }
 
-export function verifyGitHubWebhook(body: RawBody, headers: HttpHeaders, opts: GitHubWebhookOptions): Verified {
+export function verifyGitHubWebhook(
+  body: RawBody,
+  headers: HttpHeaders,
+  opts: GitHubWebhookOptions,
+): Verified {
   const keys = secretList(opts.secret, 'GitHub webhook secret').map((s) => Buffer.from(s, 'utf8'));
   const provided = prefixedHex(requireHeader(headers, 'x-hub-signature-256'), 'sha256=', 32);
   if (!provided) invalidSignature('X-Hub-Signature-256 is not sha256=<64 hex digits>');
-  if (!hmacMatches('sha256', keys, bodyBytes(body), provided)) invalidSignature('GitHub webhook signature does not match');
+  if (!hmacMatches('sha256', keys, bodyBytes(body), provided))
+    invalidSignature('GitHub webhook signature does not match');
   return { scheme: 'github.hmac-sha256' };
 }

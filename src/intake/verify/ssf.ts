@@ -40,13 +40,20 @@ export interface VerifiedSet extends Verified {
 }
 
 export type Rfc8935Error =
-  | 'invalid_request'
-  | 'invalid_key'
-  | 'invalid_issuer'
-  | 'invalid_audience'
-  | 'authentication_failed';
+  'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed';
 
-const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const DEFAULT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 function rejected(err: Rfc8935Error, message: string, cause: unknown): TourniquetError {
   return new TourniquetError('INVALID_SIGNATURE', message, { details: { err }, cause });
@@ -85,7 +92,10 @@ function translate(e: unknown): TourniquetError {
       });
     default:
       // Not a jose verdict (a resolver's network failure): the delivery may be fine, retry later.
-      return new TourniquetError('SERVICE_UNREACHABLE', 'SET keys could not be resolved', { retriable: true, cause: e });
+      return new TourniquetError('SERVICE_UNREACHABLE', 'SET keys could not be resolved', {
+        retriable: true,
+        cause: e,
+      });
   }
 }
 

@@ -24,6 +24,7 @@ export function verifyTerraform(body: RawBody, headers: HttpHeaders, opts: Terra
   const keys = secretList(opts.token, 'Terraform notification token').map((t) => Buffer.from(t, 'utf8'));
   const provided = parseHex(requireHeader(headers, 'x-tfe-notification-signature'), 64);
   if (!provided) invalidSignature('X-TFE-Notification-Signature is not 128 hex digits');
-  if (!hmacMatches('sha512', keys, bodyBytes(body), provided)) invalidSignature('Terraform signature does not match');
+  if (!hmacMatches('sha512', keys, bodyBytes(body), provided))
+    invalidSignature('Terraform signature does not match');
   return { scheme: 'terraform.hmac-sha512' };
 }

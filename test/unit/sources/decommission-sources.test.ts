@@ -5,7 +5,7 @@ import { normalizeDecommission } from '../../../handlers/sources/decommission.js
 import { normalizeKubernetesAudit } from '../../../handlers/sources/kubernetes-audit.js';
 import { normalizeTerraform } from '../../../handlers/sources/terraform.js';
 import type { TriggerInput } from '../../../schemas/trigger.js';
-import { fixture, fixtureObject, issuePaths, okResult, rejection } from './fixtures.js';
+import { FAKE, fixture, fixtureObject, issuePaths, okResult, rejection } from './fixtures.js';
 
 function workloads(triggers: TriggerInput[]): string[] {
   return triggers.map((t) => {
@@ -31,9 +31,13 @@ describe('kubernetes.audit', () => {
 
   it('names namespaces and secrets, one event at a time', () => {
     const ns = auditEvent({ objectRef: { resource: 'namespaces', name: 'payments', namespace: 'payments' } });
-    const secret = auditEvent({ objectRef: { resource: 'secrets', name: 'db-password', namespace: 'payments' } });
+    const secret = auditEvent({
+      objectRef: { resource: 'secrets', name: 'db-password', namespace: 'payments' },
+    });
     assert.deepEqual(workloads(okResult(normalizeKubernetesAudit(ns)).triggers), ['k8s:namespace:payments']);
-    assert.deepEqual(workloads(okResult(normalizeKubernetesAudit(secret)).triggers), ['k8s:secret:payments/db-password']);
+    assert.deepEqual(workloads(okResult(normalizeKubernetesAudit(secret)).triggers), [
+      'k8s:secret:payments/db-password',
+    ]);
   });
 
   it('ignores failed deletes, other resources, other API groups and subresources', () => {
@@ -41,7 +45,9 @@ describe('kubernetes.audit', () => {
       auditEvent({ responseStatus: { code: 404 } }),
       auditEvent({ objectRef: { resource: 'configmaps', namespace: 'p', name: 'c' } }),
       auditEvent({ objectRef: { resource: 'secrets', namespace: 'p', name: 'c', apiGroup: 'example.com' } }),
-      auditEvent({ objectRef: { resource: 'serviceaccounts', namespace: 'p', name: 'c', subresource: 'token' } }),
+      auditEvent({
+        objectRef: { resource: 'serviceaccounts', namespace: 'p', name: 'c', subresource: 'token' },
+      }),
       auditEvent({ stage: 'Panic' }),
     ]) {
       assert.equal(okResult(normalizeKubernetesAudit(e)).triggers.length, 0);
@@ -51,7 +57,10 @@ describe('kubernetes.audit', () => {
   it('rejects a missing auditID and a non-numeric response code', () => {
     const { auditID: _drop, ...noId } = auditEvent({});
     assert.deepEqual(issuePaths(normalizeKubernetesAudit(noId)), ['$.auditID']);
-    const r = normalizeKubernetesAudit({ kind: 'EventList', items: [auditEvent({ responseStatus: { code: '200' } })] });
+    const r = normalizeKubernetesAudit({
+      kind: 'EventList',
+      items: [auditEvent({ responseStatus: { code: '200' } })],
+    });
     assert.deepEqual(issuePaths(r), ['$.items[0].responseStatus.code']);
   });
 });
@@ -77,10 +86,14 @@ describe('aws.cloudtrail', () => {
     const d = e['detail'] as Record<string, unknown>;
     d['eventName'] = 'DeleteUser';
     d['requestParameters'] = { userName: 'ci-bot' };
-    assert.deepEqual(workloads(okResult(normalizeCloudTrail(e)).triggers), ['arn:aws:iam::123456789012:user/ci-bot']);
+    assert.deepEqual(workloads(okResult(normalizeCloudTrail(e)).triggers), [
+      'arn:aws:iam::123456789012:user/ci-bot',
+    ]);
     d['eventName'] = 'DeleteAccessKey';
-    d['requestParameters'] = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', userName: 'ci-bot' };
-    assert.deepEqual(workloads(okResult(normalizeCloudTrail(e)).triggers), ['aws:access_key:AKIAIOSFODNN7EXAMPLE']);
+    d['requestParameters'] = { accessKeyId: FAKE.awsKeyId, userName: 'ci-bot' };
+    assert.deepEqual(workloads(okResult(normalizeCloudTrail(e)).triggers), [
+      `aws:access_key:${FAKE.awsKeyId}`,
+    ]);
   });
 
   it('ignores failed calls and other API calls', () => {
@@ -140,13 +153,18 @@ describe('generic.decommission', () => {
   it('emits one trigger per workload, with an id only when an eventId is given', () => {
     const r = okResult(normalizeDecommission(fixture('decommission.json')));
     assert.deepEqual(workloads(r.triggers), ['payments-api@prod', 'legacy-batch@prod']);
-    assert.deepEqual(r.triggers.map((t) => t.id), ['decommission:chg-2025-0042', undefined]);
+    assert.deepEqual(
+      r.triggers.map((t) => t.id),
+      ['decommission:chg-2025-0042', undefined],
+    );
   });
 
   it('rejects a missing workload, a numeric workload and a bad time', () => {
     assert.deepEqual(issuePaths(normalizeDecommission({ reason: 'x' })), ['$.workload']);
     assert.deepEqual(issuePaths(normalizeDecommission([{ workload: 1 }])), ['$[0].workload']);
-    assert.deepEqual(issuePaths(normalizeDecommission({ workload: 'w', occurredAt: 'soon' })), ['$.occurredAt']);
+    assert.deepEqual(issuePaths(normalizeDecommission({ workload: 'w', occurredAt: 'soon' })), [
+      '$.occurredAt',
+    ]);
     assert.equal(rejection(normalizeDecommission('"w"')).code, 'INVALID_SHAPE');
   });
 });

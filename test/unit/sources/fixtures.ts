@@ -41,6 +41,15 @@ export function makeGitHubToken(prefix = 'ghp', seed = 'tourniquet'): string {
   return `${prefix}_${random}${base62Fixed(crc32(random), 6)}`;
 }
 
+/** Fake values that look like live tokens are kept in test/fixtures (the commit hook allows them there). */
+export const FAKE = JSON.parse(readFileSync(new URL('fake-values.json', FIXTURES), 'utf8')) as Readonly<{
+  awsKeyId: string;
+  awsSecretPart: string;
+  slackBotFromGitleaks: string;
+  plantedSlack: string;
+  plantedGitHub: string;
+}>;
+
 export const FIXTURE_TOKENS: Readonly<Record<string, string>> = {
   GITHUB_TOKEN_1: makeGitHubToken('ghp', 'fixture-1'),
   GITHUB_TOKEN_2: makeGitHubToken('ghs', 'fixture-2'),

@@ -6,9 +6,10 @@ import { normalizeGitHubPartner } from '../../../handlers/sources/github-partner
 import { normalizeGitHubSecretScanningAlert } from '../../../handlers/sources/github-secret-scanning.js';
 import { normalizeGitleaks } from '../../../handlers/sources/gitleaks.js';
 import { normalizeTruffleHog } from '../../../handlers/sources/trufflehog.js';
-import { TriggerInput } from '../../../schemas/trigger.js';
+import type { TriggerInput } from '../../../schemas/trigger.js';
 import {
   assertSecretsConfined,
+  FAKE,
   FIXTURE_TOKENS,
   fixture,
   fixtureObject,
@@ -27,7 +28,9 @@ function leakSubject(t: TriggerInput): Extract<TriggerInput, { kind: 'leak' }>['
 
 describe('github.secret_scanning_alert', () => {
   it('turns a created alert into a leak reference with a stable id', () => {
-    const r = okResult(normalizeGitHubSecretScanningAlert(fixture('github-secret-scanning-alert.created.json')));
+    const r = okResult(
+      normalizeGitHubSecretScanningAlert(fixture('github-secret-scanning-alert.created.json')),
+    );
     assert.equal(r.triggers.length, 1);
     const t = r.triggers[0] as TriggerInput;
     assert.match(t.id ?? '', /^github-alert:[0-9a-f]{64}$/);
@@ -69,7 +72,10 @@ describe('github.secret_scanning_alert', () => {
     (wrong['repository'] as Record<string, unknown>)['full_name'] = 7;
     const r = rejection(normalizeGitHubSecretScanningAlert(wrong));
     assert.equal(r.code, 'INVALID_SHAPE');
-    assert.deepEqual(r.issues.map((i) => i.path), ['$.repository.full_name']);
+    assert.deepEqual(
+      r.issues.map((i) => i.path),
+      ['$.repository.full_name'],
+    );
   });
 
   it('accepts the body as text or bytes, and reports non-JSON without quoting it', () => {
@@ -97,13 +103,19 @@ describe('github.partner', () => {
     batch.push({ token: 12345678, type: 'acme_api_token' }, { type: 'acme_api_token' });
     const r = okResult(normalizeGitHubPartner(batch));
     assert.equal(r.triggers.length, 2);
-    assert.deepEqual(r.skipped?.map((i) => i.path), ['$[2].token', '$[3].token']);
+    assert.deepEqual(
+      r.skipped?.map((i) => i.path),
+      ['$[2].token', '$[3].token'],
+    );
   });
 
   it('rejects a non-array body and a batch of only bad matches', () => {
     assert.equal(rejection(normalizeGitHubPartner({ token: GH1 })).code, 'INVALID_SHAPE');
     const r = rejection(normalizeGitHubPartner([{ token: 'short', type: 'x' }]));
-    assert.deepEqual(r.issues.map((i) => i.path), ['$[0].token']);
+    assert.deepEqual(
+      r.issues.map((i) => i.path),
+      ['$[0].token'],
+    );
     assertSecretsConfined(r, ['short']);
   });
 });
@@ -146,10 +158,10 @@ describe('trufflehog', () => {
     assert.equal(r.triggers.length, 2);
     assert.equal(leakSubject(r.triggers[0] as TriggerInput).token, GH1);
     const aws = leakSubject(r.triggers[1] as TriggerInput);
-    assert.equal(aws.providerKeyId, 'AKIAIOSFODNN7EXAMPLE');
-    assert.equal(aws.token, 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    assert.equal(aws.providerKeyId, FAKE.awsKeyId);
+    assert.equal(aws.token, FAKE.awsSecretPart);
     assert.equal(r.triggers[1]?.evidence['file'], 'terraform/prod.tfvars');
-    assertSecretsConfined(r, [GH1, 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
+    assertSecretsConfined(r, [GH1, FAKE.awsSecretPart]);
   });
 
   it('accepts one parsed finding, and skips a broken line by line number', () => {
@@ -172,9 +184,9 @@ describe('trufflehog', () => {
 describe('gitleaks', () => {
   it('emits the secret as token, an AWS key id as providerKeyId, never the Match line', () => {
     const r = okResult(normalizeGitleaks(fixture('gitleaks.report.json')));
-    assert.equal(leakSubject(r.triggers[0] as TriggerInput).token, 'xoxb-2384710932-2384710933-FAKEfakeFAKEfakeFAKEfake');
+    assert.equal(leakSubject(r.triggers[0] as TriggerInput).token, FAKE.slackBotFromGitleaks);
     assert.equal(r.triggers[0]?.occurredAt, '2025-02-27T16:40:12.000Z');
-    assert.deepEqual(leakSubject(r.triggers[1] as TriggerInput), { providerKeyId: 'AKIAIOSFODNN7EXAMPLE' });
+    assert.deepEqual(leakSubject(r.triggers[1] as TriggerInput), { providerKeyId: FAKE.awsKeyId });
     assert.ok(!JSON.stringify(r.triggers.map((t) => t.evidence)).includes('SLACK_TOKEN='));
     assertSecretsConfined(r, ['FAKEfakeFAKEfakeFAKEfake']);
   });
@@ -208,7 +220,7 @@ describe('aws.health', () => {
       const e = fixtureObject('aws-health.credentials-exposed.json');
       (e['detail'] as Record<string, unknown>)['eventTypeCode'] = code;
       const r = okResult(normalizeAwsHealth(e));
-      assert.deepEqual(leakSubject(r.triggers[0] as TriggerInput), { providerKeyId: 'AKIAIOSFODNN7EXAMPLE' });
+      assert.deepEqual(leakSubject(r.triggers[0] as TriggerInput), { providerKeyId: FAKE.awsKeyId });
       assert.match(r.triggers[0]?.id ?? '', /^aws-health:[0-9a-f]{64}$/);
       assert.equal(r.triggers[0]?.evidence['eventTypeCode'], code);
     }
@@ -222,7 +234,9 @@ describe('aws.health', () => {
     (closed['detail'] as Record<string, unknown>)['statusCode'] = 'closed';
     assert.ok(okResult(normalizeAwsHealth(closed)).ignored);
     const user = fixtureObject('aws-health.credentials-exposed.json');
-    (user['detail'] as Record<string, unknown>)['affectedEntities'] = [{ entityValue: 'AIDAIOSFODNN7EXAMPLE' }];
+    (user['detail'] as Record<string, unknown>)['affectedEntities'] = [
+      { entityValue: 'AIDAIOSFODNN7EXAMPLE' },
+    ];
     assert.equal(okResult(normalizeAwsHealth(user)).triggers.length, 0);
   });
 
@@ -231,6 +245,10 @@ describe('aws.health', () => {
     e['source'] = 'aws.ec2';
     delete (e['detail'] as Record<string, unknown>)['eventArn'];
     e['account'] = 123456789012;
-    assert.deepEqual(issuePaths(normalizeAwsHealth(e)).sort(), ['$.account', '$.detail.eventArn', '$.source']);
+    assert.deepEqual(issuePaths(normalizeAwsHealth(e)).sort(), [
+      '$.account',
+      '$.detail.eventArn',
+      '$.source',
+    ]);
   });
 });

@@ -48,9 +48,14 @@ describe('okta', () => {
     const [first] = oktaEvents(m);
     (first as Record<string, unknown>)['target'] = [{ id: 'app1', type: 'AppInstance' }];
     const r = okResult(normalizeOkta(m));
-    assert.deepEqual(r.skipped?.map((i) => i.path), ['$.data.events[0].target']);
+    assert.deepEqual(
+      r.skipped?.map((i) => i.path),
+      ['$.data.events[0].target'],
+    );
     delete (first as Record<string, unknown>)['uuid'];
-    assert.deepEqual(issuePaths(normalizeOkta({ ...m, data: { events: [first] } })), ['$.data.events[0].uuid']);
+    assert.deepEqual(issuePaths(normalizeOkta({ ...m, data: { events: [first] } })), [
+      '$.data.events[0].uuid',
+    ]);
   });
 });
 
@@ -98,7 +103,9 @@ describe('scim', () => {
 
   it('rejects a missing user id, a PATCH without Operations and an unknown method', () => {
     assert.deepEqual(issuePaths(normalizeScim({ method: 'DELETE' })), ['$.userId']);
-    assert.deepEqual(issuePaths(normalizeScim({ method: 'PATCH', userId: 'u', body: {} })), ['$.body.Operations']);
+    assert.deepEqual(issuePaths(normalizeScim({ method: 'PATCH', userId: 'u', body: {} })), [
+      '$.body.Operations',
+    ]);
     assert.equal(rejection(normalizeScim({ method: 'TRACE', userId: 'u' })).code, 'UNSUPPORTED_EVENT');
     assert.deepEqual(issuePaths(normalizeScim({ method: 5, userId: 'u' })), ['$.method']);
   });
@@ -143,7 +150,9 @@ describe('bamboohr', () => {
   });
 
   it('rejects a missing employee id and an employees field that is not an array', () => {
-    assert.deepEqual(issuePaths(normalizeBambooHr({ type: 'employee.deleted', data: {} })), ['$.data.employeeId']);
+    assert.deepEqual(issuePaths(normalizeBambooHr({ type: 'employee.deleted', data: {} })), [
+      '$.data.employeeId',
+    ]);
     assert.deepEqual(issuePaths(normalizeBambooHr({ employees: {} })), ['$.employees']);
     const r = normalizeBambooHr({ employees: [{ action: 'Deleted' }] });
     assert.deepEqual(issuePaths(r), ['$.employees[0].id']);
@@ -166,7 +175,10 @@ describe('hris', () => {
         { ...base, status: 'leave', eventId: 'b' },
       ]),
     );
-    assert.deepEqual(r.triggers.map((t) => t.id), ['hris:a']);
+    assert.deepEqual(
+      r.triggers.map((t) => t.id),
+      ['hris:a'],
+    );
     assert.ok(r.ignored);
   });
 

@@ -52,7 +52,11 @@ function mutate(root: unknown, m: Mutation): unknown {
 }
 
 const secretArb = fc
-  .string({ unit: fc.constantFrom(...'ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'), minLength: 24, maxLength: 40 })
+  .string({
+    unit: fc.constantFrom(...'ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'),
+    minLength: 24,
+    maxLength: 40,
+  })
   .map((s) => `PLANTED${s}`);
 
 describe('normalizer properties', () => {

@@ -6,7 +6,7 @@ import { normalizeGitHubSecretScanningAlert } from '../../../handlers/sources/gi
 import { NormalizeResult, SourceName } from '../../../schemas/sources/index.js';
 import { TriggerInput } from '../../../schemas/trigger.js';
 import { SOURCE_CASES } from './cases.js';
-import { assertSecretsConfined, okResult } from './fixtures.js';
+import { assertSecretsConfined, FAKE, okResult } from './fixtures.js';
 
 // A registry that misses a source must not compile.
 // @ts-expect-error 'okta' and the other sources are missing
@@ -45,7 +45,7 @@ describe('source registry', () => {
   });
 
   it('turns an exception escaping a normalizer into NORMALIZER_FAILED without its message', () => {
-    const secret = 'xoxb-0000000000-1111111111-PLANTEDplantedPLANTED';
+    const secret = FAKE.plantedSlack;
     const hostile = {
       get action(): string {
         throw new Error(`boom ${secret}`);
@@ -78,7 +78,7 @@ describe('input helpers', () => {
   it('decodeJson rejects invalid UTF-8 and invalid JSON without quoting the input', () => {
     const bad = decodeJson(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
     assert.ok(!bad.ok && !bad.result.ok && bad.result.code === 'INVALID_JSON');
-    const secret = 'ghp_PLANTEDplantedPLANTEDplantedPLANTED00';
+    const secret = FAKE.plantedGitHub;
     const notJson = decodeJson(`{"x": ${secret}}`);
     assert.ok(!notJson.ok);
     assertSecretsConfined(notJson.result, [secret]);

@@ -5,7 +5,10 @@ import { SSF_EVENT_TYPES } from '../../../schemas/sources/ssf.js';
 import type { TriggerInput } from '../../../schemas/trigger.js';
 import { fixture, fixtureObject, issuePaths, okResult, rejection } from './fixtures.js';
 
-function set(events: Record<string, unknown>, subId: unknown = { format: 'email', email: 'ada@acme.example' }) {
+function set(
+  events: Record<string, unknown>,
+  subId: unknown = { format: 'email', email: 'ada@acme.example' },
+) {
   return { iss: 'https://idp.acme.example/', jti: 'j-1', iat: 1741111200, sub_id: subId, events };
 }
 
@@ -51,7 +54,11 @@ describe('ssf', () => {
         ['u-7'],
       ],
       [
-        { format: 'complex', user: { format: 'email', email: 'ada@acme.example' }, session: { format: 'opaque', id: 's' } },
+        {
+          format: 'complex',
+          user: { format: 'email', email: 'ada@acme.example' },
+          session: { format: 'opaque', id: 's' },
+        },
         'ada@acme.example',
         [],
       ],
@@ -61,7 +68,13 @@ describe('ssf', () => {
     for (const [subId, expected, aliases] of cases) {
       const event =
         subId === undefined
-          ? { subject: { subject_type: 'iss-sub', iss: 'https://accounts.google.com/', sub: '7375626A656374' } }
+          ? {
+              subject: {
+                subject_type: 'iss-sub',
+                iss: 'https://accounts.google.com/',
+                sub: '7375626A656374',
+              },
+            }
           : {};
       const r = okResult(normalizeSsf(set({ [SSF_EVENT_TYPES.accountDisabled]: event }, subId)));
       assert.deepEqual(person(r.triggers[0]), { person: expected, aliases });
@@ -112,7 +125,9 @@ describe('ssf', () => {
     assert.deepEqual(issuePaths(normalizeSsf(badEmail)), ['$.sub_id.email']);
     const jwtId = set({ [SSF_EVENT_TYPES.accountDisabled]: {} }, { format: 'jwt_id', iss: 'x', jti: 'y' });
     assert.equal(rejection(normalizeSsf(jwtId)).code, 'UNSUPPORTED_EVENT');
-    const badChange = set({ [SSF_EVENT_TYPES.credentialChange]: { credential_type: 'x509', change_type: 'burn' } });
+    const badChange = set({
+      [SSF_EVENT_TYPES.credentialChange]: { credential_type: 'x509', change_type: 'burn' },
+    });
     assert.deepEqual(issuePaths(normalizeSsf(badChange)), ['$.events.credential-change.change_type']);
   });
 
