@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { SecretSetting } from './common.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
+import { GithubProviderConfig } from './providers/github.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
+import { SlackProviderConfig } from './providers/slack.js';
 import { VaultProviderConfig } from './providers/vault.js';
 
 export const ProviderConfig = z.discriminatedUnion('type', [
@@ -15,6 +17,8 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   AwsSecretsProviderConfig,
   AwsIamProviderConfig,
   VaultProviderConfig,
+  GithubProviderConfig,
+  SlackProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -8,7 +8,9 @@ import type { Logger } from '../logger.js';
 import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
+import { createGithubProvider } from './github.js';
 import { createOAuthProvider } from './oauth.js';
+import { createSlackProvider } from './slack.js';
 import { createVaultProvider } from './vault.js';
 
 export interface ProviderRegistry {
@@ -28,6 +30,8 @@ const FACTORIES: Factories = {
   aws_secrets: createAwsSecretsProvider,
   aws_iam: createAwsIamProvider,
   vault: createVaultProvider,
+  github: createGithubProvider,
+  slack: createSlackProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {
