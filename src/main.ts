@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { handleTaskMessage } from './pipeline/execute.js';
 import { handleInputMessage } from './pipeline/input-topic.js';
+import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { buildRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
@@ -91,6 +92,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     sealer: sealer(keys.seal),
     classify: (token) => classifyToken(token),
     config,
+    gates: new Gates(),
     ...(config.kafka
       ? {
           onAudit: (records) =>

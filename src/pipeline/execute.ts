@@ -13,6 +13,7 @@ import { isTourniquetError, TourniquetError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import type { ClaimedTask, TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
+import type { ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
 import { verifyDead } from './verify.js';
 
@@ -64,10 +65,14 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
     return finish(task, deadLetter(task, asTourniquet(e)), deps, actor);
   }
   const signal = AbortSignal.timeout(deps.config.retry.leaseMs);
+  const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
 
   if (claim.interrupted && provider.capabilities.canVerify) {
     // The previous attempt may have reached the provider before its process died.
-    const check = await provider.verify(input, signal).catch((e: unknown) => ({ liveness: 'unknown' as const, error: e }));
+    const check = await gated(gate, () => provider.verify(input, signal)).catch((e: unknown) => ({
+      liveness: 'unknown' as const,
+      error: e,
+    }));
     if (check.liveness === 'dead') {
       return finish(task, { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) }, deps, actor, [
         { type: 'task.verified', actor, ...refs(task), data: { after: 'interrupted attempt', liveness: 'dead' } },
@@ -75,11 +80,23 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
     }
   }
 
+  // A short wait for a slot is fine; a longer one gives the task back (durably) instead of holding
+  // the partition.
+  const admission = await gate.acquire(GATE_WAIT_MS);
+  if (!admission.ok) {
+    const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
+    await deps.store.deferTask(task.id, until, now(deps));
+    deps.logger.debug({ task: task.id, provider: provider.name, reason: admission.reason, until }, 'task deferred');
+    return null;
+  }
   let outcome;
   try {
     outcome = await provider.execute(input, signal);
+    admission.release('success');
   } catch (e) {
-    return finish(task, failure(task, asTourniquet(e), deps), deps, actor);
+    const err = asTourniquet(e);
+    admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
+    return finish(task, failure(task, err, deps), deps, actor);
   }
   const revokedAt = now(deps);
   const revokedEntry: AuditEntry = {
@@ -88,7 +105,7 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
     ...refs(task),
     data: { provider: provider.name, action: task.action, ...(outcome.details ?? {}) },
   };
-  const v = await verifyDead(provider, input, deps);
+  const v = await verifyDead(provider, input, deps, (fn) => gated(gate, fn));
   const entries: AuditEntry[] = [revokedEntry, ...v.entries.map((e) => ({ ...e, actor, ...refs(task) }))];
   if (v.liveness === 'alive') {
     return finish(
@@ -111,6 +128,33 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
     actor,
     entries,
   );
+}
+
+/** How long an attempt may wait for its provider's rate budget before it is deferred. */
+const GATE_WAIT_MS = 2_000;
+
+/** Runs one provider call inside the gate, waiting as long as needed (verification calls). */
+async function gated<T>(gate: ProviderGate, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const a = await gate.acquire(Math.max(0, deadline - Date.now()));
+    if (!a.ok) {
+      if (Date.now() + a.deferMs > deadline) {
+        throw new TourniquetError('PROVIDER_UNAVAILABLE', `provider admission refused: ${a.reason}`, { retriable: true });
+      }
+      await new Promise((r) => setTimeout(r, a.deferMs));
+      continue;
+    }
+    try {
+      const result = await fn();
+      a.release('success');
+      return result;
+    } catch (e) {
+      const err = asTourniquet(e);
+      a.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
+      throw e;
+    }
+  }
 }
 
 function refs(t: Task) {

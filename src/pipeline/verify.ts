@@ -13,6 +13,7 @@ export async function verifyDead(
   provider: Provider,
   task: ProviderTask,
   deps: Pick<PipelineDeps, 'clock'>,
+  call: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Promise<{ liveness: Liveness; at: string; entries: Entry[] }> {
   if (!provider.capabilities.canVerify) {
     return { liveness: 'unknown', at: now(deps), entries: [{ type: 'task.verify_failed', data: { liveness: 'unknown', reason: 'provider cannot verify' } }] };
@@ -24,7 +25,7 @@ export async function verifyDead(
   for (;;) {
     checks++;
     try {
-      last = (await provider.verify(task, AbortSignal.timeout(30_000))).liveness;
+      last = (await call(() => provider.verify(task, AbortSignal.timeout(30_000)))).liveness;
       lastCode = '';
     } catch (e) {
       last = 'unknown';

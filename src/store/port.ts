@@ -81,6 +81,8 @@ export interface StoreOps {
    * `staleSeconds` (their message was lost before it was published), and expired leases.
    */
   dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]>;
+  /** Gives a claimed task back without counting the attempt (rate budget, open circuit). */
+  deferTask(id: string, until: string, now: string): Promise<void>;
   /** After republishing: clears due times and recovered leases so the next tick skips them. */
   markRepublished(ids: readonly string[], now: string): Promise<void>;
 

@@ -225,6 +225,14 @@ class SqlOps implements StoreOps {
     return rows.map(taskFromRow);
   }
 
+  async deferTask(id: string, until: string, now: string) {
+    await this.db.query(
+      `UPDATE tasks SET status = 'planned', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2,
+         lease_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'running'`,
+      [id, until, now],
+    );
+  }
+
   async markRepublished(ids: readonly string[], now: string) {
     await this.db.query(
       `UPDATE tasks SET next_attempt_at = NULL, updated_at = $2,
