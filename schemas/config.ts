@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SecretSetting } from './common.js';
+import { IntakeConfig } from './intake.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
 import { GithubProviderConfig } from './providers/github.js';
@@ -80,6 +81,7 @@ export const Config = z
       .strict()
       .prefault({}),
     policy: Policy.prefault({}),
+    intake: IntakeConfig.prefault({}),
     providers: z.array(ProviderConfig).default([]),
     retry: RetryConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -5,4 +5,5 @@ export * from './credential.js';
 export * from './plan.js';
 export * from './audit.js';
 export * from './policy.js';
+export * from './intake.js';
 export * from './config.js';

@@ -32,6 +32,7 @@ export async function startService(
   const adminToken = opts.adminToken ?? process.env.TOURNIQUET_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const app = buildApp({
     ops: localOps(runtime.deps),
+    intake: config.intake,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     adminToken,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { loadConfig } from '../config.js';
 import { isTourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
@@ -61,12 +62,16 @@ program
 
 program
   .command('ingest')
-  .description('accept canonical triggers from FILE (JSON, JSON array or JSON Lines)')
+  .description('accept triggers from FILE: canonical (JSON, JSON array or JSON Lines), or a source event with --source')
   .argument('<file>')
-  .action(async (file: string) => {
-    const docs = await readDocs(file);
+  .option('--source <name>', `the producer's format: ${SOURCE_NAMES.join(', ')}`)
+  .action(async (file: string, o: { source?: string }) => {
+    const docs = o.source ? [] : await readDocs(file);
+    const raw = o.source ? await readFile(file) : undefined;
     await withTarget(async (t) => {
-      const res = await t.ops.ingest(docs);
+      const res = o.source && raw ? await t.ops.ingestSource(o.source, raw) : await t.ops.ingest(docs);
+      if (res.ignored) out(`ignored: ${res.ignored}`);
+      for (const s of res.skipped ?? []) out(`skipped ${s.path}: ${s.message} (dead-lettered)`);
       if (t.runtime) {
         // No service running: process in this process until the local log is drained.
         await t.runtime.startWorkers();

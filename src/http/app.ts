@@ -10,9 +10,13 @@ import type { Operations } from '../ops/port.js';
 import type { BusHealth } from '../bus/port.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { errorHandler } from './errors.js';
+import { hooks } from './hooks.js';
+import { IntakeConfig } from '../../schemas/intake.js';
 
 export interface AppOptions {
   ops: Operations;
+  /** Webhook sources and how they authenticate; none configured = no webhook routes answer. */
+  intake?: IntakeConfig;
   logger: Logger;
   bodyLimitBytes: number;
   /** Bearer token for operator routes. */
@@ -48,6 +52,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return reply.status(ready ? 200 : 503).send({ ready, ...h });
   });
 
+  app.register(hooks, { intake: opts.intake ?? IntakeConfig.parse({}), ops: opts.ops });
+
   app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       const header = req.headers.authorization;
@@ -55,6 +61,14 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       if (!tokenMatches(token, opts.adminToken)) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
     });
     api.post('/v1/triggers', async (req, reply) => reply.status(202).send(await opts.ops.ingest(docs(req.body))));
+    api.register(async (raw) => {
+      // Operator upload of a source event in its producer's format: the body is passed on as bytes.
+      raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+      raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
+        return reply.status(202).send(await opts.ops.ingestSource(req.params.source, body));
+      });
+    });
     api.post('/v1/plan', async (req) => ({ plans: await opts.ops.plan(docs(req.body)) }));
     api.post('/v1/inventory', async (req) => opts.ops.importInventory(req.body, 'api'));
     api.get('/v1/inventory', async () => ({ credentials: await opts.ops.listInventory() }));

@@ -6,6 +6,7 @@ import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
 import { triggerMessage } from '../pipeline/input-topic.js';
 import { acceptInput } from '../pipeline/intake.js';
+import { acceptSource } from '../intake/sources.js';
 import { dryRunPlan } from '../pipeline/triggers.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import type { Operations } from './port.js';
@@ -29,6 +30,25 @@ export function localOps(deps: PipelineDeps): Operations {
       const triggers = acceptAll(docs, deps);
       for (const t of triggers) await deps.bus.publish(t.kind, [triggerMessage(t)]);
       return { accepted: triggers.map((t) => ({ id: t.id, kind: t.kind })) };
+    },
+
+    async ingestSource(source, raw) {
+      const res = acceptSource(source, raw, deps);
+      for (const t of res.triggers) await deps.bus.publish(t.kind, [triggerMessage(t)]);
+      if (res.skipped.length > 0) {
+        // Part of a batch was malformed: keep the event, with the reasons, for reprocessing.
+        await deps.bus.publish('dlq', [
+          {
+            key: `${source}-${now(deps)}`,
+            value: JSON.stringify({ reason: 'malformed records in a batch', code: 'INVALID_INPUT', issues: res.skipped, source: { source }, payload: Buffer.isBuffer(raw) ? raw.toString('utf8') : JSON.stringify(raw) }),
+          },
+        ]);
+      }
+      return {
+        accepted: res.triggers.map((t) => ({ id: t.id, kind: t.kind })),
+        ...(res.ignored ? { ignored: res.ignored } : {}),
+        ...(res.skipped.length ? { skipped: res.skipped } : {}),
+      };
     },
 
     async plan(docs) {

@@ -10,6 +10,10 @@ import type { AuditVerification } from '../audit/verify.js';
 
 export interface IngestResult {
   accepted: { id: string; kind: string }[];
+  /** Why an authentic source event made no trigger (an action tourniquet does not act on). */
+  ignored?: string;
+  /** Malformed records of a batch, dead-lettered; the rest was accepted. */
+  skipped?: { path: string; message: string }[];
 }
 
 export interface AuditFilter {
@@ -21,6 +25,8 @@ export interface AuditFilter {
 export interface Operations {
   /** Validates every document first (nothing is stored if one is bad), then accepts them durably. */
   ingest(docs: readonly unknown[]): Promise<IngestResult>;
+  /** A source event in its producer's format (`tourniquet ingest --source`), already authenticated. */
+  ingestSource(source: string, raw: Buffer | object): Promise<IngestResult>;
   /** Dry run: the plans these triggers would get today. Executes and stores nothing. */
   plan(docs: readonly unknown[]): Promise<PlanDraft[]>;
   importInventory(data: unknown, actor: string): Promise<{ imported: number }>;

@@ -6,11 +6,15 @@ import type { Operations } from './port.js';
 export function remoteOps(baseUrl: string, token: string): Operations {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
+    const raw = Buffer.isBuffer(body);
     try {
       res = await fetch(new URL(path, baseUrl), {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: raw ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
       });
     } catch (e) {
       throw new TourniquetError('SERVICE_UNREACHABLE', `cannot reach the running service at ${baseUrl}`, { retriable: true, cause: e });
@@ -24,6 +28,8 @@ export function remoteOps(baseUrl: string, token: string): Operations {
   }
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),
+    ingestSource: (source, raw) =>
+      call('POST', `/v1/sources/${encodeURIComponent(source)}/events`, Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw))),
     plan: async (docs) => (await call<{ plans: never }>('POST', '/v1/plan', docs)).plans,
     importInventory: (data) => call('POST', '/v1/inventory', data),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,

@@ -3,9 +3,11 @@
  * cannot become a trigger goes to the dead-letter topic with the reason and where it came from, and
  * the partition moves on. Only infrastructure failures (store, bus) throw, causing redelivery.
  *
- * Message formats, chosen by the `tourniquet-format` header:
- *   `trigger` — a Trigger produced by our own intake (already fingerprinted and sealed);
- *   absent / `input` — a canonical trigger input (what tools and people produce).
+ * Message formats, chosen by headers:
+ *   `tourniquet-format: trigger` — a Trigger produced by our own intake (fingerprinted and sealed);
+ *   `tourniquet-source: <name>` — a raw source event in its producer's format (a TruffleHog line, an
+ *     Okta event hook body…), normalized here exactly as the webhook and CLI paths do;
+ *   neither — a canonical trigger input (what tools and people produce).
  */
 import { Trigger } from '../../schemas/trigger.js';
 import type { InMessage } from '../bus/port.js';
@@ -13,9 +15,11 @@ import { isTourniquetError, TourniquetError } from '../errors.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import { now, type PipelineDeps } from './deps.js';
 import { acceptInput } from './intake.js';
+import { acceptSource } from '../intake/sources.js';
 import { handleTrigger } from './triggers.js';
 
 export const FORMAT_HEADER = 'tourniquet-format';
+export const SOURCE_HEADER = 'tourniquet-source';
 /** Dead-letter records keep at most this much of the original payload. */
 export const DLQ_PAYLOAD_LIMIT = 256 * 1024;
 
@@ -23,7 +27,15 @@ export function triggerMessage(t: Trigger) {
   return { key: t.id, value: JSON.stringify(t), headers: { [FORMAT_HEADER]: 'trigger' } };
 }
 
-function decode(msg: InMessage, deps: PipelineDeps): Trigger {
+function decode(msg: InMessage, deps: PipelineDeps): Trigger[] {
+  const source = msg.headers[SOURCE_HEADER];
+  if (source) {
+    const res = acceptSource(source, Buffer.from(msg.value, 'utf8'), deps);
+    if (res.skipped.length > 0 && res.triggers.length === 0) {
+      throw new TourniquetError('INVALID_INPUT', `${source}: no usable record`, { details: res.skipped });
+    }
+    return res.triggers;
+  }
   let value: unknown;
   try {
     value = JSON.parse(msg.value);
@@ -36,25 +48,25 @@ function decode(msg: InMessage, deps: PipelineDeps): Trigger {
     if (!parsed.success) {
       throw new TourniquetError('INVALID_INPUT', describeIssues(parsed.error), { details: fieldIssues(parsed.error) });
     }
-    return parsed.data;
+    return [parsed.data];
   }
   const t = acceptInput(value, deps);
   if (t.kind !== msg.topic) {
     throw new TourniquetError('INVALID_INPUT', `a ${t.kind} trigger on the ${msg.topic} topic`);
   }
-  return t;
+  return [t];
 }
 
 export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Promise<void> {
-  let trigger: Trigger;
+  let triggers: Trigger[];
   try {
-    trigger = decode(msg, deps);
+    triggers = decode(msg, deps);
   } catch (e) {
-    if (!isTourniquetError(e) || e.code !== 'INVALID_INPUT') throw e;
+    if (!isTourniquetError(e) || (e.code !== 'INVALID_INPUT' && e.code !== 'UNKNOWN_SOURCE')) throw e;
     await deadLetterMessage(msg, e, deps);
     return;
   }
-  await handleTrigger(trigger, deps);
+  for (const t of triggers) await handleTrigger(t, deps);
 }
 
 export async function deadLetterMessage(msg: InMessage, e: TourniquetError, deps: PipelineDeps): Promise<void> {

@@ -28,9 +28,14 @@ export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
 
   switch (input.kind) {
     case 'leak': {
-      const { token, fingerprint, ...rest } = input.subject;
+      const { token, fingerprint, ...subject } = input.subject;
       const fp = token !== undefined ? deps.fingerprint(token) : fingerprint;
       const cls = token !== undefined ? deps.classify(token) : undefined;
+      // An AWS access key id is an identifier, not a secret: match it against provider ids too.
+      const rest =
+        token !== undefined && cls?.tokenType === 'aws.access_key' && subject.providerKeyId === undefined
+          ? { ...subject, providerKeyId: token }
+          : subject;
       const secret =
         fp === undefined
           ? undefined

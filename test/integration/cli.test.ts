@@ -82,4 +82,13 @@ describe('CLI', () => {
     // After the service stopped, the CLI opens the data dir itself and sees the same trail.
     assert.match(cli(['audit', 'list', '--trigger', id], env).stdout, /task\.shadow/);
   });
+
+  it('ingests a source event in its producer format with --source', async () => {
+    const r = cli(['ingest', '--source', 'gitleaks', 'test/fixtures/sources/gitleaks.report.json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^accepted leak trigger \S+ \(processed\)$/m);
+    const bad = cli(['ingest', '--source', 'no-such-source', 'test/fixtures/sources/gitleaks.report.json'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error UNKNOWN_SOURCE/);
+  });
 });

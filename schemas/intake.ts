@@ -1,0 +1,36 @@
+/**
+ * Webhook intake: how each source authenticates its deliveries to `POST /hooks/<source>`. A source
+ * with no entry here is not exposed (404): nothing is accepted unauthenticated.
+ */
+import { z } from 'zod';
+import { SecretSetting } from './common.js';
+
+/** Secrets accept a list so that a rotation can overlap (old and new both valid). */
+const Secrets = z.union([SecretSetting, z.array(SecretSetting).min(1)]);
+
+export const IntakeConfig = z
+  .object({
+    'github.secret_scanning_alert': z.object({ webhookSecret: Secrets }).strict().optional(),
+    /** GitHub's partner-program public keys (GET /meta/public_keys/secret_scanning), by key id. */
+    'github.partner': z.object({ publicKeys: z.record(z.string(), z.string().min(1)) }).strict().optional(),
+    gitguardian: z.object({ token: Secrets, maxAgeSeconds: z.number().int().positive().optional() }).strict().optional(),
+    bamboohr: z.object({ privateKey: Secrets, maxAgeSeconds: z.number().int().positive().optional() }).strict().optional(),
+    terraform: z.object({ token: Secrets }).strict().optional(),
+    okta: z.object({ secret: Secrets, headerName: z.string().optional() }).strict().optional(),
+    ssf: z
+      .object({
+        issuer: z.string().min(1),
+        audience: z.string().min(1),
+        /** The transmitter's JWKS document (inline, so intake never depends on a network fetch). */
+        jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Sources without a signature scheme of their own (SCIM clients, scanners run in CI, EventBridge
+     * API destinations, Kubernetes audit webhooks, HR exports) send `Authorization: Bearer <token>`.
+     */
+    bearer: z.record(z.string(), Secrets).default({}),
+  })
+  .strict();
+export type IntakeConfig = z.infer<typeof IntakeConfig>;
