@@ -10,6 +10,7 @@ import type { Sealer } from '../crypto/seal.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Store } from '../store/port.js';
+import type { PipelineEvents } from './events.js';
 import type { Gates } from './gate.js';
 
 export interface TokenClass {
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   config: Pick<Config, 'policy' | 'retry'>;
   /** Per-provider rate budgets, concurrency limits and circuit breakers (per process). */
   gates: Gates;
+  /** Metrics and notifications observe the pipeline through these events. */
+  events?: PipelineEvents;
   /** Receives audit records after their transaction committed (the Kafka audit topic). */
   onAudit?: (records: readonly AuditRecord[]) => Promise<void>;
 }

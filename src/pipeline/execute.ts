@@ -234,5 +234,30 @@ async function finish(
     return tx.appendAudit(entries, at);
   });
   await deps.onAudit?.(records);
-  return (await deps.store.getTask(task.id))?.task ?? null;
+  const after = (await deps.store.getTask(task.id))?.task ?? null;
+  if (after && deps.events) await report(after, f, deps);
+  return after;
+}
+
+/** Tells observers (metrics, notifications) what became of the task. */
+async function report(task: Task, f: TaskFinish, deps: PipelineDeps): Promise<void> {
+  const events = deps.events!;
+  if (task.status === 'planned') {
+    const delayMs = task.nextAttemptAt ? Date.parse(task.nextAttemptAt) - deps.clock().getTime() : 0;
+    events.retryScheduled?.({ task, code: f.lastError?.code ?? '', delayMs });
+    return;
+  }
+  const trigger = await deps.store.getTrigger(task.triggerId);
+  const [credential] = task.credentialId ? await deps.store.findCredentials({ ids: [task.credentialId] }) : [];
+  const since = (iso: string | null) => (iso && trigger ? Date.parse(iso) - Date.parse(trigger.receivedAt) : undefined);
+  const revokedAfterMs = since(task.effectiveAt);
+  const verifiedAfterMs = since(task.verifiedAt);
+  events.taskFinished?.({
+    task,
+    trigger: trigger ? { id: trigger.id, kind: trigger.kind, receivedAt: trigger.receivedAt } : null,
+    credential: credential ?? null,
+    ...(revokedAfterMs !== undefined ? { revokedAfterMs } : {}),
+    ...(verifiedAfterMs !== undefined ? { verifiedAfterMs } : {}),
+  });
+  if (task.lastError?.code === 'VERIFY_FAILED') events.verificationFailed?.({ task, credential: credential ?? null });
 }

@@ -95,5 +95,6 @@ export async function deadLetterMessage(msg: InMessage, e: TourniquetError, deps
     ),
   );
   await deps.onAudit?.(records);
+  deps.events?.triggerHandled?.({ kind: 'unknown', source: msg.headers[SOURCE_HEADER] ?? msg.topic, outcome: 'rejected' });
   deps.logger.warn({ code: e.code, topic: msg.topic, offset: msg.offset }, 'message dead-lettered');
 }

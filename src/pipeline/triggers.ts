@@ -108,6 +108,11 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
   });
   await deps.onAudit?.(outcome.records);
 
+  deps.events?.triggerHandled?.({ kind: t.kind, source: t.source, outcome: outcome.duplicate ? 'duplicate' : 'planned' });
+  if (!outcome.duplicate) {
+    deps.events?.planCreated?.({ trigger: t, plan });
+    if (plan.status === 'awaiting_approval') deps.events?.planAwaitingApproval?.({ trigger: t, plan });
+  }
   const runnable = await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] });
   await deps.bus.publish('tasks', runnable.map(taskMessage));
   deps.logger.info(
