@@ -5,6 +5,8 @@
  * (seconds); a revoked token answers `token_revoked`; a deactivated user's tokens die with them.
  * Web API methods are `POST /api/<method>`; SCIM lives under `/scim/v2/`. Per-route call counters and
  * fault injection come from FakeHttpServer (route keys: `POST /api/auth.revoke`, see `slackRoute`).
+ * Messaging (notifications): `chat.postMessage` to a known channel or to a user id (a DM) and
+ * `users.lookupByEmail`; posted messages and every Web API request body are kept for inspection.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './http-fake.js';
@@ -22,6 +24,16 @@ interface FakeUser {
   active: boolean;
   sessions: number;
 }
+
+/** A message accepted by chat.postMessage; `dm` is the user id when it went to a person. */
+export interface PostedMessage {
+  channel: string;
+  dm: string | undefined;
+  text: string;
+}
+
+/** Slack's documented limit for chat.postMessage text (docs.slack.dev, chat.postMessage): longer answers msg_too_long. */
+const MAX_TEXT = 40_000;
 
 /** The FakeHttpServer key of a Web API method. */
 export const slackRoute = (method: string): string => `POST /api/${method}`;
@@ -49,6 +61,12 @@ export class FakeSlack {
   readonly #users = new Map<string, FakeUser>();
   readonly #installs = new Map<string, Set<string>>();
   readonly #apps = new Map<string, { appId: string; clientSecret: string }>();
+  readonly #emails = new Map<string, string>();
+  readonly #channels = new Set<string>();
+  /** Messages accepted by chat.postMessage, in order. */
+  readonly posted: PostedMessage[] = [];
+  /** Every Web API request that reached a method handler: method name and raw body. */
+  readonly received: { method: string; rawBody: string }[] = [];
 
   constructor() {
     this.http.commonHeaders = () => ({ 'x-slack-req-id': randomUUID() });
@@ -76,11 +94,16 @@ export class FakeSlack {
 
   // --- state the tests arrange and inspect ---------------------------------------------------
 
-  addUser(userId: string, teamId: string, sessions = 2): void {
+  addUser(userId: string, teamId: string, sessions = 2, email?: string): void {
     const user = this.#users.get(userId) ?? { teams: new Set<string>(), active: true, sessions };
     user.teams.add(teamId);
     user.sessions = sessions;
     this.#users.set(userId, user);
+    if (email !== undefined) this.#emails.set(email.toLowerCase(), userId);
+  }
+  /** A channel chat.postMessage accepts, by id (C…) or name (#soc). */
+  addChannel(idOrName: string): void {
+    this.#channels.add(idOrName);
   }
   user(userId: string): { teams: string[]; active: boolean; sessions: number } | undefined {
     const u = this.#users.get(userId);
@@ -116,6 +139,7 @@ export class FakeSlack {
   #routes(): void {
     const method = (name: string, act: (req: FakeRequest, token: FakeToken) => Record<string, unknown>) =>
       this.http.route(slackRoute(name), (req) => {
+        this.received.push({ method: name, rawBody: req.rawBody });
         const value = tokenOf(req);
         const token = value === undefined ? undefined : this.#tokens.get(value);
         if (value === undefined) return ok200({ ok: false, error: 'not_authed' });
@@ -139,6 +163,34 @@ export class FakeSlack {
       if (req.body.test === '1' || req.body.test === 'true') return { ok: true, revoked: false };
       t.live = false;
       return { ok: true, revoked: true };
+    });
+
+    method('chat.postMessage', (req) => {
+      const channel = typeof req.body.channel === 'string' ? req.body.channel : '';
+      const text = typeof req.body.text === 'string' ? req.body.text : '';
+      if (channel === '') return { ok: false, error: 'channel_not_found' };
+      if (text === '' && req.body.blocks === undefined) return { ok: false, error: 'no_text' };
+      if (text.length > MAX_TEXT) return { ok: false, error: 'msg_too_long' };
+      const person = this.#users.get(channel);
+      if (!this.#channels.has(channel) && !person?.active) return { ok: false, error: 'channel_not_found' };
+      const ts = `${Math.floor(Date.now() / 1000)}.${digits(6)}`;
+      this.posted.push({ channel, dm: person ? channel : undefined, text });
+      return {
+        ok: true,
+        channel: person ? `D${channel.slice(1)}` : channel,
+        ts,
+        message: { type: 'message', text, ts },
+      };
+    });
+    method('users.lookupByEmail', (req) => {
+      if (typeof req.body.email !== 'string') return { ok: false, error: 'invalid_arguments' };
+      const id = this.#emails.get(req.body.email.toLowerCase());
+      const user = id === undefined ? undefined : this.#users.get(id);
+      if (id === undefined || !user) return { ok: false, error: 'users_not_found' };
+      return {
+        ok: true,
+        user: { id, team_id: [...user.teams][0], deleted: !user.active, profile: { email: req.body.email } },
+      };
     });
 
     admin('admin.users.session.reset', (req) => {
