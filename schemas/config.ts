@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { SecretSetting } from './common.js';
 import { IntakeConfig } from './intake.js';
+import { NotificationsConfig } from './notifications.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
 import { GithubProviderConfig } from './providers/github.js';
@@ -84,6 +85,7 @@ export const Config = z
     intake: IntakeConfig.prefault({}),
     providers: z.array(ProviderConfig).default([]),
     retry: RetryConfig.prefault({}),
+    notifications: NotificationsConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -3,6 +3,7 @@
  * or Kafka, provider instances) and wires them into the pipeline.
  */
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { classifyToken } from '../handlers/classify/index.js';
 import type { Config } from '../schemas/config.js';
 import { LocalLogBus } from './bus/local.js';
@@ -14,16 +15,23 @@ import { sealer } from './crypto/seal.js';
 import { TourniquetError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
+import { combineEvents } from './pipeline/events.js';
 import { handleTaskMessage } from './pipeline/execute.js';
 import { handleInputMessage } from './pipeline/input-topic.js';
 import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
+import { createMetrics } from './observe/metrics.js';
+import { createSlackNotifier, type Notifier } from './observe/notify.js';
 import { buildRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
 
 export interface Runtime {
   deps: PipelineDeps;
   config: Config;
+  /** This runtime's Prometheus registry (served at GET /metrics). */
+  metrics: Registry;
+  /** Slack notifications, when configured. */
+  notifications?: Notifier;
   /** Starts consuming (input topics, task topic) and the retry scheduler. */
   startWorkers(): Promise<void>;
   /** For the embedded bus: resolves once every published message was handled. */
@@ -82,6 +90,26 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     throw e;
   }
   const providers = buildRegistry(config.providers, { logger });
+  const gates = new Gates();
+  const metrics = createMetrics(
+    { store, bus, gates, providers: () => providers.names() },
+    { onError: (e, gauge) => logger.warn({ err: errorSummary(e), gauge }, 'metrics collection failed') },
+  );
+  let notifications: Notifier | undefined;
+  try {
+    notifications = config.notifications.slack
+      ? createSlackNotifier(config.notifications.slack, {
+          logger,
+          record: metrics.notification,
+          lookupTrigger: (id) => store.getTrigger(id),
+        })
+      : undefined;
+  } catch (e) {
+    await providers.close();
+    await bus.stop();
+    await store.close();
+    throw e;
+  }
   const deps: PipelineDeps = {
     store,
     bus,
@@ -92,7 +120,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     sealer: sealer(keys.seal),
     classify: (token) => classifyToken(token),
     config,
-    gates: new Gates(),
+    gates,
+    events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
+      logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
+    ),
     ...(config.kafka
       ? {
           onAudit: (records) =>
@@ -105,6 +136,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
   return {
     deps,
     config,
+    metrics: metrics.registry,
+    ...(notifications ? { notifications } : {}),
     async startWorkers() {
       const group = config.kafka?.groupId ?? 'tourniquet';
       await bus.subscribe({ topics: INPUT_TOPICS, group, handler: (m) => handleInputMessage(m, deps) });
@@ -118,6 +151,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     async stop() {
       await scheduler?.stop();
       await bus.stop();
+      // After the bus: the last tasks' notifications are summarised and given a short time to go out.
+      await notifications?.close();
       await providers.close();
       await store.close();
     },

@@ -37,6 +37,7 @@ export async function startService(
     bodyLimitBytes: config.http.bodyLimitBytes,
     adminToken,
     health: () => runtime.deps.bus.health(),
+    metrics: runtime.metrics,
   });
   let url: string;
   try {

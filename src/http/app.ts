@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
@@ -22,6 +23,8 @@ export interface AppOptions {
   /** Bearer token for operator routes. */
   adminToken: string;
   health: () => Promise<BusHealth>;
+  /** Prometheus registry served at GET /metrics (unauthenticated, like /healthz); none = 404. */
+  metrics?: Registry;
 }
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
@@ -51,6 +54,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const ready = h.connected && h.member;
     return reply.status(ready ? 200 : 503).send({ ready, ...h });
   });
+  const registry = opts.metrics;
+  if (registry) {
+    app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
 
   app.register(hooks, { intake: opts.intake ?? IntakeConfig.parse({}), ops: opts.ops });
 
