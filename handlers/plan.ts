@@ -18,10 +18,16 @@ export interface PlanContext {
   providers: ReadonlySet<string>;
   /** Provider instance that revokes by value for a provider type (`github` → `github-main`). */
   byValueProvider: Readonly<Record<string, string>>;
+  /**
+   * A forced replay's id: it gives the plan and its tasks new ids, so that work already done is
+   * done again. Without it, replanning a trigger yields the same ids (and no new work).
+   */
+  epoch?: string;
 }
 
 export function planTrigger(trigger: Trigger, inventory: readonly Credential[], ctx: PlanContext): PlanDraft {
   const { atRisk, notes } = resolve(trigger, inventory);
+  const scope = ctx.epoch ? `${trigger.id}#${ctx.epoch}` : trigger.id;
   const tasks: TaskDraft[] = atRisk.map((r) => {
     const provider = r.credential
       ? ctx.providers.has(r.credential.provider)
@@ -30,7 +36,7 @@ export function planTrigger(trigger: Trigger, inventory: readonly Credential[], 
       : (ctx.byValueProvider[r.providerType ?? ''] ?? null);
     const ref = r.credential ? `cred:${r.credential.id}` : `fp:${r.fingerprint ?? ''}`;
     return {
-      id: taskId(trigger.id, ref, r.action),
+      id: taskId(scope, ref, r.action),
       action: r.action,
       decision: provider === null ? 'shadow' : decide(ctx.policy, trigger.kind, r.credentialKind),
       provider,
@@ -52,7 +58,7 @@ export function planTrigger(trigger: Trigger, inventory: readonly Credential[], 
   const active = tasks.filter((t) => t.decision !== 'shadow');
   const decision = holds.length > 0 ? 'approval' : active.length === 0 && tasks.length > 0 ? 'shadow' : 'auto';
   return {
-    id: planId(trigger.id),
+    id: planId(scope),
     triggerId: trigger.id,
     decision,
     status: holds.length > 0 ? 'awaiting_approval' : active.length === 0 ? 'done' : 'planned',

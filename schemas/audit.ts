@@ -24,6 +24,10 @@ export const AuditType = z.enum([
   'task.verify_failed',
   'inventory.imported',
   'credential.flagged',
+  'dlq.retried',
+  'replay.started',
+  'replay.completed',
+  'operator.added',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

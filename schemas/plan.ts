@@ -24,6 +24,11 @@ export const TaskStatus = z.enum([
 ]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'dead_lettered', 'skipped'];
+/**
+ * Final states after which the sealed secret is dropped. A dead letter keeps its (sealed) value so
+ * that `dlq retry` can still revoke by value once the cause is fixed.
+ */
+export const SECRET_DROP_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'skipped'];
 
 export const Outcome = z.enum(['revoked', 'already_revoked', 'shadow', 'denied']);
 export type Outcome = z.infer<typeof Outcome>;
@@ -63,6 +68,8 @@ export const Task = TaskDraft.extend({
   outcome: Outcome.nullable(),
   verifiedAt: Timestamp.nullable(),
   effectiveAt: Timestamp.nullable(),
+  /** Start of the current retry budget: creation, or the last `dlq retry`. */
+  retryWindowStartedAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -7,7 +7,9 @@
  * dropped, a leader moved); KafkaBus retries *handlers* and *consumer restarts*. Nothing retries a
  * handler inside kafkajs.
  */
-import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Kafka, logLevel, type ISocketFactory, type LogEntry, type RetryOptions } from 'kafkajs';
 import { TourniquetError } from '../errors.js';
 
 /** The pino subset the bus logs through. */
@@ -70,14 +72,48 @@ function forwardKafkaLog(logger: BusLogger) {
     };
 }
 
+/**
+ * Records every socket a kafkajs client opens, so that stop() can close what kafkajs forgets.
+ * kafkajs 2.2.4 leaks one: after a broker restart the pool drops the old coordinator, but the
+ * consumer group keeps that object and reconnects it for heartbeats; `disconnect()` then never
+ * closes the new socket, and the process cannot exit until the broker's idle timeout (10 min).
+ * Same socket setup as kafkajs' default factory.
+ */
+export class SocketTracker {
+  private readonly open = new Set<Socket>();
+
+  readonly factory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    this.open.add(socket);
+    socket.once('close', () => this.open.delete(socket));
+    return socket;
+  };
+
+  /** Destroys the sockets still open; returns how many there were. */
+  destroyAll(): number {
+    const n = this.open.size;
+    for (const s of this.open) s.destroy();
+    this.open.clear();
+    return n;
+  }
+}
+
 /** A kafkajs client. WARN and ERROR go to the logger; INFO is lifecycle chatter, DEBUG dumps requests. */
-export function createKafkaClient(conn: KafkaConnection, retry: RetryOptions = CLIENT_RETRY): Kafka {
+export function createKafkaClient(
+  conn: KafkaConnection,
+  retry: RetryOptions = CLIENT_RETRY,
+  sockets?: SocketTracker,
+): Kafka {
   return new Kafka({
     brokers: [...conn.brokers],
     clientId: conn.clientId ?? 'tourniquet',
     retry,
     logLevel: conn.logger ? logLevel.WARN : logLevel.NOTHING,
     ...(conn.logger ? { logCreator: forwardKafkaLog(conn.logger) } : {}),
+    ...(sockets ? { socketFactory: sockets.factory } : {}),
   });
 }
 

@@ -22,6 +22,7 @@ import {
   busUnavailable,
   createKafkaClient,
   describeKafkaError,
+  SocketTracker,
   withTimeout,
   type Backoff,
   type BusLogger,
@@ -64,6 +65,7 @@ interface ProducerSlot {
 
 export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
+  private readonly sockets = new SocketTracker();
   private readonly conn: KafkaConnection;
   private readonly realByTopic: ReadonlyMap<Topic, string>;
   private readonly groups = new Map<string, { routes: Map<string, Route>; consumer?: GroupConsumer }>();
@@ -88,7 +90,7 @@ export class KafkaBus implements Bus {
       clientId: opts.clientId,
       ...(opts.logger ? { logger: opts.logger } : {}),
     };
-    this.kafka = createKafkaClient(this.conn);
+    this.kafka = createKafkaClient(this.conn, undefined, this.sockets);
     this.realByTopic = new Map(Object.entries(opts.topics) as [Topic, string][]);
   }
 
@@ -233,6 +235,9 @@ export class KafkaBus implements Bus {
     this.slot = undefined;
     if (this.admin) await disconnectQuietly(this.admin, this.conn);
     this.admin = undefined;
+    // Every client is disconnected; whatever is still open was orphaned by kafkajs.
+    const orphans = this.sockets.destroyAll();
+    if (orphans > 0) this.conn.logger?.debug({ sockets: orphans }, 'closed connections kafkajs left open');
   }
 
   private producerSlot(): ProducerSlot {

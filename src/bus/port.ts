@@ -61,4 +61,10 @@ export interface Bus {
   /** Drains: stop fetching, let in-flight handlers finish, commit, disconnect. */
   stop(): Promise<void>;
   health(): Promise<BusHealth>;
+  /**
+   * Replay support: the messages of a topic appended in [fromTs, toTs) (ms since epoch). The Kafka
+   * adapter reads with a fresh consumer group seeking by timestamp, so the live group's offsets are
+   * untouched. Optional: an adapter without it cannot replay from the transport.
+   */
+  read?(topic: Topic, fromTs: number, toTs: number): Promise<InMessage[]>;
 }

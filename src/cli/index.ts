@@ -11,6 +11,7 @@ import { isTourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { readStructuredFile } from '../util/files.js';
 import { auditLine, credentialLine, planText, taskLine } from './format.js';
+import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, type Target } from './target.js';
 
 const out = (s: string): void => {
@@ -162,6 +163,8 @@ program
       out((await t.ops.listTasks({ triggerId: o.trigger })).map(taskLine).join('\n') || '(no tasks)');
     }),
   );
+
+registerOperatorCommands(program, withTarget);
 
 program.parseAsync().catch((e: unknown) => {
   if (isTourniquetError(e)) {

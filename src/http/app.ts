@@ -11,6 +11,7 @@ import type { Operations } from '../ops/port.js';
 import type { BusHealth } from '../bus/port.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { errorHandler } from './errors.js';
+import { operatorApi } from './operator-api.js';
 import { hooks } from './hooks.js';
 import { IntakeConfig } from '../../schemas/intake.js';
 
@@ -61,41 +62,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   app.register(hooks, { intake: opts.intake ?? IntakeConfig.parse({}), ops: opts.ops });
 
-  app.register(async (api) => {
-    api.addHook('onRequest', async (req) => {
-      const header = req.headers.authorization;
-      const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-      if (!tokenMatches(token, opts.adminToken)) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
-    });
-    api.post('/v1/triggers', async (req, reply) => reply.status(202).send(await opts.ops.ingest(docs(req.body))));
-    api.register(async (raw) => {
-      // Operator upload of a source event in its producer's format: the body is passed on as bytes.
-      raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-      raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
-        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
-        return reply.status(202).send(await opts.ops.ingestSource(req.params.source, body));
-      });
-    });
-    api.post('/v1/plan', async (req) => ({ plans: await opts.ops.plan(docs(req.body)) }));
-    api.post('/v1/inventory', async (req) => opts.ops.importInventory(req.body, 'api'));
-    api.get('/v1/inventory', async () => ({ credentials: await opts.ops.listInventory() }));
-    api.get<{ Querystring: { trigger?: string; credential?: string; limit?: string } }>('/v1/audit', async (req) => ({
-      records: await opts.ops.listAudit({
-        triggerId: req.query.trigger,
-        credentialId: req.query.credential,
-        limit: req.query.limit ? Number(req.query.limit) : undefined,
-      }),
-    }));
-    api.get('/v1/audit/verify', async () => opts.ops.verifyAudit());
-    api.get('/v1/audit/export', async (_req, reply) => {
-      reply.type('application/x-ndjson');
-      let out = '';
-      for await (const r of opts.ops.exportAudit()) out += JSON.stringify(r) + '\n';
-      return out;
-    });
-    api.get<{ Querystring: { trigger?: string } }>('/v1/tasks', async (req) => ({
-      tasks: await opts.ops.listTasks({ triggerId: req.query.trigger }),
-    }));
-  });
+  app.register(operatorApi, { ops: opts.ops, adminToken: opts.adminToken });
   return app;
 }

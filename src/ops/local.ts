@@ -1,5 +1,10 @@
 /** Operations on an open runtime: what the HTTP API serves and what the CLI runs in-process. */
+import { createHash, randomBytes } from 'node:crypto';
 import { Credential, InventoryFile } from '../../schemas/credential.js';
+import { PlanStatus } from '../../schemas/plan.js';
+import { decidePlan } from '../pipeline/approvals.js';
+import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
+import { replay } from '../pipeline/replay.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
@@ -89,5 +94,27 @@ export function localOps(deps: PipelineDeps): Operations {
     verifyAudit: () => verifyAudit(deps.store),
     exportAudit: () => auditRecords(deps.store),
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
+    listPlans: async (q) => {
+      const status = q.status === undefined ? undefined : PlanStatus.safeParse(q.status);
+      if (status && !status.success) throw new TourniquetError('INVALID_INPUT', `unknown plan status ${q.status}`);
+      return deps.store.listPlans(status ? { status: status.data } : {});
+    },
+    decidePlan: (planId, approve, who) => decidePlan(planId, approve, who, deps),
+    listDeadLetters: () => listDeadLetters(deps),
+    retryDeadLetters: (ids, operator) => retryDeadLetters(ids, operator, deps),
+    replay: (req) => replay(req, deps),
+    async addOperator(name, role) {
+      const token = `tqo_${randomBytes(24).toString('base64url')}`;
+      await deps.store.transaction(async (tx) => {
+        await tx.addOperator({ name, role, tokenHash: createHash('sha256').update(token).digest('hex') }, now(deps));
+        const recs = await tx.appendAudit([{ type: 'operator.added', actor: 'admin', data: { name, role } }], now(deps));
+        await deps.onAudit?.(recs);
+      });
+      return { name, role, token };
+    },
+    async operatorFor(tokenHash) {
+      const op = await deps.store.operatorByTokenHash(tokenHash);
+      return op && (op.role === 'analyst' || op.role === 'responder') ? { name: op.name, role: op.role } : null;
+    },
   };
 }

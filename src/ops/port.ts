@@ -5,8 +5,10 @@
  */
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
-import type { PlanDraft, Task } from '../../schemas/plan.js';
+import type { Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import type { AuditVerification } from '../audit/verify.js';
+import type { DeadLetter } from '../pipeline/dlq.js';
+import type { ReplayReport, ReplayRequest } from '../pipeline/replay.js';
 
 export interface IngestResult {
   accepted: { id: string; kind: string }[];
@@ -35,4 +37,13 @@ export interface Operations {
   verifyAudit(): Promise<AuditVerification>;
   exportAudit(): AsyncIterable<AuditRecord>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
+  listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
+  decidePlan(planId: string, approve: boolean, who: { operator: string; reason: string }): Promise<{ planId: string; status: string; tasks: number }>;
+  listDeadLetters(): Promise<DeadLetter[]>;
+  retryDeadLetters(ids: readonly string[] | 'all', operator: string): Promise<{ retried: string[] }>;
+  replay(req: ReplayRequest): Promise<ReplayReport>;
+  /** Creates (or re-keys) an operator; returns the token, shown once and stored only hashed. */
+  addOperator(name: string, role: 'analyst' | 'responder'): Promise<{ name: string; role: string; token: string }>;
+  /** The operator whose token hashes to this SHA-256 (hex), if any. */
+  operatorFor(tokenHash: string): Promise<{ name: string; role: 'analyst' | 'responder' } | null>;
 }

@@ -45,6 +45,14 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
     },
+    listPlans: async (q) => (await call<{ plans: never }>('GET', `/v1/plans${q.status ? `?status=${encodeURIComponent(q.status)}` : ''}`)).plans,
+    decidePlan: (planId, approve, who) =>
+      call('POST', `/v1/plans/${encodeURIComponent(planId)}/${approve ? 'approve' : 'deny'}`, { reason: who.reason, operator: who.operator }),
+    listDeadLetters: async () => (await call<{ deadLetters: never }>('GET', '/v1/dlq')).deadLetters,
+    retryDeadLetters: (ids, operator) => call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
+    replay: (req) => call('POST', '/v1/replays', req),
+    addOperator: (name, role) => call('POST', '/v1/operators', { name, role }),
+    operatorFor: () => Promise.reject(new TourniquetError('FORBIDDEN', 'operator lookup is local to the service')),
     listTasks: async (q) => (await call<{ tasks: never }>('GET', `/v1/tasks${q.triggerId ? `?trigger=${encodeURIComponent(q.triggerId)}` : ''}`)).tasks,
   };
 }

@@ -196,7 +196,7 @@ function deadLetter(_task: Task, e: TourniquetError): TaskFinish & { audit: Audi
 
 function failure(task: Task, e: TourniquetError, deps: PipelineDeps): TaskFinish & { audit: AuditEntry['type'] } {
   if (!e.retriable) return deadLetter(task, e);
-  const age = deps.clock().getTime() - Date.parse(task.createdAt);
+  const age = deps.clock().getTime() - Date.parse(task.retryWindowStartedAt);
   const d = nextRetry(deps.config.retry, task.attempts, age, e.retryAfterMs);
   if (!d.retry) return { ...deadLetter(task, e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
   return {

@@ -18,7 +18,7 @@ export interface TriggerResult {
   plan: PlanDraft | null;
 }
 
-function candidateQuery(t: Trigger): CredentialQuery {
+export function candidateQuery(t: Trigger): CredentialQuery {
   switch (t.kind) {
     case 'leak': {
       const s = t.subject;

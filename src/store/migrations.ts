@@ -105,6 +105,21 @@ CREATE TABLE audit_head (
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- Operators of the HTTP API. Only a SHA-256 of each token is kept.
+CREATE TABLE operators (
+  name text PRIMARY KEY,
+  role text NOT NULL,
+  token_hash text NOT NULL UNIQUE,
+  created_at timestamptz NOT NULL
+);
+-- A dead letter that an operator retries gets a fresh retry budget (attempts and max age).
+ALTER TABLE tasks ADD COLUMN retry_window_started_at timestamptz;
+CREATE INDEX audit_task ON audit (task_id);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

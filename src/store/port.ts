@@ -19,6 +19,7 @@ export interface CredentialQuery {
 
 export interface AuditQuery {
   triggerId?: string;
+  taskId?: string;
   credentialId?: string;
   planId?: string;
   afterSeq?: number;
@@ -75,12 +76,16 @@ export interface StoreOps {
    */
   claimTask(id: string, now: string, leaseMs: number): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
   finishTask(id: string, f: TaskFinish, now: string): Promise<void>;
-  setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string): Promise<number>;
+  setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string, outcome?: Outcome): Promise<number>;
   /**
    * Tasks to (re)publish: delayed retries that are due, planned tasks not picked up for
    * `staleSeconds` (their message was lost before it was published), and expired leases.
    */
   dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]>;
+  /** `dlq retry`: a dead-lettered task becomes planned again with a fresh retry budget. */
+  requeueDeadLetter(id: string, now: string): Promise<boolean>;
+  addOperator(op: { name: string; role: string; tokenHash: string }, now: string): Promise<void>;
+  operatorByTokenHash(hash: string): Promise<{ name: string; role: string } | null>;
   /** Gives a claimed task back without counting the attempt (rate budget, open circuit). */
   deferTask(id: string, until: string, now: string): Promise<void>;
   /** After republishing: clears due times and recovered leases so the next tick skips them. */

@@ -1,7 +1,7 @@
 /** The one SQL implementation of the store port, over either adapter's Db. */
 import { AuditEntry as AuditEntrySchema, type AuditEntry, type AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
-import { FINAL_TASK_STATUSES, type PlanDraft, type PlanStatus, type Task, type TaskStatus } from '../../schemas/plan.js';
+import { SECRET_DROP_STATUSES, type Outcome, type PlanDraft, type PlanStatus, type Task, type TaskStatus } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chainHash } from '../audit/chain.js';
 import type { Db } from './db.js';
@@ -198,18 +198,18 @@ class SqlOps implements StoreOps {
         f.nextAttemptAt ?? null,
         f.verifiedAt ?? null,
         f.effectiveAt ?? null,
-        f.dropSecret ?? FINAL_TASK_STATUSES.includes(f.status),
+        f.dropSecret ?? SECRET_DROP_STATUSES.includes(f.status),
         now,
       ],
     );
   }
 
-  async setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string) {
+  async setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string, outcome?: Outcome) {
     const rows = await this.db.query(
-      `UPDATE tasks SET status = $3, updated_at = $4,
+      `UPDATE tasks SET status = $3, updated_at = $4, outcome = COALESCE($6, outcome),
          sealed_secret = CASE WHEN $5 THEN NULL ELSE sealed_secret END
        WHERE id = ANY($1::text[]) AND status = $2 RETURNING id`,
-      [ids, from, to, now, FINAL_TASK_STATUSES.includes(to)],
+      [ids, from, to, now, SECRET_DROP_STATUSES.includes(to), outcome ?? null],
     );
     return rows.length;
   }
@@ -223,6 +223,28 @@ class SqlOps implements StoreOps {
       [now, limit, staleSeconds],
     );
     return rows.map(taskFromRow);
+  }
+
+  async requeueDeadLetter(id: string, now: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE tasks SET status = 'planned', attempts = 0, next_attempt_at = NULL, lease_until = NULL,
+         retry_window_started_at = $2, updated_at = $2 WHERE id = $1 AND status = 'dead_lettered' RETURNING id`,
+      [id, now],
+    );
+    return rows.length === 1;
+  }
+
+  async addOperator(op: { name: string; role: string; tokenHash: string }, now: string) {
+    await this.db.query(
+      `INSERT INTO operators (name, role, token_hash, created_at) VALUES ($1,$2,$3,$4)
+       ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, token_hash = EXCLUDED.token_hash`,
+      [op.name, op.role, op.tokenHash, now],
+    );
+  }
+
+  async operatorByTokenHash(hash: string) {
+    const [r] = await this.db.query<{ name: string; role: string }>('SELECT name, role FROM operators WHERE token_hash = $1', [hash]);
+    return r ? { name: r.name, role: r.role } : null;
   }
 
   async deferTask(id: string, until: string, now: string) {
@@ -270,8 +292,8 @@ class SqlOps implements StoreOps {
   async listAudit(q: AuditQuery): Promise<AuditRecord[]> {
     const rows = await this.db.query(
       `SELECT * FROM audit WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR credential_id = $2)
-         AND ($3::text IS NULL OR plan_id = $3) AND seq > $4 ORDER BY seq LIMIT $5`,
-      [q.triggerId ?? null, q.credentialId ?? null, q.planId ?? null, q.afterSeq ?? 0, q.limit ?? 1000],
+         AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4 ORDER BY seq LIMIT $5`,
+      [q.triggerId ?? null, q.credentialId ?? null, q.planId ?? null, q.afterSeq ?? 0, q.limit ?? 1000, q.taskId ?? null],
     );
     return rows.map(auditFromRow);
   }

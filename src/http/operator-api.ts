@@ -1,0 +1,169 @@
+/**
+ * The operator API under /v1, authenticated by bearer tokens with roles:
+ *   analyst   — read (audit, plans, tasks, inventory, dead letters) and dry-run replays;
+ *   responder — also ingest, inventory import, approve/deny, dead-letter retry, live replay;
+ *   admin     — the service's own token (server.json / TOURNIQUET_ADMIN_TOKEN): also adds operators.
+ * Operator tokens are stored as SHA-256 hashes; 401 without a valid token, 403 for a missing role.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { TourniquetError } from '../errors.js';
+import type { Operations } from '../ops/port.js';
+import { parseJsonDocuments } from '../pipeline/intake.js';
+import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+
+export const ROLES = ['analyst', 'responder', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export interface Identity {
+  name: string;
+  role: Role;
+}
+
+export interface OperatorApiOptions {
+  ops: Operations;
+  adminToken: string;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest();
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: Identity;
+  }
+}
+
+function docs(body: unknown): unknown[] {
+  if (typeof body === 'string') return parseJsonDocuments(body);
+  return Array.isArray(body) ? body : [body];
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new TourniquetError('INVALID_INPUT', describeIssues(r.error), { details: fieldIssues(r.error) });
+  return r.data;
+}
+
+function need(req: FastifyRequest, role: Role): Identity {
+  const id = req.identity;
+  if (!id) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
+  if (ROLES.indexOf(id.role) < ROLES.indexOf(role)) {
+    throw new TourniquetError('FORBIDDEN', `this needs the ${role} role; ${id.name} is ${id.role}`);
+  }
+  return id;
+}
+
+const DecisionBody = z.object({ reason: z.string().min(1).max(2000), operator: z.string().min(1).max(200).optional() }).strict();
+const RetryBody = z
+  .object({ ids: z.array(z.string()).optional(), all: z.boolean().optional(), operator: z.string().min(1).max(200).optional() })
+  .strict();
+const ReplayBody = z
+  .object({
+    triggerIds: z.array(z.string()).optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    origin: z.enum(['store', 'log']).optional(),
+    dryRun: z.boolean().default(true),
+    force: z.boolean().default(false),
+    reason: z.string().min(1).max(2000),
+    operator: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+const OperatorBody = z.object({ name: z.string().min(1).max(200), role: z.enum(['analyst', 'responder']) }).strict();
+
+/** The admin may act on behalf of a named operator (the CLI's --operator); others act as themselves. */
+const actor = (id: Identity, named?: string) => (id.role === 'admin' && named ? named : id.name);
+
+export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions): Promise<void> {
+  const adminHash = sha(opts.adminToken);
+  api.addHook('onRequest', async (req) => {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!token) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
+    const h = sha(token);
+    if (timingSafeEqual(h, adminHash)) {
+      req.identity = { name: 'admin', role: 'admin' };
+      return;
+    }
+    const op = await opts.ops.operatorFor(h.toString('hex'));
+    if (!op) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
+    req.identity = op;
+  });
+  const { ops } = opts;
+
+  api.post('/v1/triggers', async (req, reply) => {
+    need(req, 'responder');
+    return reply.status(202).send(await ops.ingest(docs(req.body)));
+  });
+  api.register(async (raw) => {
+    // Operator upload of a source event in its producer's format: the body is passed on as bytes.
+    raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
+      need(req, 'responder');
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
+      return reply.status(202).send(await ops.ingestSource(req.params.source, body));
+    });
+  });
+  api.post('/v1/plan', async (req) => {
+    need(req, 'analyst');
+    return { plans: await ops.plan(docs(req.body)) };
+  });
+  api.post('/v1/inventory', async (req) => ops.importInventory(req.body, need(req, 'responder').name));
+  api.get('/v1/inventory', async (req) => {
+    need(req, 'analyst');
+    return { credentials: await ops.listInventory() };
+  });
+  api.get<{ Querystring: { trigger?: string; credential?: string; limit?: string } }>('/v1/audit', async (req) => {
+    need(req, 'analyst');
+    const limit = req.query.limit ? Number(req.query.limit) : undefined;
+    return { records: await ops.listAudit({ triggerId: req.query.trigger, credentialId: req.query.credential, limit }) };
+  });
+  api.get('/v1/audit/verify', async (req) => {
+    need(req, 'analyst');
+    return ops.verifyAudit();
+  });
+  api.get('/v1/audit/export', async (req, reply) => {
+    need(req, 'analyst');
+    reply.type('application/x-ndjson');
+    let out = '';
+    for await (const r of ops.exportAudit()) out += JSON.stringify(r) + '\n';
+    return out;
+  });
+  api.get<{ Querystring: { trigger?: string } }>('/v1/tasks', async (req) => {
+    need(req, 'analyst');
+    return { tasks: await ops.listTasks({ triggerId: req.query.trigger }) };
+  });
+  api.get<{ Querystring: { status?: string } }>('/v1/plans', async (req) => {
+    need(req, 'analyst');
+    return { plans: await ops.listPlans({ status: req.query.status }) };
+  });
+  for (const verb of ['approve', 'deny'] as const) {
+    api.post<{ Params: { id: string } }>(`/v1/plans/:id/${verb}`, async (req) => {
+      const id = need(req, 'responder');
+      const body = parse(DecisionBody, req.body);
+      return ops.decidePlan(req.params.id, verb === 'approve', { operator: actor(id, body.operator), reason: body.reason });
+    });
+  }
+  api.get('/v1/dlq', async (req) => {
+    need(req, 'analyst');
+    return { deadLetters: await ops.listDeadLetters() };
+  });
+  api.post('/v1/dlq/retry', async (req) => {
+    const id = need(req, 'responder');
+    const body = parse(RetryBody, req.body);
+    if (!body.all && !body.ids?.length) throw new TourniquetError('INVALID_INPUT', 'name task ids or all: true');
+    return ops.retryDeadLetters(body.all ? 'all' : body.ids!, actor(id, body.operator));
+  });
+  api.post('/v1/replays', async (req) => {
+    const body = parse(ReplayBody, req.body);
+    // A dry run only reads; a live replay can revoke, so it needs a responder.
+    const id = need(req, body.dryRun ? 'analyst' : 'responder');
+    const { operator, ...rest } = body;
+    return ops.replay({ ...rest, operator: actor(id, operator) });
+  });
+  api.post('/v1/operators', async (req) => {
+    need(req, 'admin');
+    const body = parse(OperatorBody, req.body);
+    return ops.addOperator(body.name, body.role);
+  });
+}

@@ -1,0 +1,148 @@
+/**
+ * Replay: re-run past triggers — from the store by id or time range, or from the transport's input
+ * topics by time range — in dry run (today's plan next to what was done then, as a diff) or live.
+ * Live replay is idempotent: a task that already exists keeps its state, so completed work is not
+ * executed again; `force` plans under a new epoch, so new task ids, so the work is done again.
+ * Every replay is audited with the operator and the reason.
+ */
+import { randomUUID } from 'node:crypto';
+import { planTrigger } from '../../handlers/plan.js';
+import type { Task } from '../../schemas/plan.js';
+import { Trigger } from '../../schemas/trigger.js';
+import { INPUT_TOPICS } from '../bus/port.js';
+import { TourniquetError } from '../errors.js';
+import { now, type PipelineDeps } from './deps.js';
+import { FORMAT_HEADER } from './input-topic.js';
+import { candidateQuery, handleTrigger, taskMessage } from './triggers.js';
+
+export interface ReplayRequest {
+  triggerIds?: readonly string[];
+  /** ISO time range of acceptance (received) time. */
+  from?: string;
+  to?: string;
+  /** `store` (default) replays stored triggers; `log` reads the transport's input topics. */
+  origin?: 'store' | 'log';
+  dryRun: boolean;
+  force: boolean;
+  operator: string;
+  reason: string;
+}
+
+export interface DiffLine {
+  change: '+' | '=' | '-';
+  action: string;
+  credential: string;
+  provider: string | null;
+  /** What happened then, for tasks that already existed. */
+  then?: string;
+}
+
+export interface ReplayReport {
+  replayId: string;
+  dryRun: boolean;
+  force: boolean;
+  triggers: { triggerId: string; kind: string; diff: DiffLine[]; newTasks: number }[];
+}
+
+/**
+ * The inventory as a replay sees it: today's records, whatever their status, because a replay asks
+ * "what does this trigger put at risk" — a credential revoked by that very trigger still counts.
+ */
+async function replayInventory(t: Trigger, deps: PipelineDeps) {
+  return (await deps.store.findCredentials(candidateQuery(t))).map((c) => ({ ...c, status: 'active' as const }));
+}
+
+async function collect(req: ReplayRequest, deps: PipelineDeps): Promise<Trigger[]> {
+  if (req.triggerIds?.length) {
+    const found = await Promise.all(req.triggerIds.map((id) => deps.store.getTrigger(id)));
+    const missing = req.triggerIds.filter((_, i) => !found[i]);
+    if (missing.length) throw new TourniquetError('NOT_FOUND', `no trigger ${missing.join(', ')}`);
+    return found as Trigger[];
+  }
+  if (!req.from) throw new TourniquetError('INVALID_INPUT', 'a replay names trigger ids or a time range (--from)');
+  const from = Date.parse(req.from);
+  const to = req.to ? Date.parse(req.to) : Date.now();
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new TourniquetError('INVALID_INPUT', '--from/--to must be ISO timestamps');
+  if ((req.origin ?? 'store') === 'store') {
+    return deps.store.listTriggers({ since: new Date(from).toISOString(), until: new Date(to).toISOString(), limit: 100_000 });
+  }
+  if (!deps.bus.read) throw new TourniquetError('INVALID_INPUT', 'this transport cannot replay from its log');
+  const out: Trigger[] = [];
+  for (const topic of INPUT_TOPICS) {
+    for (const m of await deps.bus.read(topic, from, to)) {
+      // Our own intake's messages carry the normalised trigger, sealed secret included.
+      if (m.headers[FORMAT_HEADER] !== 'trigger') continue;
+      const parsed = Trigger.safeParse(JSON.parse(m.value));
+      if (parsed.success) out.push(parsed.data);
+    }
+  }
+  return out;
+}
+
+function describe(t: Pick<Task, 'credentialId' | 'credentialKind'>): string {
+  return t.credentialId ?? `(by value) ${t.credentialKind}`;
+}
+
+export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<ReplayReport> {
+  if (!req.operator.trim() || !req.reason.trim()) throw new TourniquetError('INVALID_INPUT', 'a replay names the operator and a reason');
+  const replayId = randomUUID();
+  const triggers = await collect(req, deps);
+  const ctx = { policy: deps.config.policy, providers: deps.providers.names(), byValueProvider: deps.providers.byValue() };
+  const report: ReplayReport = { replayId, dryRun: req.dryRun, force: req.force, triggers: [] };
+  const audit = async (type: 'replay.started' | 'replay.completed', data: Record<string, string | number | boolean>) => {
+    const recs = await deps.store.transaction((tx) =>
+      tx.appendAudit([{ type, actor: req.operator, data: { replayId, operator: req.operator, reason: req.reason, ...data } }], now(deps)),
+    );
+    await deps.onAudit?.(recs);
+  };
+  await audit('replay.started', { dryRun: req.dryRun, force: req.force, triggers: triggers.length, origin: req.origin ?? 'store' });
+
+  for (const t of triggers) {
+    const today = planTrigger(t, await replayInventory(t, deps), ctx);
+    const then = await deps.store.listTasks({ triggerId: t.id });
+    const thenById = new Map(then.map((x) => [x.id, x]));
+    const todayIds = new Set(today.tasks.map((x) => x.id));
+    const diff: DiffLine[] = [
+      ...today.tasks.map((x): DiffLine => {
+        const old = thenById.get(x.id);
+        return {
+          change: old ? '=' : '+',
+          action: x.action,
+          credential: describe(x),
+          provider: x.provider,
+          ...(old ? { then: `${old.status}${old.outcome ? ` (${old.outcome})` : ''}` } : {}),
+        };
+      }),
+      ...then
+        .filter((x) => !todayIds.has(x.id))
+        .map((x): DiffLine => ({ change: '-', action: x.action, credential: describe(x), provider: x.provider, then: x.status })),
+    ];
+    let newTasks = diff.filter((d) => d.change === '+').length;
+    if (!req.dryRun) newTasks = await replayLive(t, req, replayId, deps);
+    report.triggers.push({ triggerId: t.id, kind: t.kind, diff, newTasks });
+  }
+  await audit('replay.completed', { triggers: triggers.length, newTasks: report.triggers.reduce((n, x) => n + x.newTasks, 0) });
+  return report;
+}
+
+async function replayLive(t: Trigger, req: ReplayRequest, replayId: string, deps: PipelineDeps): Promise<number> {
+  if (!(await deps.store.getTrigger(t.id))) {
+    // Seen on the transport but never stored (lost before processing): process it normally.
+    const res = await handleTrigger(t, deps, req.operator);
+    return res.plan?.tasks.length ?? 0;
+  }
+  const plan = planTrigger(t, await replayInventory(t, deps), {
+    policy: deps.config.policy,
+    providers: deps.providers.names(),
+    byValueProvider: deps.providers.byValue(),
+    ...(req.force ? { epoch: replayId } : {}),
+  });
+  const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
+  const secret = t.kind === 'leak' ? t.subject.secret : undefined;
+  const sealed = new Map<string, string>();
+  for (const task of plan.tasks) if (secret?.sealed && task.fingerprint === secret.fingerprint) sealed.set(task.id, secret.sealed);
+  await deps.store.transaction((tx) => tx.insertPlan(plan, sealed, now(deps)));
+  const runnable = (await deps.store.listTasks({ planId: plan.id, statuses: ['planned'] })).filter((x) => !existing.has(x.id));
+  await deps.bus.publish('tasks', runnable.map(taskMessage));
+  return plan.tasks.filter((x) => !existing.has(x.id)).length;
+}
