@@ -56,7 +56,8 @@ export function planTrigger(trigger: Trigger, inventory: readonly Credential[], 
   if (tasks.some((t) => t.decision === 'approval')) holds.push('policy: approval required');
 
   const active = tasks.filter((t) => t.decision !== 'shadow');
-  const decision = holds.length > 0 ? 'approval' : active.length === 0 && tasks.length > 0 ? 'shadow' : 'auto';
+  const decision =
+    holds.length > 0 ? 'approval' : active.length === 0 && tasks.length > 0 ? 'shadow' : 'auto';
   return {
     id: planId(scope),
     triggerId: trigger.id,

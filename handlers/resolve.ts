@@ -30,17 +30,28 @@ export interface Resolution {
   notes: string[];
 }
 
-type Resolver<K extends TriggerKind> = (t: Extract<Trigger, { kind: K }>, inventory: readonly Credential[]) => Resolution;
+type Resolver<K extends TriggerKind> = (
+  t: Extract<Trigger, { kind: K }>,
+  inventory: readonly Credential[],
+) => Resolution;
 
 const live = (c: Credential) => c.status === 'active' || c.status === 'disabled';
 
 const offboarding: Resolver<'offboarding'> = (t, inventory) => {
   const people = new Set([t.subject.person, ...t.subject.aliases].map((p) => p.toLowerCase()));
-  const owned = inventory.filter((c) => live(c) && c.owner !== undefined && people.has(c.owner.toLowerCase()));
+  const owned = inventory.filter(
+    (c) => live(c) && c.owner !== undefined && people.has(c.owner.toLowerCase()),
+  );
   return {
     atRisk: owned.map((c) =>
       c.workload === undefined
-        ? { credential: c, credentialKind: c.kind, action: killAction(c.kind), reason: `owner ${c.owner} left`, flags: [] }
+        ? {
+            credential: c,
+            credentialKind: c.kind,
+            action: killAction(c.kind),
+            reason: `owner ${c.owner} left`,
+            flags: [],
+          }
         : {
             credential: c,
             credentialKind: c.kind,

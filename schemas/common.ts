@@ -4,7 +4,9 @@
 import { z } from 'zod';
 
 /** HMAC-SHA256 of a secret value, hex: the only form in which a secret is stored or compared. */
-export const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-hex-digit HMAC-SHA256 fingerprint');
+export const Fingerprint = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a 64-hex-digit HMAC-SHA256 fingerprint');
 
 /** RFC 3339 timestamp with an offset; normalised to UTC ISO strings by the pipeline. */
 export const Timestamp = z.iso.datetime({ offset: true });

@@ -12,9 +12,18 @@ export const IntakeConfig = z
   .object({
     'github.secret_scanning_alert': z.object({ webhookSecret: Secrets }).strict().optional(),
     /** GitHub's partner-program public keys (GET /meta/public_keys/secret_scanning), by key id. */
-    'github.partner': z.object({ publicKeys: z.record(z.string(), z.string().min(1)) }).strict().optional(),
-    gitguardian: z.object({ token: Secrets, maxAgeSeconds: z.number().int().positive().optional() }).strict().optional(),
-    bamboohr: z.object({ privateKey: Secrets, maxAgeSeconds: z.number().int().positive().optional() }).strict().optional(),
+    'github.partner': z
+      .object({ publicKeys: z.record(z.string(), z.string().min(1)) })
+      .strict()
+      .optional(),
+    gitguardian: z
+      .object({ token: Secrets, maxAgeSeconds: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+    bamboohr: z
+      .object({ privateKey: Secrets, maxAgeSeconds: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
     terraform: z.object({ token: Secrets }).strict().optional(),
     okta: z.object({ secret: Secrets, headerName: z.string().optional() }).strict().optional(),
     ssf: z

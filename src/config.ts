@@ -10,13 +10,20 @@ import { describeIssues, fieldIssues } from './util/zod-issues.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export async function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Promise<Config> {
+export async function loadConfig(
+  env: Env = process.env,
+  overrides: Record<string, unknown> = {},
+): Promise<Config> {
   const file = env.TOURNIQUET_CONFIG;
   const fromFile = file ? await readStructuredFile(file) : {};
   if (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile)) {
     throw new TourniquetError('INVALID_CONFIG', `${file} must hold an object`);
   }
-  const raw: Record<string, unknown> = { ...(fromFile as Record<string, unknown>), ...fromEnv(env), ...overrides };
+  const raw: Record<string, unknown> = {
+    ...(fromFile as Record<string, unknown>),
+    ...fromEnv(env),
+    ...overrides,
+  };
   const policySource = env.TOURNIQUET_POLICY ?? raw.policy;
   if (typeof policySource === 'string') {
     const path = file && !env.TOURNIQUET_POLICY ? resolve(dirname(file), policySource) : policySource;
@@ -43,7 +50,11 @@ function fromEnv(env: Env): Record<string, unknown> {
   if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
   if (env.TOURNIQUET_LOG_LEVEL) out.logLevel = env.TOURNIQUET_LOG_LEVEL;
   if (env.KAFKA_BROKERS) {
-    out.kafka = { brokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean) };
+    out.kafka = {
+      brokers: env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    };
   }
   if (env.TOURNIQUET_HTTP_PORT || env.TOURNIQUET_HTTP_HOST) {
     out.http = {

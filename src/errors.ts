@@ -62,6 +62,10 @@ export function isTourniquetError(e: unknown): e is TourniquetError {
 }
 
 /** Error convenience for the many places that only need a code and a message. */
-export function fail(code: ErrorCode, message: string, opts?: ConstructorParameters<typeof TourniquetError>[2]): never {
+export function fail(
+  code: ErrorCode,
+  message: string,
+  opts?: ConstructorParameters<typeof TourniquetError>[2],
+): never {
   throw new TourniquetError(code, message, opts);
 }

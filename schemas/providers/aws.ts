@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { SecretSetting } from '../common.js';
 
-
 /** Overrides the adapter's default request budget (see the adapter's `capabilities`). */
 export const RateBudgetSetting = z
   .object({

@@ -13,7 +13,10 @@ export const OAuthProviderConfig = z
     clientId: z.string().min(1),
     clientSecret: SecretSetting,
     /** Client used for introspection when the resource server differs from the revoking client. */
-    introspectionClient: z.object({ clientId: z.string().min(1), clientSecret: SecretSetting }).strict().optional(),
+    introspectionClient: z
+      .object({ clientId: z.string().min(1), clientSecret: SecretSetting })
+      .strict()
+      .optional(),
     /** Credential kinds this instance revokes. */
     credentialKinds: z.array(z.string()).default(['oauth.access_token', 'oauth.refresh_token']),
     /**

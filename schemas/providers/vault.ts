@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { SecretSetting } from '../common.js';
 import { RateBudgetSetting } from './aws.js';
 
-
 export const VaultProviderConfig = z
   .object({
     type: z.literal('vault'),

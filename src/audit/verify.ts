@@ -9,7 +9,10 @@ export interface AuditVerification {
   problems: ChainProblem[];
 }
 
-export async function* auditRecords(store: Pick<StoreOps, 'listAudit'>, pageSize = 1000): AsyncGenerator<AuditRecord> {
+export async function* auditRecords(
+  store: Pick<StoreOps, 'listAudit'>,
+  pageSize = 1000,
+): AsyncGenerator<AuditRecord> {
   let after = 0;
   for (;;) {
     const page = await store.listAudit({ afterSeq: after, limit: pageSize });
@@ -19,7 +22,9 @@ export async function* auditRecords(store: Pick<StoreOps, 'listAudit'>, pageSize
   }
 }
 
-export async function verifyAudit(store: Pick<StoreOps, 'listAudit' | 'auditHead'>): Promise<AuditVerification> {
+export async function verifyAudit(
+  store: Pick<StoreOps, 'listAudit' | 'auditHead'>,
+): Promise<AuditVerification> {
   const v = new ChainVerifier();
   for await (const r of auditRecords(store)) v.add(r);
   const problems = v.finish(await store.auditHead());

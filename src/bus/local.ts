@@ -171,7 +171,7 @@ export class LocalLogBus implements Bus {
     const pump = () => {
       if (!this.running) return;
       while (cursor.next < log.entries.length) waiting.push(log.entries[cursor.next++]!);
-      for (let i = 0; i < waiting.length && inflight < this.concurrency; ) {
+      for (let i = 0; i < waiting.length && inflight < this.concurrency;) {
         const e = waiting[i]!;
         if (busyKeys.has(e.key)) {
           i++;
@@ -199,7 +199,15 @@ export class LocalLogBus implements Bus {
   }
 
   private async deliver(topic: Topic, e: Entry, sub: Subscription): Promise<boolean> {
-    const msg: InMessage = { topic, key: e.key, value: e.value, headers: e.headers, partition: 0, offset: String(e.offset), timestamp: e.ts };
+    const msg: InMessage = {
+      topic,
+      key: e.key,
+      value: e.value,
+      headers: e.headers,
+      partition: 0,
+      offset: String(e.offset),
+      timestamp: e.ts,
+    };
     for (let attempt = 0; ; attempt++) {
       try {
         await sub.handler(msg);
@@ -241,6 +249,14 @@ export class LocalLogBus implements Bus {
     const log = await this.log(topic);
     return log.entries
       .filter((e) => e.ts >= fromTs && e.ts < toTs)
-      .map((e) => ({ topic, key: e.key, value: e.value, headers: e.headers, partition: 0, offset: String(e.offset), timestamp: e.ts }));
+      .map((e) => ({
+        topic,
+        key: e.key,
+        value: e.value,
+        headers: e.headers,
+        partition: 0,
+        offset: String(e.offset),
+        timestamp: e.ts,
+      }));
   }
 }

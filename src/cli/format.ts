@@ -13,19 +13,46 @@ function summary(data: Record<string, unknown>): string {
 }
 
 export function auditLine(r: AuditRecord): string {
-  return [String(r.seq).padStart(5), r.at, r.type.padEnd(22), `trigger=${short(r.triggerId)}`, `task=${short(r.taskId)}`, r.credentialId ? `credential=${r.credentialId}` : '', summary(r.data)]
+  return [
+    String(r.seq).padStart(5),
+    r.at,
+    r.type.padEnd(22),
+    `trigger=${short(r.triggerId)}`,
+    `task=${short(r.taskId)}`,
+    r.credentialId ? `credential=${r.credentialId}` : '',
+    summary(r.data),
+  ]
     .filter(Boolean)
     .join('  ');
 }
 
 export function taskLine(t: Task): string {
-  return [t.id.slice(0, 12), t.status.padEnd(14), t.action.padEnd(15), t.credentialId ?? `(by value) ${t.credentialKind}`, t.provider ?? '(no provider)', t.outcome ?? '', t.verifiedAt ? `verified ${t.verifiedAt}` : '', t.lastError ? `error ${t.lastError.code}` : '']
+  return [
+    t.id.slice(0, 12),
+    t.status.padEnd(14),
+    t.action.padEnd(15),
+    t.credentialId ?? `(by value) ${t.credentialKind}`,
+    t.provider ?? '(no provider)',
+    t.outcome ?? '',
+    t.verifiedAt ? `verified ${t.verifiedAt}` : '',
+    t.lastError ? `error ${t.lastError.code}` : '',
+  ]
     .filter(Boolean)
     .join('  ');
 }
 
 export function credentialLine(c: Credential): string {
-  return [c.id.padEnd(24), c.kind.padEnd(24), c.provider.padEnd(14), c.status.padEnd(8), c.owner ? `owner=${c.owner}` : '', c.workload ? `workload=${c.workload}` : '', c.protected ? 'protected' : '', c.fingerprint ? 'fingerprinted' : '', c.flags.length ? `flags=${c.flags.join(',')}` : '']
+  return [
+    c.id.padEnd(24),
+    c.kind.padEnd(24),
+    c.provider.padEnd(14),
+    c.status.padEnd(8),
+    c.owner ? `owner=${c.owner}` : '',
+    c.workload ? `workload=${c.workload}` : '',
+    c.protected ? 'protected' : '',
+    c.fingerprint ? 'fingerprinted' : '',
+    c.flags.length ? `flags=${c.flags.join(',')}` : '',
+  ]
     .filter(Boolean)
     .join('  ');
 }
@@ -34,6 +61,9 @@ export function planText(p: PlanDraft): string {
   const head = `plan ${p.id} for trigger ${p.triggerId}: ${p.decision}, ${p.status}, ${p.tasks.length} task(s)`;
   const holds = p.holds.map((h) => `  hold: ${h}`);
   const notes = p.notes.map((n) => `  note: ${n}`);
-  const tasks = p.tasks.map((t) => `  - ${t.action} ${t.credentialId ?? `(by value) ${t.credentialKind}`} via ${t.provider ?? '(no provider: shadow)'} [${t.decision}] ${t.reason}`);
+  const tasks = p.tasks.map(
+    (t) =>
+      `  - ${t.action} ${t.credentialId ?? `(by value) ${t.credentialKind}`} via ${t.provider ?? '(no provider: shadow)'} [${t.decision}] ${t.reason}`,
+  );
   return [head, ...holds, ...notes, ...tasks].join('\n');
 }

@@ -63,7 +63,9 @@ program
 
 program
   .command('ingest')
-  .description('accept triggers from FILE: canonical (JSON, JSON array or JSON Lines), or a source event with --source')
+  .description(
+    'accept triggers from FILE: canonical (JSON, JSON array or JSON Lines), or a source event with --source',
+  )
   .argument('<file>')
   .option('--source <name>', `the producer's format: ${SOURCE_NAMES.join(', ')}`)
   .action(async (file: string, o: { source?: string }) => {
@@ -78,7 +80,8 @@ program
         await t.runtime.startWorkers();
         await t.runtime.idle();
       }
-      for (const a of res.accepted) out(`accepted ${a.kind} trigger ${a.id}${t.where === 'service' ? '' : ' (processed)'}`);
+      for (const a of res.accepted)
+        out(`accepted ${a.kind} trigger ${a.id}${t.where === 'service' ? '' : ' (processed)'}`);
     });
   });
 
@@ -102,7 +105,9 @@ inventory
   .argument('<file>')
   .action(async (file: string) => {
     const data = await readStructuredFile(file);
-    await withTarget(async (t) => out(`imported ${(await t.ops.importInventory(data, 'cli')).imported} credential(s)`));
+    await withTarget(async (t) =>
+      out(`imported ${(await t.ops.importInventory(data, 'cli')).imported} credential(s)`),
+    );
   });
 inventory
   .command('list')
@@ -110,7 +115,9 @@ inventory
   .action(async (o: { json?: boolean }) =>
     withTarget(async (t) => {
       const creds = await t.ops.listInventory();
-      out(o.json ? JSON.stringify(creds, null, 2) : creds.map(credentialLine).join('\n') || '(empty inventory)');
+      out(
+        o.json ? JSON.stringify(creds, null, 2) : creds.map(credentialLine).join('\n') || '(empty inventory)',
+      );
     }),
   );
 
@@ -123,8 +130,14 @@ audit
   .option('--json', 'print JSON')
   .action(async (o: { trigger?: string; credential?: string; limit: string; json?: boolean }) =>
     withTarget(async (t) => {
-      const records = await t.ops.listAudit({ triggerId: o.trigger, credentialId: o.credential, limit: Number(o.limit) });
-      out(o.json ? JSON.stringify(records, null, 2) : records.map(auditLine).join('\n') || '(no audit records)');
+      const records = await t.ops.listAudit({
+        triggerId: o.trigger,
+        credentialId: o.credential,
+        limit: Number(o.limit),
+      });
+      out(
+        o.json ? JSON.stringify(records, null, 2) : records.map(auditLine).join('\n') || '(no audit records)',
+      );
       if (o.trigger && !o.json) {
         const tasks = await t.ops.listTasks({ triggerId: o.trigger });
         if (tasks.length) out('\ntasks:\n' + tasks.map(taskLine).join('\n'));

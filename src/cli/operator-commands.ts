@@ -14,11 +14,20 @@ const out = (s: string): void => {
 function replayText(r: ReplayReport): string {
   const head = `replay ${r.replayId} (${r.dryRun ? 'dry run' : 'live'}${r.force ? ', forced' : ''}): ${r.triggers.length} trigger(s)`;
   const body = r.triggers.map((t) => {
-    const lines = t.diff.map((d) => `  ${d.change} ${d.action} ${d.credential} via ${d.provider ?? '(no provider)'}${d.then ? `   [then: ${d.then}]` : ''}`);
+    const lines = t.diff.map(
+      (d) =>
+        `  ${d.change} ${d.action} ${d.credential} via ${d.provider ?? '(no provider)'}${d.then ? `   [then: ${d.then}]` : ''}`,
+    );
     const tail = r.dryRun ? '' : `  → ${t.newTasks} new task(s) queued`;
     return [`trigger ${t.triggerId} (${t.kind})`, ...lines, tail].filter(Boolean).join('\n');
   });
-  return [head, ...body, r.dryRun ? '\n+ would be added today   = exists (not redone unless --force)   - done then, not planned today' : '']
+  return [
+    head,
+    ...body,
+    r.dryRun
+      ? '\n+ would be added today   = exists (not redone unless --force)   - done then, not planned today'
+      : '',
+  ]
     .filter(Boolean)
     .join('\n');
 }
@@ -31,13 +40,24 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
     .action(async (o: { status?: string }) =>
       withTarget(async (t) => {
         const plans = await t.ops.listPlans({ status: o.status });
-        out(plans.map((p) => `${p.id}  ${p.status.padEnd(17)}  ${p.decision.padEnd(8)}  trigger=${p.triggerId}  tasks=${p.taskCount}  ${p.holds.join('; ')}`).join('\n') || '(no plans)');
+        out(
+          plans
+            .map(
+              (p) =>
+                `${p.id}  ${p.status.padEnd(17)}  ${p.decision.padEnd(8)}  trigger=${p.triggerId}  tasks=${p.taskCount}  ${p.holds.join('; ')}`,
+            )
+            .join('\n') || '(no plans)',
+        );
       }),
     );
   for (const verb of ['approve', 'deny'] as const) {
     program
       .command(verb)
-      .description(verb === 'approve' ? 'approve a plan waiting for approval: its tasks run' : 'deny a plan: its tasks are skipped')
+      .description(
+        verb === 'approve'
+          ? 'approve a plan waiting for approval: its tasks run'
+          : 'deny a plan: its tasks are skipped',
+      )
       .argument('<plan>')
       .requiredOption('--operator <name>', 'who decides (recorded in the audit)')
       .requiredOption('--reason <text>', 'why (recorded in the audit)')
@@ -88,35 +108,46 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
 
   program
     .command('replay')
-    .description('re-run past triggers: a dry run prints today\'s plan next to what was done then')
+    .description("re-run past triggers: a dry run prints today's plan next to what was done then")
     .option('--trigger <ids...>', 'trigger ids (from the store)')
     .option('--from <iso>', 'start of a time range')
     .option('--to <iso>', 'end of a time range (default now)')
-    .option('--origin <origin>', 'store (stored triggers) or log (the transport\'s input topics)', 'store')
+    .option('--origin <origin>', "store (stored triggers) or log (the transport's input topics)", 'store')
     .option('--live', 'execute (default is a dry run)')
     .option('--force', 'with --live: redo tasks that already completed')
     .requiredOption('--operator <name>', 'who replays (recorded in the audit)')
     .requiredOption('--reason <text>', 'why (recorded in the audit)')
-    .action(async (o: { trigger?: string[]; from?: string; to?: string; origin: string; live?: boolean; force?: boolean; operator: string; reason: string }) =>
-      withTarget(async (t) => {
-        if (o.origin !== 'store' && o.origin !== 'log') throw new TourniquetError('INVALID_INPUT', '--origin is store or log');
-        if (o.force && !o.live) throw new TourniquetError('INVALID_INPUT', '--force needs --live');
-        const report = await t.ops.replay({
-          ...(o.trigger ? { triggerIds: o.trigger } : {}),
-          ...(o.from ? { from: o.from } : {}),
-          ...(o.to ? { to: o.to } : {}),
-          origin: o.origin,
-          dryRun: !o.live,
-          force: Boolean(o.force),
-          operator: o.operator,
-          reason: o.reason,
-        });
-        out(replayText(report));
-        if (t.runtime && o.live) {
-          await t.runtime.startWorkers();
-          await t.runtime.idle();
-        }
-      }),
+    .action(
+      async (o: {
+        trigger?: string[];
+        from?: string;
+        to?: string;
+        origin: string;
+        live?: boolean;
+        force?: boolean;
+        operator: string;
+        reason: string;
+      }) =>
+        withTarget(async (t) => {
+          if (o.origin !== 'store' && o.origin !== 'log')
+            throw new TourniquetError('INVALID_INPUT', '--origin is store or log');
+          if (o.force && !o.live) throw new TourniquetError('INVALID_INPUT', '--force needs --live');
+          const report = await t.ops.replay({
+            ...(o.trigger ? { triggerIds: o.trigger } : {}),
+            ...(o.from ? { from: o.from } : {}),
+            ...(o.to ? { to: o.to } : {}),
+            origin: o.origin,
+            dryRun: !o.live,
+            force: Boolean(o.force),
+            operator: o.operator,
+            reason: o.reason,
+          });
+          out(replayText(report));
+          if (t.runtime && o.live) {
+            await t.runtime.startWorkers();
+            await t.runtime.idle();
+          }
+        }),
     );
 
   program
@@ -124,12 +155,18 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
     .description('operators of the HTTP API')
     .command('add')
     .argument('<name>')
-    .requiredOption('--role <role>', 'analyst (read, dry-run replay) or responder (also approve, retry, live replay)')
+    .requiredOption(
+      '--role <role>',
+      'analyst (read, dry-run replay) or responder (also approve, retry, live replay)',
+    )
     .action(async (name: string, o: { role: string }) =>
       withTarget(async (t) => {
-        if (o.role !== 'analyst' && o.role !== 'responder') throw new TourniquetError('INVALID_INPUT', '--role is analyst or responder');
+        if (o.role !== 'analyst' && o.role !== 'responder')
+          throw new TourniquetError('INVALID_INPUT', '--role is analyst or responder');
         const r = await t.ops.addOperator(name, o.role);
-        out(`operator ${r.name} (${r.role}) token: ${r.token}\nstore it now: it is shown once and kept only as a hash`);
+        out(
+          `operator ${r.name} (${r.role}) token: ${r.token}\nstore it now: it is shown once and kept only as a hash`,
+        );
       }),
     );
 
@@ -142,7 +179,11 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       const config = await loadConfig();
       if (!config.kafka) throw new TourniquetError('INVALID_CONFIG', 'KAFKA_BROKERS is not set');
       const { createTopics } = await import('../bus/kafka-admin.js');
-      const r = await createTopics({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }, config.kafka.topics, Number(o.partitions ?? config.kafka.partitions));
+      const r = await createTopics(
+        { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
+        config.kafka.topics,
+        Number(o.partitions ?? config.kafka.partitions),
+      );
       out(`created: ${r.created.join(', ') || '(none)'}\nexisting: ${r.existing.join(', ') || '(none)'}`);
     });
 }

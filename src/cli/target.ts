@@ -41,6 +41,8 @@ export async function openTarget(config: Config): Promise<Target> {
   const svc = await runningService(config.dataDir);
   if (svc) return { ops: remoteOps(svc.url, svc.token), where: 'service', close: async () => undefined };
   // In a CLI run the command's own output is the report; log lines only for errors unless asked.
-  const runtime = await createRuntime(config, { logger: createLogger(process.env.TOURNIQUET_CLI_LOG_LEVEL ?? 'error') });
+  const runtime = await createRuntime(config, {
+    logger: createLogger(process.env.TOURNIQUET_CLI_LOG_LEVEL ?? 'error'),
+  });
   return { ops: localOps(runtime.deps), where: 'local', runtime, close: () => runtime.stop() };
 }

@@ -38,7 +38,10 @@ export async function loadOrCreateLocalKeys(dataDir: string): Promise<Keys & { g
   }
   await mkdir(dataDir, { recursive: true });
   const keys = { fingerprint: randomBytes(32), seal: randomBytes(32) };
-  const body = JSON.stringify({ fingerprint: keys.fingerprint.toString('base64'), seal: keys.seal.toString('base64') });
+  const body = JSON.stringify({
+    fingerprint: keys.fingerprint.toString('base64'),
+    seal: keys.seal.toString('base64'),
+  });
   // 'wx' refuses to overwrite a file another process created in the meantime.
   await writeFile(path, body, { mode: 0o600, flag: 'wx' });
   return { ...keys, generated: true };

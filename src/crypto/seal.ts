@@ -18,7 +18,12 @@ export function sealer(key: Buffer): Sealer {
       const c = createCipheriv('aes-256-gcm', key, iv);
       c.setAAD(Buffer.from(aad, 'utf8'));
       const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return ['v1', iv.toString('base64url'), c.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+      return [
+        'v1',
+        iv.toString('base64url'),
+        c.getAuthTag().toString('base64url'),
+        body.toString('base64url'),
+      ].join('.');
     },
     open(sealed, aad) {
       const [v, iv, tag, body] = sealed.split('.');

@@ -22,11 +22,15 @@ export function errorHandler(logger: Logger) {
     if (isTourniquetError(err)) {
       const status = STATUS[err.code] ?? 500;
       if (status >= 500) logger.error({ code: err.code, message: err.message }, 'request failed');
-      return reply.status(status).send({ error: err.code, message: err.message, issues: err.details ?? undefined });
+      return reply
+        .status(status)
+        .send({ error: err.code, message: err.message, issues: err.details ?? undefined });
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ error: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit' });
+      return reply
+        .status(413)
+        .send({ error: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the limit' });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       // Parser messages quote the body, which may hold a secret: answer with the code only.

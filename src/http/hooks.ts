@@ -19,7 +19,8 @@ export interface HookOptions {
 function ssfError(reply: FastifyReply, e: unknown) {
   // RFC 8935 §2.3: 400 with {err, description}; authentication problems are reported the same way.
   const err = isTourniquetError(e)
-    ? ((e.details as { err?: string } | undefined)?.err ?? (e.code === 'INVALID_INPUT' ? 'invalid_request' : 'authentication_failed'))
+    ? ((e.details as { err?: string } | undefined)?.err ??
+      (e.code === 'INVALID_INPUT' ? 'invalid_request' : 'authentication_failed'))
     : 'invalid_request';
   return reply.status(400).send({ err, description: isTourniquetError(e) ? e.code : 'invalid request' });
 }
@@ -29,33 +30,41 @@ export async function hooks(app: FastifyInstance, opts: HookOptions): Promise<vo
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   const bodyOf = (b: unknown) => (Buffer.isBuffer(b) ? b : Buffer.alloc(0));
   const exposed = (name: string) => {
-    if (!isExposed(name, opts.intake)) throw new TourniquetError('UNKNOWN_SOURCE', 'no such webhook source is configured');
+    if (!isExposed(name, opts.intake))
+      throw new TourniquetError('UNKNOWN_SOURCE', 'no such webhook source is configured');
   };
 
   app.get('/hooks/okta', async (req) => {
     exposed('okta');
     await authenticate('okta', Buffer.alloc(0), req.headers as Headers, opts.intake);
     const challenge = req.headers['x-okta-verification-challenge'];
-    if (typeof challenge !== 'string') throw new TourniquetError('INVALID_INPUT', 'missing X-Okta-Verification-Challenge');
+    if (typeof challenge !== 'string')
+      throw new TourniquetError('INVALID_INPUT', 'missing X-Okta-Verification-Challenge');
     return { verification: challenge };
   });
 
-  const scim = (method: 'PATCH' | 'DELETE') => async (req: { params: { id: string }; body: unknown; headers: unknown }, reply: FastifyReply) => {
-    exposed('scim');
-    const body = bodyOf(req.body);
-    await authenticate('scim', body, req.headers as Headers, opts.intake);
-    let parsed: unknown;
-    if (body.length > 0) {
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch (e) {
-        if (!(e instanceof SyntaxError)) throw e;
-        throw new TourniquetError('INVALID_INPUT', 'SCIM body is not JSON');
+  const scim =
+    (method: 'PATCH' | 'DELETE') =>
+    async (req: { params: { id: string }; body: unknown; headers: unknown }, reply: FastifyReply) => {
+      exposed('scim');
+      const body = bodyOf(req.body);
+      await authenticate('scim', body, req.headers as Headers, opts.intake);
+      let parsed: unknown;
+      if (body.length > 0) {
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch (e) {
+          if (!(e instanceof SyntaxError)) throw e;
+          throw new TourniquetError('INVALID_INPUT', 'SCIM body is not JSON');
+        }
       }
-    }
-    await opts.ops.ingestSource('scim', { method, userId: req.params.id, ...(parsed === undefined ? {} : { body: parsed }) });
-    return reply.status(204).send();
-  };
+      await opts.ops.ingestSource('scim', {
+        method,
+        userId: req.params.id,
+        ...(parsed === undefined ? {} : { body: parsed }),
+      });
+      return reply.status(204).send();
+    };
   app.patch<{ Params: { id: string } }>('/hooks/scim/Users/:id', scim('PATCH'));
   app.delete<{ Params: { id: string } }>('/hooks/scim/Users/:id', scim('DELETE'));
 
@@ -68,7 +77,11 @@ export async function hooks(app: FastifyInstance, opts: HookOptions): Promise<vo
         const claims = await authenticate(name, body, req.headers as Headers, opts.intake);
         await opts.ops.ingestSource(name, claims as object);
       } catch (e) {
-        if (isTourniquetError(e) && (e.retriable || e.code === 'BUS_UNAVAILABLE' || e.code === 'STORE_UNAVAILABLE')) throw e;
+        if (
+          isTourniquetError(e) &&
+          (e.retriable || e.code === 'BUS_UNAVAILABLE' || e.code === 'STORE_UNAVAILABLE')
+        )
+          throw e;
         return ssfError(reply, e);
       }
       return reply.status(202).send();

@@ -40,7 +40,8 @@ function docs(body: unknown): unknown[] {
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new TourniquetError('INVALID_INPUT', describeIssues(r.error), { details: fieldIssues(r.error) });
+  if (!r.success)
+    throw new TourniquetError('INVALID_INPUT', describeIssues(r.error), { details: fieldIssues(r.error) });
   return r.data;
 }
 
@@ -53,9 +54,15 @@ function need(req: FastifyRequest, role: Role): Identity {
   return id;
 }
 
-const DecisionBody = z.object({ reason: z.string().min(1).max(2000), operator: z.string().min(1).max(200).optional() }).strict();
+const DecisionBody = z
+  .object({ reason: z.string().min(1).max(2000), operator: z.string().min(1).max(200).optional() })
+  .strict();
 const RetryBody = z
-  .object({ ids: z.array(z.string()).optional(), all: z.boolean().optional(), operator: z.string().min(1).max(200).optional() })
+  .object({
+    ids: z.array(z.string()).optional(),
+    all: z.boolean().optional(),
+    operator: z.string().min(1).max(200).optional(),
+  })
   .strict();
 const ReplayBody = z
   .object({
@@ -69,7 +76,9 @@ const ReplayBody = z
     operator: z.string().min(1).max(200).optional(),
   })
   .strict();
-const OperatorBody = z.object({ name: z.string().min(1).max(200), role: z.enum(['analyst', 'responder']) }).strict();
+const OperatorBody = z
+  .object({ name: z.string().min(1).max(200), role: z.enum(['analyst', 'responder']) })
+  .strict();
 
 /** The admin may act on behalf of a named operator (the CLI's --operator); others act as themselves. */
 const actor = (id: Identity, named?: string) => (id.role === 'admin' && named ? named : id.name);
@@ -97,7 +106,9 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   });
   api.register(async (raw) => {
     // Operator upload of a source event in its producer's format: the body is passed on as bytes.
-    raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    raw.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) =>
+      done(null, body),
+    );
     raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
       need(req, 'responder');
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
@@ -113,11 +124,20 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     return { credentials: await ops.listInventory() };
   });
-  api.get<{ Querystring: { trigger?: string; credential?: string; limit?: string } }>('/v1/audit', async (req) => {
-    need(req, 'analyst');
-    const limit = req.query.limit ? Number(req.query.limit) : undefined;
-    return { records: await ops.listAudit({ triggerId: req.query.trigger, credentialId: req.query.credential, limit }) };
-  });
+  api.get<{ Querystring: { trigger?: string; credential?: string; limit?: string } }>(
+    '/v1/audit',
+    async (req) => {
+      need(req, 'analyst');
+      const limit = req.query.limit ? Number(req.query.limit) : undefined;
+      return {
+        records: await ops.listAudit({
+          triggerId: req.query.trigger,
+          credentialId: req.query.credential,
+          limit,
+        }),
+      };
+    },
+  );
   api.get('/v1/audit/verify', async (req) => {
     need(req, 'analyst');
     return ops.verifyAudit();
@@ -141,7 +161,10 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     api.post<{ Params: { id: string } }>(`/v1/plans/:id/${verb}`, async (req) => {
       const id = need(req, 'responder');
       const body = parse(DecisionBody, req.body);
-      return ops.decidePlan(req.params.id, verb === 'approve', { operator: actor(id, body.operator), reason: body.reason });
+      return ops.decidePlan(req.params.id, verb === 'approve', {
+        operator: actor(id, body.operator),
+        reason: body.reason,
+      });
     });
   }
   api.get('/v1/dlq', async (req) => {
@@ -151,7 +174,8 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   api.post('/v1/dlq/retry', async (req) => {
     const id = need(req, 'responder');
     const body = parse(RetryBody, req.body);
-    if (!body.all && !body.ids?.length) throw new TourniquetError('INVALID_INPUT', 'name task ids or all: true');
+    if (!body.all && !body.ids?.length)
+      throw new TourniquetError('INVALID_INPUT', 'name task ids or all: true');
     return ops.retryDeadLetters(body.all ? 'all' : body.ids!, actor(id, body.operator));
   });
   api.post('/v1/replays', async (req) => {

@@ -34,13 +34,22 @@ function bearerMatches(headers: Headers, expected: readonly string[]): boolean {
 }
 
 export function isExposed(name: string, intake: IntakeConfig): boolean {
-  return name in intake.bearer || (name !== 'bearer' && (intake as Record<string, unknown>)[name] !== undefined);
+  return (
+    name in intake.bearer || (name !== 'bearer' && (intake as Record<string, unknown>)[name] !== undefined)
+  );
 }
 
-export async function authenticate(name: string, body: Buffer, headers: Headers, intake: IntakeConfig, env: Env = process.env): Promise<unknown> {
+export async function authenticate(
+  name: string,
+  body: Buffer,
+  headers: Headers,
+  intake: IntakeConfig,
+  env: Env = process.env,
+): Promise<unknown> {
   const bearer = intake.bearer[name];
   if (bearer !== undefined) {
-    if (!bearerMatches(headers, secrets(bearer, env))) throw new TourniquetError('INVALID_SIGNATURE', 'missing or wrong bearer token');
+    if (!bearerMatches(headers, secrets(bearer, env)))
+      throw new TourniquetError('INVALID_SIGNATURE', 'missing or wrong bearer token');
     return body;
   }
   switch (name) {
@@ -59,13 +68,19 @@ export async function authenticate(name: string, body: Buffer, headers: Headers,
     case 'gitguardian': {
       const c = intake.gitguardian;
       if (!c) break;
-      verifyGitGuardian(body, headers, { token: secrets(c.token, env), ...(c.maxAgeSeconds ? { maxAgeSeconds: c.maxAgeSeconds } : {}) });
+      verifyGitGuardian(body, headers, {
+        token: secrets(c.token, env),
+        ...(c.maxAgeSeconds ? { maxAgeSeconds: c.maxAgeSeconds } : {}),
+      });
       return body;
     }
     case 'bamboohr': {
       const c = intake.bamboohr;
       if (!c) break;
-      verifyBambooHr(body, headers, { privateKey: secrets(c.privateKey, env), ...(c.maxAgeSeconds ? { maxAgeSeconds: c.maxAgeSeconds } : {}) });
+      verifyBambooHr(body, headers, {
+        privateKey: secrets(c.privateKey, env),
+        ...(c.maxAgeSeconds ? { maxAgeSeconds: c.maxAgeSeconds } : {}),
+      });
       return body;
     }
     case 'terraform': {
@@ -77,7 +92,10 @@ export async function authenticate(name: string, body: Buffer, headers: Headers,
     case 'okta': {
       const c = intake.okta;
       if (!c) break;
-      verifyOkta(body, headers, { secret: secrets(c.secret, env), ...(c.headerName ? { headerName: c.headerName } : {}) });
+      verifyOkta(body, headers, {
+        secret: secrets(c.secret, env),
+        ...(c.headerName ? { headerName: c.headerName } : {}),
+      });
       return body;
     }
     case 'ssf': {

@@ -19,7 +19,8 @@ export interface SourceAcceptance {
 
 export function normalizeSource(name: string, raw: unknown): NormalizeResult {
   const source = getSource(name);
-  if (!source) throw new TourniquetError('UNKNOWN_SOURCE', `unknown source ${JSON.stringify(name.slice(0, 60))}`);
+  if (!source)
+    throw new TourniquetError('UNKNOWN_SOURCE', `unknown source ${JSON.stringify(name.slice(0, 60))}`);
   return source.normalize(raw);
 }
 
@@ -31,9 +32,13 @@ export function acceptSource(
   const result = normalizeSource(name, raw);
   if (!result.ok) {
     // Issue messages name paths and expectations only; normalizers never echo values.
-    throw new TourniquetError('INVALID_INPUT', `${name}: ${result.code}: ${result.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
-      details: { code: result.code, issues: result.issues },
-    });
+    throw new TourniquetError(
+      'INVALID_INPUT',
+      `${name}: ${result.code}: ${result.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      {
+        details: { code: result.code, issues: result.issues },
+      },
+    );
   }
   return {
     triggers: result.triggers.map((t) => acceptInput(t, deps)),

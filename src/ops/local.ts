@@ -45,7 +45,13 @@ export function localOps(deps: PipelineDeps): Operations {
         await deps.bus.publish('dlq', [
           {
             key: `${source}-${now(deps)}`,
-            value: JSON.stringify({ reason: 'malformed records in a batch', code: 'INVALID_INPUT', issues: res.skipped, source: { source }, payload: Buffer.isBuffer(raw) ? raw.toString('utf8') : JSON.stringify(raw) }),
+            value: JSON.stringify({
+              reason: 'malformed records in a batch',
+              code: 'INVALID_INPUT',
+              issues: res.skipped,
+              source: { source },
+              payload: Buffer.isBuffer(raw) ? raw.toString('utf8') : JSON.stringify(raw),
+            }),
           },
         ]);
       }
@@ -71,12 +77,21 @@ export function localOps(deps: PipelineDeps): Operations {
       const records = Array.isArray(parsed.data) ? parsed.data : parsed.data.credentials;
       // The secret is fingerprinted here and dropped: it is never stored.
       const creds = records.map(({ secret, ...c }) =>
-        Credential.parse({ ...c, ...(secret !== undefined ? { fingerprint: deps.fingerprint(secret) } : {}) }),
+        Credential.parse({
+          ...c,
+          ...(secret !== undefined ? { fingerprint: deps.fingerprint(secret) } : {}),
+        }),
       );
       const audit = await deps.store.transaction(async (tx) => {
         await tx.upsertCredentials(creds);
         return tx.appendAudit(
-          [{ type: 'inventory.imported', actor, data: { count: creds.length, ids: creds.slice(0, 100).map((c) => c.id) } }],
+          [
+            {
+              type: 'inventory.imported',
+              actor,
+              data: { count: creds.length, ids: creds.slice(0, 100).map((c) => c.id) },
+            },
+          ],
           now(deps),
         );
       });
@@ -96,7 +111,8 @@ export function localOps(deps: PipelineDeps): Operations {
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
     listPlans: async (q) => {
       const status = q.status === undefined ? undefined : PlanStatus.safeParse(q.status);
-      if (status && !status.success) throw new TourniquetError('INVALID_INPUT', `unknown plan status ${q.status}`);
+      if (status && !status.success)
+        throw new TourniquetError('INVALID_INPUT', `unknown plan status ${q.status}`);
       return deps.store.listPlans(status ? { status: status.data } : {});
     },
     decidePlan: (planId, approve, who) => decidePlan(planId, approve, who, deps),
@@ -106,15 +122,23 @@ export function localOps(deps: PipelineDeps): Operations {
     async addOperator(name, role) {
       const token = `tqo_${randomBytes(24).toString('base64url')}`;
       await deps.store.transaction(async (tx) => {
-        await tx.addOperator({ name, role, tokenHash: createHash('sha256').update(token).digest('hex') }, now(deps));
-        const recs = await tx.appendAudit([{ type: 'operator.added', actor: 'admin', data: { name, role } }], now(deps));
+        await tx.addOperator(
+          { name, role, tokenHash: createHash('sha256').update(token).digest('hex') },
+          now(deps),
+        );
+        const recs = await tx.appendAudit(
+          [{ type: 'operator.added', actor: 'admin', data: { name, role } }],
+          now(deps),
+        );
         await deps.onAudit?.(recs);
       });
       return { name, role, token };
     },
     async operatorFor(tokenHash) {
       const op = await deps.store.operatorByTokenHash(tokenHash);
-      return op && (op.role === 'analyst' || op.role === 'responder') ? { name: op.name, role: op.role } : null;
+      return op && (op.role === 'analyst' || op.role === 'responder')
+        ? { name: op.name, role: op.role }
+        : null;
     },
   };
 }

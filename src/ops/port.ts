@@ -38,12 +38,19 @@ export interface Operations {
   exportAudit(): AsyncIterable<AuditRecord>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
   listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
-  decidePlan(planId: string, approve: boolean, who: { operator: string; reason: string }): Promise<{ planId: string; status: string; tasks: number }>;
+  decidePlan(
+    planId: string,
+    approve: boolean,
+    who: { operator: string; reason: string },
+  ): Promise<{ planId: string; status: string; tasks: number }>;
   listDeadLetters(): Promise<DeadLetter[]>;
   retryDeadLetters(ids: readonly string[] | 'all', operator: string): Promise<{ retried: string[] }>;
   replay(req: ReplayRequest): Promise<ReplayReport>;
   /** Creates (or re-keys) an operator; returns the token, shown once and stored only hashed. */
-  addOperator(name: string, role: 'analyst' | 'responder'): Promise<{ name: string; role: string; token: string }>;
+  addOperator(
+    name: string,
+    role: 'analyst' | 'responder',
+  ): Promise<{ name: string; role: string; token: string }>;
   /** The operator whose token hashes to this SHA-256 (hex), if any. */
   operatorFor(tokenHash: string): Promise<{ name: string; role: 'analyst' | 'responder' } | null>;
 }

@@ -12,24 +12,35 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }),
+          ...(body === undefined
+            ? {}
+            : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }),
         },
         ...(body === undefined ? {} : { body: raw ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
       });
     } catch (e) {
-      throw new TourniquetError('SERVICE_UNREACHABLE', `cannot reach the running service at ${baseUrl}`, { retriable: true, cause: e });
+      throw new TourniquetError('SERVICE_UNREACHABLE', `cannot reach the running service at ${baseUrl}`, {
+        retriable: true,
+        cause: e,
+      });
     }
     const text = await res.text();
     if (!res.ok) {
       const err = (text ? JSON.parse(text) : {}) as { error?: ErrorCode; message?: string; issues?: unknown };
-      throw new TourniquetError(err.error ?? 'INTERNAL', err.message ?? `HTTP ${res.status}`, { details: err.issues });
+      throw new TourniquetError(err.error ?? 'INTERNAL', err.message ?? `HTTP ${res.status}`, {
+        details: err.issues,
+      });
     }
     return (path.endsWith('/export') ? text : JSON.parse(text)) as T;
   }
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),
     ingestSource: (source, raw) =>
-      call('POST', `/v1/sources/${encodeURIComponent(source)}/events`, Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw))),
+      call(
+        'POST',
+        `/v1/sources/${encodeURIComponent(source)}/events`,
+        Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
+      ),
     plan: async (docs) => (await call<{ plans: never }>('POST', '/v1/plan', docs)).plans,
     importInventory: (data) => call('POST', '/v1/inventory', data),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
@@ -45,14 +56,31 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
     },
-    listPlans: async (q) => (await call<{ plans: never }>('GET', `/v1/plans${q.status ? `?status=${encodeURIComponent(q.status)}` : ''}`)).plans,
+    listPlans: async (q) =>
+      (
+        await call<{ plans: never }>(
+          'GET',
+          `/v1/plans${q.status ? `?status=${encodeURIComponent(q.status)}` : ''}`,
+        )
+      ).plans,
     decidePlan: (planId, approve, who) =>
-      call('POST', `/v1/plans/${encodeURIComponent(planId)}/${approve ? 'approve' : 'deny'}`, { reason: who.reason, operator: who.operator }),
+      call('POST', `/v1/plans/${encodeURIComponent(planId)}/${approve ? 'approve' : 'deny'}`, {
+        reason: who.reason,
+        operator: who.operator,
+      }),
     listDeadLetters: async () => (await call<{ deadLetters: never }>('GET', '/v1/dlq')).deadLetters,
-    retryDeadLetters: (ids, operator) => call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
+    retryDeadLetters: (ids, operator) =>
+      call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
     replay: (req) => call('POST', '/v1/replays', req),
     addOperator: (name, role) => call('POST', '/v1/operators', { name, role }),
-    operatorFor: () => Promise.reject(new TourniquetError('FORBIDDEN', 'operator lookup is local to the service')),
-    listTasks: async (q) => (await call<{ tasks: never }>('GET', `/v1/tasks${q.triggerId ? `?trigger=${encodeURIComponent(q.triggerId)}` : ''}`)).tasks,
+    operatorFor: () =>
+      Promise.reject(new TourniquetError('FORBIDDEN', 'operator lookup is local to the service')),
+    listTasks: async (q) =>
+      (
+        await call<{ tasks: never }>(
+          'GET',
+          `/v1/tasks${q.triggerId ? `?trigger=${encodeURIComponent(q.triggerId)}` : ''}`,
+        )
+      ).tasks,
   };
 }

@@ -29,7 +29,8 @@ export async function listDeadLetters(deps: Pick<PipelineDeps, 'store'>, limit =
 }
 
 export async function retryDeadLetters(ids: readonly string[] | 'all', operator: string, deps: PipelineDeps) {
-  const targets = ids === 'all' ? (await deps.store.listTasks({ statuses: ['dead_lettered'] })).map((t) => t.id) : ids;
+  const targets =
+    ids === 'all' ? (await deps.store.listTasks({ statuses: ['dead_lettered'] })).map((t) => t.id) : ids;
   if (targets.length === 0) return { retried: [] as string[] };
   const at = now(deps);
   const { retried, records } = await deps.store.transaction(async (tx) => {

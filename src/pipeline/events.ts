@@ -28,7 +28,10 @@ export interface PipelineEvents {
 }
 
 /** Fans events out to several observers, isolating each from the others and from the pipeline. */
-export function combineEvents(observers: readonly PipelineEvents[], onError: (e: unknown) => void): PipelineEvents {
+export function combineEvents(
+  observers: readonly PipelineEvents[],
+  onError: (e: unknown) => void,
+): PipelineEvents {
   const call =
     <K extends keyof PipelineEvents>(k: K) =>
     (arg: Parameters<NonNullable<PipelineEvents[K]>>[0]) => {

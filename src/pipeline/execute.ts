@@ -11,7 +11,7 @@ import type { AuditEntry } from '../../schemas/audit.js';
 import type { Task, TaskError } from '../../schemas/plan.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
-import type { ClaimedTask, TaskFinish } from '../store/port.js';
+import type { TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import type { ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
@@ -31,7 +31,11 @@ export async function handleTaskMessage(value: string, deps: PipelineDeps): Prom
   await executeTask(taskId, deps);
 }
 
-export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'pipeline'): Promise<Task | null> {
+export async function executeTask(
+  taskId: string,
+  deps: PipelineDeps,
+  actor = 'pipeline',
+): Promise<Task | null> {
   const at = now(deps);
   const claim = await deps.store.transaction(async (tx) => {
     const c = await tx.claimTask(taskId, at, deps.config.retry.leaseMs);
@@ -43,7 +47,12 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
           type: 'task.attempt',
           actor,
           ...refs(t),
-          data: { attempt: t.attempts, action: t.action, provider: t.provider ?? '', interrupted: c.interrupted },
+          data: {
+            attempt: t.attempts,
+            action: t.action,
+            provider: t.provider ?? '',
+            interrupted: c.interrupted,
+          },
         },
       ],
       at,
@@ -56,7 +65,15 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
 
   const provider = task.provider ? deps.providers.get(task.provider) : undefined;
   if (!provider) {
-    return finish(task, deadLetter(task, new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`)), deps, actor);
+    return finish(
+      task,
+      deadLetter(
+        task,
+        new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`),
+      ),
+      deps,
+      actor,
+    );
   }
   let input: ProviderTask;
   try {
@@ -74,9 +91,20 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
       error: e,
     }));
     if (check.liveness === 'dead') {
-      return finish(task, { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) }, deps, actor, [
-        { type: 'task.verified', actor, ...refs(task), data: { after: 'interrupted attempt', liveness: 'dead' } },
-      ]);
+      return finish(
+        task,
+        { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) },
+        deps,
+        actor,
+        [
+          {
+            type: 'task.verified',
+            actor,
+            ...refs(task),
+            data: { after: 'interrupted attempt', liveness: 'dead' },
+          },
+        ],
+      );
     }
   }
 
@@ -86,7 +114,10 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
   if (!admission.ok) {
     const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
     await deps.store.deferTask(task.id, until, now(deps));
-    deps.logger.debug({ task: task.id, provider: provider.name, reason: admission.reason, until }, 'task deferred');
+    deps.logger.debug(
+      { task: task.id, provider: provider.name, reason: admission.reason, until },
+      'task deferred',
+    );
     return null;
   }
   let outcome;
@@ -110,7 +141,15 @@ export async function executeTask(taskId: string, deps: PipelineDeps, actor = 'p
   if (v.liveness === 'alive') {
     return finish(
       task,
-      { status: 'failed', outcome: outcome.outcome, lastError: { code: 'VERIFY_FAILED', message: 'credential still alive after the propagation window', retriable: false } },
+      {
+        status: 'failed',
+        outcome: outcome.outcome,
+        lastError: {
+          code: 'VERIFY_FAILED',
+          message: 'credential still alive after the propagation window',
+          retriable: false,
+        },
+      },
       deps,
       actor,
       entries,
@@ -140,7 +179,9 @@ async function gated<T>(gate: ProviderGate, fn: () => Promise<T>): Promise<T> {
     const a = await gate.acquire(Math.max(0, deadline - Date.now()));
     if (!a.ok) {
       if (Date.now() + a.deferMs > deadline) {
-        throw new TourniquetError('PROVIDER_UNAVAILABLE', `provider admission refused: ${a.reason}`, { retriable: true });
+        throw new TourniquetError('PROVIDER_UNAVAILABLE', `provider admission refused: ${a.reason}`, {
+          retriable: true,
+        });
       }
       await new Promise((r) => setTimeout(r, a.deferMs));
       continue;
@@ -161,7 +202,12 @@ function refs(t: Task) {
   return { triggerId: t.triggerId, planId: t.planId, taskId: t.id, credentialId: t.credentialId };
 }
 
-function providerTask(task: Task, provider: Provider, sealed: string | null, deps: PipelineDeps): ProviderTask {
+function providerTask(
+  task: Task,
+  provider: Provider,
+  sealed: string | null,
+  deps: PipelineDeps,
+): ProviderTask {
   const base: ProviderTask = {
     taskId: task.id,
     action: task.action,
@@ -171,7 +217,10 @@ function providerTask(task: Task, provider: Provider, sealed: string | null, dep
   };
   if (!provider.needsSecret(task)) return base;
   if (!sealed || !task.fingerprint) {
-    throw new TourniquetError('SECRET_UNAVAILABLE', `${provider.name} needs the secret value, and no leak supplied it`);
+    throw new TourniquetError(
+      'SECRET_UNAVAILABLE',
+      `${provider.name} needs the secret value, and no leak supplied it`,
+    );
   }
   return { ...base, secret: deps.sealer.open(sealed, task.fingerprint) };
 }
@@ -194,11 +243,16 @@ function deadLetter(_task: Task, e: TourniquetError): TaskFinish & { audit: Audi
   return { status: 'dead_lettered', lastError: taskError(e), audit: 'task.dead_lettered' };
 }
 
-function failure(task: Task, e: TourniquetError, deps: PipelineDeps): TaskFinish & { audit: AuditEntry['type'] } {
+function failure(
+  task: Task,
+  e: TourniquetError,
+  deps: PipelineDeps,
+): TaskFinish & { audit: AuditEntry['type'] } {
   if (!e.retriable) return deadLetter(task, e);
   const age = deps.clock().getTime() - Date.parse(task.retryWindowStartedAt);
   const d = nextRetry(deps.config.retry, task.attempts, age, e.retryAfterMs);
-  if (!d.retry) return { ...deadLetter(task, e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
+  if (!d.retry)
+    return { ...deadLetter(task, e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
   return {
     status: 'planned',
     lastError: taskError(e),
@@ -221,15 +275,25 @@ async function finish(
       type: f.audit,
       actor,
       ...refs(task),
-      data: { code: f.lastError?.code ?? '', retriable: f.lastError?.retriable ?? false, nextAttemptAt: f.nextAttemptAt ?? null, attempt: task.attempts },
+      data: {
+        code: f.lastError?.code ?? '',
+        retriable: f.lastError?.retriable ?? false,
+        nextAttemptAt: f.nextAttemptAt ?? null,
+        attempt: task.attempts,
+      },
     });
   }
   const records = await deps.store.transaction(async (tx) => {
     await tx.finishTask(task.id, f, at);
     if (f.status === 'succeeded' && task.credentialId) {
-      await tx.updateCredential(task.credentialId, { status: task.action === 'rotate' ? 'rotated' : 'revoked' });
+      await tx.updateCredential(task.credentialId, {
+        status: task.action === 'rotate' ? 'rotated' : 'revoked',
+      });
     }
-    const open = await tx.listTasks({ planId: task.planId, statuses: ['planned', 'running', 'awaiting_approval'] });
+    const open = await tx.listTasks({
+      planId: task.planId,
+      statuses: ['planned', 'running', 'awaiting_approval'],
+    });
     if (open.length === 0) await tx.setPlanStatus(task.planId, 'done', at);
     return tx.appendAudit(entries, at);
   });
@@ -248,8 +312,11 @@ async function report(task: Task, f: TaskFinish, deps: PipelineDeps): Promise<vo
     return;
   }
   const trigger = await deps.store.getTrigger(task.triggerId);
-  const [credential] = task.credentialId ? await deps.store.findCredentials({ ids: [task.credentialId] }) : [];
-  const since = (iso: string | null) => (iso && trigger ? Date.parse(iso) - Date.parse(trigger.receivedAt) : undefined);
+  const [credential] = task.credentialId
+    ? await deps.store.findCredentials({ ids: [task.credentialId] })
+    : [];
+  const since = (iso: string | null) =>
+    iso && trigger ? Date.parse(iso) - Date.parse(trigger.receivedAt) : undefined;
   const revokedAfterMs = since(task.effectiveAt);
   const verifiedAfterMs = since(task.verifiedAt);
   events.taskFinished?.({
@@ -259,5 +326,6 @@ async function report(task: Task, f: TaskFinish, deps: PipelineDeps): Promise<vo
     ...(revokedAfterMs !== undefined ? { revokedAfterMs } : {}),
     ...(verifiedAfterMs !== undefined ? { verifiedAfterMs } : {}),
   });
-  if (task.lastError?.code === 'VERIFY_FAILED') events.verificationFailed?.({ task, credential: credential ?? null });
+  if (task.lastError?.code === 'VERIFY_FAILED')
+    events.verificationFailed?.({ task, credential: credential ?? null });
 }

@@ -46,7 +46,9 @@ function decode(msg: InMessage, deps: PipelineDeps): Trigger[] {
   if (msg.headers[FORMAT_HEADER] === 'trigger') {
     const parsed = Trigger.safeParse(value);
     if (!parsed.success) {
-      throw new TourniquetError('INVALID_INPUT', describeIssues(parsed.error), { details: fieldIssues(parsed.error) });
+      throw new TourniquetError('INVALID_INPUT', describeIssues(parsed.error), {
+        details: fieldIssues(parsed.error),
+      });
     }
     return [parsed.data];
   }
@@ -69,7 +71,11 @@ export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Pr
   for (const t of triggers) await handleTrigger(t, deps);
 }
 
-export async function deadLetterMessage(msg: InMessage, e: TourniquetError, deps: PipelineDeps): Promise<void> {
+export async function deadLetterMessage(
+  msg: InMessage,
+  e: TourniquetError,
+  deps: PipelineDeps,
+): Promise<void> {
   const truncated = msg.value.length > DLQ_PAYLOAD_LIMIT;
   const record = {
     reason: e.message,
@@ -81,20 +87,32 @@ export async function deadLetterMessage(msg: InMessage, e: TourniquetError, deps
     // The DLQ mirrors the input topic (same ACLs and retention): the payload is kept for reprocessing.
     payload: truncated ? msg.value.slice(0, DLQ_PAYLOAD_LIMIT) : msg.value,
   };
-  await deps.bus.publish('dlq', [{ key: msg.key || `${msg.topic}-${msg.offset}`, value: JSON.stringify(record) }]);
+  await deps.bus.publish('dlq', [
+    { key: msg.key || `${msg.topic}-${msg.offset}`, value: JSON.stringify(record) },
+  ]);
   const records = await deps.store.transaction((tx) =>
     tx.appendAudit(
       [
         {
           type: 'trigger.rejected',
           actor: 'pipeline',
-          data: { code: e.code, reason: e.message, topic: msg.topic, partition: msg.partition, offset: msg.offset },
+          data: {
+            code: e.code,
+            reason: e.message,
+            topic: msg.topic,
+            partition: msg.partition,
+            offset: msg.offset,
+          },
         },
       ],
       now(deps),
     ),
   );
   await deps.onAudit?.(records);
-  deps.events?.triggerHandled?.({ kind: 'unknown', source: msg.headers[SOURCE_HEADER] ?? msg.topic, outcome: 'rejected' });
+  deps.events?.triggerHandled?.({
+    kind: 'unknown',
+    source: msg.headers[SOURCE_HEADER] ?? msg.topic,
+    outcome: 'rejected',
+  });
   deps.logger.warn({ code: e.code, topic: msg.topic, offset: msg.offset }, 'message dead-lettered');
 }

@@ -49,7 +49,10 @@ export interface ReplayReport {
  * "what does this trigger put at risk" — a credential revoked by that very trigger still counts.
  */
 async function replayInventory(t: Trigger, deps: PipelineDeps) {
-  return (await deps.store.findCredentials(candidateQuery(t))).map((c) => ({ ...c, status: 'active' as const }));
+  return (await deps.store.findCredentials(candidateQuery(t))).map((c) => ({
+    ...c,
+    status: 'active' as const,
+  }));
 }
 
 async function collect(req: ReplayRequest, deps: PipelineDeps): Promise<Trigger[]> {
@@ -59,12 +62,18 @@ async function collect(req: ReplayRequest, deps: PipelineDeps): Promise<Trigger[
     if (missing.length) throw new TourniquetError('NOT_FOUND', `no trigger ${missing.join(', ')}`);
     return found as Trigger[];
   }
-  if (!req.from) throw new TourniquetError('INVALID_INPUT', 'a replay names trigger ids or a time range (--from)');
+  if (!req.from)
+    throw new TourniquetError('INVALID_INPUT', 'a replay names trigger ids or a time range (--from)');
   const from = Date.parse(req.from);
   const to = req.to ? Date.parse(req.to) : Date.now();
-  if (Number.isNaN(from) || Number.isNaN(to)) throw new TourniquetError('INVALID_INPUT', '--from/--to must be ISO timestamps');
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw new TourniquetError('INVALID_INPUT', '--from/--to must be ISO timestamps');
   if ((req.origin ?? 'store') === 'store') {
-    return deps.store.listTriggers({ since: new Date(from).toISOString(), until: new Date(to).toISOString(), limit: 100_000 });
+    return deps.store.listTriggers({
+      since: new Date(from).toISOString(),
+      until: new Date(to).toISOString(),
+      limit: 100_000,
+    });
   }
   if (!deps.bus.read) throw new TourniquetError('INVALID_INPUT', 'this transport cannot replay from its log');
   const out: Trigger[] = [];
@@ -84,18 +93,40 @@ function describe(t: Pick<Task, 'credentialId' | 'credentialKind'>): string {
 }
 
 export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<ReplayReport> {
-  if (!req.operator.trim() || !req.reason.trim()) throw new TourniquetError('INVALID_INPUT', 'a replay names the operator and a reason');
+  if (!req.operator.trim() || !req.reason.trim())
+    throw new TourniquetError('INVALID_INPUT', 'a replay names the operator and a reason');
   const replayId = randomUUID();
   const triggers = await collect(req, deps);
-  const ctx = { policy: deps.config.policy, providers: deps.providers.names(), byValueProvider: deps.providers.byValue() };
+  const ctx = {
+    policy: deps.config.policy,
+    providers: deps.providers.names(),
+    byValueProvider: deps.providers.byValue(),
+  };
   const report: ReplayReport = { replayId, dryRun: req.dryRun, force: req.force, triggers: [] };
-  const audit = async (type: 'replay.started' | 'replay.completed', data: Record<string, string | number | boolean>) => {
+  const audit = async (
+    type: 'replay.started' | 'replay.completed',
+    data: Record<string, string | number | boolean>,
+  ) => {
     const recs = await deps.store.transaction((tx) =>
-      tx.appendAudit([{ type, actor: req.operator, data: { replayId, operator: req.operator, reason: req.reason, ...data } }], now(deps)),
+      tx.appendAudit(
+        [
+          {
+            type,
+            actor: req.operator,
+            data: { replayId, operator: req.operator, reason: req.reason, ...data },
+          },
+        ],
+        now(deps),
+      ),
     );
     await deps.onAudit?.(recs);
   };
-  await audit('replay.started', { dryRun: req.dryRun, force: req.force, triggers: triggers.length, origin: req.origin ?? 'store' });
+  await audit('replay.started', {
+    dryRun: req.dryRun,
+    force: req.force,
+    triggers: triggers.length,
+    origin: req.origin ?? 'store',
+  });
 
   for (const t of triggers) {
     const today = planTrigger(t, await replayInventory(t, deps), ctx);
@@ -115,17 +146,31 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
       }),
       ...then
         .filter((x) => !todayIds.has(x.id))
-        .map((x): DiffLine => ({ change: '-', action: x.action, credential: describe(x), provider: x.provider, then: x.status })),
+        .map((x): DiffLine => ({
+          change: '-',
+          action: x.action,
+          credential: describe(x),
+          provider: x.provider,
+          then: x.status,
+        })),
     ];
     let newTasks = diff.filter((d) => d.change === '+').length;
     if (!req.dryRun) newTasks = await replayLive(t, req, replayId, deps);
     report.triggers.push({ triggerId: t.id, kind: t.kind, diff, newTasks });
   }
-  await audit('replay.completed', { triggers: triggers.length, newTasks: report.triggers.reduce((n, x) => n + x.newTasks, 0) });
+  await audit('replay.completed', {
+    triggers: triggers.length,
+    newTasks: report.triggers.reduce((n, x) => n + x.newTasks, 0),
+  });
   return report;
 }
 
-async function replayLive(t: Trigger, req: ReplayRequest, replayId: string, deps: PipelineDeps): Promise<number> {
+async function replayLive(
+  t: Trigger,
+  req: ReplayRequest,
+  replayId: string,
+  deps: PipelineDeps,
+): Promise<number> {
   if (!(await deps.store.getTrigger(t.id))) {
     // Seen on the transport but never stored (lost before processing): process it normally.
     const res = await handleTrigger(t, deps, req.operator);
@@ -140,9 +185,12 @@ async function replayLive(t: Trigger, req: ReplayRequest, replayId: string, deps
   const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
   const sealed = new Map<string, string>();
-  for (const task of plan.tasks) if (secret?.sealed && task.fingerprint === secret.fingerprint) sealed.set(task.id, secret.sealed);
+  for (const task of plan.tasks)
+    if (secret?.sealed && task.fingerprint === secret.fingerprint) sealed.set(task.id, secret.sealed);
   await deps.store.transaction((tx) => tx.insertPlan(plan, sealed, now(deps)));
-  const runnable = (await deps.store.listTasks({ planId: plan.id, statuses: ['planned'] })).filter((x) => !existing.has(x.id));
+  const runnable = (await deps.store.listTasks({ planId: plan.id, statuses: ['planned'] })).filter(
+    (x) => !existing.has(x.id),
+  );
   await deps.bus.publish('tasks', runnable.map(taskMessage));
   return plan.tasks.filter((x) => !existing.has(x.id)).length;
 }

@@ -6,7 +6,8 @@
  */
 import type { Config } from '../../schemas/config.js';
 
-export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: 'max_attempts' | 'max_age' };
+export type RetryDecision =
+  { retry: true; delayMs: number } | { retry: false; reason: 'max_attempts' | 'max_age' };
 
 export function nextRetry(
   policy: Config['retry'],

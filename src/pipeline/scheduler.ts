@@ -15,7 +15,10 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
     if (due.length === 0) return;
     // Publish first: a crash before the mark only causes a duplicate message, which claims refuse.
     await deps.bus.publish('tasks', due.map(taskMessage));
-    await deps.store.markRepublished(due.map((t) => t.id), now(deps));
+    await deps.store.markRepublished(
+      due.map((t) => t.id),
+      now(deps),
+    );
   };
   const timer = setInterval(() => {
     if (stopped) return;

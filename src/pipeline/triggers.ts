@@ -50,7 +50,11 @@ export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>
   return { key: t.credentialId ?? t.fingerprint ?? t.id, value: JSON.stringify({ taskId: t.id }) };
 }
 
-export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pipeline'): Promise<TriggerResult> {
+export async function handleTrigger(
+  t: Trigger,
+  deps: PipelineDeps,
+  actor = 'pipeline',
+): Promise<TriggerResult> {
   const plan = await dryRunPlan(t, deps);
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
   const sealedByTask = new Map<string, string>();
@@ -67,7 +71,10 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
 
   const outcome = await deps.store.transaction(async (tx) => {
     if (!(await tx.insertTrigger(stored))) {
-      const records = await tx.appendAudit([{ type: 'trigger.duplicate', actor, triggerId: t.id, data: { source: t.source } }], at);
+      const records = await tx.appendAudit(
+        [{ type: 'trigger.duplicate', actor, triggerId: t.id, data: { source: t.source } }],
+        at,
+      );
       return { duplicate: true, records };
     }
     await tx.insertPlan(plan, sealedByTask, at);
@@ -82,7 +89,13 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
         type: 'plan.created',
         actor,
         ...ids,
-        data: { decision: plan.decision, status: plan.status, tasks: plan.tasks.length, holds: plan.holds, notes: plan.notes },
+        data: {
+          decision: plan.decision,
+          status: plan.status,
+          tasks: plan.tasks.length,
+          holds: plan.holds,
+          notes: plan.notes,
+        },
       },
     ];
     if (plan.status === 'awaiting_approval') {
@@ -91,7 +104,13 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
     for (const task of plan.tasks) {
       if (task.flags.includes('owner_left') && task.credentialId) {
         await tx.updateCredential(task.credentialId, { addFlags: ['owner_left'] });
-        entries.push({ type: 'credential.flagged', actor, ...ids, credentialId: task.credentialId, data: { flag: 'owner_left' } });
+        entries.push({
+          type: 'credential.flagged',
+          actor,
+          ...ids,
+          credentialId: task.credentialId,
+          data: { flag: 'owner_left' },
+        });
       }
       if (task.decision === 'shadow' || task.provider === null) {
         entries.push({
@@ -108,7 +127,11 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
   });
   await deps.onAudit?.(outcome.records);
 
-  deps.events?.triggerHandled?.({ kind: t.kind, source: t.source, outcome: outcome.duplicate ? 'duplicate' : 'planned' });
+  deps.events?.triggerHandled?.({
+    kind: t.kind,
+    source: t.source,
+    outcome: outcome.duplicate ? 'duplicate' : 'planned',
+  });
   if (!outcome.duplicate) {
     deps.events?.planCreated?.({ trigger: t, plan });
     if (plan.status === 'awaiting_approval') deps.events?.planAwaitingApproval?.({ trigger: t, plan });
@@ -116,7 +139,13 @@ export async function handleTrigger(t: Trigger, deps: PipelineDeps, actor = 'pip
   const runnable = await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] });
   await deps.bus.publish('tasks', runnable.map(taskMessage));
   deps.logger.info(
-    { trigger: t.id, kind: t.kind, duplicate: outcome.duplicate, tasks: plan.tasks.length, published: runnable.length },
+    {
+      trigger: t.id,
+      kind: t.kind,
+      duplicate: outcome.duplicate,
+      tasks: plan.tasks.length,
+      published: runnable.length,
+    },
     outcome.duplicate ? 'duplicate trigger' : 'trigger planned',
   );
   return { triggerId: t.id, duplicate: outcome.duplicate, plan: outcome.duplicate ? null : plan };

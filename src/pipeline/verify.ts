@@ -16,12 +16,18 @@ export async function verifyDead(
   call: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Promise<{ liveness: Liveness; at: string; entries: Entry[] }> {
   if (!provider.capabilities.canVerify) {
-    return { liveness: 'unknown', at: now(deps), entries: [{ type: 'task.verify_failed', data: { liveness: 'unknown', reason: 'provider cannot verify' } }] };
+    return {
+      liveness: 'unknown',
+      at: now(deps),
+      entries: [
+        { type: 'task.verify_failed', data: { liveness: 'unknown', reason: 'provider cannot verify' } },
+      ],
+    };
   }
   const deadline = deps.clock().getTime() + provider.capabilities.propagationMs;
   let checks = 0;
-  let last: Liveness = 'unknown';
-  let lastCode = '';
+  let last: Liveness;
+  let lastCode: string;
   for (;;) {
     checks++;
     try {
@@ -33,7 +39,11 @@ export async function verifyDead(
     }
     if (last === 'dead') {
       const at = now(deps);
-      return { liveness: 'dead', at, entries: [{ type: 'task.verified', data: { liveness: 'dead', checks, effectiveAt: at } }] };
+      return {
+        liveness: 'dead',
+        at,
+        entries: [{ type: 'task.verified', data: { liveness: 'dead', checks, effectiveAt: at } }],
+      };
     }
     const remaining = deadline - deps.clock().getTime();
     if (remaining <= 0) break;
@@ -43,6 +53,11 @@ export async function verifyDead(
   return {
     liveness: last,
     at: now(deps),
-    entries: [{ type: 'task.verify_failed', data: { liveness: last, checks, ...(lastCode ? { code: lastCode } : {}) } }],
+    entries: [
+      {
+        type: 'task.verify_failed',
+        data: { liveness: last, checks, ...(lastCode ? { code: lastCode } : {}) },
+      },
+    ],
   };
 }

@@ -49,7 +49,11 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
     try {
       return await fetch(url, {
         method: 'POST',
-        headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          authorization: auth,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
         body: form,
         signal: d.signal,
       });
@@ -60,7 +64,10 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
 
   function tokenOf(task: ProviderTask): string {
     if (!task.secret) {
-      throw new TourniquetError('SECRET_UNAVAILABLE', `${cfg.name}: RFC 7009 revocation needs the token value`);
+      throw new TourniquetError(
+        'SECRET_UNAVAILABLE',
+        `${cfg.name}: RFC 7009 revocation needs the token value`,
+      );
     }
     return task.secret;
   }
@@ -83,9 +90,16 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
       const status = res.status;
       // Read the body only for its error code: RFC 7009 error responses are small JSON documents.
       const body = status === 200 ? undefined : await res.json().catch(() => undefined);
-      const error = typeof (body as { error?: unknown })?.error === 'string' ? (body as { error: string }).error : undefined;
+      const error =
+        typeof (body as { error?: unknown })?.error === 'string'
+          ? (body as { error: string }).error
+          : undefined;
       if (status === 200) return { outcome: 'revoked', details: { status } };
-      if (status === 400 && cfg.invalidTokenAnswers400 && (error === 'invalid_token' || error === 'invalid_request')) {
+      if (
+        status === 400 &&
+        cfg.invalidTokenAnswers400 &&
+        (error === 'invalid_token' || error === 'invalid_request')
+      ) {
         return { outcome: 'already_revoked', details: { status, error } };
       }
       if (status === 400 && error === 'unsupported_token_type') {
@@ -101,7 +115,8 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
     },
 
     async verify(task, signal): Promise<VerifyResult> {
-      if (!cfg.introspectionEndpoint) return { liveness: 'unknown', details: { reason: 'no introspection endpoint' } };
+      if (!cfg.introspectionEndpoint)
+        return { liveness: 'unknown', details: { reason: 'no introspection endpoint' } };
       const res = await post('introspect', cfg.introspectionEndpoint, introspectAuth, form(task), signal);
       if (res.status !== 200) {
         await res.body?.cancel();
@@ -111,7 +126,10 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
       }
       const body = (await res.json().catch(() => ({}))) as { active?: unknown };
       if (typeof body.active !== 'boolean') {
-        throw new TourniquetError('PROVIDER_REJECTED', `${cfg.name} introspect: answer has no boolean "active"`);
+        throw new TourniquetError(
+          'PROVIDER_REJECTED',
+          `${cfg.name} introspect: answer has no boolean "active"`,
+        );
       }
       return { liveness: body.active ? 'alive' : 'dead' };
     },

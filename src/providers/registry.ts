@@ -22,7 +22,9 @@ export interface ProviderRegistry {
 }
 
 type Deps = { logger: Logger; env: NodeJS.ProcessEnv };
-type Factories = { [T in ProviderConfig['type']]: (cfg: Extract<ProviderConfig, { type: T }>, deps: Deps) => Provider };
+type Factories = {
+  [T in ProviderConfig['type']]: (cfg: Extract<ProviderConfig, { type: T }>, deps: Deps) => Provider;
+};
 
 /** Exhaustive: a provider type in the config schema without a factory fails to compile. */
 const FACTORIES: Factories = {
@@ -39,7 +41,10 @@ function build(cfg: ProviderConfig, deps: Deps): Provider {
   return factory(cfg, deps);
 }
 
-export function buildRegistry(configs: readonly ProviderConfig[], deps: { logger: Logger; env?: NodeJS.ProcessEnv }) {
+export function buildRegistry(
+  configs: readonly ProviderConfig[],
+  deps: { logger: Logger; env?: NodeJS.ProcessEnv },
+) {
   return registryOf(configs.map((c) => build(c, { logger: deps.logger, env: deps.env ?? process.env })));
 }
 

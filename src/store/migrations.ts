@@ -129,7 +129,9 @@ export async function migrate(db: Db): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(747800)');
     const done = new Set(
-      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+      (await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) =>
+        Number(r.version),
+      ),
     );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {

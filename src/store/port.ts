@@ -5,7 +5,15 @@
  */
 import type { AuditEntry, AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
-import type { Outcome, Plan, PlanDraft, PlanStatus, Task, TaskError, TaskStatus } from '../../schemas/plan.js';
+import type {
+  Outcome,
+  Plan,
+  PlanDraft,
+  PlanStatus,
+  Task,
+  TaskError,
+  TaskStatus,
+} from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 
 export interface CredentialQuery {
@@ -54,7 +62,10 @@ export interface StoreOps {
   upsertCredentials(creds: readonly Credential[]): Promise<number>;
   listCredentials(limit?: number): Promise<Credential[]>;
   findCredentials(q: CredentialQuery): Promise<Credential[]>;
-  updateCredential(id: string, patch: { status?: Credential['status']; addFlags?: readonly string[] }): Promise<void>;
+  updateCredential(
+    id: string,
+    patch: { status?: Credential['status']; addFlags?: readonly string[] },
+  ): Promise<void>;
 
   /** Inserts the trigger; false when a trigger with this id already exists (dedup). */
   insertTrigger(t: Trigger): Promise<boolean>;
@@ -74,9 +85,19 @@ export interface StoreOps {
    * running with an expired lease (its process died; `interrupted` = true). Returns null when the task
    * is final, waiting for approval, or leased by an attempt in progress: nothing to do now.
    */
-  claimTask(id: string, now: string, leaseMs: number): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
+  claimTask(
+    id: string,
+    now: string,
+    leaseMs: number,
+  ): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
   finishTask(id: string, f: TaskFinish, now: string): Promise<void>;
-  setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string, outcome?: Outcome): Promise<number>;
+  setTaskStatus(
+    ids: readonly string[],
+    from: TaskStatus,
+    to: TaskStatus,
+    now: string,
+    outcome?: Outcome,
+  ): Promise<number>;
   /**
    * Tasks to (re)publish: delayed retries that are due, planned tasks not picked up for
    * `staleSeconds` (their message was lost before it was published), and expired leases.

@@ -37,7 +37,9 @@ export async function openPostgres(url: string): Promise<Db> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(wrap(client, () => Promise.reject(new TourniquetError('INTERNAL', 'nested transaction'))));
+      const result = await fn(
+        wrap(client, () => Promise.reject(new TourniquetError('INTERNAL', 'nested transaction'))),
+      );
       await client.query('COMMIT');
       return result;
     } catch (e) {

@@ -1,12 +1,27 @@
 /** The one SQL implementation of the store port, over either adapter's Db. */
 import { AuditEntry as AuditEntrySchema, type AuditEntry, type AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
-import { SECRET_DROP_STATUSES, type Outcome, type PlanDraft, type PlanStatus, type Task, type TaskStatus } from '../../schemas/plan.js';
+import {
+  SECRET_DROP_STATUSES,
+  type Outcome,
+  type PlanDraft,
+  type PlanStatus,
+  type Task,
+  type TaskStatus,
+} from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chainHash } from '../audit/chain.js';
 import type { Db } from './db.js';
 import { migrate } from './migrations.js';
-import type { AuditQuery, ClaimedTask, CredentialQuery, Store, StoreOps, TaskFinish, TaskQuery } from './port.js';
+import type {
+  AuditQuery,
+  ClaimedTask,
+  CredentialQuery,
+  Store,
+  StoreOps,
+  TaskFinish,
+  TaskQuery,
+} from './port.js';
 import { auditFromRow, credentialFromRow, iso, planFromRow, taskFromRow, triggerFromRow } from './rows.js';
 
 const j = (v: unknown) => JSON.stringify(v);
@@ -52,7 +67,13 @@ class SqlOps implements StoreOps {
       `SELECT * FROM credentials WHERE id = ANY($1::text[]) OR fingerprint = ANY($2::text[])
          OR provider_id = ANY($3::text[]) OR lower(owner) = ANY($4::text[]) OR workload = ANY($5::text[])
        ORDER BY id`,
-      [q.ids ?? [], q.fingerprints ?? [], q.providerIds ?? [], (q.owners ?? []).map((o) => o.toLowerCase()), q.workloads ?? []],
+      [
+        q.ids ?? [],
+        q.fingerprints ?? [],
+        q.providerIds ?? [],
+        (q.owners ?? []).map((o) => o.toLowerCase()),
+        q.workloads ?? [],
+      ],
     );
     return rows.map(credentialFromRow);
   }
@@ -204,7 +225,13 @@ class SqlOps implements StoreOps {
     );
   }
 
-  async setTaskStatus(ids: readonly string[], from: TaskStatus, to: TaskStatus, now: string, outcome?: Outcome) {
+  async setTaskStatus(
+    ids: readonly string[],
+    from: TaskStatus,
+    to: TaskStatus,
+    now: string,
+    outcome?: Outcome,
+  ) {
     const rows = await this.db.query(
       `UPDATE tasks SET status = $3, updated_at = $4, outcome = COALESCE($6, outcome),
          sealed_secret = CASE WHEN $5 THEN NULL ELSE sealed_secret END
@@ -243,7 +270,10 @@ class SqlOps implements StoreOps {
   }
 
   async operatorByTokenHash(hash: string) {
-    const [r] = await this.db.query<{ name: string; role: string }>('SELECT name, role FROM operators WHERE token_hash = $1', [hash]);
+    const [r] = await this.db.query<{ name: string; role: string }>(
+      'SELECT name, role FROM operators WHERE token_hash = $1',
+      [hash],
+    );
     return r ? { name: r.name, role: r.role } : null;
   }
 
@@ -279,8 +309,19 @@ class SqlOps implements StoreOps {
       await this.db.query(
         `INSERT INTO audit (seq, at, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11)`,
-        [seq, content.at, content.type, content.actor, content.triggerId, content.planId, content.taskId,
-          content.credentialId, j(content.data), prevHash, hash],
+        [
+          seq,
+          content.at,
+          content.type,
+          content.actor,
+          content.triggerId,
+          content.planId,
+          content.taskId,
+          content.credentialId,
+          j(content.data),
+          prevHash,
+          hash,
+        ],
       );
       out.push({ ...content, prevHash, hash });
       prevHash = hash;
@@ -293,13 +334,22 @@ class SqlOps implements StoreOps {
     const rows = await this.db.query(
       `SELECT * FROM audit WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR credential_id = $2)
          AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4 ORDER BY seq LIMIT $5`,
-      [q.triggerId ?? null, q.credentialId ?? null, q.planId ?? null, q.afterSeq ?? 0, q.limit ?? 1000, q.taskId ?? null],
+      [
+        q.triggerId ?? null,
+        q.credentialId ?? null,
+        q.planId ?? null,
+        q.afterSeq ?? 0,
+        q.limit ?? 1000,
+        q.taskId ?? null,
+      ],
     );
     return rows.map(auditFromRow);
   }
 
   async auditHead() {
-    const [h] = await this.db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+    const [h] = await this.db.query<{ seq: string | number; hash: string }>(
+      'SELECT seq, hash FROM audit_head WHERE id = 1',
+    );
     return { seq: Number(h?.seq ?? 0), hash: h?.hash ?? '' };
   }
 }

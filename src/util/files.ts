@@ -8,9 +8,13 @@ export async function readStructuredFile(path: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new TourniquetError('INVALID_INPUT', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, {
-      cause: e,
-    });
+    throw new TourniquetError(
+      'INVALID_INPUT',
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
+      {
+        cause: e,
+      },
+    );
   }
   try {
     return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);

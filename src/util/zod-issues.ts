@@ -7,7 +7,10 @@ export interface FieldIssue {
 }
 
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ path: i.path.length ? i.path.map(String).join('.') : '(root)', message: i.message }));
+  return error.issues.map((i) => ({
+    path: i.path.length ? i.path.map(String).join('.') : '(root)',
+    message: i.message,
+  }));
 }
 
 export function describeIssues(error: z.ZodError): string {

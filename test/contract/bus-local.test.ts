@@ -9,7 +9,10 @@ describe('LocalLogBus', () => {
   it('keeps accepted messages across a restart and redelivers what was not handled', async () => {
     const dir = await tempDir();
     const a = new LocalLogBus({ dir: dir.path });
-    await a.publish('leak', [{ key: 'k1', value: 'one' }, { key: 'k2', value: 'two' }]);
+    await a.publish('leak', [
+      { key: 'k1', value: 'one' },
+      { key: 'k2', value: 'two' },
+    ]);
     const seenA: string[] = [];
     await a.subscribe({ topics: ['leak'], group: 'g', handler: async (m) => void seenA.push(m.value) });
     await a.start();
@@ -59,7 +62,11 @@ describe('LocalLogBus', () => {
     await bus.start();
     await bus.idle();
     await bus.stop();
-    assert.deepEqual(order, ['b1', 'b2', 'a1', 'a2'], 'b is not blocked by slow a; a stays in order; b1 retried');
+    assert.deepEqual(
+      order,
+      ['b1', 'b2', 'a1', 'a2'],
+      'b is not blocked by slow a; a stays in order; b1 retried',
+    );
     await dir.remove();
   });
 });

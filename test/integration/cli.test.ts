@@ -12,7 +12,11 @@ import { tempDir } from '../support/runtime.js';
 const BIN = join(import.meta.dirname, '../../bin/tourniquet.js');
 
 function cli(args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -32,7 +36,9 @@ describe('CLI', () => {
 
   it('prints one clear line naming the bad field and exits non-zero', async () => {
     const bad = join(dir.path, 'bad.json');
-    await import('node:fs/promises').then((fs) => fs.writeFile(bad, JSON.stringify({ kind: 'offboarding', subject: { person: 42 } })));
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(bad, JSON.stringify({ kind: 'offboarding', subject: { person: 42 } })),
+    );
     const r = cli(['plan', bad], env);
     assert.equal(r.code, 1);
     const lines = r.stderr.trim().split('\n');
@@ -41,7 +47,10 @@ describe('CLI', () => {
   });
 
   it('with the service running, ingest and audit list go through its HTTP API', async () => {
-    service = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    service = spawn(process.execPath, [BIN, 'start'], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       let out = '';
       service!.stdout!.on('data', (d: Buffer) => {
@@ -55,7 +64,11 @@ describe('CLI', () => {
     assert.equal(imp.code, 0, imp.stderr);
     const ing = cli(['ingest', 'examples/leak.json'], env);
     assert.equal(ing.code, 0, ing.stderr);
-    assert.match(ing.stdout, /^accepted leak trigger (leak-[0-9a-f]+)$/m, 'accepted by the service, not processed in-process');
+    assert.match(
+      ing.stdout,
+      /^accepted leak trigger (leak-[0-9a-f]+)$/m,
+      'accepted by the service, not processed in-process',
+    );
     const id = /accepted leak trigger (\S+)/.exec(ing.stdout)![1]!;
     let listed = '';
     for (let i = 0; i < 50 && !listed.includes('task.shadow'); i++) {
@@ -72,7 +85,10 @@ describe('CLI', () => {
 
     // The data dir is owned by the service: opening it directly is refused, not corrupted.
     const { openPglite } = await import('../../src/store/pglite.js');
-    await assert.rejects(openPglite(dir.path), (e: unknown) => (e as { code?: string }).code === 'DATA_DIR_LOCKED');
+    await assert.rejects(
+      openPglite(dir.path),
+      (e: unknown) => (e as { code?: string }).code === 'DATA_DIR_LOCKED',
+    );
 
     service.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => service!.once('exit', r));
@@ -87,7 +103,10 @@ describe('CLI', () => {
     const r = cli(['ingest', '--source', 'gitleaks', 'test/fixtures/sources/gitleaks.report.json'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^accepted leak trigger \S+ \(processed\)$/m);
-    const bad = cli(['ingest', '--source', 'no-such-source', 'test/fixtures/sources/gitleaks.report.json'], env);
+    const bad = cli(
+      ['ingest', '--source', 'no-such-source', 'test/fixtures/sources/gitleaks.report.json'],
+      env,
+    );
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error UNKNOWN_SOURCE/);
   });

@@ -31,12 +31,24 @@ it(`SIGKILL mid-run loses no trigger and never revokes twice (${N} leaks)`, asyn
   const configFile = join(dir.path, 'config.json');
   await writeFile(
     configFile,
-    JSON.stringify({ providers: [oauthProviderConfig(oauth)], retry: { leaseMs: 1500, schedulerIntervalMs: 200 } }),
+    JSON.stringify({
+      providers: [oauthProviderConfig(oauth)],
+      retry: { leaseMs: 1500, schedulerIntervalMs: 200 },
+    }),
   );
-  const env = { TOURNIQUET_DATA_DIR: dir.path, TOURNIQUET_CONFIG: configFile, TOURNIQUET_HTTP_PORT: '0', TOURNIQUET_LOG_LEVEL: 'warn' };
+  const env = {
+    TOURNIQUET_DATA_DIR: dir.path,
+    TOURNIQUET_CONFIG: configFile,
+    TOURNIQUET_HTTP_PORT: '0',
+    TOURNIQUET_LOG_LEVEL: 'warn',
+  };
 
   const first = await startServiceProcess(env, dir.path);
-  const imported = await first.api('POST', '/v1/inventory', tokens.map((t, i) => ({ id: `c${i}`, provider: 'oauth-main', kind: 'oauth.access_token', secret: t })));
+  const imported = await first.api(
+    'POST',
+    '/v1/inventory',
+    tokens.map((t, i) => ({ id: `c${i}`, provider: 'oauth-main', kind: 'oauth.access_token', secret: t })),
+  );
   assert.equal(imported.status, 200);
   const accepted = await first.api<{ accepted: { id: string }[] }>(
     'POST',

@@ -17,7 +17,13 @@ describe('HTTP API', () => {
     dir = await tempDir();
     runtime = await createRuntime(testConfig({ dataDir: dir.path }), { logger: log.logger });
     await runtime.startWorkers();
-    app = buildApp({ ops: localOps(runtime.deps), logger: log.logger, bodyLimitBytes: 64 * 1024, adminToken: 'test-admin-token', health: () => runtime.deps.bus.health() });
+    app = buildApp({
+      ops: localOps(runtime.deps),
+      logger: log.logger,
+      bodyLimitBytes: 64 * 1024,
+      adminToken: 'test-admin-token',
+      health: () => runtime.deps.bus.health(),
+    });
   });
   after(async () => {
     await app.close();
@@ -27,41 +33,80 @@ describe('HTTP API', () => {
 
   it('answers 401 without a valid bearer token', async () => {
     assert.equal((await app.inject({ method: 'GET', url: '/v1/audit' })).statusCode, 401);
-    const res = await app.inject({ method: 'GET', url: '/v1/audit', headers: { authorization: 'Bearer wrong' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/v1/audit',
+      headers: { authorization: 'Bearer wrong' },
+    });
     assert.equal(res.statusCode, 401);
     assert.equal(res.json().error, 'UNAUTHORIZED');
   });
 
   it('accepts a trigger with 202 once it is durably in the log, and processes it', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/triggers', headers: auth, payload: { kind: 'decommission', subject: { workload: 'w1' } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/triggers',
+      headers: auth,
+      payload: { kind: 'decommission', subject: { workload: 'w1' } },
+    });
     assert.equal(res.statusCode, 202);
     const id = res.json().accepted[0].id as string;
     await runtime.idle();
     const audit = await app.inject({ method: 'GET', url: `/v1/audit?trigger=${id}`, headers: auth });
-    assert.deepEqual(audit.json().records.map((r: { type: string }) => r.type), ['trigger.accepted', 'plan.created']);
+    assert.deepEqual(
+      audit.json().records.map((r: { type: string }) => r.type),
+      ['trigger.accepted', 'plan.created'],
+    );
   });
 
   it('accepts JSON Lines', async () => {
-    const body = ['{"kind":"decommission","subject":{"workload":"w2"}}', '{"kind":"decommission","subject":{"workload":"w3"}}'].join('\n');
-    const res = await app.inject({ method: 'POST', url: '/v1/triggers', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: body });
+    const body = [
+      '{"kind":"decommission","subject":{"workload":"w2"}}',
+      '{"kind":"decommission","subject":{"workload":"w3"}}',
+    ].join('\n');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/triggers',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      payload: body,
+    });
     assert.equal(res.statusCode, 202);
     assert.equal(res.json().accepted.length, 2);
   });
 
   it('answers 400 listing the bad fields, and 400 for a body that is not JSON without echoing it', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/v1/triggers', headers: auth, payload: { kind: 'leak', subject: {} } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/triggers',
+      headers: auth,
+      payload: { kind: 'leak', subject: {} },
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error, 'INVALID_INPUT');
     assert.ok(bad.json().issues.some((i: { path: string }) => i.path === 'subject'));
     const secret = 'ghp_notjson' + 'x'.repeat(30);
-    const garbage = await app.inject({ method: 'POST', url: '/v1/triggers', headers: { ...auth, 'content-type': 'application/json' }, payload: `{"token": "${secret}"` });
+    const garbage = await app.inject({
+      method: 'POST',
+      url: '/v1/triggers',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: `{"token": "${secret}"`,
+    });
     assert.equal(garbage.statusCode, 400);
     assert.ok(!garbage.body.includes(secret));
     assert.ok(!log.text().includes(secret));
   });
 
   it('answers 413 for an oversized body', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/triggers', headers: auth, payload: { kind: 'decommission', subject: { workload: 'w' }, evidence: { pad: 'x'.repeat(100 * 1024) } } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/triggers',
+      headers: auth,
+      payload: {
+        kind: 'decommission',
+        subject: { workload: 'w' },
+        evidence: { pad: 'x'.repeat(100 * 1024) },
+      },
+    });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error, 'PAYLOAD_TOO_LARGE');
   });

@@ -56,10 +56,20 @@ describe('retries, rate limits and the circuit breaker', () => {
     const others = [];
     for (let i = 0; i < 3; i++) others.push(await leak(b, 'oauth-b', `b-${i}`));
     for (const o of others) {
-      await waitFor('other provider task', () => taskOf(o.triggerId), (t) => t?.status === 'succeeded', 20_000);
+      await waitFor(
+        'other provider task',
+        () => taskOf(o.triggerId),
+        (t) => t?.status === 'succeeded',
+        20_000,
+      );
     }
     assert.ok(Date.now() - started < 6000, 'the other providers finished before the rate-limited task could');
-    const done = await waitFor('rate-limited task', () => taskOf(slow.triggerId), (t) => t?.status === 'succeeded', 30_000);
+    const done = await waitFor(
+      'rate-limited task',
+      () => taskOf(slow.triggerId),
+      (t) => t?.status === 'succeeded',
+      30_000,
+    );
     assert.ok(Date.now() - started >= 6000, `took ${Date.now() - started} ms`);
     assert.equal(a.revocationCalls() - callsBefore, 4);
     assert.equal(done?.attempts, 4);
@@ -73,12 +83,23 @@ describe('retries, rate limits and the circuit breaker', () => {
     const down = [];
     for (let i = 0; i < 8; i++) down.push(await leak(a, 'oauth-a', `down-${i}`));
     const healthy = await leak(b, 'oauth-b', 'b-ok');
-    await waitFor('healthy provider', () => taskOf(healthy.triggerId), (t) => t?.status === 'succeeded', 20_000);
-    await waitFor('circuit open', async () => runtime.deps.gates.states()['oauth-a'], (s) => s === 'open', 20_000);
+    await waitFor(
+      'healthy provider',
+      () => taskOf(healthy.triggerId),
+      (t) => t?.status === 'succeeded',
+      20_000,
+    );
+    await waitFor(
+      'circuit open',
+      async () => runtime.deps.gates.states()['oauth-a'],
+      (s) => s === 'open',
+      20_000,
+    );
     const callsWhileOpen = a.revocationCalls();
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(a.revocationCalls() - callsWhileOpen <= 1, 'parked: at most one trial call while open');
-    for (const d of down) assert.equal((await taskOf(d.triggerId))?.status, 'planned', 'parked, not dead-lettered');
+    for (const d of down)
+      assert.equal((await taskOf(d.triggerId))?.status, 'planned', 'parked, not dead-lettered');
 
     // Restart in the middle of the outage: nothing is lost.
     await runtime.stop();
@@ -86,7 +107,12 @@ describe('retries, rate limits and the circuit breaker', () => {
     await runtime.startWorkers();
     a.failNextRevocations(0, 503);
     for (const d of down) {
-      await waitFor('parked task completes after recovery', () => taskOf(d.triggerId), (t) => t?.status === 'succeeded', 60_000);
+      await waitFor(
+        'parked task completes after recovery',
+        () => taskOf(d.triggerId),
+        (t) => t?.status === 'succeeded',
+        60_000,
+      );
       assert.equal(await a.introspect(d.token), false);
     }
   });

@@ -19,13 +19,22 @@ import { tempDir } from '../support/runtime.js';
 const T0 = '2026-11-23T10:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
 
-const adapters: { name: string; open(t: TestContext): Promise<{ db: Db; cleanup(): Promise<void> } | null> }[] = [
+const adapters: {
+  name: string;
+  open(t: TestContext): Promise<{ db: Db; cleanup(): Promise<void> } | null>;
+}[] = [
   {
     name: 'pglite',
     async open() {
       const dir = await tempDir();
       const db = await openPglite(dir.path);
-      return { db, cleanup: async () => { await db.close(); await dir.remove(); } };
+      return {
+        db,
+        cleanup: async () => {
+          await db.close();
+          await dir.remove();
+        },
+      };
     },
   },
   {
@@ -67,10 +76,22 @@ for (const adapter of adapters) {
           cred('c2', { providerId: 'AKIAEXAMPLE', workload: 'billing' }),
           cred('c3', { owner: 'bob@example.com' }),
         ]);
-        assert.deepEqual((await s.findCredentials({ fingerprints: [fp] })).map((c) => c.id), ['c1']);
-        assert.deepEqual((await s.findCredentials({ providerIds: ['AKIAEXAMPLE'] })).map((c) => c.id), ['c2']);
-        assert.deepEqual((await s.findCredentials({ owners: ['alice@example.com'] })).map((c) => c.id), ['c1']);
-        assert.deepEqual((await s.findCredentials({ workloads: ['billing'] })).map((c) => c.id), ['c2']);
+        assert.deepEqual(
+          (await s.findCredentials({ fingerprints: [fp] })).map((c) => c.id),
+          ['c1'],
+        );
+        assert.deepEqual(
+          (await s.findCredentials({ providerIds: ['AKIAEXAMPLE'] })).map((c) => c.id),
+          ['c2'],
+        );
+        assert.deepEqual(
+          (await s.findCredentials({ owners: ['alice@example.com'] })).map((c) => c.id),
+          ['c1'],
+        );
+        assert.deepEqual(
+          (await s.findCredentials({ workloads: ['billing'] })).map((c) => c.id),
+          ['c2'],
+        );
         await s.updateCredential('c1', { addFlags: ['owner_left'] });
         await s.updateCredential('c1', { addFlags: ['owner_left'], status: 'revoked' });
         const [c1] = await s.findCredentials({ ids: ['c1'] });
@@ -84,31 +105,66 @@ for (const adapter of adapters) {
     it('triggers dedup by id; tasks claim under a lease and keep their sealed secret until final', (t) =>
       withStore(t, async (s) => {
         const trigger = {
-          id: 'leak-1', kind: 'leak' as const, source: 't', occurredAt: T0, receivedAt: T0, evidence: {},
+          id: 'leak-1',
+          kind: 'leak' as const,
+          source: 't',
+          occurredAt: T0,
+          receivedAt: T0,
+          evidence: {},
           subject: { credentialId: 'c1' },
         };
         assert.equal(await s.insertTrigger(trigger), true);
         assert.equal(await s.insertTrigger(trigger), false);
         const task = {
-          id: '0'.repeat(32), action: 'revoke' as const, decision: 'auto' as const, provider: 'oauth-main',
-          credentialId: 'c1', credentialKind: 'oauth.access_token', reason: 'r', flags: [], fingerprint: 'b'.repeat(64),
+          id: '0'.repeat(32),
+          action: 'revoke' as const,
+          decision: 'auto' as const,
+          provider: 'oauth-main',
+          credentialId: 'c1',
+          credentialKind: 'oauth.access_token',
+          reason: 'r',
+          flags: [],
+          fingerprint: 'b'.repeat(64),
         };
-        const plan = { id: 'p1', triggerId: 'leak-1', decision: 'auto' as const, status: 'planned' as const, holds: [], notes: [], tasks: [task] };
+        const plan = {
+          id: 'p1',
+          triggerId: 'leak-1',
+          decision: 'auto' as const,
+          status: 'planned' as const,
+          holds: [],
+          notes: [],
+          tasks: [task],
+        };
         await s.insertPlan(plan, new Map([[task.id, 'v1.sealed']]), T0);
         await s.insertPlan(plan, new Map(), T0); // idempotent
         const first = await s.claimTask(task.id, T0, 60_000);
         assert.equal(first?.interrupted, false);
         assert.equal(first?.claimed.sealedSecret, 'v1.sealed');
         assert.equal(first?.claimed.task.attempts, 1);
-        assert.equal(await s.claimTask(task.id, later(1000), 60_000), null, 'leased: a duplicate message cannot claim it');
+        assert.equal(
+          await s.claimTask(task.id, later(1000), 60_000),
+          null,
+          'leased: a duplicate message cannot claim it',
+        );
         const recovered = await s.claimTask(task.id, later(61_000), 60_000);
         assert.equal(recovered?.interrupted, true, 'an expired lease is recovered as interrupted');
         await s.finishTask(task.id, { status: 'planned', nextAttemptAt: later(120_000) }, later(62_000));
-        assert.equal(await s.claimTask(task.id, later(63_000), 60_000), null, 'a delayed retry is not claimed early');
-        assert.deepEqual((await s.dueTasks(later(121_000), 10, 300)).map((x) => x.id), [task.id]);
+        assert.equal(
+          await s.claimTask(task.id, later(63_000), 60_000),
+          null,
+          'a delayed retry is not claimed early',
+        );
+        assert.deepEqual(
+          (await s.dueTasks(later(121_000), 10, 300)).map((x) => x.id),
+          [task.id],
+        );
         await s.markRepublished([task.id], later(121_000));
         assert.deepEqual(await s.dueTasks(later(122_000), 10, 300), []);
-        await s.finishTask(task.id, { status: 'succeeded', outcome: 'revoked', verifiedAt: later(123_000) }, later(123_000));
+        await s.finishTask(
+          task.id,
+          { status: 'succeeded', outcome: 'revoked', verifiedAt: later(123_000) },
+          later(123_000),
+        );
         const done = await s.getTask(task.id);
         assert.equal(done?.task.status, 'succeeded');
         assert.equal(done?.sealedSecret, null, 'the sealed secret is dropped once the task is final');
@@ -135,7 +191,10 @@ for (const adapter of adapters) {
         await db.query('DELETE FROM audit WHERE seq = 2');
         const v = await verifyAudit(s);
         assert.equal(v.ok, false);
-        assert.deepEqual(v.problems.map((p) => p.problem), ['head_mismatch']);
+        assert.deepEqual(
+          v.problems.map((p) => p.problem),
+          ['head_mismatch'],
+        );
       }));
   });
 }

@@ -11,7 +11,13 @@ import { isTourniquetError } from '../../src/errors.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
 import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
-import { captureLogger, oauthProviderConfig, tempDir, testConfig, type CapturedLogger } from '../support/runtime.js';
+import {
+  captureLogger,
+  oauthProviderConfig,
+  tempDir,
+  testConfig,
+  type CapturedLogger,
+} from '../support/runtime.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -38,16 +44,31 @@ describe('walking skeleton on the embedded default', () => {
     log = captureLogger();
     token = await oauth.mint('api:read');
     otherToken = await oauth.mint('api:write');
-    runtime = await createRuntime(testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }), {
-      logger: log.logger,
-    });
+    runtime = await createRuntime(
+      testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }),
+      {
+        logger: log.logger,
+      },
+    );
     await runtime.startWorkers();
     const ops = localOps(runtime.deps);
     await ops.importInventory(
       {
         credentials: [
-          { id: 'billing-token', provider: 'oauth-main', kind: 'oauth.access_token', owner: 'alice@example.com', secret: token },
-          { id: 'reports-token', provider: 'oauth-main', kind: 'oauth.access_token', owner: 'bob@example.com', secret: otherToken },
+          {
+            id: 'billing-token',
+            provider: 'oauth-main',
+            kind: 'oauth.access_token',
+            owner: 'alice@example.com',
+            secret: token,
+          },
+          {
+            id: 'reports-token',
+            provider: 'oauth-main',
+            kind: 'oauth.access_token',
+            owner: 'bob@example.com',
+            secret: otherToken,
+          },
         ],
       },
       'test',
@@ -70,7 +91,13 @@ describe('walking skeleton on the embedded default', () => {
     assert.equal(await oauth.introspect(token), false, 'introspection answers active:false after the leak');
     assert.equal(await oauth.introspect(otherToken), true, 'an unrelated token stays alive');
     const types = (await ops.listAudit({ triggerId })).map((r) => r.type);
-    assert.deepEqual(types, ['trigger.accepted', 'plan.created', 'task.attempt', 'task.revoked', 'task.verified']);
+    assert.deepEqual(types, [
+      'trigger.accepted',
+      'plan.created',
+      'task.attempt',
+      'task.revoked',
+      'task.verified',
+    ]);
     const [task] = await ops.listTasks({ triggerId });
     assert.equal(task?.status, 'succeeded');
     assert.equal(task?.outcome, 'revoked');
@@ -82,7 +109,10 @@ describe('walking skeleton on the embedded default', () => {
   it('makes exactly one revocation call when the same trigger is ingested twice', async () => {
     const fresh = await oauth.mint('api:read');
     const ops = localOps(runtime.deps);
-    await ops.importInventory([{ id: 'dup-token', provider: 'oauth-main', kind: 'oauth.access_token', secret: fresh }], 'test');
+    await ops.importInventory(
+      [{ id: 'dup-token', provider: 'oauth-main', kind: 'oauth.access_token', secret: fresh }],
+      'test',
+    );
     const before = oauth.revocationCalls();
     const first = await ops.ingest([{ kind: 'leak', source: 'scanner-a', subject: { token: fresh } }]);
     await runtime.idle();
@@ -114,21 +144,40 @@ describe('walking skeleton on the embedded default', () => {
       },
     );
     await runtime.idle();
-    assert.equal((await runtime.deps.store.auditHead()).seq, beforeAudit, 'no audit record: nothing half-stored');
-    assert.equal((await runtime.deps.store.listTriggers({})).filter((t) => t.kind === 'offboarding').length, 0);
+    assert.equal(
+      (await runtime.deps.store.auditHead()).seq,
+      beforeAudit,
+      'no audit record: nothing half-stored',
+    );
+    assert.equal(
+      (await runtime.deps.store.listTriggers({})).filter((t) => t.kind === 'offboarding').length,
+      0,
+    );
   });
 
   it('never writes a planted raw token to logs, the store, the data dir, the audit or error output', async () => {
     const planted = await oauth.mint('api:write');
     const ops = localOps(runtime.deps);
-    await ops.importInventory([{ id: 'planted', provider: 'oauth-main', kind: 'oauth.access_token', secret: planted }], 'test');
-    await ops.ingest([{ kind: 'leak', source: 'test', subject: { token: planted }, evidence: { note: 'planted' } }]);
+    await ops.importInventory(
+      [{ id: 'planted', provider: 'oauth-main', kind: 'oauth.access_token', secret: planted }],
+      'test',
+    );
+    await ops.ingest([
+      { kind: 'leak', source: 'test', subject: { token: planted }, evidence: { note: 'planted' } },
+    ]);
     await runtime.idle();
     // A malformed input that carries the token must not echo it either.
-    await assert.rejects(ops.ingest([{ kind: 'leak', subject: { token: planted, extra: planted } }]), (e: unknown) => {
-      errorsSeen.push((e as Error).message, JSON.stringify((e as { details?: unknown }).details ?? null), String((e as Error).stack));
-      return true;
-    });
+    await assert.rejects(
+      ops.ingest([{ kind: 'leak', subject: { token: planted, extra: planted } }]),
+      (e: unknown) => {
+        errorsSeen.push(
+          (e as Error).message,
+          JSON.stringify((e as { details?: unknown }).details ?? null),
+          String((e as Error).stack),
+        );
+        return true;
+      },
+    );
     assert.equal(await oauth.introspect(planted), false);
 
     const exported: string[] = [];
@@ -149,7 +198,10 @@ describe('walking skeleton on the embedded default', () => {
       const bytes = await readFile(f);
       assert.ok(!bytes.includes(planted), `file ${f}`);
     }
-    runtime = await createRuntime(testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }), { logger: log.logger });
+    runtime = await createRuntime(
+      testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }),
+      { logger: log.logger },
+    );
   });
 
   it('audit verify detects one altered row and one deleted row', async () => {
@@ -160,19 +212,30 @@ describe('walking skeleton on the embedded default', () => {
     const db = await PGlite.create(join(dir.path, 'pgdata'));
     await db.query(`UPDATE audit SET data = jsonb_set(data, '{provider}', '"edited"') WHERE seq = 3`);
     await db.close();
-    runtime = await createRuntime(testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }), { logger: log.logger });
+    runtime = await createRuntime(
+      testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }),
+      { logger: log.logger },
+    );
     const edited = await localOps(runtime.deps).verifyAudit();
     assert.equal(edited.ok, false);
-    assert.deepEqual(edited.problems.map((p) => [p.seq, p.problem]), [[3, 'hash_mismatch']]);
+    assert.deepEqual(
+      edited.problems.map((p) => [p.seq, p.problem]),
+      [[3, 'hash_mismatch']],
+    );
 
     await runtime.stop();
     const db2 = await PGlite.create(join(dir.path, 'pgdata'));
     await db2.query(`UPDATE audit SET data = jsonb_set(data, '{provider}', '"oauth-main"') WHERE seq = 3`);
-    const restored = await db2.query<{ hash: string; prev_hash: string; data: unknown }>('SELECT * FROM audit WHERE seq = 3');
+    const restored = await db2.query<{ hash: string; prev_hash: string; data: unknown }>(
+      'SELECT * FROM audit WHERE seq = 3',
+    );
     assert.ok(restored.rows.length === 1);
     await db2.query('DELETE FROM audit WHERE seq = 5');
     await db2.close();
-    runtime = await createRuntime(testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }), { logger: log.logger });
+    runtime = await createRuntime(
+      testConfig({ dataDir: dir.path, providers: [oauthProviderConfig(oauth)] }),
+      { logger: log.logger },
+    );
     const deleted = await localOps(runtime.deps).verifyAudit();
     assert.equal(deleted.ok, false);
     assert.ok(deleted.problems.some((p) => p.seq === 5 && p.problem === 'missing_record'));

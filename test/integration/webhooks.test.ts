@@ -35,22 +35,38 @@ describe('webhook intake', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
     signSet = (claims) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'secevent+jwt' }).setIssuedAt().sign(privateKey);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'secevent+jwt' })
+        .setIssuedAt()
+        .sign(privateKey);
     const config = testConfig({
       dataDir: dir.path,
-      providers: [{ type: 'github', name: 'github-main', baseUrl, auth: {}, propagationMs: 0, timeoutMs: 2000 }],
+      providers: [
+        { type: 'github', name: 'github-main', baseUrl, auth: {}, propagationMs: 0, timeoutMs: 2000 },
+      ],
       intake: {
         'github.secret_scanning_alert': { webhookSecret: HOOK_SECRET },
         gitguardian: { token: GG_TOKEN },
         okta: { secret: OKTA },
-        ssf: { issuer: 'https://idp.acme.example/', audience: 'https://tourniquet.acme.example/ssf', jwks: { keys: [jwk] } },
+        ssf: {
+          issuer: 'https://idp.acme.example/',
+          audience: 'https://tourniquet.acme.example/ssf',
+          jwks: { keys: [jwk] },
+        },
         bearer: { trufflehog: BEARER, scim: BEARER },
       },
       http: { bodyLimitBytes: 256 * 1024 },
     });
     runtime = await createRuntime(config, { logger: log.logger });
     await runtime.startWorkers();
-    app = buildApp({ ops: localOps(runtime.deps), intake: config.intake, logger: log.logger, bodyLimitBytes: config.http.bodyLimitBytes, adminToken: 'admin', health: () => runtime.deps.bus.health() });
+    app = buildApp({
+      ops: localOps(runtime.deps),
+      intake: config.intake,
+      logger: log.logger,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      adminToken: 'admin',
+      health: () => runtime.deps.bus.health(),
+    });
   });
   after(async () => {
     await app.close();
@@ -67,40 +83,88 @@ describe('webhook intake', () => {
 
   it('GitHub secret_scanning_alert: 202 with a valid signature, 401 with a bad one, same trigger on redelivery', async () => {
     const body = fixtureText('github-secret-scanning-alert.created.json');
-    const bad = await app.inject({ method: 'POST', url: '/hooks/github.secret_scanning_alert', headers: ghHeaders(body, 'wrong'), payload: body });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/hooks/github.secret_scanning_alert',
+      headers: ghHeaders(body, 'wrong'),
+      payload: body,
+    });
     assert.equal(bad.statusCode, 401);
     assert.equal(bad.json().error, 'INVALID_SIGNATURE');
-    const first = await app.inject({ method: 'POST', url: '/hooks/github.secret_scanning_alert', headers: ghHeaders(body), payload: body });
+    const first = await app.inject({
+      method: 'POST',
+      url: '/hooks/github.secret_scanning_alert',
+      headers: ghHeaders(body),
+      payload: body,
+    });
     assert.equal(first.statusCode, 202, first.body);
-    const again = await app.inject({ method: 'POST', url: '/hooks/github.secret_scanning_alert', headers: ghHeaders(body), payload: body });
-    assert.equal(first.json().accepted[0].id, again.json().accepted[0].id, 'a redelivered webhook is the same trigger');
+    const again = await app.inject({
+      method: 'POST',
+      url: '/hooks/github.secret_scanning_alert',
+      headers: ghHeaders(body),
+      payload: body,
+    });
+    assert.equal(
+      first.json().accepted[0].id,
+      again.json().accepted[0].id,
+      'a redelivered webhook is the same trigger',
+    );
     await runtime.idle();
-    const types = (await runtime.deps.store.listAudit({ triggerId: first.json().accepted[0].id })).map((r) => r.type);
+    const types = (await runtime.deps.store.listAudit({ triggerId: first.json().accepted[0].id })).map(
+      (r) => r.type,
+    );
     assert.deepEqual(types.filter((t) => t === 'trigger.accepted').length, 1);
     assert.ok(types.includes('trigger.duplicate'));
   });
 
   it('400 lists the issues of a bad shape; 404 for an unconfigured source; 413 for an oversized body', async () => {
     const body = JSON.stringify({ action: 'created', alert: { number: 'not-a-number' } });
-    const res = await app.inject({ method: 'POST', url: '/hooks/github.secret_scanning_alert', headers: ghHeaders(body), payload: body });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hooks/github.secret_scanning_alert',
+      headers: ghHeaders(body),
+      payload: body,
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error, 'INVALID_INPUT');
     assert.ok(res.json().issues.issues.length > 0);
-    assert.equal((await app.inject({ method: 'POST', url: '/hooks/gitleaks', payload: '[]' })).statusCode, 404);
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/hooks/gitleaks', payload: '[]' })).statusCode,
+      404,
+    );
     const big = 'x'.repeat(300 * 1024);
-    const huge = await app.inject({ method: 'POST', url: '/hooks/trufflehog', headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/x-ndjson' }, payload: big });
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/hooks/trufflehog',
+      headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/x-ndjson' },
+      payload: big,
+    });
     assert.equal(huge.statusCode, 413);
   });
 
   it('GitGuardian: a stale Timestamp is refused even with a valid signature', async () => {
     const body = fixtureText('gitguardian.incident-triggered.json');
-    const sign = (ts: string) => 'sha256=' + createHmac('sha256', ts + GG_TOKEN).update(body).digest('hex');
+    const sign = (ts: string) =>
+      'sha256=' +
+      createHmac('sha256', ts + GG_TOKEN)
+        .update(body)
+        .digest('hex');
     const stale = String(Math.floor(Date.now() / 1000) - 3600);
-    const old = await app.inject({ method: 'POST', url: '/hooks/gitguardian', headers: { 'content-type': 'application/json', timestamp: stale, 'gitguardian-signature': sign(stale) }, payload: body });
+    const old = await app.inject({
+      method: 'POST',
+      url: '/hooks/gitguardian',
+      headers: { 'content-type': 'application/json', timestamp: stale, 'gitguardian-signature': sign(stale) },
+      payload: body,
+    });
     assert.equal(old.statusCode, 401);
     assert.equal(old.json().error, 'STALE_TIMESTAMP');
     const ts = String(Math.floor(Date.now() / 1000));
-    const ok = await app.inject({ method: 'POST', url: '/hooks/gitguardian', headers: { 'content-type': 'application/json', timestamp: ts, 'gitguardian-signature': sign(ts) }, payload: body });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/hooks/gitguardian',
+      headers: { 'content-type': 'application/json', timestamp: ts, 'gitguardian-signature': sign(ts) },
+      payload: body,
+    });
     assert.equal(ok.statusCode, 202, ok.body);
   });
 
@@ -108,12 +172,27 @@ describe('webhook intake', () => {
     const token = github.mintToken({ prefix: 'ghp_' });
     const line = JSON.parse(fixtureText('trufflehog.jsonl').split('\n')[0]!) as Record<string, unknown>;
     const body = JSON.stringify({ ...line, Raw: token, RawV2: '' });
-    const unauth = await app.inject({ method: 'POST', url: '/hooks/trufflehog', headers: { 'content-type': 'application/x-ndjson' }, payload: body });
+    const unauth = await app.inject({
+      method: 'POST',
+      url: '/hooks/trufflehog',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: body,
+    });
     assert.equal(unauth.statusCode, 401);
-    const res = await app.inject({ method: 'POST', url: '/hooks/trufflehog', headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/x-ndjson' }, payload: body });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hooks/trufflehog',
+      headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/x-ndjson' },
+      payload: body,
+    });
     assert.equal(res.statusCode, 202, res.body);
     const triggerId = res.json().accepted[0].id as string;
-    const [task] = await waitFor('task done', () => runtime.deps.store.listTasks({ triggerId }), (ts) => ts[0]?.status === 'succeeded', 20_000);
+    const [task] = await waitFor(
+      'task done',
+      () => runtime.deps.store.listTasks({ triggerId }),
+      (ts) => ts[0]?.status === 'succeeded',
+      20_000,
+    );
     assert.equal(task?.action, 'revoke_by_value');
     assert.equal(github.isLive(token), false, 'GitHub revoked it');
     const audit = JSON.stringify(await runtime.deps.store.listAudit({ triggerId }));
@@ -122,20 +201,50 @@ describe('webhook intake', () => {
   });
 
   it('Okta: answers the one-time verification challenge only with the right header', async () => {
-    const denied = await app.inject({ method: 'GET', url: '/hooks/okta', headers: { 'x-okta-verification-challenge': 'abc' } });
+    const denied = await app.inject({
+      method: 'GET',
+      url: '/hooks/okta',
+      headers: { 'x-okta-verification-challenge': 'abc' },
+    });
     assert.equal(denied.statusCode, 401);
-    const ok = await app.inject({ method: 'GET', url: '/hooks/okta', headers: { authorization: OKTA, 'x-okta-verification-challenge': 'abc' } });
+    const ok = await app.inject({
+      method: 'GET',
+      url: '/hooks/okta',
+      headers: { authorization: OKTA, 'x-okta-verification-challenge': 'abc' },
+    });
     assert.deepEqual(ok.json(), { verification: 'abc' });
     const body = fixtureText('okta.event-hook.json');
-    const ev = await app.inject({ method: 'POST', url: '/hooks/okta', headers: { authorization: OKTA, 'content-type': 'application/json' }, payload: body });
+    const ev = await app.inject({
+      method: 'POST',
+      url: '/hooks/okta',
+      headers: { authorization: OKTA, 'content-type': 'application/json' },
+      payload: body,
+    });
     assert.equal(ev.statusCode, 202, ev.body);
     assert.equal(ev.json().accepted[0].kind, 'offboarding');
   });
 
   it('SCIM: PATCH active=false deprovisions; a missing bearer token is refused', async () => {
-    const body = JSON.stringify((JSON.parse(fixtureText('scim.patch-deactivate.json')) as { body: unknown }).body);
-    assert.equal((await app.inject({ method: 'PATCH', url: '/hooks/scim/Users/u-123', headers: { 'content-type': 'application/scim+json' }, payload: body })).statusCode, 401);
-    const res = await app.inject({ method: 'PATCH', url: '/hooks/scim/Users/u-123', headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/scim+json' }, payload: body });
+    const body = JSON.stringify(
+      (JSON.parse(fixtureText('scim.patch-deactivate.json')) as { body: unknown }).body,
+    );
+    assert.equal(
+      (
+        await app.inject({
+          method: 'PATCH',
+          url: '/hooks/scim/Users/u-123',
+          headers: { 'content-type': 'application/scim+json' },
+          payload: body,
+        })
+      ).statusCode,
+      401,
+    );
+    const res = await app.inject({
+      method: 'PATCH',
+      url: '/hooks/scim/Users/u-123',
+      headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/scim+json' },
+      payload: body,
+    });
     assert.equal(res.statusCode, 204, res.body);
   });
 
@@ -143,13 +252,28 @@ describe('webhook intake', () => {
     const claims = JSON.parse(fixtureText('ssf.account-disabled.json')) as Record<string, unknown>;
     delete claims.iat;
     const set = await signSet(claims);
-    const res = await app.inject({ method: 'POST', url: '/hooks/ssf', headers: { 'content-type': 'application/secevent+jwt' }, payload: set });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hooks/ssf',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      payload: set,
+    });
     assert.equal(res.statusCode, 202, res.body);
     const wrongAud = await signSet({ ...claims, aud: 'https://someone-else.example/' });
-    const bad = await app.inject({ method: 'POST', url: '/hooks/ssf', headers: { 'content-type': 'application/secevent+jwt' }, payload: wrongAud });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/hooks/ssf',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      payload: wrongAud,
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().err, 'invalid_audience');
-    const garbage = await app.inject({ method: 'POST', url: '/hooks/ssf', headers: { 'content-type': 'application/secevent+jwt' }, payload: 'not.a.jwt' });
+    const garbage = await app.inject({
+      method: 'POST',
+      url: '/hooks/ssf',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      payload: 'not.a.jwt',
+    });
     assert.equal(garbage.statusCode, 400);
     assert.ok(typeof garbage.json().err === 'string');
   });

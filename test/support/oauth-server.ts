@@ -95,7 +95,10 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     async mint(scope = 'api:read') {
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basic(client.id, client.secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
       });
       const body = (await res.json()) as { access_token?: string };
@@ -105,7 +108,10 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     async introspect(token) {
       const res = await fetch(`${issuer}/token/introspection`, {
         method: 'POST',
-        headers: { authorization: basic(rs.id, rs.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basic(rs.id, rs.secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token }),
       });
       return ((await res.json()) as { active: boolean }).active;

@@ -16,7 +16,9 @@ let adminUrl: Promise<string | null> | undefined;
 
 function asPostgres(cmd: string): void {
   const isRoot = process.getuid?.() === 0;
-  const r = isRoot ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', cmd], { stdio: 'pipe' }) : spawnSync('/bin/sh', ['-c', cmd], { stdio: 'pipe' });
+  const r = isRoot
+    ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', cmd], { stdio: 'pipe' })
+    : spawnSync('/bin/sh', ['-c', cmd], { stdio: 'pipe' });
   if (r.status !== 0) throw new Error(`postgres setup failed: ${r.stderr.toString().slice(0, 500)}`);
 }
 
@@ -32,7 +34,12 @@ function startCluster(): string | null {
     `${PGBIN}/pg_ctl -D ${data} -l ${dir}/log -w -t 30 -o "-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c fsync=off" start >/dev/null`,
   );
   process.on('exit', () => {
-    spawnSync(process.getuid?.() === 0 ? 'su' : '/bin/sh', process.getuid?.() === 0 ? ['postgres', '-s', '/bin/sh', '-c', `${PGBIN}/pg_ctl -D ${data} -m immediate stop`] : ['-c', `${PGBIN}/pg_ctl -D ${data} -m immediate stop`]);
+    spawnSync(
+      process.getuid?.() === 0 ? 'su' : '/bin/sh',
+      process.getuid?.() === 0
+        ? ['postgres', '-s', '/bin/sh', '-c', `${PGBIN}/pg_ctl -D ${data} -m immediate stop`]
+        : ['-c', `${PGBIN}/pg_ctl -D ${data} -m immediate stop`],
+    );
   });
   return `postgres://postgres@127.0.0.1:${port}/postgres`;
 }

@@ -14,7 +14,10 @@ export interface ServiceProcess {
 }
 
 export async function startServiceProcess(env: NodeJS.ProcessEnv, dataDir: string): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
@@ -26,7 +29,10 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv, dataDir: strin
     });
     void exited.then((c) => reject(new Error(`service exited ${c}: ${stderr}`)));
   });
-  const info = JSON.parse(await readFile(join(dataDir, 'server.json'), 'utf8')) as { url: string; token: string };
+  const info = JSON.parse(await readFile(join(dataDir, 'server.json'), 'utf8')) as {
+    url: string;
+    token: string;
+  };
   return {
     child,
     url: info.url,
@@ -35,7 +41,10 @@ export async function startServiceProcess(env: NodeJS.ProcessEnv, dataDir: strin
     async api<T>(method: string, path: string, body?: unknown) {
       const res = await fetch(new URL(path, info.url), {
         method,
-        headers: { authorization: `Bearer ${info.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${info.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: res.status, body: (await res.json()) as T };

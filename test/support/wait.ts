@@ -9,7 +9,8 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, everyMs));
     last = await probe();
   }

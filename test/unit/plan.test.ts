@@ -20,7 +20,14 @@ const fp = 'f'.repeat(64);
 
 describe('planTrigger', () => {
   it('offboarding: personal credentials are revoked; workload credentials rotated and flagged owner_left', () => {
-    const t = Trigger.parse({ id: 'o-1', kind: 'offboarding', source: 't', occurredAt: T, receivedAt: T, subject: { person: 'Alice@example.com', aliases: ['alice'] } });
+    const t = Trigger.parse({
+      id: 'o-1',
+      kind: 'offboarding',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: { person: 'Alice@example.com', aliases: ['alice'] },
+    });
     const inv = [
       cred('personal', { owner: 'alice@example.com' }),
       cred('by-alias', { owner: 'alice' }),
@@ -39,13 +46,26 @@ describe('planTrigger', () => {
 
   it('leak: matches by fingerprint, provider key id or credential id', () => {
     const inv = [cred('a', { fingerprint: fp }), cred('b', { providerId: 'AKIAX' }), cred('c'), cred('d')];
-    assert.deepEqual(planTrigger(leak({ secret: { fingerprint: fp } }), inv, ctx()).tasks.map((x) => x.credentialId), ['a']);
-    assert.deepEqual(planTrigger(leak({ providerKeyId: 'AKIAX' }), inv, ctx()).tasks.map((x) => x.credentialId), ['b']);
-    assert.deepEqual(planTrigger(leak({ credentialId: 'c' }), inv, ctx()).tasks.map((x) => x.credentialId), ['c']);
+    assert.deepEqual(
+      planTrigger(leak({ secret: { fingerprint: fp } }), inv, ctx()).tasks.map((x) => x.credentialId),
+      ['a'],
+    );
+    assert.deepEqual(
+      planTrigger(leak({ providerKeyId: 'AKIAX' }), inv, ctx()).tasks.map((x) => x.credentialId),
+      ['b'],
+    );
+    assert.deepEqual(
+      planTrigger(leak({ credentialId: 'c' }), inv, ctx()).tasks.map((x) => x.credentialId),
+      ['c'],
+    );
   });
 
   it('leak: an unmatched token whose format names its provider becomes revoke-by-value; an unknown one is noted', () => {
-    const gh = planTrigger(leak({ secret: { fingerprint: fp, tokenType: 'github.pat_classic', providerType: 'github' } }), [], ctx());
+    const gh = planTrigger(
+      leak({ secret: { fingerprint: fp, tokenType: 'github.pat_classic', providerType: 'github' } }),
+      [],
+      ctx(),
+    );
     assert.equal(gh.tasks.length, 1);
     assert.equal(gh.tasks[0]?.action, 'revoke_by_value');
     assert.equal(gh.tasks[0]?.provider, 'github-main');
@@ -64,13 +84,41 @@ describe('planTrigger', () => {
   });
 
   it('decommission: credentials bound to the workload; stored secrets are deleted', () => {
-    const t = Trigger.parse({ id: 'd-1', kind: 'decommission', source: 't', occurredAt: T, receivedAt: T, subject: { workload: 'billing' } });
-    const plan = planTrigger(t, [cred('tok', { workload: 'billing' }), cred('sec', { workload: 'billing', kind: 'aws.secret' }), cred('other', { workload: 'x' })], ctx());
-    assert.deepEqual(plan.tasks.map((x) => [x.credentialId, x.action]), [['tok', 'revoke'], ['sec', 'delete']]);
+    const t = Trigger.parse({
+      id: 'd-1',
+      kind: 'decommission',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: { workload: 'billing' },
+    });
+    const plan = planTrigger(
+      t,
+      [
+        cred('tok', { workload: 'billing' }),
+        cred('sec', { workload: 'billing', kind: 'aws.secret' }),
+        cred('other', { workload: 'x' }),
+      ],
+      ctx(),
+    );
+    assert.deepEqual(
+      plan.tasks.map((x) => [x.credentialId, x.action]),
+      [
+        ['tok', 'revoke'],
+        ['sec', 'delete'],
+      ],
+    );
   });
 
   it('blast radius: more than the limit, or a protected credential, holds the plan for approval', () => {
-    const t = Trigger.parse({ id: 'o-2', kind: 'offboarding', source: 't', occurredAt: T, receivedAt: T, subject: { person: 'p' } });
+    const t = Trigger.parse({
+      id: 'o-2',
+      kind: 'offboarding',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: { person: 'p' },
+    });
     const many = Array.from({ length: 4 }, (_, i) => cred(`c${i}`, { owner: 'p' }));
     assert.equal(planTrigger(t, many, ctx({ blastRadius: { maxCredentials: 4 } })).status, 'planned');
     const over = planTrigger(t, many, ctx({ blastRadius: { maxCredentials: 3 } }));
@@ -82,11 +130,23 @@ describe('planTrigger', () => {
   });
 
   it('policy: first matching rule wins, by trigger kind and credential kind prefix', () => {
-    const policy = { rules: [{ trigger: 'leak', credentialKind: 'oauth.*', decision: 'approval' }, { credentialKind: '*', decision: 'shadow' }] };
+    const policy = {
+      rules: [
+        { trigger: 'leak', credentialKind: 'oauth.*', decision: 'approval' },
+        { credentialKind: '*', decision: 'shadow' },
+      ],
+    };
     const plan = planTrigger(leak({ credentialId: 'x' }), [cred('x')], ctx(policy));
     assert.equal(plan.tasks[0]?.decision, 'approval');
     assert.equal(plan.status, 'awaiting_approval');
-    const t = Trigger.parse({ id: 'o-3', kind: 'offboarding', source: 't', occurredAt: T, receivedAt: T, subject: { person: 'p' } });
+    const t = Trigger.parse({
+      id: 'o-3',
+      kind: 'offboarding',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: { person: 'p' },
+    });
     assert.equal(planTrigger(t, [cred('y', { owner: 'p' })], ctx(policy)).tasks[0]?.decision, 'shadow');
   });
 
@@ -96,7 +156,11 @@ describe('planTrigger', () => {
     const b = planTrigger(leak({ secret: { fingerprint: fp } }), inv, ctx());
     assert.equal(a.tasks[0]?.id, b.tasks[0]?.id);
     assert.equal(a.id, b.id);
-    const other = planTrigger(Trigger.parse({ ...leak({ secret: { fingerprint: fp } }), id: 'leak-2' }), inv, ctx());
+    const other = planTrigger(
+      Trigger.parse({ ...leak({ secret: { fingerprint: fp } }), id: 'leak-2' }),
+      inv,
+      ctx(),
+    );
     assert.notEqual(other.tasks[0]?.id, a.tasks[0]?.id);
   });
 });

@@ -8,9 +8,13 @@ import { tempDir } from '../support/runtime.js';
 it('npm run schemas exports JSON Schema generated from the zod contracts', async () => {
   const dir = await tempDir();
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/export-schemas.ts', dir.path], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/export-schemas.ts', dir.path], {
+      stdio: 'pipe',
+    });
     const trigger = JSON.parse(await readFile(join(dir.path, 'trigger.schema.json'), 'utf8'));
-    const kinds = (trigger.oneOf ?? trigger.anyOf).map((s: { properties: { kind: { const: string } } }) => s.properties.kind.const);
+    const kinds = (trigger.oneOf ?? trigger.anyOf).map(
+      (s: { properties: { kind: { const: string } } }) => s.properties.kind.const,
+    );
     assert.deepEqual(kinds.sort(), ['decommission', 'leak', 'offboarding']);
     const config = JSON.parse(await readFile(join(dir.path, 'config.schema.json'), 'utf8'));
     assert.ok(config.properties.providers);

@@ -46,7 +46,11 @@ describe('ProviderGate', () => {
 
   it('opens the circuit after consecutive failures, allows one trial, closes on success', async () => {
     const c = clock();
-    const g = new ProviderGate({ perSecond: 1000, burst: 1000, concurrency: 10 }, { failureThreshold: 3, openMs: 1000, maxOpenMs: 8000 }, c.now);
+    const g = new ProviderGate(
+      { perSecond: 1000, burst: 1000, concurrency: 10 },
+      { failureThreshold: 3, openMs: 1000, maxOpenMs: 8000 },
+      c.now,
+    );
     for (let i = 0; i < 3; i++) {
       const a = await g.acquire(0);
       assert.ok(a.ok);
