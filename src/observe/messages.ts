@@ -70,18 +70,27 @@ const done = (n: TaskNote) => (n.outcome === 'already_revoked' ? 'already revoke
 
 /** What someone must do about this task, or null when nothing is left to do. */
 export function todo(n: TaskNote): string | null {
+  const steps: string[] = [];
+  const verb = n.action === 'rotate' ? 'rotation' : 'revocation';
   if (n.escalated) {
-    return `still alive after the provider's propagation window: revoke it by hand at ${esc(n.provider ?? 'its provider')} and confirm`;
+    steps.push(
+      `still alive after the provider's propagation window: revoke it by hand at ${esc(n.provider ?? 'its provider')} and confirm`,
+    );
+  } else if (n.status === 'dead_lettered') {
+    const attempts = `${n.attempts} attempt${n.attempts === 1 ? '' : 's'}`;
+    steps.push(
+      `${verb} failed (${code(n.code ?? 'unknown')} after ${attempts}): act manually at ${esc(n.provider ?? 'the provider')}, or run ${code(`tourniquet dlq retry ${n.taskId}`)}`,
+    );
+  } else if (n.status === 'failed') {
+    steps.push(
+      `${verb} failed (${code(n.code ?? 'unknown')}): act manually at ${esc(n.provider ?? 'the provider')}`,
+    );
   }
-  if (n.status === 'dead_lettered') {
-    return `revocation failed (${code(n.code ?? 'unknown')} after ${n.attempts} attempt${n.attempts === 1 ? '' : 's'}): act manually at ${esc(n.provider ?? 'the provider')}, or run ${code(`tourniquet dlq retry ${n.taskId}`)}`;
-  }
-  if (n.status === 'failed') return `revocation failed (${code(n.code ?? 'unknown')}): act manually`;
   if (n.ownerLeft) {
     const what = n.workload ? `workload ${code(n.workload)}'s credential` : 'this credential';
-    return `re-home ${what}, its owner left: give it a new owner and deploy the new value`;
+    steps.push(`re-home ${what}, its owner left: give it a new owner and deploy the new value`);
   }
-  return null;
+  return steps.length > 0 ? steps.join('; and ') : null;
 }
 
 function outcomeCounts(notes: readonly TaskNote[], total: Readonly<Record<string, number>>): string {
@@ -148,19 +157,21 @@ export function ownerMessage(t: TriggerContext, notes: readonly TaskNote[], more
     `:warning: tourniquet acted on ${notes.length + more === 1 ? 'a credential' : 'credentials'} you own: ${why}.`,
   ];
   for (const n of notes) {
-    const next = todo(n);
+    const failed = n.escalated || n.status !== 'succeeded';
     const status = n.escalated
       ? 'could not be confirmed dead'
-      : n.status === 'succeeded'
-        ? done(n)
-        : 'could not be revoked';
+      : failed
+        ? `could not be ${DONE[n.action]}`
+        : done(n);
     lines.push(`• ${credentialLabel(n)}: ${status}.`);
-    if (next) lines.push(`  What to do: ${next}.`);
-    else if (t.kind !== 'decommission')
+    // Owners are told what is theirs to do; operator steps (dlq retry) are for the SOC.
+    if (failed)
+      lines.push('  What to do: stop relying on it, and if you can, rotate it yourself and tell the SOC.');
+    else if (t.kind === 'decommission') lines.push('  What to do: nothing, unless something still uses it.');
+    else
       lines.push(
         '  What to do: issue a replacement and update whatever uses it; the old value no longer works.',
       );
-    else lines.push('  What to do: nothing, unless something still uses it.');
   }
   if (more > 0) lines.push(`…and ${more} more (ask the SOC for trigger ${code(t.id)}).`);
   if (notes.some((n) => n.status !== 'succeeded' || n.escalated)) lines.push('The SOC has been told.');

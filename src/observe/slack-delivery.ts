@@ -103,10 +103,17 @@ export class SlackDelivery {
       return false;
     }
     this.#queue.push(msg);
-    this.#worker ??= this.#drain().finally(() => {
-      this.#worker = null;
-    });
+    this.#kick();
     return true;
+  }
+
+  /** Starts the worker unless it runs; restarts it for a message queued as it was finishing. */
+  #kick(): void {
+    if (this.#worker || this.#queue.length === 0 || this.#stop.signal.aborted) return;
+    this.#worker = this.#drain().finally(() => {
+      this.#worker = null;
+      this.#kick();
+    });
   }
 
   get pending(): number {
