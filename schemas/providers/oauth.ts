@@ -24,6 +24,11 @@ export const OAuthProviderConfig = z
      * is already invalid, which must count as already revoked rather than as a permanent error.
      */
     invalidTokenAnswers400: z.boolean().default(false),
+    /**
+     * Introspect before revoking, so that a token already dead is reported `already_revoked` and not
+     * revoked again (RFC 7009's 200 cannot tell). Costs one call per revocation.
+     */
+    precheck: z.boolean().default(true),
     timeoutMs: z.number().int().positive().default(10_000),
     /** How long a revocation may take to become visible at introspection. */
     propagationMs: z.number().int().nonnegative().default(5_000),

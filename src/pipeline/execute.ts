@@ -15,6 +15,7 @@ import type { TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import type { ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
+import { FORCED_FLAG } from './replay.js';
 import { verifyDead } from './verify.js';
 
 export async function handleTaskMessage(value: string, deps: PipelineDeps): Promise<void> {
@@ -214,6 +215,7 @@ function providerTask(
     credentialKind: task.credentialKind,
     credentialId: task.credentialId,
     providerId: task.providerId,
+    ...(task.flags.includes(FORCED_FLAG) ? { force: true } : {}),
   };
   if (!provider.needsSecret(task)) return base;
   if (!sealed || !task.fingerprint) {

@@ -15,6 +15,9 @@ import { now, type PipelineDeps } from './deps.js';
 import { FORMAT_HEADER } from './input-topic.js';
 import { candidateQuery, handleTrigger, taskMessage } from './triggers.js';
 
+/** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
+export const FORCED_FLAG = 'forced_replay';
+
 export interface ReplayRequest {
   triggerIds?: readonly string[];
   /** ISO time range of acceptance (received) time. */
@@ -182,6 +185,7 @@ async function replayLive(
     byValueProvider: deps.providers.byValue(),
     ...(req.force ? { epoch: replayId } : {}),
   });
+  if (req.force) for (const task of plan.tasks) task.flags = [...task.flags, FORCED_FLAG];
   const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
   const sealed = new Map<string, string>();

@@ -86,6 +86,13 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
     needsSecret: () => true,
 
     async execute(task, signal): Promise<ExecuteResult> {
+      // RFC 7009 answers 200 for a token that was already dead, so "already revoked" can only be
+      // told by asking first; it also keeps a redelivered task from revoking twice.
+      if (cfg.introspectionEndpoint && cfg.precheck && !task.force) {
+        const before = await this.verify(task, signal);
+        if (before.liveness === 'dead')
+          return { outcome: 'already_revoked', details: { precheck: 'inactive' } };
+      }
       const res = await post('revoke', cfg.revocationEndpoint, revokeAuth, form(task), signal);
       const status = res.status;
       // Read the body only for its error code: RFC 7009 error responses are small JSON documents.

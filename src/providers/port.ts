@@ -32,6 +32,11 @@ export interface ProviderTask {
   providerId?: string | undefined;
   scopes?: readonly string[];
   labels?: Readonly<Record<string, string>>;
+  /**
+   * A forced replay: perform the action even if a pre-check says it is already done (the operator
+   * does not trust that answer).
+   */
+  force?: boolean;
   /** The raw secret, unsealed in memory only for the call; absent unless the action needs it. */
   secret?: string | undefined;
 }
