@@ -2,14 +2,11 @@
  * The HTTP API (fastify app factory, tested with inject()). Operator routes require a bearer token;
  * the CLI uses them to reach a running service instead of opening its data dir.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
 import type { BusHealth } from '../bus/port.js';
-import { parseJsonDocuments } from '../pipeline/intake.js';
 import { errorHandler } from './errors.js';
 import { operatorApi } from './operator-api.js';
 import { hooks } from './hooks.js';
@@ -28,25 +25,14 @@ export interface AppOptions {
   metrics?: Registry;
 }
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  // Hash both sides so the comparison is constant-time whatever the lengths.
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function docs(body: unknown): unknown[] {
-  if (typeof body === 'string') return parseJsonDocuments(body);
-  return Array.isArray(body) ? body : [body];
-}
-
 export function buildApp(opts: AppOptions): FastifyInstance {
   // logger: false — requests are not logged by fastify (bodies and headers may hold secrets).
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimitBytes });
   app.setErrorHandler(errorHandler(opts.logger));
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/jsonl', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
   );
 
   app.get('/healthz', async () => ({ ok: true }));
@@ -57,7 +43,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
   const registry = opts.metrics;
   if (registry) {
-    app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', async (_req, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
   }
 
   app.register(hooks, { intake: opts.intake ?? IntakeConfig.parse({}), ops: opts.ops });
