@@ -58,6 +58,9 @@ export const TaskDraft = z.object({
 });
 export type TaskDraft = z.infer<typeof TaskDraft>;
 
+/** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
+export const FORCED_FLAG = 'forced_replay';
+
 export const Task = TaskDraft.extend({
   planId: z.string(),
   triggerId: Id,

@@ -18,6 +18,7 @@ import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
 import { handleTaskMessage } from './pipeline/execute.js';
 import { handleInputMessage } from './pipeline/input-topic.js';
+import { Batcher } from './pipeline/batcher.js';
 import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { createMetrics } from './observe/metrics.js';
@@ -49,7 +50,10 @@ async function loadKeys(config: Config, logger: Logger): Promise<Keys> {
   }
   if (config.databaseUrl || config.kafka) {
     // Several processes must agree on keys; a per-data-dir key would silently split fingerprints.
-    throw new TourniquetError('INVALID_CONFIG', 'keys.fingerprint and keys.seal are required with DATABASE_URL or Kafka');
+    throw new TourniquetError(
+      'INVALID_CONFIG',
+      'keys.fingerprint and keys.seal are required with DATABASE_URL or Kafka',
+    );
   }
   const local = await loadOrCreateLocalKeys(config.dataDir);
   if (local.generated) logger.warn({ dataDir: config.dataDir }, 'generated local fingerprint and seal keys');
@@ -69,16 +73,24 @@ async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?:
   }
   return new LocalLogBus({
     dir: join(config.dataDir, 'log'),
-    onHandlerError: (err, msg) => logger.error({ err: errorSummary(err), topic: msg.topic, offset: msg.offset }, 'handler failed; will retry'),
+    onHandlerError: (err, msg) =>
+      logger.error(
+        { err: errorSummary(err), topic: msg.topic, offset: msg.offset },
+        'handler failed; will retry',
+      ),
   });
 }
 
 export function errorSummary(err: unknown): Record<string, unknown> {
-  if (err instanceof TourniquetError) return { code: err.code, message: err.message, retriable: err.retriable };
+  if (err instanceof TourniquetError)
+    return { code: err.code, message: err.message, retriable: err.retriable };
   return { name: err instanceof Error ? err.name : typeof err };
 }
 
-export async function createRuntime(config: Config, opts: { logger?: Logger; clock?: () => Date } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  opts: { logger?: Logger; clock?: () => Date } = {},
+): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const keys = await loadKeys(config, logger);
   const store = await openStore(config);
@@ -91,6 +103,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
   }
   const providers = buildRegistry(config.providers, { logger });
   const gates = new Gates();
+  // The batcher reaches the finished deps lazily: they are built below and reference it.
+  const batcher = new Batcher(() => deps);
   const metrics = createMetrics(
     { store, bus, gates, providers: () => providers.names() },
     { onError: (e, gauge) => logger.warn({ err: errorSummary(e), gauge }, 'metrics collection failed') },
@@ -121,13 +135,17 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     classify: (token) => classifyToken(token),
     config,
     gates,
+    batcher,
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
       logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
     ),
     ...(config.kafka
       ? {
           onAudit: (records) =>
-            bus.publish('audit', records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) }))),
+            bus.publish(
+              'audit',
+              records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) })),
+            ),
         }
       : {}),
   };
@@ -141,9 +159,15 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     async startWorkers() {
       const group = config.kafka?.groupId ?? 'tourniquet';
       await bus.subscribe({ topics: INPUT_TOPICS, group, handler: (m) => handleInputMessage(m, deps) });
-      await bus.subscribe({ topics: ['tasks'], group: `${group}.tasks`, handler: (m) => handleTaskMessage(m.value, deps) });
+      await bus.subscribe({
+        topics: ['tasks'],
+        group: `${group}.tasks`,
+        handler: (m) => handleTaskMessage(m.value, deps),
+      });
       await bus.start();
-      scheduler = startScheduler(deps, (e) => logger.error({ err: errorSummary(e) }, 'scheduler tick failed'));
+      scheduler = startScheduler(deps, (e) =>
+        logger.error({ err: errorSummary(e) }, 'scheduler tick failed'),
+      );
     },
     async idle() {
       await bus.idle?.();
@@ -151,6 +175,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; clo
     async stop() {
       await scheduler?.stop();
       await bus.stop();
+      await batcher.drain();
       // After the bus: the last tasks' notifications are summarised and given a short time to go out.
       await notifications?.close();
       await providers.close();

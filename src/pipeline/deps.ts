@@ -8,7 +8,9 @@ import type { Bus } from '../bus/port.js';
 import type { Fingerprinter } from '../crypto/fingerprint.js';
 import type { Sealer } from '../crypto/seal.js';
 import type { Logger } from '../logger.js';
+import type { Provider, ProviderTask } from '../providers/port.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { Task } from '../../schemas/plan.js';
 import type { Store } from '../store/port.js';
 import type { PipelineEvents } from './events.js';
 import type { Gates } from './gate.js';
@@ -30,6 +32,8 @@ export interface PipelineDeps {
   config: Pick<Config, 'policy' | 'retry'>;
   /** Per-provider rate budgets, concurrency limits and circuit breakers (per process). */
   gates: Gates;
+  /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
+  batcher?: { submit(provider: Provider, task: Task, input: ProviderTask): void };
   /** Metrics and notifications observe the pipeline through these events. */
   events?: PipelineEvents;
   /** Receives audit records after their transaction committed (the Kafka audit topic). */

@@ -8,14 +8,13 @@
  * and bus failures throw, so the message is redelivered.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
-import type { Task, TaskError } from '../../schemas/plan.js';
+import { FORCED_FLAG, type Task, type TaskError } from '../../schemas/plan.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
-import type { Provider, ProviderTask } from '../providers/port.js';
+import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
 import type { TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import type { ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
-import { FORCED_FLAG } from './replay.js';
 import { verifyDead } from './verify.js';
 
 export async function handleTaskMessage(value: string, deps: PipelineDeps): Promise<void> {
@@ -109,6 +108,12 @@ export async function executeTask(
     }
   }
 
+  if (provider.batch?.accepts(input) && deps.batcher) {
+    // Batched calls (GitHub /credentials/revoke): the claim's lease keeps the task safe while it
+    // waits in the in-memory batch, so the message is done here and the partition moves on.
+    deps.batcher.submit(provider, task, input);
+    return null;
+  }
   // A short wait for a slot is fine; a longer one gives the task back (durably) instead of holding
   // the partition.
   const admission = await gate.acquire(GATE_WAIT_MS);
@@ -130,6 +135,19 @@ export async function executeTask(
     admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
     return finish(task, failure(task, err, deps), deps, actor);
   }
+  return afterExecute(task, input, provider, outcome, deps, actor);
+}
+
+/** After the provider accepted: audit the outcome, verify the credential is dead, record it. */
+export async function afterExecute(
+  task: Task,
+  input: ProviderTask,
+  provider: Provider,
+  outcome: ExecuteResult,
+  deps: PipelineDeps,
+  actor = 'pipeline',
+): Promise<Task | null> {
+  const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
   const revokedAt = now(deps);
   const revokedEntry: AuditEntry = {
     type: outcome.outcome === 'revoked' ? 'task.revoked' : 'task.already_revoked',
@@ -168,6 +186,16 @@ export async function executeTask(
     actor,
     entries,
   );
+}
+
+/** A provider call failed: a delayed retry, or a dead letter. */
+export function failTask(
+  task: Task,
+  err: unknown,
+  deps: PipelineDeps,
+  actor = 'pipeline',
+): Promise<Task | null> {
+  return finish(task, failure(task, asTourniquet(err), deps), deps, actor);
 }
 
 /** How long an attempt may wait for its provider's rate budget before it is deferred. */
@@ -227,7 +255,7 @@ function providerTask(
   return { ...base, secret: deps.sealer.open(sealed, task.fingerprint) };
 }
 
-function asTourniquet(e: unknown): TourniquetError {
+export function asTourniquet(e: unknown): TourniquetError {
   if (isTourniquetError(e)) return e;
   return new TourniquetError('INTERNAL', `unexpected ${e instanceof Error ? e.name : typeof e}`);
 }

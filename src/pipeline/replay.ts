@@ -7,16 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { planTrigger } from '../../handlers/plan.js';
-import type { Task } from '../../schemas/plan.js';
+import { FORCED_FLAG, type Task } from '../../schemas/plan.js';
 import { Trigger } from '../../schemas/trigger.js';
 import { INPUT_TOPICS } from '../bus/port.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
 import { FORMAT_HEADER } from './input-topic.js';
 import { candidateQuery, handleTrigger, taskMessage } from './triggers.js';
-
-/** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
-export const FORCED_FLAG = 'forced_replay';
 
 export interface ReplayRequest {
   triggerIds?: readonly string[];

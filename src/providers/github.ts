@@ -107,7 +107,7 @@ export function createGithubProvider(
   const actions: Record<string, Action[]> = {};
   for (const kind of config.credentialKinds) actions[kind] = Object.keys(GITHUB_ROUTES[kind]) as Action[];
 
-  return {
+  const provider: GithubProvider = {
     name: config.name,
     type: 'github',
     capabilities: {
@@ -121,6 +121,17 @@ export function createGithubProvider(
     revokeByValueLimits: {
       maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
       rateBudget: { perSecond: 60 / 3600, burst: 60, concurrency: 1 },
+    },
+    batch: {
+      limits: {
+        maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
+        rateBudget: { perSecond: 60 / 3600, burst: 60, concurrency: 1 },
+      },
+      accepts: (task) =>
+        task.action === 'revoke_by_value' &&
+        BATCHABLE_KINDS.has(task.credentialKind) &&
+        kinds.has(task.credentialKind),
+      execute: (tasks, signal) => provider.revokeByValueBatch(tasks, signal),
     },
     // An unsupported task needs nothing: execute refuses it with PROVIDER_UNSUPPORTED.
     needsSecret: (task) => findRoute(task)?.needsSecret ?? false,
@@ -167,6 +178,7 @@ export function createGithubProvider(
       });
     },
   };
+  return provider;
 }
 
 /**

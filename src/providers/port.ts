@@ -65,6 +65,16 @@ export interface Provider {
   /** Whether this adapter needs the secret value for the task (revoke-by-value, RFC 7009). */
   needsSecret(task: Pick<ProviderTask, 'action' | 'credentialKind'>): boolean;
   execute(task: ProviderTask, signal: AbortSignal): Promise<ExecuteResult>;
+  /**
+   * Optional batch endpoint (GitHub's /credentials/revoke: 1000 tokens a call, 60 calls an hour).
+   * The pipeline gathers accepted tasks and calls `execute` with up to `limits.maxBatch` of them
+   * under the batch's own rate budget; results come back in task order.
+   */
+  batch?: {
+    limits: Pick<Capabilities, 'maxBatch' | 'rateBudget'>;
+    accepts(task: Pick<ProviderTask, 'action' | 'credentialKind'>): boolean;
+    execute(tasks: readonly ProviderTask[], signal: AbortSignal): Promise<ExecuteResult[]>;
+  };
   verify(task: ProviderTask, signal: AbortSignal): Promise<VerifyResult>;
   close?(): Promise<void>;
 }

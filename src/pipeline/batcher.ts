@@ -1,0 +1,96 @@
+/**
+ * Batches tasks for providers with a batch endpoint (GitHub's /credentials/revoke: up to 1000
+ * tokens a call, 60 calls an hour). Claimed tasks wait here in memory under their lease; a batch
+ * goes out when full or after `lingerMs`, under the batch endpoint's own rate budget. If the budget
+ * is spent, the tasks are deferred durably. A crash loses nothing: the leases expire and the
+ * scheduler recovers the tasks (verifying first, so nothing is revoked twice).
+ */
+import type { Task } from '../../schemas/plan.js';
+import type { Provider, ProviderTask } from '../providers/port.js';
+import { now, type PipelineDeps } from './deps.js';
+import { afterExecute, asTourniquet, failTask } from './execute.js';
+
+interface Item {
+  task: Task;
+  input: ProviderTask;
+}
+
+interface Queue {
+  provider: Provider;
+  items: Item[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class Batcher {
+  private queues = new Map<string, Queue>();
+  private inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: () => PipelineDeps,
+    private readonly lingerMs = 1000,
+  ) {}
+
+  submit(provider: Provider, task: Task, input: ProviderTask): void {
+    const batch = provider.batch!;
+    let q = this.queues.get(provider.name);
+    if (!q) this.queues.set(provider.name, (q = { provider, items: [], timer: undefined }));
+    q.items.push({ task, input });
+    if (q.items.length >= batch.limits.maxBatch) this.flush(provider.name);
+    else q.timer ??= setTimeout(() => this.flush(provider.name), this.lingerMs);
+  }
+
+  private flush(name: string): void {
+    const q = this.queues.get(name);
+    if (!q || q.items.length === 0) return;
+    clearTimeout(q.timer);
+    q.timer = undefined;
+    const items = q.items.splice(0, q.provider.batch!.limits.maxBatch);
+    if (q.items.length > 0) q.timer = setTimeout(() => this.flush(name), this.lingerMs);
+    const p = this.send(q.provider, items).catch((e: unknown) =>
+      this.deps().logger.error({ provider: name, code: asTourniquet(e).code }, 'batch failed'),
+    );
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async send(provider: Provider, items: Item[]): Promise<void> {
+    const deps = this.deps();
+    const batch = provider.batch!;
+    const gate = deps.gates.for(`${provider.name}#batch`, batch.limits.rateBudget);
+    const admission = await gate.acquire(0);
+    if (!admission.ok) {
+      const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
+      for (const it of items) await deps.store.deferTask(it.task.id, until, now(deps));
+      deps.logger.info(
+        { provider: provider.name, tasks: items.length, until, reason: admission.reason },
+        'batch deferred',
+      );
+      return;
+    }
+    let results;
+    try {
+      results = await batch.execute(
+        items.map((i) => i.input),
+        AbortSignal.timeout(deps.config.retry.leaseMs),
+      );
+      admission.release('success');
+    } catch (e) {
+      const err = asTourniquet(e);
+      admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
+      for (const it of items) await failTask(it.task, err, deps);
+      return;
+    }
+    deps.logger.info({ provider: provider.name, tasks: items.length }, 'batch revoked');
+    await Promise.all(
+      items.map((it, i) =>
+        afterExecute(it.task, it.input, provider, results[i] ?? { outcome: 'revoked' }, deps),
+      ),
+    );
+  }
+
+  /** Sends what is queued and waits for every batch in flight. */
+  async drain(): Promise<void> {
+    for (const name of this.queues.keys()) this.flush(name);
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+}
