@@ -92,12 +92,29 @@ export class SocketTracker {
     return socket;
   };
 
-  /** Destroys the sockets still open; returns how many there were. */
-  destroyAll(): number {
-    const n = this.open.size;
-    for (const s of this.open) s.destroy();
+  /**
+   * Closes the sockets still open; returns how many there were. A graceful end() first: the broker
+   * answers with FIN, and kafkajs' own 'end' handler then tears down its request queue timers
+   * (a plain destroy() would leave those ticking). What does not close in time is destroyed with
+   * an error, which kafkajs handles the same way.
+   */
+  async closeAll(graceMs = 1_000): Promise<number> {
+    const sockets = [...this.open];
+    if (sockets.length === 0) return 0;
+    const closed = sockets.map((s) => new Promise((done) => s.once('close', done)));
+    for (const s of sockets) s.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((done) => {
+        timer = setTimeout(done, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const s of this.open)
+      s.destroy(new Error('kafka connection abandoned by its client; closed on stop'));
     this.open.clear();
-    return n;
+    return sockets.length;
   }
 }
 

@@ -15,11 +15,14 @@
  * jittered backoff, for as long as the bus is not stopping. A restarted consumer resumes from the
  * committed offsets, so an uncommitted message is delivered again.
  */
-import type { Batch, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
 import type { InMessage, MessageHandler, Topic } from './port.js';
 import {
   busUnavailable,
+  CLIENT_RETRY,
+  createKafkaClient,
   describeKafkaError,
+  SocketTracker,
   jitteredDelay,
   type Backoff,
   type BusLogger,
@@ -44,7 +47,6 @@ export interface Route {
 }
 
 export interface GroupOptions {
-  kafka: Kafka;
   conn: KafkaConnection;
   groupId: string;
   /** Real topic name → logical topic and handler. */
@@ -59,6 +61,8 @@ const DEFAULT_HEARTBEAT_MS = 3_000;
 
 export class GroupConsumer {
   private consumer: Consumer | undefined;
+  /** Each consumer gets its own client and socket tracker, so a crashed one can be cleaned up. */
+  private readonly sockets = new Map<Consumer, SocketTracker>();
   private assignment: Record<string, number[]> = {};
   private member = false;
   private stopping = false;
@@ -109,7 +113,16 @@ export class GroupConsumer {
     this.member = false;
     // consumer.disconnect() stops the runner, which waits for the batches being handled; our batch
     // loop sees isRunning() false after the current message, commits it and returns.
-    if (consumer) await disconnectQuietly(consumer, this.opts.conn);
+    if (consumer) await this.dispose(consumer, true);
+  }
+
+  /** Disconnects (unless kafkajs already did) and closes any socket kafkajs left open. */
+  private async dispose(consumer: Consumer, disconnect: boolean): Promise<void> {
+    if (disconnect) await disconnectQuietly(consumer, this.opts.conn);
+    const tracker = this.sockets.get(consumer);
+    this.sockets.delete(consumer);
+    const orphans = (await tracker?.closeAll()) ?? 0;
+    if (orphans > 0) this.log('debug', { sockets: orphans }, 'closed connections kafkajs left open');
   }
 
   private launchTracked(): Promise<void> {
@@ -121,8 +134,9 @@ export class GroupConsumer {
   }
 
   private async launch(): Promise<void> {
-    const { kafka, groupId, tuning, concurrency } = this.opts;
-    const consumer = kafka.consumer({
+    const { conn, groupId, tuning, concurrency } = this.opts;
+    const sockets = new SocketTracker();
+    const consumer = createKafkaClient(conn, CLIENT_RETRY, sockets).consumer({
       groupId,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: tuning.maxWaitTimeInMs ?? 1_000,
@@ -133,13 +147,14 @@ export class GroupConsumer {
       retry: { restartOnFailure: async () => false },
     });
     this.consumer = consumer;
+    this.sockets.set(consumer, sockets);
     this.watch(consumer);
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.realTopics, fromBeginning: true });
     } catch (e) {
       this.consumer = undefined;
-      await disconnectQuietly(consumer, this.opts.conn);
+      await this.dispose(consumer, true);
       throw busUnavailable(`kafka consumer group ${groupId} could not subscribe`, e);
     }
     if (this.stopping) return; // stop() disconnects this.consumer once this launch settles
@@ -177,6 +192,7 @@ export class GroupConsumer {
       if (this.stopping) return;
       // kafkajs has already disconnected this consumer; replace it.
       this.consumer = undefined;
+      void this.dispose(consumer, false);
       for (const t of this.resumeTimers) clearTimeout(t);
       this.resumeTimers.clear();
       this.crashes += 1;

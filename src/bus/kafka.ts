@@ -213,7 +213,6 @@ export class KafkaBus implements Bus {
     group: { routes: Map<string, Route>; consumer?: GroupConsumer },
   ): Promise<void> {
     const consumer = new GroupConsumer({
-      kafka: this.kafka,
       conn: this.conn,
       groupId,
       routes: group.routes,
@@ -236,7 +235,7 @@ export class KafkaBus implements Bus {
     if (this.admin) await disconnectQuietly(this.admin, this.conn);
     this.admin = undefined;
     // Every client is disconnected; whatever is still open was orphaned by kafkajs.
-    const orphans = this.sockets.destroyAll();
+    const orphans = await this.sockets.closeAll();
     if (orphans > 0) this.conn.logger?.debug({ sockets: orphans }, 'closed connections kafkajs left open');
   }
 
