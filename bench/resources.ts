@@ -1,0 +1,36 @@
+/**
+ * Samples this process's resident set size and CPU time over a measured window. RSS is sampled on
+ * a short timer (peaks between samples can be missed by at most one interval's growth); CPU seconds
+ * are exact, from process.cpuUsage().
+ */
+import type { Resources } from './spec.js';
+
+const MB = 1024 * 1024;
+
+export function sampleResources(intervalMs = 25): { stop(): Resources } {
+  const rssAtStart = process.memoryUsage.rss();
+  const cpuStart = process.cpuUsage();
+  let peak = rssAtStart;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const rss = process.memoryUsage.rss();
+      peak = Math.max(peak, rss);
+      const cpu = process.cpuUsage(cpuStart);
+      return {
+        peakRssMb: round(peak / MB),
+        rssAtStartMb: round(rssAtStart / MB),
+        rssAtEndMb: round(rss / MB),
+        cpuUserS: round(cpu.user / 1e6),
+        cpuSystemS: round(cpu.system / 1e6),
+      };
+    },
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

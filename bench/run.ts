@@ -1,0 +1,182 @@
+/**
+ * `npm run bench [-- --quick] [options]`: runs the benchmark scenarios through tourniquet's real
+ * pipeline against the FAKE provider (bench/fake-provider.ts, hosted in this process), once on the
+ * embedded default and, when KAFKA_BROKERS and a PostgreSQL are available, on Kafka + PostgreSQL;
+ * then the naive baseline. Prints a Markdown table and writes bench/results/<date>.json.
+ *
+ * Jobs run in forked workers (bench/worker.ts, via bench/orchestrate.ts): one per job in a full run,
+ * so RSS and CPU are per scenario; one per backend in a quick run.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, hostname, release, tmpdir, totalmem, type } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ScenarioMetrics } from './analyze.js';
+import { startFakeProvider } from './fake-provider.js';
+import { makeTemplate, runGroup, type JobSpec } from './orchestrate.js';
+import { growth, ratios, table, verdictLines, verdicts } from './report.js';
+import { defaultOptions, plan, type BenchOptions } from './scenarios.js';
+import { productionBackend, type ProductionBackend } from './services.js';
+import type { Backend, Scenario } from './spec.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+function options(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      'latency-ms': { type: 'string' },
+      rate: { type: 'string' },
+      burst: { type: 'string' },
+      'steady-rate': { type: 'string' },
+      'steady-seconds': { type: 'string' },
+      'baseline-cap-s': { type: 'string' },
+      partitions: { type: 'string' },
+      'budget-share': { type: 'string' },
+      'budget-concurrency': { type: 'string' },
+      backend: { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
+  });
+  const o = defaultOptions(values.quick ?? false);
+  const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
+  o.provider.latencyMs = num(values['latency-ms'], o.provider.latencyMs);
+  o.provider.ratePerSec = num(values.rate, o.provider.ratePerSec);
+  o.provider.burst = num(values.burst, values.rate !== undefined ? o.provider.ratePerSec : o.provider.burst);
+  o.steadyRate = num(values['steady-rate'], o.steadyRate);
+  o.steadySeconds = num(values['steady-seconds'], o.steadySeconds);
+  o.baselineCapMs = num(values['baseline-cap-s'], o.baselineCapMs / 1000) * 1000;
+  o.partitions = num(values.partitions, o.partitions);
+  o.budgetShare = num(values['budget-share'], o.budgetShare);
+  o.budgetConcurrency = num(values['budget-concurrency'], o.budgetConcurrency);
+  const b = values.backend ?? 'all';
+  if (b !== 'all' && b !== 'embedded' && b !== 'kafka')
+    throw new Error(`--backend must be all, embedded or kafka, not ${b}`);
+  o.backends = b;
+  o.baseline = !values['no-baseline'];
+  o.only = values.only ? values.only.split(',').map((s) => s.trim()) : [];
+  return o;
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const p = plan(o);
+  const chosen = (s: Scenario) =>
+    o.only.length === 0 || o.only.some((x) => s.id.startsWith(x) || s.kind === x);
+  const scenarios = [p.burstSmall, p.burstLarge, p.fanout, p.steady].filter(chosen);
+  const fake = await startFakeProvider(o.provider);
+  const rows: ScenarioMetrics[] = [];
+  const skipped: string[] = [];
+  const started = Date.now();
+  try {
+    const backends: { backend: Backend; prod: ProductionBackend | null }[] = [];
+    if (o.backends !== 'kafka') backends.push({ backend: 'embedded', prod: null });
+    if (o.backends !== 'embedded') {
+      const prod = await productionBackend();
+      if ('reason' in prod) skipped.push(`Kafka + PostgreSQL skipped: ${prod.reason}`);
+      else backends.push({ backend: 'kafka', prod });
+    }
+    // Full runs give each job its own process (RSS and CPU per scenario); quick runs share one
+    // process per backend to save start-up time, so their RSS is that process's high-water mark.
+    const groups: JobSpec[][] = [];
+    const add = (specs: JobSpec[]) => (o.quick ? groups.push(specs) : groups.push(...specs.map((s) => [s])));
+    for (const { backend, prod } of backends)
+      add(scenarios.map((scenario) => ({ scenario, mode: 'pipeline', backend, prod })));
+    if (o.baseline) {
+      // One naive run per scenario shape: its per-event cost does not depend on the burst size.
+      const shapes = [
+        scenarios.filter((s) => s.kind === 'leak-burst').at(-1),
+        scenarios.find((s) => s.kind === 'fanout'),
+        scenarios.find((s) => s.kind === 'steady'),
+      ];
+      add(
+        shapes
+          .filter((s) => s !== undefined)
+          .map((scenario) => ({ scenario, mode: 'baseline', backend: 'embedded', prod: null })),
+      );
+    }
+    const templateDir = backends.some((b) => b.backend === 'embedded')
+      ? await mkdtemp(join(tmpdir(), 'tq-bench-template-'))
+      : undefined;
+    try {
+      if (templateDir) await makeTemplate(fake, templateDir);
+      for (const g of groups) rows.push(...(await runGroup(fake, o, g, templateDir)));
+    } finally {
+      if (templateDir) await rm(templateDir, { recursive: true, force: true });
+    }
+  } finally {
+    await fake.close();
+  }
+
+  const ids = { small: p.burstSmall.id, large: p.burstLarge.id, fanout: p.fanout.id, steady: p.steady.id };
+  const v = verdicts(rows, ids);
+  const out = [
+    '',
+    `provider (FAKE): ${o.provider.latencyMs} ms latency, ${o.provider.ratePerSec} calls/s (burst ${o.provider.burst}) → ceiling ${o.provider.ratePerSec / 2} revocations/s`,
+    '',
+    table(rows),
+    '',
+    ...ratios(rows).map((l) => `- ${l}`),
+    ...growth(rows, ids.small, ids.large).map((l) => `- growth: ${l}`),
+    ...rows.flatMap((r) => r.notes.map((n) => `- note (${r.scenario.id}, ${r.backend}): ${n}`)),
+    ...rows
+      .filter((r) => Object.keys(r.errorCodes).length)
+      .map((r) => `- errors (${r.scenario.id}, ${r.backend}): ${JSON.stringify(r.errorCodes)}`),
+    ...skipped.map((l) => `- ${l}`),
+    '',
+    'Targets:',
+    ...verdictLines(v).map((l) => `  ${l}`),
+    '',
+    `total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+
+  const stamp = new Date().toISOString().replace(/:/g, '').replace(/\..*/, '');
+  const file = join(HERE, 'results', `${stamp}${o.quick ? '-quick' : ''}.json`);
+  await mkdir(dirname(file), { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: HERE, encoding: 'utf8' }).trim();
+  const source = {
+    commit: git('rev-parse', 'HEAD'),
+    uncommittedFiles: git('status', '--porcelain', '--', '../src', '../schemas', '../handlers')
+      .split('\n')
+      .filter(Boolean).length,
+  };
+  const machine = {
+    host: hostname(),
+    os: `${type()} ${release()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryMb: Math.round(totalmem() / 2 ** 20),
+    node: process.version,
+  };
+  await writeFile(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        argv: process.argv.slice(2),
+        source,
+        machine,
+        options: o,
+        skipped,
+        verdicts: v,
+        results: rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  process.stdout.write(`results: ${file}\n`);
+}
+
+main().then(
+  // The self-started PostgreSQL (test/support/postgres.ts) stops on 'exit'.
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,98 @@
+/**
+ * The benchmark plan: which scenarios run, at which sizes, against which provider limits. The full
+ * run is what BENCHMARKS.md reports; `--quick` keeps the same shapes at sizes that finish in under
+ * two minutes (growth is then 50 → 200 instead of 1k → 10k, and the scenario ids say so).
+ */
+import type { FakeProviderOptions } from './fake-provider.js';
+import type { Scenario } from './spec.js';
+
+export interface BenchOptions {
+  quick: boolean;
+  provider: FakeProviderOptions;
+  /** Steady stream: triggers per second and seconds. */
+  steadyRate: number;
+  steadySeconds: number;
+  /** Largest time the naive baseline may run per scenario, ms. */
+  baselineCapMs: number;
+  /**
+   * Configured rate budget as a share of the provider's limit (1 = exactly the limit); 0 leaves
+   * every adapter's built-in budget alone. Applies where the provider config accepts `rateBudget`.
+   */
+  budgetShare: number;
+  /** Concurrency of the configured budget. */
+  budgetConcurrency: number;
+  /** Kafka partitions per topic (the consumer's concurrency). */
+  partitions: number;
+  backends: 'all' | 'embedded' | 'kafka';
+  baseline: boolean;
+  only: readonly string[];
+}
+
+export interface BenchPlan {
+  burstSmall: Scenario;
+  burstLarge: Scenario;
+  fanout: Scenario;
+  steady: Scenario;
+}
+
+export const DEFAULT_PROVIDER: FakeProviderOptions = { latencyMs: 50, ratePerSec: 100, burst: 100 };
+
+export function defaultOptions(quick: boolean): BenchOptions {
+  return {
+    quick,
+    provider: { ...DEFAULT_PROVIDER },
+    // Below the OAuth adapter's built-in budget (20 calls/s = 10 revocations/s): no queueing is
+    // needed, so the stream measures the pipeline's own cost per revocation.
+    steadyRate: 5,
+    steadySeconds: quick ? 10 : 60,
+    baselineCapMs: quick ? 4_000 : 60_000,
+    budgetShare: 1,
+    budgetConcurrency: 8,
+    partitions: 6,
+    // Quick mode stays under two minutes on the embedded default; `--backend all` adds Kafka.
+    backends: quick ? 'embedded' : 'all',
+    baseline: true,
+    only: [],
+  };
+}
+
+function label(n: number): string {
+  return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+export function plan(o: BenchOptions): BenchPlan {
+  const small = o.quick ? 50 : 1_000;
+  const large = o.quick ? 200 : 10_000;
+  const fan = o.quick ? 400 : 10_000;
+  return {
+    burstSmall: { id: `leak-burst-${label(small)}`, kind: 'leak-burst', size: small },
+    burstLarge: { id: `leak-burst-${label(large)}`, kind: 'leak-burst', size: large },
+    fanout: { id: `fanout-${label(fan)}`, kind: 'fanout', size: fan },
+    steady: {
+      id: `steady-${o.steadyRate}ps-${o.steadySeconds}s`,
+      kind: 'steady',
+      size: o.steadyRate * o.steadySeconds,
+      ratePerSec: o.steadyRate,
+    },
+  };
+}
+
+export function budgetFor(o: BenchOptions) {
+  if (o.budgetShare <= 0) return null;
+  return {
+    perSecond: o.provider.ratePerSec * o.budgetShare,
+    burst: Math.max(1, Math.floor(o.provider.burst * o.budgetShare)),
+    concurrency: o.budgetConcurrency,
+  };
+}
+
+/**
+ * A generous limit per scenario: the least time the slower of the provider limit and the gate's
+ * budget allows, several times over, plus start-up slack.
+ */
+export function timeoutFor(s: Scenario, o: BenchOptions, gateCallsPerSec: number): number {
+  const calls = 2 * s.size;
+  const minimumMs = (calls / Math.min(o.provider.ratePerSec, gateCallsPerSec)) * 1000;
+  const streamMs = s.kind === 'steady' ? (s.size / (s.ratePerSec ?? 1)) * 1000 : 0;
+  return Math.round(Math.max(minimumMs * 3, streamMs + 30_000) + 30_000);
+}
