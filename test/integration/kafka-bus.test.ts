@@ -307,6 +307,13 @@ test('stop() drains: the in-flight handler finishes and is committed, nothing ne
   const offsets = await committedOffsets(c.admin, group, c.topics.tasks!);
   assert.ok([...offsets.values()].includes('1'), 'the drained message was committed');
 
+  await assert.rejects(bus.publish('tasks', [msg('one-key', 9)]), (e: unknown) => {
+    assert.ok(e instanceof TourniquetError);
+    assert.equal(e.code, 'BUS_UNAVAILABLE');
+    assert.equal(e.retriable, false);
+    return true;
+  });
+
   // The next consumer of the group continues after the drained message.
   const next = c.bus();
   const rest: number[] = [];
@@ -385,4 +392,30 @@ test('broker restart mid-stream: the bus reconnects and every message is process
   await waitFor(async () => (await bus.health()).member, 30_000, 'membership after the restart');
   t.diagnostic(`publish retries during the restart: ${publishRetries}`);
   assertNothingPlantedLogged(c.logs);
+});
+
+test('configuration and subscription mistakes fail with codes, before any connection', async () => {
+  const topics = kafkaTopics('cfg');
+  const base = { brokers: ['127.0.0.1:1'], clientId: 'cfg', topics, partitions: 3 };
+  const code = (fn: () => unknown, expected: string) =>
+    assert.throws(fn, (e: unknown) => e instanceof TourniquetError && e.code === expected);
+  code(() => new KafkaBus({ ...base, brokers: [] }), 'INVALID_CONFIG');
+  code(() => new KafkaBus({ ...base, partitions: 0 }), 'INVALID_CONFIG');
+  code(() => new KafkaBus({ ...base, topics: { ...topics, dlq: topics.tasks } }), 'INVALID_CONFIG');
+
+  const bus = new KafkaBus(base);
+  const handler = async () => undefined;
+  await bus.subscribe({ group: 'g', topics: ['tasks'], handler });
+  await bus.subscribe({ group: 'g', topics: ['dlq'], handler });
+  await assert.rejects(
+    bus.subscribe({ group: 'g', topics: ['tasks'], handler }),
+    (e: unknown) => e instanceof TourniquetError && e.code === 'CONFLICT',
+  );
+  await assert.rejects(
+    bus.subscribe({ group: 'g2', topics: [], handler }),
+    (e: unknown) => e instanceof TourniquetError && e.code === 'INVALID_CONFIG',
+  );
+  assert.deepEqual(await bus.health(), { connected: false, member: false, lag: {} });
+  await bus.stop();
+  await assert.rejects(bus.start(), (e: unknown) => e instanceof TourniquetError && e.code === 'CONFLICT');
 });
