@@ -37,6 +37,8 @@ export const LeakReference = z.object({
   url: z.string().max(2000).optional(),
 });
 
+export type LeakReference = z.infer<typeof LeakReference>;
+
 export const LeakSubject = z
   .object({
     secret: SecretRef.optional(),

@@ -23,7 +23,8 @@ import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { createMetrics } from './observe/metrics.js';
 import { createSlackNotifier, type Notifier } from './observe/notify.js';
-import { buildRegistry } from './providers/registry.js';
+import type { GithubProvider } from './providers/github.js';
+import { buildRegistry, type ProviderRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
 
 export interface Runtime {
@@ -87,6 +88,21 @@ export function errorSummary(err: unknown): Record<string, unknown> {
   return { name: err instanceof Error ? err.name : typeof err };
 }
 
+/** GitHub secret-scanning alerts are resolved through the first configured GitHub provider. */
+function referenceResolver(providers: ProviderRegistry): Pick<PipelineDeps, 'resolveReference'> {
+  const github = [...providers.names()]
+    .map((n) => providers.get(n))
+    .find((p): p is GithubProvider => p?.type === 'github');
+  if (!github) return {};
+  return {
+    async resolveReference(ref, signal) {
+      const m = /^([^/]+)\/([^#]+)#(\d+)$/.exec(ref.id);
+      if (ref.system !== 'github_secret_scanning' || !m) return null;
+      return (await github.alertSecret(m[1]!, m[2]!, Number(m[3]), signal))?.secret ?? null;
+    },
+  };
+}
+
 export async function createRuntime(
   config: Config,
   opts: { logger?: Logger; clock?: () => Date } = {},
@@ -136,6 +152,7 @@ export async function createRuntime(
     config,
     gates,
     batcher,
+    ...referenceResolver(providers),
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
       logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
     ),

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Task } from '../../schemas/plan.js';
+import type { LeakReference } from '../../schemas/trigger.js';
 import type { Store } from '../store/port.js';
 import type { PipelineEvents } from './events.js';
 import type { Gates } from './gate.js';
@@ -34,6 +35,11 @@ export interface PipelineDeps {
   gates: Gates;
   /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
   batcher?: { submit(provider: Provider, task: Task, input: ProviderTask): void };
+  /**
+   * Fetches the secret of a finding whose event omitted it (GitHub secret-scanning alert) from the
+   * reporter's API; null when the reporter no longer has it.
+   */
+  resolveReference?: (ref: LeakReference, signal: AbortSignal) => Promise<string | null>;
   /** Metrics and notifications observe the pipeline through these events. */
   events?: PipelineEvents;
   /** Receives audit records after their transaction committed (the Kafka audit topic). */

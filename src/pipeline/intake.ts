@@ -5,12 +5,24 @@
  * the same leaked secret is one trigger wherever it was found (forks, re-scans, redeliveries).
  */
 import { stableId } from '../../handlers/ids.js';
-import { Trigger, TriggerInput } from '../../schemas/trigger.js';
+import { Trigger, TriggerInput, type SecretRef } from '../../schemas/trigger.js';
 import { TourniquetError } from '../errors.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import { now, type PipelineDeps } from './deps.js';
 
 type IntakeDeps = Pick<PipelineDeps, 'fingerprint' | 'sealer' | 'classify' | 'clock'>;
+
+/** A raw secret → its fingerprint, sealed envelope and classification. The value goes no further. */
+export function secretRef(token: string, deps: IntakeDeps): SecretRef {
+  const fingerprint = deps.fingerprint(token);
+  const cls = deps.classify(token);
+  return {
+    fingerprint,
+    sealed: deps.sealer.seal(token, fingerprint),
+    tokenType: cls.tokenType,
+    ...(cls.providerType ? { providerType: cls.providerType } : {}),
+  };
+}
 
 /** Validates and normalises an input; throws INVALID_INPUT naming every bad field. */
 export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
@@ -37,14 +49,7 @@ export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
           ? { ...subject, providerKeyId: token }
           : subject;
       const secret =
-        fp === undefined
-          ? undefined
-          : {
-              fingerprint: fp,
-              ...(token !== undefined ? { sealed: deps.sealer.seal(token, fp) } : {}),
-              ...(cls ? { tokenType: cls.tokenType } : {}),
-              ...(cls?.providerType ? { providerType: cls.providerType } : {}),
-            };
+        token !== undefined ? secretRef(token, deps) : fp === undefined ? undefined : { fingerprint: fp };
       const identity = fp
         ? ['fp', fp]
         : rest.providerKeyId

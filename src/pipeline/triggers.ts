@@ -11,6 +11,7 @@ import type { Trigger } from '../../schemas/trigger.js';
 import type { OutMessage } from '../bus/port.js';
 import type { CredentialQuery } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
+import { secretRef } from './intake.js';
 
 export interface TriggerResult {
   triggerId: string;
@@ -50,11 +51,38 @@ export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>
   return { key: t.credentialId ?? t.fingerprint ?? t.id, value: JSON.stringify({ taskId: t.id }) };
 }
 
+/**
+ * A leak reported without its secret (GitHub secret-scanning webhook): fetch the secret from the
+ * reporter's API so it can be matched and revoked. Failure is recorded, never fatal: the trigger is
+ * still stored and planned (a match by provider key id may still work), and the SOC sees why.
+ */
+async function withResolvedSecret(t: Trigger, deps: PipelineDeps): Promise<Trigger> {
+  if (t.kind !== 'leak' || t.subject.secret || !t.subject.reference || !deps.resolveReference) return t;
+  if (await deps.store.getTrigger(t.id)) return t; // a redelivery: resolved (or not) the first time
+  let outcome: string;
+  try {
+    const value = await deps.resolveReference(t.subject.reference, AbortSignal.timeout(15_000));
+    if (value) {
+      return {
+        ...t,
+        subject: { ...t.subject, secret: secretRef(value, deps) },
+        evidence: { ...t.evidence, referenceResolution: 'resolved' },
+      };
+    }
+    outcome = 'not_found';
+  } catch (e) {
+    outcome = `error:${(e as { code?: string }).code ?? 'INTERNAL'}`;
+  }
+  deps.logger.warn({ trigger: t.id, outcome }, 'leak reference not resolved');
+  return { ...t, evidence: { ...t.evidence, referenceResolution: outcome } };
+}
+
 export async function handleTrigger(
-  t: Trigger,
+  input: Trigger,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<TriggerResult> {
+  const t = await withResolvedSecret(input, deps);
   const plan = await dryRunPlan(t, deps);
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
   const sealedByTask = new Map<string, string>();

@@ -47,6 +47,16 @@ export interface GithubProvider extends Provider {
     alertNumber: number,
     signal?: AbortSignal,
   ): Promise<ExecuteResult>;
+  /**
+   * The secret of a secret-scanning alert (the webhook omits it): `GET .../secret-scanning/alerts/{n}`
+   * with a token that can read alerts. The value goes straight to intake to be fingerprinted/sealed.
+   */
+  alertSecret(
+    owner: string,
+    repo: string,
+    alertNumber: number,
+    signal: AbortSignal,
+  ): Promise<{ secret: string } | null>;
 }
 
 export function createGithubProvider(
@@ -170,6 +180,20 @@ export function createGithubProvider(
       }));
     },
 
+    async alertSecret(owner, repo, alertNumber, signal) {
+      const sent = await send(
+        'GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}',
+        (request) =>
+          clients.admin().rest.secretScanning.getAlert({ owner, repo, alert_number: alertNumber, request }),
+        [404],
+        signal,
+        config.timeoutMs,
+        now,
+      );
+      if (sent.gone) return null;
+      const secret = (sent.value as { data?: { secret?: unknown } }).data?.secret;
+      return typeof secret === 'string' && secret.length > 0 ? { secret } : null;
+    },
     async closeSecretScanningAlert(owner, repo, alertNumber, signal = new AbortController().signal) {
       return closeSecretScanningAlert(clients.admin(), owner, repo, alertNumber, {
         signal,

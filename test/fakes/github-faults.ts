@@ -26,6 +26,7 @@ export const ROUTES = {
   sshKeyDelete: 'DELETE /user/keys/{key_id}',
   sshKeyGet: 'GET /user/keys/{key_id}',
   alertUpdate: 'PATCH /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}',
+  alertGet: 'GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}',
 } as const;
 
 /** Canned faults, shaped as GitHub documents them [GH-RL]. */

@@ -32,7 +32,10 @@ export class FakeGithub {
   readonly #patGrants = new Map<string, Map<number, { owner: string }>>();
   readonly #saml = new Map<string, Map<number, { login: string; lastEight: string }>>();
   readonly #sshKeys = new Map<number, { login: string }>();
-  readonly #alerts = new Map<string, { state: string; resolution: string | null }>();
+  readonly #alerts = new Map<
+    string,
+    { state: string; resolution: string | null; secret?: string | undefined }
+  >();
   readonly #oauthApps = new Map<string, string>();
   #nextId = 1000;
   /** GHES 3.19 wants /credentials/revoke authenticated; github.com refuses it authenticated. */
@@ -127,9 +130,8 @@ export class FakeGithub {
   hasSshKey(id: number): boolean {
     return this.#sshKeys.has(id);
   }
-  addAlert(owner: string, repo: string): number {
-    const n = this.#nextId++;
-    this.#alerts.set(`${owner}/${repo}#${n}`, { state: 'open', resolution: null });
+  addAlert(owner: string, repo: string, secret?: string, n: number = this.#nextId++): number {
+    this.#alerts.set(`${owner}/${repo}#${n}`, { state: 'open', resolution: null, secret });
     return n;
   }
   alert(owner: string, repo: string, n: number): { state: string; resolution: string | null } | undefined {
@@ -319,6 +321,22 @@ export class FakeGithub {
       ),
     );
 
+    h.route(ROUTES.alertGet, (req) =>
+      this.#asAdmin(req, () => {
+        const alert = this.#alerts.get(`${req.params.owner}/${req.params.repo}#${req.params.alert_number}`);
+        if (!alert) return message(404, 'Not Found');
+        return {
+          status: 200,
+          body: {
+            number: Number(req.params.alert_number),
+            state: alert.state,
+            secret_type: 'github_personal_access_token',
+            secret: alert.secret,
+          },
+        };
+      }),
+    );
+
     h.route(ROUTES.alertUpdate, (req) =>
       this.#asAdmin(req, () => {
         const alert = this.#alerts.get(`${req.params.owner}/${req.params.repo}#${req.params.alert_number}`);
@@ -329,7 +347,10 @@ export class FakeGithub {
         }
         alert.state = 'resolved';
         alert.resolution = String(req.body.resolution);
-        return { status: 200, body: { number: Number(req.params.alert_number), ...alert } };
+        return {
+          status: 200,
+          body: { number: Number(req.params.alert_number), state: alert.state, resolution: alert.resolution },
+        };
       }),
     );
   }

@@ -26,11 +26,13 @@ describe('webhook intake', () => {
   let runtime: Runtime;
   let app: ReturnType<typeof buildApp>;
   let signSet: (claims: Record<string, unknown>) => Promise<string>;
+  let adminToken: string;
   const log = captureLogger();
 
   before(async () => {
     github = new FakeGithub();
     const baseUrl = await github.start();
+    adminToken = github.mintToken({ prefix: 'ghp_', login: 'security-bot', admin: true });
     dir = await tempDir();
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
@@ -42,7 +44,14 @@ describe('webhook intake', () => {
     const config = testConfig({
       dataDir: dir.path,
       providers: [
-        { type: 'github', name: 'github-main', baseUrl, auth: {}, propagationMs: 0, timeoutMs: 2000 },
+        {
+          type: 'github',
+          name: 'github-main',
+          baseUrl,
+          auth: { token: adminToken },
+          propagationMs: 0,
+          timeoutMs: 2000,
+        },
       ],
       intake: {
         'github.secret_scanning_alert': { webhookSecret: HOOK_SECRET },
@@ -81,7 +90,9 @@ describe('webhook intake', () => {
     'x-hub-signature-256': 'sha256=' + createHmac('sha256', secret).update(body).digest('hex'),
   });
 
-  it('GitHub secret_scanning_alert: 202 with a valid signature, 401 with a bad one, same trigger on redelivery', async () => {
+  it('GitHub secret_scanning_alert: 202 with a valid signature, 401 with a bad one, same trigger on redelivery; the secret is fetched from the alert and revoked', async () => {
+    const leaked = github.mintToken({ prefix: 'ghp_' });
+    github.addAlert('acme', 'payments', leaked, 42);
     const body = fixtureText('github-secret-scanning-alert.created.json');
     const bad = await app.inject({
       method: 'POST',
@@ -115,6 +126,18 @@ describe('webhook intake', () => {
     );
     assert.deepEqual(types.filter((t) => t === 'trigger.accepted').length, 1);
     assert.ok(types.includes('trigger.duplicate'));
+    await waitFor(
+      'alert secret revoked',
+      async () => github.isLive(leaked),
+      (live) => !live,
+      20_000,
+    ).catch(async (e: unknown) => {
+      const audit = await runtime.deps.store.listAudit({ triggerId: first.json().accepted[0].id });
+      throw new Error(`audit: ${audit.map((r) => `${r.type}:${JSON.stringify(r.data)}`).join(' | ')}`, {
+        cause: e,
+      });
+    });
+    assert.ok(!log.text().includes(leaked));
   });
 
   it('400 lists the issues of a bad shape; 404 for an unconfigured source; 413 for an oversized body', async () => {
