@@ -135,8 +135,10 @@ export class FakeGithub {
     return n;
   }
   alert(owner: string, repo: string, n: number): { state: string; resolution: string | null } | undefined {
-    return this.#alerts.get(`${owner}/${repo}#${n}`);
+    const a = this.#alerts.get(`${owner}/${repo}#${n}`);
+    return a && { state: a.state, resolution: a.resolution };
   }
+
 
   // --- the API --------------------------------------------------------------------------------
 
