@@ -9,7 +9,6 @@
  */
 import { Octokit } from '@octokit/rest';
 import { pino, type Logger } from 'pino';
-import type { Action } from '../../schemas/plan.js';
 import { GithubProviderConfig, type GithubProviderConfigInput } from '../../schemas/providers/github.js';
 import { resolveSecret, type Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
@@ -22,7 +21,8 @@ import {
 import { secretOf, type GithubClients, type GithubIo, type Sent } from './github-io.js';
 import { answeredRequestId, answeredStatus, classifyGithubError } from './github-errors.js';
 import { deadline } from './http-errors.js';
-import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import { routeTable } from './routes.js';
+import type { Capabilities, ExecuteResult, Provider, ProviderTask } from './port.js';
 
 export interface GithubProviderDeps {
   logger?: Logger;
@@ -79,43 +79,7 @@ export function createGithubProvider(
       log.debug({ taskId: task.taskId, kind: task.credentialKind, ...fields }, msg),
   });
 
-  const findRoute = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) =>
-    kinds.has(task.credentialKind)
-      ? GITHUB_ROUTES[task.credentialKind as keyof typeof GITHUB_ROUTES]?.[task.action]
-      : undefined;
-  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
-    const route = findRoute(task);
-    if (!route) {
-      throw new TourniquetError(
-        'PROVIDER_UNSUPPORTED',
-        `github provider ${config.name} does not ${task.action} ${task.credentialKind}`,
-      );
-    }
-    return route;
-  };
-
-  const run = async <T extends ExecuteResult | VerifyResult>(
-    task: ProviderTask,
-    phase: 'execute' | 'verify',
-    fn: () => Promise<T>,
-  ): Promise<T> => {
-    const fields = { taskId: task.taskId, kind: task.credentialKind, action: task.action, phase };
-    try {
-      const result = await fn();
-      log.info({ ...fields, outcome: outcomeOf(result), details: result.details }, 'github call done');
-      return result;
-    } catch (err) {
-      const code = err instanceof TourniquetError ? err.code : 'INTERNAL';
-      log.info(
-        { ...fields, code, retriable: err instanceof TourniquetError && err.retriable },
-        'github call failed',
-      );
-      throw err;
-    }
-  };
-
-  const actions: Record<string, Action[]> = {};
-  for (const kind of config.credentialKinds) actions[kind] = Object.keys(GITHUB_ROUTES[kind]) as Action[];
+  const { findRoute, routeOf, run, actions } = routeTable('github', config.name, kinds, GITHUB_ROUTES, log);
 
   const provider: GithubProvider = {
     name: config.name,
@@ -234,10 +198,6 @@ export async function closeSecretScanningAlert(
   );
   if (sent.gone) return { outcome: 'already_revoked', details: { status: sent.status } };
   return { outcome: 'revoked', details: { status: (sent.value as { status: number }).status } };
-}
-
-function outcomeOf(result: ExecuteResult | VerifyResult): string {
-  return 'outcome' in result ? result.outcome : result.liveness;
 }
 
 /** One request under the caller's signal and a timeout; classified errors only, nothing raw. */

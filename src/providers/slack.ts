@@ -9,12 +9,12 @@
  */
 import { LogLevel, WebClient, type FetchFunction, type Logger as SlackLogger } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
-import type { Action } from '../../schemas/plan.js';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { resolveSecret, type Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import { deadline, parseRetryAfter, rateLimitedError, statusError, transportError } from './http-errors.js';
-import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import { routeTable } from './routes.js';
+import type { Provider } from './port.js';
 import { slackRoutes, type ScimSent, type SlackIo, type SlackSent } from './slack-actions.js';
 import { classifySlackError, platformErrorOf, type LastAnswer } from './slack-errors.js';
 
@@ -145,44 +145,7 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
     return { gone: false, status, body: parseJson(text, op, status) };
   }
 
-  const findRoute = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) =>
-    kinds.has(task.credentialKind)
-      ? routes[task.credentialKind as keyof typeof routes]?.[task.action]
-      : undefined;
-  const routeOf = (task: Pick<ProviderTask, 'action' | 'credentialKind'>) => {
-    const route = findRoute(task);
-    if (!route) {
-      throw new TourniquetError(
-        'PROVIDER_UNSUPPORTED',
-        `slack provider ${config.name} does not ${task.action} ${task.credentialKind}`,
-      );
-    }
-    return route;
-  };
-
-  const run = async <T extends ExecuteResult | VerifyResult>(
-    task: ProviderTask,
-    phase: 'execute' | 'verify',
-    fn: () => Promise<T>,
-  ): Promise<T> => {
-    const fields = { taskId: task.taskId, kind: task.credentialKind, action: task.action, phase };
-    try {
-      const result = await fn();
-      const outcome = 'outcome' in result ? result.outcome : result.liveness;
-      log.info({ ...fields, outcome, details: result.details }, 'slack call done');
-      return result;
-    } catch (err) {
-      const code = err instanceof TourniquetError ? err.code : 'INTERNAL';
-      log.info(
-        { ...fields, code, retriable: err instanceof TourniquetError && err.retriable },
-        'slack call failed',
-      );
-      throw err;
-    }
-  };
-
-  const actions: Record<string, Action[]> = {};
-  for (const kind of config.credentialKinds) actions[kind] = Object.keys(routes[kind]) as Action[];
+  const { findRoute, routeOf, run, actions } = routeTable('slack', config.name, kinds, routes, log);
 
   return {
     name: config.name,
