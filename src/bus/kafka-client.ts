@@ -170,14 +170,29 @@ export function kafkaErrorType(e: unknown): string | undefined {
 }
 
 /**
- * Whether trying again later can help. Exhausted request retries mean the broker stayed away for a
- * while, which is exactly the transient case; kafkajs marks that wrapper non-retriable only to stop
- * its own retrier.
+ * Whether trying again later can help. kafkajs nests retriers, and an inner "retries exceeded"
+ * reaches the caller wrapped in a KafkaJSNonRetriableError — marked non-retriable only to stop the
+ * outer retrier. So: exhausted retries anywhere in the chain mean the broker stayed away for a
+ * while (transient); otherwise the innermost cause decides, as in kafkajs' own crash handling.
  */
 export function kafkaRetriable(e: unknown): boolean {
-  const err = e as KafkaLikeError | null;
-  if (err?.name === 'KafkaJSNumberOfRetriesExceeded') return true;
-  return err?.retriable !== false;
+  const chain: (KafkaLikeError | null)[] = [];
+  let cur = e as KafkaLikeError | null;
+  for (let i = 0; i < 10 && cur !== undefined; i++) {
+    chain.push(cur);
+    if (cur === null || typeof cur !== 'object' || cur.cause === undefined) break;
+    cur = cur.cause as KafkaLikeError | null;
+  }
+  if (chain.some((x) => x?.name === 'KafkaJSNumberOfRetriesExceeded')) return true;
+  const root = chain[chain.length - 1];
+  // Programming errors never heal by waiting (kafkajs treats these as unrecoverable too).
+  if (
+    typeof root?.name === 'string' &&
+    ['RangeError', 'ReferenceError', 'SyntaxError', 'TypeError'].includes(root.name)
+  ) {
+    return false;
+  }
+  return root?.retriable !== false;
 }
 
 export function busUnavailable(what: string, e: unknown): TourniquetError {

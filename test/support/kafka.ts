@@ -1,7 +1,8 @@
 /**
  * A real Kafka broker for integration tests.
  *
- * - `KAFKA_BROKERS` set: that cluster is used as is (it cannot be restarted from here).
+ * - `KAFKA_BROKERS` set: that cluster is used as is. restart() works only for a broker of
+ *   infra/kafka/start.sh whose KAFKA_HOME_DIR and ports are in the environment (as in CI).
  * - Otherwise, with Java and Maven on the PATH: one single-node KRaft broker per test process,
  *   started with infra/kafka/start.sh on a free port pair in a temp dir, stopped at process exit.
  * - Otherwise the test is `unavailable` (skips locally, fails in CI).
@@ -10,7 +11,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -45,8 +46,14 @@ export async function getKafka(t: TestContext): Promise<KafkaTestEnv | undefined
   const topicPrefix = `tq${process.pid}-${++prefixCounter}-${randomBytes(3).toString('hex')}`;
   const external = process.env.KAFKA_BROKERS?.trim();
   if (external) {
+    const brokers = external.split(',').map((b) => b.trim());
+    const home = process.env.KAFKA_HOME_DIR;
+    // A broker of infra/kafka/start.sh (CI): its home dir and ports are in the environment.
+    if (home && existsSync(join(home, 'kafka.pid'))) {
+      return { brokers, canRestart: true, restart: () => restartBroker(process.env), topicPrefix };
+    }
     return {
-      brokers: external.split(',').map((b) => b.trim()),
+      brokers,
       canRestart: false,
       restart: () =>
         Promise.reject(new Error('KAFKA_BROKERS is an external cluster; it cannot be restarted')),
@@ -59,18 +66,16 @@ export async function getKafka(t: TestContext): Promise<KafkaTestEnv | undefined
   }
   local ??= startLocal();
   const broker = await local;
-  return {
-    brokers: broker.brokers,
-    canRestart: true,
-    restart: () => {
-      restarting = restarting.then(async () => {
-        await runScript('stop.sh', broker.env);
-        await runScript('start.sh', { ...broker.env, KEEP_DATA: '1' });
-      });
-      return restarting;
-    },
-    topicPrefix,
-  };
+  return { brokers: broker.brokers, canRestart: true, restart: () => restartBroker(broker.env), topicPrefix };
+}
+
+/** stop.sh, then start.sh with KEEP_DATA=1; one restart at a time. */
+function restartBroker(env: NodeJS.ProcessEnv): Promise<void> {
+  restarting = restarting.then(async () => {
+    await runScript('stop.sh', env);
+    await runScript('start.sh', { ...env, KEEP_DATA: '1' });
+  });
+  return restarting;
 }
 
 /** The six real topic names for a prefix. */
