@@ -27,6 +27,19 @@ interface LocalLogOptions {
   onHandlerError?: (err: unknown, msg: InMessage) => void;
 }
 
+/** The local log has one partition per topic; offsets are line numbers. */
+function inMessage(topic: Topic, e: Entry): InMessage {
+  return {
+    topic,
+    key: e.key,
+    value: e.value,
+    headers: e.headers,
+    partition: 0,
+    offset: String(e.offset),
+    timestamp: e.ts,
+  };
+}
+
 class TopicLog {
   entries: Entry[] = [];
   private fh: FileHandle | undefined;
@@ -199,15 +212,7 @@ export class LocalLogBus implements Bus {
   }
 
   private async deliver(topic: Topic, e: Entry, sub: Subscription): Promise<boolean> {
-    const msg: InMessage = {
-      topic,
-      key: e.key,
-      value: e.value,
-      headers: e.headers,
-      partition: 0,
-      offset: String(e.offset),
-      timestamp: e.ts,
-    };
+    const msg = inMessage(topic, e);
     for (let attempt = 0; ; attempt++) {
       try {
         await sub.handler(msg);
@@ -247,16 +252,6 @@ export class LocalLogBus implements Bus {
   /** Messages of a topic in a time range, for replay from the embedded log. */
   async read(topic: Topic, fromTs = 0, toTs = Number.MAX_SAFE_INTEGER): Promise<InMessage[]> {
     const log = await this.log(topic);
-    return log.entries
-      .filter((e) => e.ts >= fromTs && e.ts < toTs)
-      .map((e) => ({
-        topic,
-        key: e.key,
-        value: e.value,
-        headers: e.headers,
-        partition: 0,
-        offset: String(e.offset),
-        timestamp: e.ts,
-      }));
+    return log.entries.filter((e) => e.ts >= fromTs && e.ts < toTs).map((e) => inMessage(topic, e));
   }
 }
