@@ -9,6 +9,8 @@
  * - pipeline overhead = end-to-end latency − provider time (queueing, retries, store, bus, crypto),
  *   split into queueing (trigger accepted → the attempt that finished it claimed the task) and
  *   service overhead (claim → final state committed, minus provider time: store, audit, gate);
+ *   queueing is itself split into planning (accepted → plan committed: input topic, trigger stage)
+ *   and dispatch (plan committed → task claimed: task topic, gate waits, deferrals, retries);
  * - provider ceiling, in revocations/s = the provider's call rate ÷ 2, because a revocation needs
  *   one revoke call and at least one check (introspection / lookup-accessor) before it is verified;
  * - minimum time = the least time the provider's bucket allows for 2·N calls: (2·N − burst) ÷ rate,
@@ -42,6 +44,8 @@ export interface ScenarioMetrics {
   providerMs: Percentiles | null;
   overheadMs: Percentiles | null;
   queueMs: Percentiles | null;
+  planningMs: Percentiles | null;
+  dispatchMs: Percentiles | null;
   serviceOverheadMs: Percentiles | null;
   /** First trigger handed over → last revocation final, seconds. */
   wallS: number;
@@ -65,6 +69,11 @@ export interface ScenarioMetrics {
   /** Baseline only: its completion time for all `expected`, extrapolated from the measured rate. */
   projectedWallS: number | null;
   timedOut: boolean;
+  /**
+   * 1-minute load average when the job started and ended. Above the core count, other processes
+   * competed for the CPU and the timings are not trustworthy.
+   */
+  loadAvg: { atStart: number; atEnd: number; cores: number } | null;
   budgetInUse: RateBudget | null;
   notes: string[];
 }
@@ -101,6 +110,8 @@ export function analyze(
   const overhead: number[] = [];
   const queue: number[] = [];
   const service: number[] = [];
+  const planning: number[] = [];
+  const dispatch: number[] = [];
   const errorCodes: Record<string, number> = {};
   let verified = 0;
   let unverified = 0;
@@ -122,6 +133,10 @@ export function analyze(
     if (r.claimedAt !== null && r.finishedAt !== null) {
       queue.push(r.claimedAt - r.receivedAt);
       service.push(r.finishedAt - r.claimedAt - spent);
+      if (r.plannedAt !== null) {
+        planning.push(r.plannedAt - r.receivedAt);
+        dispatch.push(r.claimedAt - r.plannedAt);
+      }
     }
   }
   const wallS = (result.endedAt - result.startedAt) / 1000;
@@ -141,6 +156,8 @@ export function analyze(
     providerMs: percentiles(inProvider),
     overheadMs: percentiles(overhead),
     queueMs: percentiles(queue),
+    planningMs: percentiles(planning),
+    dispatchMs: percentiles(dispatch),
     serviceOverheadMs: percentiles(service),
     wallS: round(wallS),
     ingestS: round(result.ingestMs / 1000),
@@ -160,6 +177,7 @@ export function analyze(
     resources: result.resources,
     projectedWallS: isBaseline && done > 0 ? round((wallS * expected) / done) : null,
     timedOut: result.timedOut,
+    loadAvg: null,
     budgetInUse: result.budgetInUse,
     notes: result.notes,
   };

@@ -88,6 +88,7 @@ export async function runBaseline(job: WorkerJob, prepare: () => Promise<void>):
       i,
       receivedAt: arrival,
       verifiedAt,
+      plannedAt: null,
       claimedAt,
       finishedAt: verifiedAt ?? Date.now(),
       status: verifiedAt !== null ? 'succeeded' : 'failed',

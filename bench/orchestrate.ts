@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, type ScenarioMetrics } from './analyze.js';
@@ -101,6 +102,7 @@ export async function runGroup(
   for (const s of specs) jobs.push(await buildJob(fake, o, s, templateDir));
   const rows: ScenarioMetrics[] = [];
   let t0 = Date.now();
+  let loadAtStart = 0;
   await runWorker(
     jobs,
     (i) => {
@@ -111,6 +113,7 @@ export async function runGroup(
         `bench: ${job.scenario.id} [${job.mode === 'baseline' ? 'baseline' : job.backend}] …`,
       );
       t0 = Date.now();
+      loadAtStart = loadavg()[0] ?? 0;
     },
     (i, result) => {
       const job = jobs[i]!;
@@ -122,14 +125,18 @@ export async function runGroup(
         [...fake.calls()],
         o.provider,
       );
+      m.loadAvg = { atStart: round(loadAtStart), atEnd: round(loadavg()[0] ?? 0), cores: cpus().length };
       process.stderr.write(
-        ` ${((Date.now() - t0) / 1000).toFixed(1)} s (${m.verified}/${m.expected} verified, ${m.calls.rateLimited} × 429)\n`,
+        ` ${((Date.now() - t0) / 1000).toFixed(1)} s (${m.verified}/${m.expected} verified, ${m.calls.rateLimited} × 429, ` +
+          `load ${m.loadAvg.atStart} → ${m.loadAvg.atEnd})\n`,
       );
       rows.push(m);
     },
   );
   return rows;
 }
+
+const round = (n: number) => Math.round(n * 100) / 100;
 
 function runWorker(
   jobs: readonly WorkerJob[],

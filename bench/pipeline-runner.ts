@@ -174,11 +174,13 @@ export async function runPipeline(job: WorkerJob, prepare: () => Promise<void>):
     runtime.deps.providers.get(PROVIDER_NAME[job.provider.type])?.capabilities.rateBudget ?? null;
   const finished = new Map<string, number>();
   const claimed = new Map<string, number>();
+  const planned = new Map<string, number>();
   const publishAudit = runtime.deps.onAudit;
   runtime.deps.onAudit = async (records) => {
     if (publishAudit) await publishAudit(records);
     const at = Date.now();
     for (const r of records) {
+      if (r.type === 'plan.created' && r.triggerId) planned.set(r.triggerId, at);
       if (!r.taskId) continue;
       if (r.type === 'task.attempt') claimed.set(r.taskId, at);
       else if (FINAL_TYPES.has(r.type) && !finished.has(r.taskId)) finished.set(r.taskId, at);
@@ -203,7 +205,7 @@ export async function runPipeline(job: WorkerJob, prepare: () => Promise<void>):
     if (timedOut)
       notes.push(`timed out after ${job.timeoutMs} ms with ${finished.size}/${expected} tasks final`);
 
-    const records = await collect(runtime, expected, finished, claimed);
+    const records = await collect(runtime, expected, { finished, claimed, planned });
     return { records, startedAt, endedAt, ingestMs, setupMs, resources, timedOut, budgetInUse, notes };
   } finally {
     await runtime.stop();
@@ -215,8 +217,7 @@ export async function runPipeline(job: WorkerJob, prepare: () => Promise<void>):
 async function collect(
   runtime: Runtime,
   expected: number,
-  finished: ReadonlyMap<string, number>,
-  claimed: ReadonlyMap<string, number>,
+  seen: Record<'finished' | 'claimed' | 'planned', ReadonlyMap<string, number>>,
 ): Promise<RevocationRecord[]> {
   const { store } = runtime.deps;
   const limit = expected * 2 + 10;
@@ -232,8 +233,9 @@ async function collect(
         i,
         receivedAt: received,
         verifiedAt: t.verifiedAt ? Date.parse(t.verifiedAt) : null,
-        claimedAt: claimed.get(t.id) ?? null,
-        finishedAt: finished.get(t.id) ?? null,
+        plannedAt: seen.planned.get(t.triggerId) ?? null,
+        claimedAt: seen.claimed.get(t.id) ?? null,
+        finishedAt: seen.finished.get(t.id) ?? null,
         status: t.status,
         outcome: t.outcome,
         attempts: t.attempts,

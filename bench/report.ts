@@ -21,7 +21,7 @@ const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export function table(rows: readonly ScenarioMetrics[]): string {
   const head =
-    '| scenario | backend | n | verified | unverified | not done | e2e p50 / p95 / p99 ms | provider p50 ms | overhead p50 / p95 / p99 ms | queued p50 / p99 ms | service overhead p50 / p99 ms | rev/s | of ceiling | calls/rev | 429s (share) | gate budget calls/s | wall s | minimum s | peak RSS MB | CPU s |';
+    '| scenario | backend | n | verified | unverified | not done | e2e p50 / p95 / p99 ms | provider p50 ms | overhead p50 / p95 / p99 ms | queued p50 / p99 ms (planning + dispatch p50) | service overhead p50 / p99 ms | rev/s | of ceiling | calls/rev | 429s (share) | gate budget calls/s | wall s | minimum s | peak RSS MB | CPU s | load |';
   const sep =
     '|' +
     head
@@ -47,7 +47,9 @@ export function table(rows: readonly ScenarioMetrics[]): string {
       e ? `${fmt(e.p50)} / ${fmt(e.p95)} / ${fmt(e.p99)}` : '–',
       fmt(m.providerMs?.p50),
       o ? `${fmt(o.p50)} / ${fmt(o.p95)} / ${fmt(o.p99)}` : '–',
-      m.queueMs ? `${fmt(m.queueMs.p50)} / ${fmt(m.queueMs.p99)}` : '–',
+      m.queueMs
+        ? `${fmt(m.queueMs.p50)} / ${fmt(m.queueMs.p99)}${m.planningMs && m.dispatchMs ? ` (${fmt(m.planningMs.p50)} + ${fmt(m.dispatchMs.p50)})` : ''}`
+        : '–',
       m.serviceOverheadMs ? `${fmt(m.serviceOverheadMs.p50)} / ${fmt(m.serviceOverheadMs.p99)}` : '–',
       fmt(m.throughputPerS, 1),
       pct(m.ceilingShare),
@@ -58,6 +60,7 @@ export function table(rows: readonly ScenarioMetrics[]): string {
       m.scenario.kind === 'steady' ? '–' : fmt(m.minimumS, 1),
       fmt(m.resources.peakRssMb),
       fmt(m.resources.cpuUserS + m.resources.cpuSystemS, 1),
+      m.loadAvg ? `${fmt(m.loadAvg.atStart, 1)}→${fmt(m.loadAvg.atEnd, 1)}` : '–',
     ].join(' | ');
   });
   return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');

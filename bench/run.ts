@@ -39,6 +39,7 @@ function options(): BenchOptions {
       backend: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       only: { type: 'string' },
+      sizes: { type: 'string' },
     },
   });
   const o = defaultOptions(values.quick ?? false);
@@ -57,8 +58,25 @@ function options(): BenchOptions {
     throw new Error(`--backend must be all, embedded or kafka, not ${b}`);
   o.backends = b;
   o.baseline = !values['no-baseline'];
+  if (values.sizes) {
+    const n = values.sizes.split(',').map(Number);
+    if (n.length !== 3 || n.some((x) => !Number.isInteger(x) || x <= 0))
+      throw new Error('--sizes takes three positive integers: small burst, large burst, fan-out');
+    o.sizes = [n[0]!, n[1]!, n[2]!];
+  }
   o.only = values.only ? values.only.split(',').map((s) => s.trim()) : [];
   return o;
+}
+
+/** Jobs during which other processes competed for the CPU: their timings are suspect. */
+function loaded(rows: readonly ScenarioMetrics[]): string[] {
+  const busy = rows.filter(
+    (r) => r.loadAvg && Math.max(r.loadAvg.atStart, r.loadAvg.atEnd) > r.loadAvg.cores,
+  );
+  if (busy.length === 0) return [];
+  return [
+    `- WARNING: the 1-minute load average exceeded the core count during ${busy.map((r) => `${r.scenario.id} [${r.backend}]`).join(', ')}: other processes competed for the CPU`,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -126,6 +144,7 @@ async function main(): Promise<void> {
       .filter((r) => Object.keys(r.errorCodes).length)
       .map((r) => `- errors (${r.scenario.id}, ${r.backend}): ${JSON.stringify(r.errorCodes)}`),
     ...skipped.map((l) => `- ${l}`),
+    ...loaded(rows),
     '',
     'Targets:',
     ...verdictLines(v).map((l) => `  ${l}`),

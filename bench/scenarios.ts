@@ -26,6 +26,8 @@ export interface BenchOptions {
   backends: 'all' | 'embedded' | 'kafka';
   baseline: boolean;
   only: readonly string[];
+  /** Overrides: small burst, large burst, fan-out sizes. */
+  sizes?: readonly [number, number, number];
 }
 
 export interface BenchPlan {
@@ -61,9 +63,7 @@ function label(n: number): string {
 }
 
 export function plan(o: BenchOptions): BenchPlan {
-  const small = o.quick ? 50 : 1_000;
-  const large = o.quick ? 200 : 10_000;
-  const fan = o.quick ? 400 : 10_000;
+  const [small, large, fan] = o.sizes ?? (o.quick ? [50, 200, 400] : [1_000, 10_000, 10_000]);
   return {
     burstSmall: { id: `leak-burst-${label(small)}`, kind: 'leak-burst', size: small },
     burstLarge: { id: `leak-burst-${label(large)}`, kind: 'leak-burst', size: large },

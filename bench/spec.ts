@@ -70,6 +70,8 @@ export interface RevocationRecord {
   receivedAt: number;
   /** Provider confirmed it dead (task.verifiedAt); null when never verified. */
   verifiedAt: number | null;
+  /** When the trigger's plan was committed (its plan.created audit record); baseline: null. */
+  plannedAt: number | null;
   /**
    * When the attempt that finished it began (pipeline: its task.attempt audit record committed, i.e.
    * the task was claimed; baseline: the loop picked the event up). Null if never claimed.
