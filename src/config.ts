@@ -19,11 +19,11 @@ export async function loadConfig(
   if (fromFile === null || typeof fromFile !== 'object' || Array.isArray(fromFile)) {
     throw new TourniquetError('INVALID_CONFIG', `${file} must hold an object`);
   }
-  const raw: Record<string, unknown> = {
-    ...(fromFile as Record<string, unknown>),
-    ...fromEnv(env),
-    ...overrides,
-  };
+  const raw: Record<string, unknown> = { ...(fromFile as Record<string, unknown>) };
+  // An env variable overrides one setting, not its whole section: KAFKA_BROKERS keeps the file's
+  // kafka.topics and groupId, TOURNIQUET_HTTP_PORT keeps http.bodyLimitBytes.
+  for (const [key, value] of Object.entries(fromEnv(env))) raw[key] = mergeSection(raw[key], value);
+  Object.assign(raw, overrides);
   const policySource = env.TOURNIQUET_POLICY ?? raw.policy;
   if (typeof policySource === 'string') {
     const path = file && !env.TOURNIQUET_POLICY ? resolve(dirname(file), policySource) : policySource;
@@ -42,6 +42,12 @@ export async function loadConfig(
     });
   }
   return deepFreeze(parsed.data);
+}
+
+function mergeSection(base: unknown, value: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  return isObject(base) && isObject(value) ? { ...base, ...value } : value;
 }
 
 function fromEnv(env: Env): Record<string, unknown> {
