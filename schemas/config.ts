@@ -28,9 +28,17 @@ export const RetryConfig = z
   .object({
     maxAttempts: z.number().int().positive().default(8),
     baseMs: z.number().int().positive().default(500),
-    capMs: z.number().int().positive().default(5 * 60_000),
+    capMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 60_000),
     /** A task older than this that still fails is dead-lettered. */
-    maxAgeMs: z.number().int().positive().default(24 * 3_600_000),
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 3_600_000),
     /** How long one attempt owns a running task; past it a crashed attempt is recovered. */
     leaseMs: z.number().int().positive().default(60_000),
     /** A planned task not picked up for this long has its message published again. */
@@ -57,6 +65,11 @@ export const KafkaConfig = z
       .strict()
       .prefault({}),
     partitions: z.number().int().positive().default(6),
+    /**
+     * How long the broker waits for a silent consumer before moving its partitions (kafkajs
+     * default 30 s): the pause after a process dies. Heartbeats go every third of it.
+     */
+    sessionTimeoutMs: z.number().int().min(6_000).optional(),
   })
   .strict();
 

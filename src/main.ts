@@ -70,6 +70,14 @@ async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?:
       topics: config.kafka.topics as Record<Topic, string>,
       partitions: config.kafka.partitions,
       logger,
+      ...(config.kafka.sessionTimeoutMs
+        ? {
+            consumer: {
+              sessionTimeout: config.kafka.sessionTimeoutMs,
+              heartbeatInterval: Math.floor(config.kafka.sessionTimeoutMs / 3),
+            },
+          }
+        : {}),
     });
   }
   return new LocalLogBus({

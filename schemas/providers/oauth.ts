@@ -1,6 +1,7 @@
 /** Configuration of the generic OAuth 2.0 provider (RFC 7009 revocation, RFC 7662 introspection). */
 import { z } from 'zod';
 import { SecretSetting } from '../common.js';
+import { RateBudgetSetting } from './aws.js';
 
 export const OAuthProviderConfig = z
   .object({
@@ -32,6 +33,8 @@ export const OAuthProviderConfig = z
     timeoutMs: z.number().int().positive().default(10_000),
     /** How long a revocation may take to become visible at introspection. */
     propagationMs: z.number().int().nonnegative().default(5_000),
+    /** Overrides the default budget of 20 calls/s (an in-house IdP usually allows far more). */
+    rateBudget: RateBudgetSetting.optional(),
   })
   .strict();
 export type OAuthProviderConfig = z.infer<typeof OAuthProviderConfig>;

@@ -40,7 +40,7 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
     canVerify: cfg.introspectionEndpoint !== undefined,
     reversible: [],
     maxBatch: 1,
-    rateBudget: { perSecond: 20, burst: 20, concurrency: 8 },
+    rateBudget: cfg.rateBudget ?? { perSecond: 20, burst: 20, concurrency: 8 },
     propagationMs: cfg.propagationMs,
   };
 

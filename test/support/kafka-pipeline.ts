@@ -108,8 +108,17 @@ export async function pipelineSetup(
   await writeFile(
     configFile,
     JSON.stringify({
-      kafka: { brokers: k.brokers, topics, groupId: `${k.topicPrefix}.group`, partitions },
-      providers: [oauthProviderConfig(oauth)],
+      kafka: {
+        brokers: k.brokers,
+        topics,
+        groupId: `${k.topicPrefix}.group`,
+        partitions,
+        sessionTimeoutMs: 6_000,
+      },
+      // The default budget (20 calls/s, two calls a task) would make 1,000 tasks take 100 s.
+      providers: [
+        { ...oauthProviderConfig(oauth), rateBudget: { perSecond: 500, burst: 100, concurrency: 16 } },
+      ],
       retry: { leaseMs: 2_000, schedulerIntervalMs: 200, ...opts.retry },
     }),
   );

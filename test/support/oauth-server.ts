@@ -20,6 +20,11 @@ export interface OAuthServer {
   introspect(token: string): Promise<boolean>;
   /** Delays every revocation answer (a slow provider, so that a crash lands mid-call). */
   setRevocationDelay(ms: number): void;
+  /**
+   * Delays every revocation *answer*: the token is revoked at once, the client hears of it later
+   * (a crash then lands after the provider acted, before the caller knows).
+   */
+  setRevocationResponseDelay(ms: number): void;
   /** Makes the next N revocation requests answer this status (e.g. 503) before reaching the server. */
   failNextRevocations(n: number, status: number, retryAfter?: string): void;
   close(): Promise<void>;
@@ -64,6 +69,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   provider.on('server_error', () => undefined);
   let revocations = 0;
   let delayMs = 0;
+  let responseDelayMs = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   const callback = provider.callback();
   const server: Server = createServer((req, res) => {
@@ -74,6 +80,14 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         res.writeHead(failures.status, failures.retryAfter ? { 'retry-after': failures.retryAfter } : {});
         res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
         return;
+      }
+      if (responseDelayMs > 0) {
+        const end = res.end.bind(res) as (...a: unknown[]) => typeof res;
+        const wait = responseDelayMs;
+        res.end = ((...a: unknown[]) => {
+          setTimeout(() => end(...a), wait);
+          return res;
+        }) as typeof res.end;
       }
       if (delayMs > 0) {
         setTimeout(() => void callback(req, res), delayMs);
@@ -118,6 +132,9 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     },
     setRevocationDelay(ms) {
       delayMs = ms;
+    },
+    setRevocationResponseDelay(ms) {
+      responseDelayMs = ms;
     },
     failNextRevocations(n, status, retryAfter) {
       failures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
