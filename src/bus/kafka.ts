@@ -8,6 +8,7 @@
  *   each offset only after its handler resolved, and redelivering after a backoff when it threw.
  * - stop: drains consumers (in-flight handlers finish and commit), waits for pending publishes,
  *   then disconnects.
+ * - read: a time range of one topic for replay, via a throwaway group (kafka-read.ts).
  * - health: producer and admin connected and a broker answering; group membership; lag per
  *   logical topic from committed offsets vs high watermarks.
  *
@@ -16,7 +17,7 @@
  */
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { TourniquetError } from '../errors.js';
-import type { Bus, BusHealth, OutMessage, Subscription, Topic } from './port.js';
+import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
 import { disconnectQuietly, fetchLag } from './kafka-admin.js';
 import {
   busUnavailable,
@@ -29,6 +30,7 @@ import {
   type KafkaConnection,
 } from './kafka-client.js';
 import { GroupConsumer, type ConsumerTuning, type Route } from './kafka-group.js';
+import { readRange } from './kafka-read.js';
 
 export {
   createTopics,
@@ -206,6 +208,14 @@ export class KafkaBus implements Bus {
       this.conn.logger?.debug({ error: describeKafkaError(e) }, 'kafka health check failed');
       return { connected: false, member, lag: {} };
     }
+  }
+
+  /** Replay: [fromTs, toTs) of one topic through a throwaway group (src/bus/kafka-read.ts). */
+  async read(topic: Topic, fromTs: number, toTs: number): Promise<InMessage[]> {
+    if (this.state === 'stopped' || this.stopping) {
+      throw new TourniquetError('BUS_UNAVAILABLE', 'kafka bus is stopped', { retriable: false });
+    }
+    return readRange(this.kafka, this.conn, topic, this.real(topic), fromTs, toTs);
   }
 
   private async startGroup(
