@@ -68,6 +68,20 @@ function options(): BenchOptions {
   return o;
 }
 
+/** Which code was measured; null outside a git checkout. */
+function gitState(): { commit: string; uncommittedFiles: number } | null {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: HERE, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', '../src', '../schemas', '../handlers');
+    return { commit: git('rev-parse', 'HEAD'), uncommittedFiles: dirty.split('\n').filter(Boolean).length };
+  } catch (e) {
+    // Not a git checkout, or no git: record that the commit is unknown rather than fail the run.
+    if (!(e instanceof Error)) throw e;
+    return null;
+  }
+}
+
 /** Jobs during which other processes competed for the CPU: their timings are suspect. */
 function loaded(rows: readonly ScenarioMetrics[]): string[] {
   const busy = rows.filter(
@@ -156,13 +170,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/:/g, '').replace(/\..*/, '');
   const file = join(HERE, 'results', `${stamp}${o.quick ? '-quick' : ''}.json`);
   await mkdir(dirname(file), { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: HERE, encoding: 'utf8' }).trim();
-  const source = {
-    commit: git('rev-parse', 'HEAD'),
-    uncommittedFiles: git('status', '--porcelain', '--', '../src', '../schemas', '../handlers')
-      .split('\n')
-      .filter(Boolean).length,
-  };
+  const source = gitState();
   const machine = {
     host: hostname(),
     os: `${type()} ${release()}`,
