@@ -25,3 +25,12 @@ export const Evidence = z.record(z.string().max(100), Scalar);
 /** A secret in configuration: inline, or the name of the environment variable that holds it. */
 export const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);
 export type SecretSetting = z.infer<typeof SecretSetting>;
+
+/** A provider's request budget: sustained rate, burst, and concurrent calls (per process). */
+export const RateBudgetSetting = z
+  .object({
+    perSecond: z.number().positive(),
+    burst: z.number().int().positive(),
+    concurrency: z.number().int().positive(),
+  })
+  .strict();

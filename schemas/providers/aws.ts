@@ -5,16 +5,7 @@
  * credentials; without them the SDK's default chain (env, profile, instance/task role) applies.
  */
 import { z } from 'zod';
-import { SecretSetting } from '../common.js';
-
-/** Overrides the adapter's default request budget (see the adapter's `capabilities`). */
-export const RateBudgetSetting = z
-  .object({
-    perSecond: z.number().positive(),
-    burst: z.number().int().positive(),
-    concurrency: z.number().int().positive(),
-  })
-  .strict();
+import { RateBudgetSetting, SecretSetting } from '../common.js';
 
 const connection = {
   name: z.string().min(1),

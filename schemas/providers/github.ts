@@ -14,7 +14,7 @@
  * - `github.ssh_key` (`keyId`): `revoke` / `delete` with `auth.userToken`, the key owner's own token.
  */
 import { z } from 'zod';
-import { SecretSetting } from '../common.js';
+import { RateBudgetSetting, SecretSetting } from '../common.js';
 
 export const GITHUB_CREDENTIAL_KINDS = [
   'github.pat_classic',
@@ -32,14 +32,6 @@ export const GITHUB_CREDENTIAL_KINDS = [
 ] as const;
 export const GithubCredentialKind = z.enum(GITHUB_CREDENTIAL_KINDS);
 export type GithubCredentialKind = z.infer<typeof GithubCredentialKind>;
-
-const RateBudget = z
-  .object({
-    perSecond: z.number().positive(),
-    burst: z.number().int().positive(),
-    concurrency: z.number().int().positive(),
-  })
-  .strict();
 
 export const GithubProviderConfig = z
   .object({
@@ -76,7 +68,7 @@ export const GithubProviderConfig = z
     /** /credentials/revoke answers 202 and revokes asynchronously: give verify time to see it. */
     propagationMs: z.number().int().nonnegative().default(30_000),
     /** Budget for authenticated calls (primary limit 5,000/h per token, secondary limits on writes). */
-    rateBudget: RateBudget.default({ perSecond: 1, burst: 20, concurrency: 4 }),
+    rateBudget: RateBudgetSetting.default({ perSecond: 1, burst: 20, concurrency: 4 }),
   })
   .strict();
 export type GithubProviderConfig = z.infer<typeof GithubProviderConfig>;

@@ -1,7 +1,6 @@
 /** Configuration of the generic OAuth 2.0 provider (RFC 7009 revocation, RFC 7662 introspection). */
 import { z } from 'zod';
-import { SecretSetting } from '../common.js';
-import { RateBudgetSetting } from './aws.js';
+import { RateBudgetSetting, SecretSetting } from '../common.js';
 
 export const OAuthProviderConfig = z
   .object({

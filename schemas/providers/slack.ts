@@ -12,7 +12,7 @@
  *   admin.apps.uninstall with `adminToken`.
  */
 import { z } from 'zod';
-import { SecretSetting } from '../common.js';
+import { RateBudgetSetting, SecretSetting } from '../common.js';
 
 export const SLACK_CREDENTIAL_KINDS = [
   'slack.bot_token',
@@ -24,14 +24,6 @@ export const SLACK_CREDENTIAL_KINDS = [
 ] as const;
 export const SlackCredentialKind = z.enum(SLACK_CREDENTIAL_KINDS);
 export type SlackCredentialKind = z.infer<typeof SlackCredentialKind>;
-
-const RateBudget = z
-  .object({
-    perSecond: z.number().positive(),
-    burst: z.number().int().positive(),
-    concurrency: z.number().int().positive(),
-  })
-  .strict();
 
 export const SlackProviderConfig = z
   .object({
@@ -61,7 +53,7 @@ export const SlackProviderConfig = z
     timeoutMs: z.number().int().positive().default(10_000),
     propagationMs: z.number().int().nonnegative().default(5_000),
     /** Admin methods are Tier 2 (≥20/min); auth.revoke Tier 3 (≥50/min) per token. */
-    rateBudget: RateBudget.default({ perSecond: 20 / 60, burst: 20, concurrency: 4 }),
+    rateBudget: RateBudgetSetting.default({ perSecond: 20 / 60, burst: 20, concurrency: 4 }),
   })
   .strict();
 export type SlackProviderConfig = z.infer<typeof SlackProviderConfig>;

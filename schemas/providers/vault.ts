@@ -3,8 +3,7 @@
  * cluster (and optionally one namespace) with one token; the API paths are the same on both.
  */
 import { z } from 'zod';
-import { SecretSetting } from '../common.js';
-import { RateBudgetSetting } from './aws.js';
+import { RateBudgetSetting, SecretSetting } from '../common.js';
 
 export const VaultProviderConfig = z
   .object({

@@ -27,7 +27,7 @@ export class Batcher {
 
   constructor(
     private readonly deps: () => PipelineDeps,
-    private readonly lingerMs = 1000,
+    private readonly lingerMs = 2000,
   ) {}
 
   submit(provider: Provider, task: Task, input: ProviderTask): void {

@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../support/runtime.js';
+import { childEnv } from '../support/service-process.js';
 
 const BIN = join(import.meta.dirname, '../../bin/tourniquet.js');
 
 function cli(args: string[], env: NodeJS.ProcessEnv) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -48,7 +49,7 @@ describe('CLI', () => {
 
   it('with the service running, ingest and audit list go through its HTTP API', async () => {
     service = spawn(process.execPath, [BIN, 'start'], {
-      env: { ...process.env, ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     await new Promise<void>((resolve, reject) => {

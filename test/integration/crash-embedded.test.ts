@@ -26,13 +26,17 @@ after(async () => {
 });
 
 it(`SIGKILL mid-run loses no trigger and never revokes twice (${N} leaks)`, async () => {
-  oauth.setRevocationDelay(50);
+  // The provider acts at once but answers late: a kill lands after it revoked and before we heard,
+  // the case where a naive retry would revoke twice.
+  oauth.setRevocationResponseDelay(50);
   const tokens = await Promise.all(Array.from({ length: N }, () => oauth.mint('api:read')));
   const configFile = join(dir.path, 'config.json');
   await writeFile(
     configFile,
     JSON.stringify({
-      providers: [oauthProviderConfig(oauth)],
+      providers: [
+        { ...oauthProviderConfig(oauth), rateBudget: { perSecond: 500, burst: 500, concurrency: 32 } },
+      ],
       retry: { leaseMs: 1500, schedulerIntervalMs: 200 },
     }),
   );
@@ -66,7 +70,7 @@ it(`SIGKILL mid-run loses no trigger and never revokes twice (${N} leaks)`, asyn
 
   const second = await startServiceProcess(env, dir.path);
   let tasks: Task[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) {
     tasks = (await second.api<{ tasks: Task[] }>('GET', '/v1/tasks')).body.tasks;
     if (tasks.length === N && tasks.every((t) => t.status === 'succeeded')) break;
     await new Promise((r) => setTimeout(r, 200));

@@ -5,6 +5,19 @@ import { join } from 'node:path';
 
 export const BIN = join(import.meta.dirname, '../../bin/tourniquet.js');
 
+/**
+ * The environment for a child tourniquet: this process's, minus the variables that would switch it
+ * to production adapters (CI exports KAFKA_BROKERS and TEST_DATABASE_URL for the tests that want
+ * them), plus what the test passes explicitly.
+ */
+export function childEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (k === 'KAFKA_BROKERS' || k === 'DATABASE_URL' || k.startsWith('TOURNIQUET_')) delete env[k];
+  }
+  return { ...env, ...extra };
+}
+
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
@@ -15,7 +28,7 @@ export interface ServiceProcess {
 
 export async function startServiceProcess(env: NodeJS.ProcessEnv, dataDir: string): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
