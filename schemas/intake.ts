@@ -32,6 +32,16 @@ export const IntakeConfig = z
         audience: z.string().min(1),
         /** The transmitter's JWKS document (inline, so intake never depends on a network fetch). */
         jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+        /** Poll delivery (RFC 8936): the transmitter's poll endpoint, polled by the service. */
+        poll: z
+          .object({
+            url: z.url(),
+            token: SecretSetting,
+            intervalMs: z.number().int().positive().default(10_000),
+            maxEvents: z.number().int().positive().max(1000).default(100),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

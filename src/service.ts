@@ -12,6 +12,7 @@ import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { createRuntime, type Runtime } from './main.js';
 import { localOps } from './ops/local.js';
+import { startSsfPoller } from './intake/ssf-poll.js';
 
 export const SERVER_FILE = 'server.json';
 
@@ -29,7 +30,8 @@ export async function startService(
 ): Promise<RunningService> {
   const runtime = await createRuntime(config, opts);
   const { logger } = runtime.deps;
-  const adminToken = opts.adminToken ?? process.env.TOURNIQUET_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+  const adminToken =
+    opts.adminToken ?? process.env.TOURNIQUET_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const app = buildApp({
     ops: localOps(runtime.deps),
     intake: config.intake,
@@ -48,9 +50,15 @@ export async function startService(
     await runtime.stop();
     throw e;
   }
+  const poller = config.intake.ssf?.poll
+    ? startSsfPoller(config.intake, localOps(runtime.deps), logger)
+    : undefined;
   const serverFile = join(config.dataDir, SERVER_FILE);
   await writeFile(serverFile, JSON.stringify({ url, pid: process.pid, token: adminToken }), { mode: 0o600 });
-  logger.info({ url, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.kafka ? 'kafka' : 'local' }, 'tourniquet started');
+  logger.info(
+    { url, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.kafka ? 'kafka' : 'local' },
+    'tourniquet started',
+  );
   return {
     runtime,
     app,
@@ -58,6 +66,7 @@ export async function startService(
     adminToken,
     async stop() {
       await rm(serverFile, { force: true });
+      await poller?.stop();
       await app.close();
       await runtime.stop();
       logger.info('tourniquet stopped');
