@@ -139,7 +139,6 @@ export class FakeGithub {
     return a && { state: a.state, resolution: a.resolution };
   }
 
-
   // --- the API --------------------------------------------------------------------------------
 
   #routes(): void {
