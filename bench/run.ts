@@ -68,8 +68,13 @@ function options(): BenchOptions {
   return o;
 }
 
-/** Which code was measured; null outside a git checkout. */
+/**
+ * Which code was measured; null outside a git checkout. A run from an exported snapshot (the
+ * shared tree changes under a long run) names its commit in BENCH_SOURCE_COMMIT.
+ */
 function gitState(): { commit: string; uncommittedFiles: number } | null {
+  const pinned = process.env.BENCH_SOURCE_COMMIT;
+  if (pinned) return { commit: pinned, uncommittedFiles: 0 };
   const git = (...args: string[]) =>
     execFileSync('git', args, { cwd: HERE, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
@@ -198,6 +203,10 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`results: ${file}\n`);
 }
+
+// A signal would skip the 'exit' handlers that stop the self-started PostgreSQL: exit properly.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 main().then(
   // The self-started PostgreSQL (test/support/postgres.ts) stops on 'exit'.
