@@ -27,6 +27,8 @@ export const VAULT_KINDS = {
   lease: 'vault.lease',
   leasePrefix: 'vault.lease_prefix',
   kvSecret: 'vault.kv_secret',
+  /** A leaked service token found by value (hvs.…), not in the inventory. */
+  serviceToken: 'vault.service_token',
 } as const;
 
 export interface VaultDeps {
@@ -136,6 +138,24 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     if (res.status === 400 && isInvalid(res, /invalid accessor/i))
       return { outcome: 'already_revoked', details: ok(res) };
     throw failure('revoke-accessor', res);
+  }
+
+  // A leaked token found by value (hvs.…): revoke it with itself as the body, never the header.
+  async function tokenAlive(token: string, signal: AbortSignal): Promise<VerifyResult> {
+    const res = await call('lookup', 'POST', 'auth/token/lookup', { token }, signal);
+    if (res.status === 200) return { liveness: 'alive', details: ok(res) };
+    if (res.status === 403 && isInvalid(res, /bad token/i)) return { liveness: 'dead', details: ok(res) };
+    throw failure('lookup', res);
+  }
+
+  async function revokeByValue(task: ProviderTask, signal: AbortSignal): Promise<ExecuteResult> {
+    const token = secretOf(task);
+    // Vault answers 204 for an unknown token too: ask first so "already revoked" is reported as such.
+    if (!task.force && (await tokenAlive(token, signal)).liveness === 'dead')
+      return { outcome: 'already_revoked' };
+    const res = await call('revoke', 'POST', 'auth/token/revoke', { token }, signal);
+    if (res.status === 204 || res.status === 200) return { outcome: 'revoked', details: ok(res) };
+    throw failure('revoke', res);
   }
 
   async function verifyToken(accessor: string, signal: AbortSignal): Promise<VerifyResult> {
@@ -281,6 +301,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     capabilities: {
       actions: {
         [VAULT_KINDS.token]: ['revoke'],
+        [VAULT_KINDS.serviceToken]: ['revoke_by_value'],
         [VAULT_KINDS.lease]: ['revoke'],
         [VAULT_KINDS.leasePrefix]: ['revoke'],
         [VAULT_KINDS.kvSecret]: ['disable', 'delete'],
@@ -292,10 +313,11 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
       rateBudget: cfg.rateBudget ?? { perSecond: 50, burst: 100, concurrency: 8 },
       propagationMs: cfg.propagationMs,
     },
-    needsSecret: () => false,
+    needsSecret: (task) => task.action === 'revoke_by_value',
 
     async execute(task, signal) {
       const result = await dispatch(task, {
+        byValue: () => revokeByValue(task, signal),
         token: () => revokeToken(providerId(task), signal),
         lease: () => revokeLease(providerId(task), signal),
         leasePrefix: () => revokePrefix(prefixOf(task), signal),
@@ -311,6 +333,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
 
     async verify(task, signal) {
       return dispatch<VerifyResult>(task, {
+        byValue: () => tokenAlive(secretOf(task), signal),
         token: () => verifyToken(providerId(task), signal),
         lease: async () => ({ liveness: (await leaseExists(providerId(task), signal)) ? 'alive' : 'dead' }),
         leasePrefix: async () => {
@@ -325,6 +348,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
 }
 
 interface Routes<T> {
+  byValue(): Promise<T>;
   token(): Promise<T>;
   lease(): Promise<T>;
   leasePrefix(): Promise<T>;
@@ -335,6 +359,7 @@ interface Routes<T> {
 function dispatch<T>(task: ProviderTask, r: Routes<T>): Promise<T> {
   const { credentialKind: kind, action } = task;
   if (kind === VAULT_KINDS.token && action === 'revoke') return r.token();
+  if (kind === VAULT_KINDS.serviceToken && action === 'revoke_by_value') return r.byValue();
   if (kind === VAULT_KINDS.lease && action === 'revoke') return r.lease();
   if (kind === VAULT_KINDS.leasePrefix && action === 'revoke') return r.leasePrefix();
   if (kind === VAULT_KINDS.kvSecret && action === 'disable') return r.kvDisable();
@@ -342,6 +367,12 @@ function dispatch<T>(task: ProviderTask, r: Routes<T>): Promise<T> {
   throw new TourniquetError('PROVIDER_UNSUPPORTED', `vault cannot ${action} a ${kind} credential`, {
     details: { action, credentialKind: kind },
   });
+}
+
+function secretOf(task: ProviderTask): string {
+  if (!task.secret)
+    throw new TourniquetError('SECRET_UNAVAILABLE', 'a by-value revoke needs the leaked token');
+  return task.secret;
 }
 
 function providerId(task: ProviderTask): string {

@@ -113,6 +113,15 @@ conformance('token (revoke-accessor)', /^\/v1\/auth\/token\/revoke-accessor$/, a
   const accessor = (out.auth as { accessor: string }).accessor;
   return task({ credentialKind: 'vault.token', action: 'revoke', providerId: accessor });
 });
+conformance(
+  'leaked service token by value (auth/token/revoke)',
+  /^\/v1\/auth\/token\/revoke$/,
+  async (_fake, call) => {
+    const out = await call('POST', 'auth/token/create', {});
+    const secret = (out.auth as { client_token: string }).client_token;
+    return task({ credentialKind: 'vault.service_token', action: 'revoke_by_value', secret });
+  },
+);
 conformance('lease (sys/leases/revoke)', /^\/v1\/sys\/leases\/revoke$/, async (fake) => {
   const id = `database/creds/app/c${++n}`;
   fake.addLease(id);

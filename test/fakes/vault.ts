@@ -10,6 +10,7 @@
  *
  *   POST /v1/auth/token/create                  → 200 {auth:{client_token, accessor}}      (setup)
  *   POST /v1/auth/token/revoke-accessor         → 204; unknown accessor → 200 + warning
+ *   POST /v1/auth/token/revoke, /lookup         → by token value: 204 always / 200, or 403 "bad token"
  *                                                 "No token found with this accessor"
  *   POST /v1/auth/token/lookup-accessor         → 200 {data}; unknown → 400 "invalid accessor"
  *   PUT  /v1/sys/leases/lookup                  → 200 {data}; unknown → 400 "invalid lease"
@@ -150,6 +151,19 @@ export async function startFakeVault(
         });
       }
       return send(res, 204);
+    }
+    // By token value (a leaked hvs. token): revoke is a 204 no-op for unknown tokens; lookup of a
+    // dead token answers 403 "bad token".
+    const byId = (id: string) => [...tokens.values()].find((t) => t.id === id);
+    if (write && p === 'auth/token/revoke') {
+      const t = byId(str(body.token));
+      if (t) tokens.delete(t.accessor);
+      return send(res, 204);
+    }
+    if (write && p === 'auth/token/lookup') {
+      const t = byId(str(body.token));
+      if (!t) return send(res, 403, { errors: ['bad token'] });
+      return send(res, 200, { request_id: rid(), data: { accessor: t.accessor, policies: t.policies } });
     }
     if (write && p === 'auth/token/lookup-accessor') {
       const t = tokens.get(str(body.accessor));
