@@ -13,17 +13,15 @@ import {
   IAMClient,
   ListAccessKeysCommand,
 } from '@aws-sdk/client-iam';
-import { isTourniquetError, type TourniquetError } from '../../src/errors.js';
 import { createAwsIamProvider } from '../../src/providers/aws-iam.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { awsTestConnection, findMoto, startFaultProxy, type FaultProxy } from '../support/moto.js';
 import { unavailable } from '../support/services.js';
+import { rejected, unique } from '../support/asserts.js';
 import { providerConformance } from './provider-suite.js';
 
 const PLANTED_KEY = 'PLANTED-aws-secret-access-key-iam-0123456';
 const signal = new AbortController().signal;
-let n = 0;
-const unique = (p: string): string => `${p}-${process.pid}-${++n}-${Date.now()}`;
 
 function task(over: Partial<ProviderTask>): ProviderTask {
   return {
@@ -33,15 +31,6 @@ function task(over: Partial<ProviderTask>): ProviderTask {
     action: 'revoke',
     ...over,
   };
-}
-
-async function rejected(p: Promise<unknown>): Promise<TourniquetError> {
-  const e = await p.then(
-    () => assert.fail('expected a TourniquetError'),
-    (err: unknown) => err,
-  );
-  assert.ok(isTourniquetError(e), `expected a TourniquetError, got ${String(e)}`);
-  return e;
 }
 
 const moto = await findMoto();

@@ -12,18 +12,17 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { isTourniquetError, type TourniquetError } from '../../src/errors.js';
+import { isTourniquetError } from '../../src/errors.js';
 import { createAwsSecretsProvider } from '../../src/providers/aws-secrets.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { awsTestConnection, findMoto, startFaultProxy, type FaultProxy } from '../support/moto.js';
 import { unavailable } from '../support/services.js';
+import { rejected, unique } from '../support/asserts.js';
 import { providerConformance } from './provider-suite.js';
 
 const PLANTED_VALUE = 'PLANTEDrotationValue0123456789abcdefghijk';
 const PLANTED_KEY = 'PLANTED-aws-secret-access-key-0123456789';
 const signal = new AbortController().signal;
-let n = 0;
-const unique = (p: string): string => `${p}-${process.pid}-${++n}-${Date.now()}`;
 
 function task(over: Partial<ProviderTask>): ProviderTask {
   return {
@@ -33,15 +32,6 @@ function task(over: Partial<ProviderTask>): ProviderTask {
     action: 'delete',
     ...over,
   };
-}
-
-async function rejected(p: Promise<unknown>): Promise<TourniquetError> {
-  const e = await p.then(
-    () => assert.fail('expected a TourniquetError'),
-    (err: unknown) => err,
-  );
-  assert.ok(isTourniquetError(e), `expected a TourniquetError, got ${String(e)}`);
-  return e;
 }
 
 const moto = await findMoto();

@@ -2,10 +2,7 @@
  * Shared setup of the GitHub contract tests: a started FAKE GitHub (test/fakes/github.ts) with an
  * admin token, an App installation token and an OAuth app, and a provider pointed at it.
  */
-import assert from 'node:assert/strict';
-import { inspect } from 'node:util';
 import type { GithubProviderConfigInput } from '../../schemas/providers/github.js';
-import { TourniquetError } from '../../src/errors.js';
 import { createGithubProvider } from '../../src/providers/github.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { FakeGithub } from '../fakes/github.js';
@@ -18,14 +15,7 @@ export const taskOf = (fields: Omit<ProviderTask, 'taskId' | 'credentialId'>): P
 });
 export const signal = () => AbortSignal.timeout(20_000);
 
-export async function rejects(p: Promise<unknown>): Promise<TourniquetError> {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof TourniquetError, `expected a TourniquetError, got ${inspect(err, { depth: 0 })}`);
-  return err;
-}
+export { rejected as rejects } from '../support/asserts.js';
 
 /** A started fake with an admin token and an OAuth app, and a provider factory pointed at it. */
 export async function world(overrides: Partial<GithubProviderConfigInput> = {}) {

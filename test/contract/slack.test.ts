@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { inspect } from 'node:util';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { TourniquetError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { createSlackProvider } from '../../src/providers/slack.js';
 import { FakeSlack, SCIM_DELETE, slackFaults, slackRoute } from '../fakes/slack.js';
+import { rejected as rejects } from '../support/asserts.js';
 import { providerConformance } from './provider-suite.js';
 
 let seq = 0;
@@ -22,15 +22,6 @@ const taskOf = (fields: Omit<ProviderTask, 'taskId' | 'credentialId'>): Provider
   ...fields,
 });
 const signal = () => AbortSignal.timeout(20_000);
-
-async function rejects(p: Promise<unknown>): Promise<TourniquetError> {
-  const err = await p.then(
-    () => assert.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof TourniquetError, `expected a TourniquetError, got ${inspect(err, { depth: 0 })}`);
-  return err;
-}
 
 const TEAM = 'T0001';
 

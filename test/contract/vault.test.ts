@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isTourniquetError, type TourniquetError } from '../../src/errors.js';
+import { isTourniquetError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import type { Provider, ProviderTask } from '../../src/providers/port.js';
 import { createVaultProvider } from '../../src/providers/vault.js';
 import { startFakeVault, type FakeVault } from '../fakes/vault.js';
+import { rejected } from '../support/asserts.js';
 import { providerConformance } from './provider-suite.js';
 
 const signal = new AbortController().signal;
@@ -26,16 +27,6 @@ function provider(over: Record<string, unknown> = {}, logLines?: string[]): Prov
     { type: 'vault', name: 'vault-test', address: vault.url, token: vault.rootToken, ...over },
     logLines ? { logger: createLogger('trace', { write: (l: string) => void logLines.push(l) }) } : {},
   );
-}
-
-async function rejected(p: Promise<unknown>): Promise<TourniquetError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isTourniquetError(e)) return e;
-    throw e;
-  }
-  assert.fail('expected a TourniquetError');
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
