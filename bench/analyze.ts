@@ -172,6 +172,7 @@ export function analyze(
       rateLimited,
       rateLimitedShare: calls.length ? round(rateLimited / calls.length, 4) : 0,
       perRevocation: done ? round(calls.length / done) : 0,
+      providerUse: wallS > 0 ? round((calls.length - rateLimited) / wallS / provider.ratePerSec, 3) : 0,
     },
     meanAttempts: result.records.length ? round(attempts / result.records.length) : 0,
     resources: result.resources,

@@ -21,7 +21,7 @@ const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 
 export function table(rows: readonly ScenarioMetrics[]): string {
   const head =
-    '| scenario | backend | n | verified | unverified | not done | e2e p50 / p95 / p99 ms | provider p50 ms | overhead p50 / p95 / p99 ms | queued p50 / p99 ms (planning + dispatch p50) | service overhead p50 / p99 ms | rev/s | of ceiling | calls/rev | 429s (share) | gate budget calls/s | wall s | minimum s | peak RSS MB | CPU s | load |';
+    '| scenario | backend | n | verified | unverified | not done | e2e p50 / p95 / p99 ms | provider p50 ms | overhead p50 / p95 / p99 ms | queued p50 / p99 ms (planning + dispatch p50) | service overhead p50 / p99 ms | rev/s | of ceiling | calls/rev | provider use | 429s (share) | gate budget calls/s | wall s | minimum s | peak RSS (heap) MB | CPU s | load |';
   const sep =
     '|' +
     head
@@ -54,11 +54,12 @@ export function table(rows: readonly ScenarioMetrics[]): string {
       fmt(m.throughputPerS, 1),
       pct(m.ceilingShare),
       fmt(m.calls.perRevocation, 2),
+      pct(m.calls.providerUse),
       `${m.calls.rateLimited} (${pct(m.calls.rateLimitedShare)})`,
       m.budgetInUse ? fmt(m.budgetInUse.perSecond, 0) : '–',
       wall,
       m.scenario.kind === 'steady' ? '–' : fmt(m.minimumS, 1),
-      fmt(m.resources.peakRssMb),
+      `${fmt(m.resources.peakRssMb)} (${fmt(m.resources.peakHeapUsedMb)})`,
       fmt(m.resources.cpuUserS + m.resources.cpuSystemS, 1),
       m.loadAvg ? `${fmt(m.loadAvg.atStart, 1)}→${fmt(m.loadAvg.atEnd, 1)}` : '–',
     ].join(' | ');
@@ -131,7 +132,9 @@ export function verdicts(
         target: `throughput ≥ 90% of the ceiling with ≤ 1% 429s (${m.scenario.id})`,
         backend,
         met: m.ceilingShare >= 0.9 && m.calls.rateLimitedShare <= 0.01 && m.notDone === 0,
-        measured: `${pct(m.ceilingShare)} of ${m.ceilingPerS} rev/s, ${pct(m.calls.rateLimitedShare)} of calls answered 429`,
+        measured:
+          `${pct(m.ceilingShare)} of ${m.ceilingPerS} rev/s, ${pct(m.calls.rateLimitedShare)} of calls answered 429 ` +
+          `(${fmt(m.calls.perRevocation, 2)} calls per revocation, ${pct(m.calls.providerUse)} of the provider's call limit used)`,
       });
     }
     if (fan) {

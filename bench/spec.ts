@@ -87,6 +87,8 @@ export interface RevocationRecord {
 
 export interface Resources {
   peakRssMb: number;
+  /** Peak V8 heap in use (JS objects); the rest of the RSS is native memory and code. */
+  peakHeapUsedMb: number;
   rssAtStartMb: number;
   rssAtEndMb: number;
   cpuUserS: number;

@@ -46,7 +46,14 @@ async function run(jobs: WorkerJob[]): Promise<void> {
 }
 
 function emptyResult() {
-  const resources = { peakRssMb: 0, rssAtStartMb: 0, rssAtEndMb: 0, cpuUserS: 0, cpuSystemS: 0 };
+  const resources = {
+    peakRssMb: 0,
+    peakHeapUsedMb: 0,
+    rssAtStartMb: 0,
+    rssAtEndMb: 0,
+    cpuUserS: 0,
+    cpuSystemS: 0,
+  };
   return {
     records: [],
     startedAt: 0,
