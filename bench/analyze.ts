@@ -63,6 +63,8 @@ export interface ScenarioMetrics {
     rateLimited: number;
     rateLimitedShare: number;
     perRevocation: number;
+    /** Accepted calls per second ÷ the provider's limit: how much of the provider was used. */
+    providerUse: number;
   };
   meanAttempts: number;
   resources: Resources;
