@@ -320,9 +320,12 @@ async function finish(
         status: task.action === 'rotate' ? 'rotated' : 'revoked',
       });
     }
+    // One row is enough to know the plan is still open: a 10k-task fan-out must not read its whole
+    // plan once per finished task.
     const open = await tx.listTasks({
       planId: task.planId,
       statuses: ['planned', 'running', 'awaiting_approval'],
+      limit: 1,
     });
     if (open.length === 0) await tx.setPlanStatus(task.planId, 'done', at);
     return tx.appendAudit(entries, at);
