@@ -18,6 +18,7 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
     await deps.store.markRepublished(
       due.map((t) => t.id),
       now(deps),
+      staleSeconds,
     );
   };
   const timer = setInterval(() => {

@@ -110,7 +110,7 @@ export interface StoreOps {
   /** Gives a claimed task back without counting the attempt (rate budget, open circuit). */
   deferTask(id: string, until: string, now: string): Promise<void>;
   /** After republishing: clears due times and recovered leases so the next tick skips them. */
-  markRepublished(ids: readonly string[], now: string): Promise<void>;
+  markRepublished(ids: readonly string[], now: string, staleSeconds: number): Promise<void>;
 
   appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
   listAudit(q: AuditQuery): Promise<AuditRecord[]>;

@@ -285,12 +285,16 @@ class SqlOps implements StoreOps {
     );
   }
 
-  async markRepublished(ids: readonly string[], now: string) {
+  async markRepublished(ids: readonly string[], now: string, staleSeconds: number) {
+    // Only rows still in the state that made them due: a task claimed, deferred or finished since
+    // the scheduler read it must keep its lease and due time.
     await this.db.query(
       `UPDATE tasks SET next_attempt_at = NULL, updated_at = $2,
          lease_until = CASE WHEN status = 'running' THEN NULL ELSE lease_until END
-       WHERE id = ANY($1::text[]) AND status IN ('planned', 'running')`,
-      [ids, now],
+       WHERE id = ANY($1::text[])
+         AND ((status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $2)
+           OR (status = 'running' AND lease_until <= $2))`,
+      [ids, now, staleSeconds],
     );
   }
 

@@ -158,7 +158,7 @@ for (const adapter of adapters) {
           (await s.dueTasks(later(121_000), 10, 300)).map((x) => x.id),
           [task.id],
         );
-        await s.markRepublished([task.id], later(121_000));
+        await s.markRepublished([task.id], later(121_000), 300);
         assert.deepEqual(await s.dueTasks(later(122_000), 10, 300), []);
         await s.finishTask(
           task.id,
