@@ -206,6 +206,7 @@ export async function runPipeline(job: WorkerJob, prepare: () => Promise<void>):
       notes.push(`timed out after ${job.timeoutMs} ms with ${finished.size}/${expected} tasks final`);
 
     const records = await collect(runtime, expected, { finished, claimed, planned });
+    notes.push(...(await unverifiedReasons(runtime, records)));
     return { records, startedAt, endedAt, ingestMs, setupMs, resources, timedOut, budgetInUse, notes };
   } finally {
     await runtime.stop();
@@ -243,4 +244,19 @@ async function collect(
       },
     ];
   });
+}
+
+/** Why a task succeeded without proof: its task.verify_failed audit record, for the first few. */
+async function unverifiedReasons(runtime: Runtime, records: readonly RevocationRecord[]): Promise<string[]> {
+  const unverified = records.filter((r) => r.status === 'succeeded' && r.verifiedAt === null);
+  const out: string[] = [];
+  for (const r of unverified.slice(0, 5)) {
+    const audit = await runtime.deps.store.listAudit({ credentialId: `c${r.i}`, limit: 50 });
+    const failed = audit.filter((a) => a.type === 'task.verify_failed').at(-1);
+    out.push(
+      `c${r.i} succeeded unverified: ${failed ? JSON.stringify(failed.data) : 'no task.verify_failed record'}`,
+    );
+  }
+  if (unverified.length > 5) out.push(`… and ${unverified.length - 5} more succeeded unverified`);
+  return out;
 }
