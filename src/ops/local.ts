@@ -6,6 +6,7 @@ import { decidePlan } from '../pipeline/approvals.js';
 import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
 import { replay } from '../pipeline/replay.js';
 import type { Trigger } from '../../schemas/trigger.js';
+import type { Bus, OutMessage, Topic } from '../bus/port.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
@@ -29,17 +30,99 @@ function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
   });
 }
 
+/**
+ * One publish call carries at most this many messages and bytes. The embedded log then does one
+ * modest write and one fdatasync per chunk, and a Kafka produce request stays far below the broker's
+ * default `message.max.bytes` (1 MiB per record batch) even when the whole chunk hashes to one
+ * partition: the producer (src/bus/kafka.ts) sends what it is given and does not split batches.
+ */
+export const PUBLISH_CHUNK = { messages: 500, bytes: 512 * 1024 } as const;
+
+function messageBytes(m: OutMessage): number {
+  let n = Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
+}
+
+/** Consecutive runs of `items` within PUBLISH_CHUNK; a single oversized message is its own chunk. */
+function chunked<T>(items: readonly T[], size: (x: T) => number): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const x of items) {
+    const b = size(x);
+    if (cur.length > 0 && (cur.length >= PUBLISH_CHUNK.messages || bytes + b > PUBLISH_CHUNK.bytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(x);
+    bytes += b;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/**
+ * Publishes triggers grouped by kind (their topic), in chunks, keeping the input order within a
+ * kind. Kinds go out concurrently; within a kind a failed chunk stops the rest, so what was not
+ * accepted is a suffix per kind and a resubmission does not reorder. On failure nothing is silent:
+ * the error names every trigger that was not accepted (`details.notAccepted`) and those that were.
+ * Resubmitting the whole input is safe: trigger ids are deterministic, so accepted ones deduplicate.
+ */
+async function publishTriggers(bus: Bus, triggers: readonly Trigger[]): Promise<void> {
+  const byKind = new Map<Topic, Trigger[]>();
+  for (const t of triggers) {
+    const group = byKind.get(t.kind);
+    if (group) group.push(t);
+    else byKind.set(t.kind, [t]);
+  }
+  const failed = new Set<Trigger>();
+  let cause: unknown;
+  await Promise.all(
+    [...byKind].map(async ([kind, group]) => {
+      const messages = group.map((t) => ({ t, m: triggerMessage(t) }));
+      const chunks = chunked(messages, (x) => messageBytes(x.m));
+      for (const [i, chunk] of chunks.entries()) {
+        const out = chunk.map((x) => x.m);
+        try {
+          await bus.publish(kind, out);
+        } catch (e) {
+          cause ??= e;
+          for (const rest of chunks.slice(i)) for (const x of rest) failed.add(x.t);
+          return;
+        }
+      }
+    }),
+  );
+  if (failed.size === 0) return;
+  const brief = (t: Trigger) => ({ id: t.id, kind: t.kind });
+  const notAccepted = triggers.filter((t) => failed.has(t)).map(brief);
+  const accepted = triggers.filter((t) => !failed.has(t)).map(brief);
+  const shown = notAccepted.slice(0, 20).map((t) => t.id);
+  throw new TourniquetError(
+    isTourniquetError(cause) ? cause.code : 'BUS_UNAVAILABLE',
+    `${notAccepted.length} of ${triggers.length} triggers were not accepted (${shown.join(', ')}` +
+      `${notAccepted.length > shown.length ? ', …' : ''}); resubmitting the same input is safe`,
+    {
+      retriable: isTourniquetError(cause) ? cause.retriable : true,
+      details: { accepted, notAccepted },
+      cause,
+    },
+  );
+}
+
 export function localOps(deps: PipelineDeps): Operations {
   return {
     async ingest(docs) {
       const triggers = acceptAll(docs, deps);
-      for (const t of triggers) await deps.bus.publish(t.kind, [triggerMessage(t)]);
+      await publishTriggers(deps.bus, triggers);
       return { accepted: triggers.map((t) => ({ id: t.id, kind: t.kind })) };
     },
 
     async ingestSource(source, raw) {
       const res = acceptSource(source, raw, deps);
-      for (const t of res.triggers) await deps.bus.publish(t.kind, [triggerMessage(t)]);
+      await publishTriggers(deps.bus, res.triggers);
       if (res.skipped.length > 0) {
         // Part of a batch was malformed: keep the event, with the reasons, for reprocessing.
         await deps.bus.publish('dlq', [

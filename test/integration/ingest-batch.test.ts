@@ -1,0 +1,152 @@
+/**
+ * `ingest` publishes a burst grouped by kind and in chunks (src/ops/local.ts): input order holds
+ * within each kind on the real embedded log, the caller gets every id back, and when the transport
+ * fails part-way the error names exactly the triggers that were not accepted, over the operator
+ * API too. Workers are not started: this is about acceptance, not processing.
+ *
+ * The failure is injected at the bus port: a wrapper around the real LocalLogBus refuses one chosen
+ * publish call (what a full disk or a broker outage looks like to `ingest`). What is asserted is
+ * the real log's content and the error `ingest` reports, never the wrapper.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Bus, Topic } from '../../src/bus/port.js';
+import { TourniquetError, isTourniquetError } from '../../src/errors.js';
+import { buildApp } from '../../src/http/app.js';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { PUBLISH_CHUNK, localOps } from '../../src/ops/local.js';
+import { captureLogger, tempDir, testConfig } from '../support/runtime.js';
+
+type Brief = { id: string; kind: string };
+
+/** A real bus whose `failAt`-th publish to `topic` (1-based) throws BUS_UNAVAILABLE. */
+function failingOn(bus: Bus, topic: Topic, failAt: number): Bus {
+  let calls = 0;
+  return {
+    ...bus,
+    publish: async (t, msgs) => {
+      if (t === topic && ++calls === failAt)
+        throw new TourniquetError('BUS_UNAVAILABLE', 'injected: disk full', { retriable: true });
+      return bus.publish(t, msgs);
+    },
+    read: bus.read!.bind(bus),
+  };
+}
+
+/** `n` leaks with one offboarding and one decommission every 100 inputs, interleaved. */
+function mixedBurst(n: number, tag: string): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) =>
+    i % 100 === 7
+      ? { kind: 'offboarding', source: 'test', subject: { person: `p${i}-${tag}@example.com` } }
+      : i % 100 === 8
+        ? { kind: 'decommission', source: 'test', subject: { workload: `w${i}-${tag}` } }
+        : { kind: 'leak', source: 'test', subject: { token: `tok_${tag}_${i}_abcdefghijklmnopqrstuvwxyz` } },
+  );
+}
+
+describe('ingest of a burst', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: Runtime;
+  const log = captureLogger('warn');
+
+  before(async () => {
+    dir = await tempDir();
+    runtime = await createRuntime(testConfig({ dataDir: dir.path, providers: [] }), { logger: log.logger });
+  });
+  after(async () => {
+    await runtime.stop();
+    await dir.remove();
+  });
+
+  /** A start time strictly after everything logged so far (read ranges are by append time). */
+  async function mark(): Promise<number> {
+    await new Promise((r) => setTimeout(r, 5));
+    return Date.now();
+  }
+
+  async function logged(kind: Topic, since: number): Promise<string[]> {
+    const msgs = await runtime.deps.bus.read!(kind, since, Date.now() + 1);
+    return msgs.map((m) => m.key);
+  }
+
+  it('accepts a burst larger than one publish chunk, in input order within each kind', async () => {
+    const since = await mark();
+    const n = PUBLISH_CHUNK.messages * 2 + 137;
+    const res = await localOps(runtime.deps).ingest(mixedBurst(n, 'ok'));
+    assert.equal(res.accepted.length, n);
+    for (const kind of ['leak', 'offboarding', 'decommission'] as const) {
+      const expected = res.accepted.filter((a) => a.kind === kind).map((a) => a.id);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(await logged(kind, since), expected, `${kind} topic holds the burst in input order`);
+    }
+  });
+
+  it('a publish failing part-way names the triggers not accepted; the log holds exactly the others', async () => {
+    const since = await mark();
+    const n = PUBLISH_CHUNK.messages * 3;
+    const ops = localOps({ ...runtime.deps, bus: failingOn(runtime.deps.bus, 'leak', 2) });
+    const err = await ops.ingest(mixedBurst(n, 'fail')).then(
+      () => assert.fail('ingest must reject'),
+      (e: unknown) => e,
+    );
+    assert.ok(isTourniquetError(err));
+    assert.equal(err.code, 'BUS_UNAVAILABLE');
+    assert.equal(err.retriable, true);
+    const { accepted, notAccepted } = err.details as { accepted: Brief[]; notAccepted: Brief[] };
+    assert.equal(accepted.length + notAccepted.length, n);
+    // The first leak chunk went out; the second failed and stopped the rest of that kind only.
+    assert.ok(notAccepted.length > 0 && notAccepted.every((t) => t.kind === 'leak'));
+    assert.ok(accepted.some((t) => t.kind === 'leak'));
+    for (const kind of ['leak', 'offboarding', 'decommission'] as const) {
+      assert.deepEqual(
+        await logged(kind, since),
+        accepted.filter((a) => a.kind === kind).map((a) => a.id),
+        `${kind}: the log holds exactly what was reported accepted`,
+      );
+    }
+    // What failed is a suffix of the leaks, so resubmitting does not reorder accepted work.
+    const leaks = [...accepted, ...notAccepted].filter((t) => t.kind === 'leak').map((t) => t.id);
+    const firstFailed = leaks.indexOf(notAccepted[0]!.id);
+    assert.deepEqual(
+      notAccepted.map((t) => t.id),
+      leaks.slice(firstFailed),
+    );
+
+    // Resubmitting the same input is safe: same ids (the trigger stage deduplicates them).
+    const again = await localOps(runtime.deps).ingest(mixedBurst(n, 'fail'));
+    assert.deepEqual(
+      again.accepted.filter((a) => notAccepted.some((x) => x.id === a.id)),
+      notAccepted,
+    );
+  });
+
+  it('over the operator API the failure is a 503 whose issues list the triggers not accepted', async () => {
+    const ops = localOps({ ...runtime.deps, bus: failingOn(runtime.deps.bus, 'offboarding', 1) });
+    const app = buildApp({
+      ops,
+      logger: log.logger,
+      bodyLimitBytes: 1 << 20,
+      adminToken: 'admin-token',
+      health: () => runtime.deps.bus.health(),
+    });
+    try {
+      const op = await ops.addOperator('rui', 'responder');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/triggers',
+        headers: { authorization: `Bearer ${op.token}` },
+        payload: mixedBurst(20, 'http'),
+      });
+      assert.equal(res.statusCode, 503);
+      const body = res.json() as { error: string; issues: { accepted: Brief[]; notAccepted: Brief[] } };
+      assert.equal(body.error, 'BUS_UNAVAILABLE');
+      assert.deepEqual(
+        body.issues.notAccepted.map((t) => t.kind),
+        ['offboarding'],
+      );
+      assert.equal(body.issues.accepted.length, 19);
+    } finally {
+      await app.close();
+    }
+  });
+});
