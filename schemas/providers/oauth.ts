@@ -25,10 +25,12 @@ export const OAuthProviderConfig = z
      */
     invalidTokenAnswers400: z.boolean().default(false),
     /**
-     * Introspect before revoking, so that a token already dead is reported `already_revoked` and not
-     * revoked again (RFC 7009's 200 cannot tell). Costs one call per revocation.
+     * Introspect before a first revocation attempt too, so that a token that was already dead is
+     * reported `already_revoked` (RFC 7009's 200 cannot tell). Costs one call per revocation: a
+     * third of the provider's call budget. Re-attempts are always introspected first, whatever
+     * this says, so a retried or redelivered task never revokes twice.
      */
-    precheck: z.boolean().default(true),
+    precheck: z.boolean().default(false),
     timeoutMs: z.number().int().positive().default(10_000),
     /** How long a revocation may take to become visible at introspection. */
     propagationMs: z.number().int().nonnegative().default(5_000),

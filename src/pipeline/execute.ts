@@ -13,7 +13,7 @@ import { isTourniquetError, TourniquetError } from '../errors.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
 import type { TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
-import type { ProviderGate } from './gate.js';
+import type { Admission, ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
 import { verifyDead } from './verify.js';
 
@@ -84,13 +84,22 @@ export async function executeTask(
   const signal = AbortSignal.timeout(deps.config.retry.leaseMs);
   const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
 
-  if (claim.interrupted && provider.capabilities.canVerify) {
-    // The previous attempt may have reached the provider before its process died.
-    const check = await gated(gate, () => provider.verify(input, signal)).catch((e: unknown) => ({
-      liveness: 'unknown' as const,
-      error: e,
-    }));
-    if (check.liveness === 'dead') {
+  const checkFirst = precheckReason(task, claim.interrupted, provider);
+  if (checkFirst) {
+    // An earlier call may already have revoked it, or the provider is configured to tell "already
+    // dead" apart. Checked here rather than in the adapter so the call goes through the gate.
+    const check = await admit(gate, task, provider, deps);
+    if (!check) return null;
+    let liveness = 'unknown';
+    try {
+      liveness = (await provider.verify(input, signal)).liveness;
+      check.release('success');
+    } catch (e) {
+      // No answer is not "dead": go on and act, which every adapter makes safe to repeat.
+      const err = asTourniquet(e);
+      check.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
+    }
+    if (liveness === 'dead') {
       return finish(
         task,
         { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) },
@@ -101,7 +110,7 @@ export async function executeTask(
             type: 'task.verified',
             actor,
             ...refs(task),
-            data: { after: 'interrupted attempt', liveness: 'dead' },
+            data: { after: checkFirst, liveness: 'dead' },
           },
         ],
       );
@@ -114,18 +123,8 @@ export async function executeTask(
     deps.batcher.submit(provider, task, input);
     return null;
   }
-  // A short wait for a slot is fine; a longer one gives the task back (durably) instead of holding
-  // the partition.
-  const admission = await gate.acquire(GATE_WAIT_MS);
-  if (!admission.ok) {
-    const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
-    await deps.store.deferTask(task.id, until, now(deps));
-    deps.logger.debug(
-      { task: task.id, provider: provider.name, reason: admission.reason, until },
-      'task deferred',
-    );
-    return null;
-  }
+  const admission = await admit(gate, task, provider, deps);
+  if (!admission) return null;
   let outcome;
   try {
     outcome = await provider.execute(input, signal);
@@ -198,8 +197,47 @@ export function failTask(
   return finish(task, failure(task, asTourniquet(err), deps), deps, actor);
 }
 
+/**
+ * Why to verify before acting, or undefined to act at once. A first attempt that nothing
+ * interrupted cannot have been revoked by us, so checking it costs a call for nothing (unless the
+ * provider asks for it); any later attempt may follow a call that reached the provider and timed
+ * out, so it is checked (even when forced: the forced action may be what revoked it).
+ */
+function precheckReason(
+  task: Task,
+  interrupted: boolean,
+  provider: Provider,
+): 'interrupted attempt' | 'earlier attempt' | 'precheck' | undefined {
+  if (!provider.capabilities.canVerify) return undefined;
+  if (interrupted) return 'interrupted attempt';
+  if (task.attempts > 1 || task.lastError !== null) return 'earlier attempt';
+  if (provider.capabilities.precheckFirstAttempt && !task.flags.includes(FORCED_FLAG)) return 'precheck';
+  return undefined;
+}
+
 /** How long an attempt may wait for its provider's rate budget before it is deferred. */
 const GATE_WAIT_MS = 2_000;
+
+/**
+ * A slot for one call of a claimed task. A short wait is fine; a longer one gives the task back
+ * (durably, due when the gate expects a slot) instead of holding the partition: null then.
+ */
+async function admit(
+  gate: ProviderGate,
+  task: Task,
+  provider: Provider,
+  deps: PipelineDeps,
+): Promise<Extract<Admission, { ok: true }> | null> {
+  const admission = await gate.acquire(GATE_WAIT_MS);
+  if (admission.ok) return admission;
+  const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
+  await deps.store.deferTask(task.id, until, now(deps));
+  deps.logger.debug(
+    { task: task.id, provider: provider.name, reason: admission.reason, until },
+    'task deferred',
+  );
+  return null;
+}
 
 /** Runs one provider call inside the gate, waiting as long as needed (verification calls). */
 async function gated<T>(gate: ProviderGate, fn: () => Promise<T>): Promise<T> {
@@ -243,6 +281,8 @@ function providerTask(
     credentialKind: task.credentialKind,
     credentialId: task.credentialId,
     providerId: task.providerId,
+    // executeTask verifies first where it matters, through the gate (precheckReason).
+    precheck: false,
     ...(task.flags.includes(FORCED_FLAG) ? { force: true } : {}),
   };
   if (!provider.needsSecret(task)) return base;

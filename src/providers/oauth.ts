@@ -42,6 +42,7 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
     maxBatch: 1,
     rateBudget: cfg.rateBudget ?? { perSecond: 20, burst: 20, concurrency: 8 },
     propagationMs: cfg.propagationMs,
+    precheckFirstAttempt: cfg.precheck && cfg.introspectionEndpoint !== undefined,
   };
 
   async function post(op: string, url: string, auth: string, form: URLSearchParams, signal: AbortSignal) {
@@ -87,8 +88,8 @@ export function createOAuthProvider(cfg: Cfg, deps: { logger: Logger; env?: Node
 
     async execute(task, signal): Promise<ExecuteResult> {
       // RFC 7009 answers 200 for a token that was already dead, so "already revoked" can only be
-      // told by asking first; it also keeps a redelivered task from revoking twice.
-      if (cfg.introspectionEndpoint && cfg.precheck && !task.force) {
+      // told by asking first. The pipeline asks itself (through the rate gate) when it matters.
+      if (cfg.introspectionEndpoint && (task.precheck ?? true) && !task.force) {
         const before = await this.verify(task, signal);
         if (before.liveness === 'dead')
           return { outcome: 'already_revoked', details: { precheck: 'inactive' } };

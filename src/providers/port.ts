@@ -21,6 +21,11 @@ export interface Capabilities {
   rateBudget: { perSecond: number; burst: number; concurrency: number };
   /** How long a revocation may take to become visible to `verify`. */
   propagationMs: number;
+  /**
+   * Verify before a task's first attempt too, so a credential that was already dead is recorded
+   * `already_revoked`. Costs one call per task. Re-attempts are always verified first.
+   */
+  precheckFirstAttempt?: boolean;
 }
 
 /** What the adapter is given: never the store row, never the sealed blob. */
@@ -37,6 +42,13 @@ export interface ProviderTask {
    * does not trust that answer).
    */
   force?: boolean;
+  /**
+   * Whether the adapter should check liveness before acting. The pipeline passes false: it verifies
+   * re-attempts itself, through the provider's rate gate, and a first attempt has no earlier call
+   * that could have revoked it. Absent (the adapter used on its own): the adapter checks, so that
+   * executing twice reports `already_revoked`.
+   */
+  precheck?: boolean;
   /** The raw secret, unsealed in memory only for the call; absent unless the action needs it. */
   secret?: string | undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * A real OAuth 2.0 authorization server for tests: oidc-provider (npm) with client credentials,
- * RFC 7009 revocation and RFC 7662 introspection enabled. It counts the revocation requests it
- * receives, so tests can prove how many times tourniquet really called it.
+ * RFC 7009 revocation and RFC 7662 introspection enabled. It counts the revocation and
+ * introspection requests it receives, so tests can prove how many times tourniquet really called it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ export interface OAuthServer {
   client: { id: string; secret: string };
   rs: { id: string; secret: string };
   revocationCalls(): number;
+  /** Introspection requests received, not counting the test's own `introspect()`. */
+  introspectionCalls(): number;
   /** Mints a client-credentials access token. */
   mint(scope?: string): Promise<string>;
   /** Asks the server directly whether a token is active (independent of tourniquet). */
@@ -27,6 +29,11 @@ export interface OAuthServer {
   setRevocationResponseDelay(ms: number): void;
   /** Makes the next N revocation requests answer this status (e.g. 503) before reaching the server. */
   failNextRevocations(n: number, status: number, retryAfter?: string): void;
+  /**
+   * Makes the next N revocations revoke the token and then answer this status (a gateway that
+   * timed out after the server acted): the caller sees a failure although the token is dead.
+   */
+  failAfterRevoking(n: number, status: number): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
+
+const basic = (id: string, secret: string) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
 
 export async function startOAuthServer(): Promise<OAuthServer> {
   const port = await freePort();
@@ -70,9 +79,14 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   let revocations = 0;
   let delayMs = 0;
   let responseDelayMs = 0;
+  let introspections = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
+  let failAfter = { n: 0, status: 0 };
   const callback = provider.callback();
   const server: Server = createServer((req, res) => {
+    if (req.url?.startsWith('/token/introspection') && req.headers['x-test-probe'] === undefined) {
+      introspections++;
+    }
     if (req.url?.startsWith('/token/revocation')) {
       revocations++;
       if (failures.n > 0) {
@@ -80,6 +94,20 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         res.writeHead(failures.status, failures.retryAfter ? { 'retry-after': failures.retryAfter } : {});
         res.end(JSON.stringify({ error: 'temporarily_unavailable' }));
         return;
+      }
+      if (failAfter.n > 0) {
+        failAfter.n--;
+        const status = failAfter.status;
+        // Let the server revoke, then replace its answer with the failure.
+        res.writeHead = ((..._a: unknown[]) => res) as unknown as typeof res.writeHead;
+        res.end = ((..._a: unknown[]) => {
+          res.statusCode = status;
+          res.setHeader('content-type', 'application/json');
+          res.socket?.end(
+            `HTTP/1.1 ${status} Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}`,
+          );
+          return res;
+        }) as typeof res.end;
       }
       if (responseDelayMs > 0) {
         const end = res.end.bind(res) as (...a: unknown[]) => typeof res;
@@ -97,7 +125,6 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     void callback(req, res);
   });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  const basic = (id: string, secret: string) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
 
   return {
     issuer,
@@ -106,6 +133,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     client,
     rs,
     revocationCalls: () => revocations,
+    introspectionCalls: () => introspections,
     async mint(scope = 'api:read') {
       const res = await fetch(`${issuer}/token`, {
         method: 'POST',
@@ -125,6 +153,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
         headers: {
           authorization: basic(rs.id, rs.secret),
           'content-type': 'application/x-www-form-urlencoded',
+          'x-test-probe': '1',
         },
         body: new URLSearchParams({ token }),
       });
@@ -138,6 +167,9 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     },
     failNextRevocations(n, status, retryAfter) {
       failures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
+    },
+    failAfterRevoking(n, status) {
+      failAfter = { n, status };
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

@@ -1,0 +1,124 @@
+/**
+ * When the pipeline checks liveness before acting, against a real OAuth server that counts calls:
+ * a first attempt goes straight to the revocation (two calls per revocation, not three); a retry
+ * after a call that may have reached the provider checks first and records `already_revoked`
+ * instead of revoking again; `precheck: true` also checks first attempts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { localOps } from '../../src/ops/local.js';
+import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
+import { captureLogger, oauthProviderConfig, tempDir, testConfig } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
+
+describe('liveness checks before acting', () => {
+  let plain: OAuthServer;
+  let checked: OAuthServer;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: Runtime;
+  const log = captureLogger();
+
+  before(async () => {
+    plain = await startOAuthServer();
+    checked = await startOAuthServer();
+    dir = await tempDir();
+    runtime = await createRuntime(
+      testConfig({
+        dataDir: dir.path,
+        providers: [
+          { ...oauthProviderConfig(plain, 'oauth-plain'), propagationMs: 0 },
+          { ...oauthProviderConfig(checked, 'oauth-checked'), propagationMs: 0, precheck: true },
+        ],
+        retry: { schedulerIntervalMs: 100, baseMs: 100, capMs: 300, maxAttempts: 10 },
+      }),
+      { logger: log.logger },
+    );
+    await runtime.startWorkers();
+  });
+  after(async () => {
+    await runtime.stop();
+    await plain.close();
+    await checked.close();
+    await dir.remove();
+  });
+
+  async function leak(server: OAuthServer, provider: string, id: string, token?: string) {
+    const value = token ?? (await server.mint());
+    const ops = localOps(runtime.deps);
+    await ops.importInventory([{ id, provider, kind: 'oauth.access_token', secret: value }], 'test');
+    const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token: value } }]);
+    return { token: value, triggerId: res.accepted[0]!.id };
+  }
+  const finished = (triggerId: string) =>
+    waitFor(
+      'task finished',
+      async () => (await runtime.deps.store.listTasks({ triggerId }))[0],
+      (t) => t?.status === 'succeeded' || t?.status === 'dead_lettered' || t?.status === 'failed',
+      20_000,
+    );
+
+  it('a first attempt revokes without asking first: one revocation, one introspection (the proof)', async () => {
+    const r0 = plain.revocationCalls();
+    const i0 = plain.introspectionCalls();
+    const l = await leak(plain, 'oauth-plain', 'first-1');
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'revoked');
+    assert.equal(plain.revocationCalls() - r0, 1);
+    assert.equal(plain.introspectionCalls() - i0, 1);
+    assert.equal(await plain.introspect(l.token), false);
+  });
+
+  it('a retry after a failure that hid a revocation checks first and does not revoke again', async () => {
+    plain.failAfterRevoking(1, 503);
+    const r0 = plain.revocationCalls();
+    const l = await leak(plain, 'oauth-plain', 'hidden-1');
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'already_revoked');
+    assert.equal(plain.revocationCalls() - r0, 1, 'the retry did not call the revocation endpoint');
+    const audit = await runtime.deps.store.listAudit({ triggerId: l.triggerId });
+    const retry = audit.find((r) => r.type === 'task.retry_scheduled');
+    assert.equal(retry?.data.code, 'PROVIDER_UNAVAILABLE', 'the first attempt saw the failure');
+    const verified = audit.find((r) => r.type === 'task.verified');
+    assert.equal(verified?.data.after, 'earlier attempt');
+  });
+
+  it('a retry after a failure that did not revoke checks, finds it alive, and revokes', async () => {
+    plain.failNextRevocations(1, 503);
+    const r0 = plain.revocationCalls();
+    const l = await leak(plain, 'oauth-plain', 'refused-1');
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'revoked');
+    assert.equal(plain.revocationCalls() - r0, 2);
+    assert.equal(await plain.introspect(l.token), false);
+  });
+
+  it('precheck: true also checks first attempts: a token already dead is not revoked again', async () => {
+    const token = await checked.mint();
+    const direct = await fetch(checked.revocationEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization:
+          'Basic ' + Buffer.from(`${checked.client.id}:${checked.client.secret}`).toString('base64'),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token }),
+    });
+    assert.equal(direct.status, 200);
+    const r0 = checked.revocationCalls();
+    const l = await leak(checked, 'oauth-checked', 'dead-1', token);
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'already_revoked');
+    assert.equal(checked.revocationCalls() - r0, 0);
+
+    const i0 = checked.introspectionCalls();
+    const alive = await leak(checked, 'oauth-checked', 'alive-1');
+    const t2 = await finished(alive.triggerId);
+    assert.equal(t2?.outcome, 'revoked');
+    assert.equal(checked.introspectionCalls() - i0, 2, 'one check before, one proof after');
+  });
+});
