@@ -25,13 +25,23 @@ function wrap(q: Queryable, tx: (fn: (tx: Db) => Promise<unknown>) => Promise<un
   };
 }
 
+/**
+ * PostgreSQL's default 128 MB of shared buffers lives on the WASM heap, so it is resident memory of
+ * our process: about 120 MB for a working set of a few MB (inventory, open tasks, the audit head).
+ * Data files go through the OS page cache all the same. Measured: RSS after opening a data dir
+ * 346 MB at 128 MB, 227 MB at 16 MB.
+ */
+const SHARED_BUFFERS = '16MB';
+
 export async function openPglite(dataDir: string): Promise<Db> {
   const dir = join(dataDir, 'pgdata');
   await mkdir(dataDir, { recursive: true });
   const release = await lockDataDir(dataDir);
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dir);
+    pg = await PGlite.create(dir, {
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+    });
   } catch (e) {
     await release();
     throw new TourniquetError('STORE_UNAVAILABLE', `cannot open embedded store at ${dir}`, { cause: e });
