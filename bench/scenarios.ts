@@ -3,6 +3,7 @@
  * run is what BENCHMARKS.md reports; `--quick` keeps the same shapes at sizes that finish in under
  * two minutes (growth is then 50 → 200 instead of 1k → 10k, and the scenario ids say so).
  */
+import { KafkaConfig } from '../schemas/config.js';
 import type { FakeProviderOptions } from './fake-provider.js';
 import type { Scenario } from './spec.js';
 
@@ -43,15 +44,16 @@ export function defaultOptions(quick: boolean): BenchOptions {
   return {
     quick,
     provider: { ...DEFAULT_PROVIDER },
-    // A light load (5 revocations/s, 15 calls/s with the OAuth pre-check: 15% of the provider's
-    // limit, well below what the pipeline sustains): nothing needs to queue, so the stream
+    // A light load (5 revocations/s, 10 calls/s: 10% of the provider's limit, well below what the
+    // pipeline sustains): nothing needs to queue, so the stream
     // measures the pipeline's own cost per revocation. Raise it with --steady-rate.
     steadyRate: 5,
     steadySeconds: quick ? 10 : 60,
     baselineCapMs: quick ? 4_000 : 60_000,
     budgetShare: 1,
     budgetConcurrency: 8,
-    partitions: 6,
+    // What a deployment gets unless it configures otherwise.
+    partitions: KafkaConfig.parse({ brokers: ['unused:9092'] }).partitions,
     // Quick mode stays under two minutes on the embedded default; `--backend all` adds Kafka.
     backends: quick ? 'embedded' : 'all',
     baseline: true,
