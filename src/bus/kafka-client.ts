@@ -195,6 +195,19 @@ export function kafkaRetriable(e: unknown): boolean {
   return root?.retriable !== false;
 }
 
+/**
+ * Whether a broker received the request and answered it with an error code (e.g.
+ * NOT_LEADER_FOR_PARTITION, UNKNOWN_TOPIC_OR_PARTITION): the connection works, the request did not.
+ * kafkajs builds such errors (KafkaJSProtocolError and its subclasses) only from a response, with
+ * the numeric protocol code and its name; connection errors carry a string code (ECONNREFUSED) or
+ * none, as do timeouts. (The class itself is not importable: ESM sees only part of kafkajs' CJS
+ * exports.)
+ */
+export function brokerAnswered(e: unknown): boolean {
+  const root = rootCause(e) as (KafkaLikeError & { code?: unknown }) | null;
+  return typeof root?.type === 'string' && typeof root.code === 'number';
+}
+
 export function busUnavailable(what: string, e: unknown): TourniquetError {
   const hint =
     kafkaErrorType(e) === 'UNKNOWN_TOPIC_OR_PARTITION' ? ' (create topics: `tourniquet topics create`)' : '';
@@ -214,6 +227,8 @@ export function jitteredDelay(attempt: number, { initialMs, maxMs }: Backoff): n
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Rejects with BUS_UNAVAILABLE if `p` has not settled within `ms`; `p` keeps running but is observed. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -10,7 +10,8 @@
  *   then disconnects.
  * - read: a time range of one topic for replay, via a throwaway group (kafka-read.ts).
  * - health: producer and admin connected and a broker answering; group membership; lag per
- *   logical topic from committed offsets vs high watermarks.
+ *   logical topic from committed offsets vs high watermarks, left out while the broker answers
+ *   that it cannot tell (see health()).
  *
  * Topics must exist (createTopics / `tourniquet topics create`); nothing here auto-creates them.
  * Message values are opaque strings and are never logged.
@@ -18,8 +19,9 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { TourniquetError } from '../errors.js';
 import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
-import { disconnectQuietly, fetchLag } from './kafka-admin.js';
+import { disconnectQuietly, fetchLagPatiently } from './kafka-admin.js';
 import {
+  brokerAnswered,
   busUnavailable,
   createKafkaClient,
   describeKafkaError,
@@ -159,7 +161,8 @@ export class KafkaBus implements Bus {
     }
     if (this.state === 'started') return;
     this.state = 'started';
-    const admin = this.kafka.admin();
+    // health() retries the admin's error answers itself, within its timeout (kafka-admin.ts).
+    const admin = this.kafka.admin({ retry: { retries: 0 } });
     this.admin = admin;
     try {
       await Promise.all([this.producerSlot().ready, admin.connect()]);
@@ -170,6 +173,7 @@ export class KafkaBus implements Bus {
       await disconnectQuietly(admin, this.conn);
       throw busUnavailable('kafka bus could not connect', e);
     }
+    await this.checkPartitionCounts(admin);
     for (const [groupId, group] of this.groups) await this.startGroup(groupId, group);
   }
 
@@ -178,6 +182,12 @@ export class KafkaBus implements Bus {
     return this.stopping;
   }
 
+  /**
+   * connected: the producer is connected and a broker answers within the health timeout. A broker
+   * that answers with an error (a new partition's leader not serving yet, a group coordinator
+   * loading) is reachable: then connected stays true and the topics whose lag could not be measured
+   * are left out of `lag`, so a readiness probe does not flap on a transient metadata error.
+   */
   async health(): Promise<BusHealth> {
     const admin = this.admin;
     if (this.state !== 'started' || this.stopping || !admin)
@@ -185,24 +195,11 @@ export class KafkaBus implements Bus {
     const groups = [...this.groups.values()].map((g) => g.consumer).filter((c) => c !== undefined);
     // Every group joined with partitions assigned (true when there are no subscriptions at all).
     const member = groups.length === this.groups.size && groups.every((g) => g.isMember());
-    const lag: Partial<Record<Topic, number>> = {};
+    const timeoutMs = this.opts.healthTimeoutMs ?? 3_000;
+    // Error answers are retried for half the time; the rest is for the last attempt to come back.
+    const retryUntil = Date.now() + timeoutMs / 2;
     try {
-      await withTimeout(
-        (async () => {
-          // Connecting the producer here also replaces one retired by a failed publish.
-          await this.producerSlot().ready;
-          if (groups.length === 0) await admin.describeCluster();
-          for (const g of groups) {
-            for (const [real, n] of await fetchLag(admin, g.groupId, g.realTopics)) {
-              const topic = this.logical(real);
-              // Several groups may read one topic: report the one furthest behind.
-              if (topic) lag[topic] = Math.max(lag[topic] ?? 0, n);
-            }
-          }
-        })(),
-        this.opts.healthTimeoutMs ?? 3_000,
-        'kafka health check',
-      );
+      const lag = await withTimeout(this.measure(admin, groups, retryUntil), timeoutMs, 'kafka health check');
       return { connected: true, member, lag };
     } catch (e) {
       this.conn.logger?.debug({ error: describeKafkaError(e) }, 'kafka health check failed');
@@ -216,6 +213,62 @@ export class KafkaBus implements Bus {
       throw new TourniquetError('BUS_UNAVAILABLE', 'kafka bus is stopped', { retriable: false });
     }
     return readRange(this.kafka, this.conn, topic, this.real(topic), fromTs, toTs);
+  }
+
+  /**
+   * A group handles `partitions` partitions at once, but only as many as its topics have: topics
+   * created with fewer (an older default) cap the throughput. Advice only, hence a warning.
+   */
+  private async checkPartitionCounts(admin: Admin): Promise<void> {
+    const real = [...new Set([...this.groups.values()].flatMap((g) => [...g.routes.keys()]))];
+    if (real.length === 0) return;
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: real });
+      const fewer = topics
+        .filter((t) => t.partitions.length < this.opts.partitions)
+        .map((t) => `${t.name}: ${t.partitions.length}`);
+      if (fewer.length > 0) {
+        this.conn.logger?.warn(
+          { fewer, configured: this.opts.partitions },
+          'kafka topics have fewer partitions than configured, which caps consumer concurrency; `tourniquet topics create` grows them',
+        );
+      }
+    } catch (e) {
+      // A missing topic fails the consumer's subscribe right after, with its own error.
+      this.conn.logger?.debug({ error: describeKafkaError(e) }, 'kafka partition count check failed');
+    }
+  }
+
+  /** Lag per logical topic; throws when the broker does not answer. */
+  private async measure(
+    admin: Admin,
+    groups: readonly GroupConsumer[],
+    retryUntil: number,
+  ): Promise<Partial<Record<Topic, number>>> {
+    // Connecting the producer here also replaces one retired by a failed publish.
+    await this.producerSlot().ready;
+    if (groups.length === 0) {
+      await admin.describeCluster().catch((e: unknown) => {
+        if (!brokerAnswered(e)) throw e;
+      });
+      return {};
+    }
+    const lag: Partial<Record<Topic, number>> = {};
+    const unknown = new Set<Topic>();
+    for (const g of groups) {
+      const byReal = await fetchLagPatiently(admin, g.groupId, g.realTopics, retryUntil, this.conn.logger);
+      for (const real of g.realTopics) {
+        const topic = this.logical(real);
+        if (!topic) continue;
+        const n = byReal?.get(real);
+        // Several groups may read one topic: report the one furthest behind.
+        if (n === undefined) unknown.add(topic);
+        else lag[topic] = Math.max(lag[topic] ?? 0, n);
+      }
+    }
+    // A topic that one of its groups could not measure is unknown: another group's lag may understate it.
+    for (const topic of unknown) delete lag[topic];
+    return lag;
   }
 
   private async startGroup(

@@ -7,78 +7,16 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
 import { TourniquetError } from '../../src/errors.js';
-import {
-  createTopics,
-  KafkaBus,
-  waitForBroker,
-  type BusLogger,
-  type KafkaBusOptions,
-} from '../../src/bus/kafka.js';
+import { createTopics, KafkaBus } from '../../src/bus/kafka.js';
 import type { InMessage, OutMessage } from '../../src/bus/port.js';
-import { getKafka, kafkaTopics, type KafkaTestEnv } from '../support/kafka.js';
+import { busSetup, kafkaTopics, type LogLine } from '../support/kafka.js';
 import { unavailable } from '../support/services.js';
 
 const PARTITIONS = 3;
 /** Planted in every message value: it must never reach a log line. */
 const PLANTED = 'ghp_PLANTEDtokenNEVERlogged0123456789';
 
-interface LogLine {
-  level: string;
-  line: string;
-}
-
-interface Ctx {
-  k: KafkaTestEnv;
-  topics: Record<string, string>;
-  admin: Admin;
-  logs: LogLine[];
-  group(name: string): string;
-  bus(extra?: Partial<KafkaBusOptions>): KafkaBus;
-}
-
-async function setup(t: TestContext): Promise<Ctx | undefined> {
-  const k = await getKafka(t);
-  if (!k) return undefined;
-  await waitForBroker(k.brokers, 60_000);
-  const topics = kafkaTopics(k.topicPrefix);
-  await createTopics({ brokers: k.brokers }, topics, PARTITIONS, { replicationFactor: 1 });
-  const admin = new Kafka({ brokers: k.brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  t.after(() => admin.disconnect());
-  const logs: LogLine[] = [];
-  const record =
-    (level: string) =>
-    (obj: Record<string, unknown>, msg: string): void =>
-      void logs.push({ level, line: `${msg} ${JSON.stringify(obj)}` });
-  const logger: BusLogger = {
-    info: record('info'),
-    warn: record('warn'),
-    error: record('error'),
-    debug: record('debug'),
-  };
-  return {
-    k,
-    topics,
-    admin,
-    logs,
-    group: (name) => `${k.topicPrefix}.${name}`,
-    bus: (extra = {}) => {
-      const bus = new KafkaBus({
-        brokers: k.brokers,
-        clientId: 'kafka-bus-test',
-        topics,
-        partitions: PARTITIONS,
-        logger,
-        handlerRetry: { initialMs: 100, maxMs: 1_000 },
-        restartBackoff: { initialMs: 500, maxMs: 3_000 },
-        consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250 },
-        ...extra,
-      });
-      t.after(() => bus.stop());
-      return bus;
-    },
-  };
-}
+const setup = (t: TestContext) => busSetup(t, PARTITIONS);
 
 async function waitFor(
   cond: () => boolean | Promise<boolean>,
@@ -335,7 +273,7 @@ test('health(): connected, member, and lag per logical topic', async (t) => {
   await bus.start();
   await waitFor(async () => (await bus.health()).member, 20_000, 'membership');
   const idle = await bus.health();
-  assert.equal(idle.connected, true);
+  assert.equal(idle.connected, true, c.logs.map((l) => l.line).join('\n'));
   assert.deepEqual(idle.lag, { tasks: 0 });
 
   await bus.publish(
@@ -348,6 +286,119 @@ test('health(): connected, member, and lag per logical topic', async (t) => {
   await waitFor(async () => (await bus.health()).lag.tasks === 0, 15_000, 'lag 0');
   await bus.stop();
   assert.deepEqual(await bus.health(), { connected: false, member: false, lag: {} });
+});
+
+test('health(): a broker that answers with an error is connected; the lag it cannot tell is left out', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  // No consumer restart while the test looks: the consumer of a deleted topic may crash.
+  const bus = c.bus({ restartBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+  await bus.subscribe({ group: c.group('gone'), topics: ['tasks'], handler: async () => undefined });
+  await bus.start();
+  await waitFor(async () => (await bus.health()).member, 20_000, 'membership');
+  assert.deepEqual((await bus.health()).lag, { tasks: 0 });
+
+  // From now on the broker answers UNKNOWN_TOPIC_OR_PARTITION for the subscribed topic, as it does
+  // for a new topic whose metadata it has not applied yet; deterministic, unlike that window.
+  await c.admin.deleteTopics({ topics: [c.topics.tasks] });
+  await waitFor(async () => !(await c.admin.listTopics()).includes(c.topics.tasks), 15_000, 'deletion');
+  const started = Date.now();
+  const h = await bus.health();
+  assert.equal(h.connected, true, 'the broker answered, so it is reachable');
+  assert.deepEqual(h.lag, {}, 'the lag of that topic is unknown, not 0');
+  assert.ok(Date.now() - started < 3_000, 'answered within the health timeout');
+  assert.ok(
+    c.logs.some((l) => l.level === 'debug' && l.line.includes('UNKNOWN_TOPIC_OR_PARTITION')),
+    'the reason is logged',
+  );
+});
+
+test('createTopics: ready on return, grows smaller topics, keeps larger ones, fails fast when refused', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const conn = { brokers: c.k.brokers };
+  const rf1 = { replicationFactor: 1 };
+  const [a, b, d] = ['a', 'b', 'd'].map((n) => `${c.k.topicPrefix}.ct.${n}`) as [string, string, string];
+  // Without kafkajs retries: every partition's leader must answer on the first request.
+  const strict = new Kafka({
+    brokers: c.k.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  await strict.connect();
+  t.after(() => strict.disconnect());
+  const partitionCounts = async (names: string[]) => {
+    await Promise.all(names.map((n) => strict.fetchTopicOffsets(n)));
+    const { topics } = await strict.fetchTopicMetadata({ topics: names });
+    return Object.fromEntries(topics.map((x) => [x.name, x.partitions.length]));
+  };
+
+  assert.deepEqual(await createTopics(conn, [a, b], 2, rf1), { created: [a, b], existing: [], grown: [] });
+  assert.deepEqual(await partitionCounts([a, b]), { [a]: 2, [b]: 2 });
+  assert.deepEqual(await createTopics(conn, [a, b, d], 4, rf1), {
+    created: [d],
+    existing: [a, b],
+    grown: [a, b],
+  });
+  assert.deepEqual(await partitionCounts([a, b, d]), { [a]: 4, [b]: 4, [d]: 4 });
+  // Again: nothing to do. Fewer partitions than a topic has: left alone (Kafka cannot shrink one).
+  assert.deepEqual(await createTopics(conn, [a, b, d], 4, rf1), {
+    created: [],
+    existing: [a, b, d],
+    grown: [],
+  });
+  assert.deepEqual(await createTopics(conn, [a], 3, rf1), { created: [], existing: [a], grown: [] });
+  assert.deepEqual(await partitionCounts([a]), { [a]: 4 });
+
+  const refusedAt = Date.now();
+  await assert.rejects(
+    createTopics(conn, [`${c.k.topicPrefix}.ct.rf3`], 1, { replicationFactor: 3 }),
+    (e: unknown) => e instanceof TourniquetError && e.code === 'BUS_UNAVAILABLE' && !e.retriable,
+  );
+  assert.ok(Date.now() - refusedAt < 10_000, 'a refusal is not retried until the deadline');
+  const noBrokerAt = Date.now();
+  await assert.rejects(
+    createTopics({ brokers: ['127.0.0.1:1'] }, [a], 1, { timeoutMs: 1_500 }),
+    (e: unknown) => e instanceof TourniquetError && e.code === 'BUS_UNAVAILABLE' && e.retriable,
+  );
+  assert.ok(Date.now() - noBrokerAt < 5_000, 'no broker: retried until the deadline only');
+});
+
+test('a consumer handles as many partitions at once as configured, up to what the topic has', async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  await c.bus().publish(
+    'tasks',
+    keysOnDistinctPartitions(PARTITIONS).map((key, n) => msg(key, n)),
+  );
+  const maxInFlight = async (partitions: number, name: string, reach: number) => {
+    const bus = c.bus({ partitions });
+    let inFlight = 0;
+    let max = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    await bus.subscribe({
+      group: c.group(name),
+      topics: ['tasks'],
+      handler: async () => {
+        max = Math.max(max, (inFlight += 1));
+        await gate;
+        inFlight -= 1;
+      },
+    });
+    await bus.start();
+    await waitFor(() => inFlight >= reach, 20_000, `${reach} handlers at once`);
+    await sleep(1_000); // room for one more, if the cap were wrong
+    release();
+    await bus.stop();
+    return max;
+  };
+  assert.equal(await maxInFlight(2, 'cap2', 2), 2, 'two configured: never three at once');
+  assert.equal(await maxInFlight(4, 'cap4', PARTITIONS), PARTITIONS, 'every partition at once');
+  assert.ok(
+    c.logs.some((l) => l.level === 'warn' && l.line.includes(`${c.topics.tasks}: ${PARTITIONS}`)),
+    'topics with fewer partitions than configured are reported',
+  );
 });
 
 test('broker restart mid-stream: the bus reconnects and every message is processed', async (t) => {

@@ -8,15 +8,25 @@
  * - Otherwise the test is `unavailable` (skips locally, fails in CI).
  *
  * Every call returns a fresh `topicPrefix`, so tests never share topics or consumer groups.
+ * busSetup() adds, for KafkaBus tests: the six topics, an admin client, and buses whose logs are
+ * recorded.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import {
+  createTopics,
+  KafkaBus,
+  waitForBroker,
+  type BusLogger,
+  type KafkaBusOptions,
+} from '../../src/bus/kafka.js';
 import type { Topic } from '../../src/bus/port.js';
 import { unavailable } from './services.js';
 
@@ -50,7 +60,7 @@ export async function getKafka(t: TestContext): Promise<KafkaTestEnv | undefined
     const home = process.env.KAFKA_HOME_DIR;
     // A broker of infra/kafka/start.sh (CI): its home dir and ports are in the environment.
     if (home && existsSync(join(home, 'kafka.pid'))) {
-      return { brokers, canRestart: true, restart: () => restartBroker(process.env), topicPrefix };
+      return { brokers, canRestart: true, restart: () => restartBroker(brokerEnv(home)), topicPrefix };
     }
     return {
       brokers,
@@ -67,6 +77,87 @@ export async function getKafka(t: TestContext): Promise<KafkaTestEnv | undefined
   local ??= startLocal();
   const broker = await local;
   return { brokers: broker.brokers, canRestart: true, restart: () => restartBroker(broker.env), topicPrefix };
+}
+
+/**
+ * The environment that restarts the broker of `home` on its own ports. start.sh falls back to the
+ * default ports when KAFKA_PORT / KAFKA_CONTROLLER_PORT are unset, which would restart the broker
+ * on another port (or collide with someone else's broker there): the ports it runs on are read
+ * from the server.properties that start.sh wrote into its home dir.
+ */
+function brokerEnv(home: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const props = join(home, 'server.properties');
+  if (env.KAFKA_PORT && env.KAFKA_CONTROLLER_PORT) return env;
+  if (!existsSync(props)) return env;
+  const listeners = /^listeners=(.*)$/m.exec(readFileSync(props, 'utf8'))?.[1] ?? '';
+  const port = (name: string) => new RegExp(`${name}://[^,]*:(\\d+)`).exec(listeners)?.[1];
+  env.KAFKA_PORT ??= port('PLAINTEXT');
+  env.KAFKA_CONTROLLER_PORT ??= port('CONTROLLER');
+  return env;
+}
+
+export interface LogLine {
+  level: string;
+  line: string;
+}
+
+export interface BusTestContext {
+  k: KafkaTestEnv;
+  /** Logical → real topic names, created with `partitions` partitions. */
+  topics: Record<Topic, string>;
+  /** A plain kafkajs admin, disconnected after the test. */
+  admin: Admin;
+  /** Everything every bus of this context logged. */
+  logs: LogLine[];
+  group(name: string): string;
+  /** A KafkaBus on these topics with short test timings, stopped after the test. */
+  bus(extra?: Partial<KafkaBusOptions>): KafkaBus;
+}
+
+/** Topics, admin and bus factory for one test; undefined when no broker (test marked unavailable). */
+export async function busSetup(t: TestContext, partitions: number): Promise<BusTestContext | undefined> {
+  const k = await getKafka(t);
+  if (!k) return undefined;
+  await waitForBroker(k.brokers, 60_000);
+  const topics = kafkaTopics(k.topicPrefix);
+  await createTopics({ brokers: k.brokers }, topics, partitions, { replicationFactor: 1 });
+  const admin = new Kafka({ brokers: k.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  const logs: LogLine[] = [];
+  const record =
+    (level: string) =>
+    (obj: Record<string, unknown>, msg: string): void =>
+      void logs.push({ level, line: `${msg} ${JSON.stringify(obj)}` });
+  const logger: BusLogger = {
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+    debug: record('debug'),
+  };
+  return {
+    k,
+    topics,
+    admin,
+    logs,
+    group: (name) => `${k.topicPrefix}.${name}`,
+    bus: (extra = {}) => {
+      const bus = new KafkaBus({
+        brokers: k.brokers,
+        clientId: 'kafka-bus-test',
+        topics,
+        partitions,
+        logger,
+        handlerRetry: { initialMs: 100, maxMs: 1_000 },
+        restartBackoff: { initialMs: 500, maxMs: 3_000 },
+        consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 250 },
+        ...extra,
+      });
+      t.after(() => bus.stop());
+      return bus;
+    },
+  };
 }
 
 /** stop.sh, then start.sh with KEEP_DATA=1; one restart at a time. */
