@@ -64,7 +64,13 @@ export const KafkaConfig = z
       })
       .strict()
       .prefault({}),
-    partitions: z.number().int().positive().default(6),
+    /**
+     * Partitions per topic, and how many partitions one process handles at once (a task holds its
+     * partition for the whole provider call). 12 keeps a provider near its rate limit on a 10k
+     * offboarding fan-out where 6 capped it at 80% (BENCHMARKS.md). `tourniquet topics create`
+     * grows existing topics that have fewer.
+     */
+    partitions: z.number().int().positive().default(12),
     /**
      * How long the broker waits for a silent consumer before moving its partitions (kafkajs
      * default 30 s): the pause after a process dies. Heartbeats go every third of it.
