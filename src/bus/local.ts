@@ -1,33 +1,36 @@
 /**
- * Embedded transport: an in-process bus over a durable local log, one append-only JSONL file per
- * topic under `<dataDir>/log/`. `publish` resolves after fdatasync, so an accepted trigger survives a
- * crash. Each subscription keeps a cursor file (the first offset not yet fully handled), written
- * atomically; on restart everything after the cursor is delivered again (at-least-once).
+ * Embedded transport: an in-process bus over a durable local log, append-only JSON Lines segment
+ * files per topic under `<dataDir>/log/` (format, durability, retention and memory rules: see
+ * src/bus/local-log.ts). `publish` resolves after fdatasync, so an accepted trigger survives a crash;
+ * concurrent publishes to one topic share one write and one fdatasync. Each subscription keeps a
+ * cursor file (the first offset not yet fully handled), written atomically; on restart everything
+ * after the cursor is delivered again (at-least-once).
  *
  * Ordering follows the port: one key's messages run in order, different keys run concurrently up
  * to `concurrency`. A handler that throws is retried with jittered backoff, in place.
+ *
+ * Memory is bounded: a consumer fetches at most `window` messages past its committed cursor (from
+ * the log's in-memory tail, or from the files when it is further behind), and the log keeps only
+ * the tail live consumers have not fetched yet. The files are the source of truth.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
+import { TopicLog, type Entry, type TopicLogOptions } from './local-log.js';
 
-interface Entry {
-  offset: number;
-  key: string;
-  value: string;
-  headers: Record<string, string>;
-  ts: number;
-}
-
-interface LocalLogOptions {
+interface LocalLogOptions extends TopicLogOptions {
   dir: string;
   concurrency?: number;
-  /** Called when a handler throws (infrastructure failure), before the retry. */
+  /**
+   * Called when a handler throws (infrastructure failure), before the retry; also when the bus
+   * itself failed in the background (reading the log, saving a cursor, applying retention), with a
+   * stand-in message naming the topic and offset. Those are retried too.
+   */
   onHandlerError?: (err: unknown, msg: InMessage) => void;
 }
 
-/** The local log has one partition per topic; offsets are line numbers. */
+/** The local log has one partition per topic. */
 function inMessage(topic: Topic, e: Entry): InMessage {
   return {
     topic,
@@ -40,60 +43,22 @@ function inMessage(topic: Topic, e: Entry): InMessage {
   };
 }
 
-class TopicLog {
-  entries: Entry[] = [];
-  private fh: FileHandle | undefined;
-  private writing: Promise<void> = Promise.resolve();
-  constructor(readonly path: string) {}
-
-  async load(): Promise<void> {
-    const text = await readFile(this.path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return '';
-      throw e;
-    });
-    for (const line of text.split('\n')) {
-      // A torn last line (crash mid-write, before fdatasync returned) was never acknowledged: skip it.
-      if (!line) continue;
-      try {
-        this.entries.push(JSON.parse(line) as Entry);
-      } catch (e) {
-        if (!(e instanceof SyntaxError)) throw e;
-      }
-    }
-    this.fh = await open(this.path, 'a');
-  }
-
-  append(msgs: readonly OutMessage[]): Promise<Entry[]> {
-    const run = this.writing.then(async () => {
-      const base = this.entries.length;
-      const added = msgs.map((m, i) => ({
-        offset: base + i,
-        key: m.key,
-        value: m.value,
-        headers: m.headers ?? {},
-        ts: Date.now(),
-      }));
-      await this.fh!.write(added.map((e) => JSON.stringify(e) + '\n').join(''));
-      await this.fh!.datasync();
-      this.entries.push(...added);
-      return added;
-    });
-    this.writing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  async close(): Promise<void> {
-    await this.writing;
-    await this.fh?.close();
-  }
+/** For background failures reported through `onHandlerError`: no message, just where. */
+function position(topic: Topic, offset: number): InMessage {
+  return {
+    topic,
+    key: '',
+    value: '',
+    headers: {},
+    partition: 0,
+    offset: String(offset),
+    timestamp: Date.now(),
+  };
 }
 
 class Cursor {
-  private inflight = new Set<number>();
   private done = new Set<number>();
+  /** The next offset to fetch: everything before is handled or in the consumer's hands. */
   next = 0;
   committed = 0;
   constructor(
@@ -104,19 +69,27 @@ class Cursor {
     const raw = await readFile(this.path, 'utf8').catch(() => '0');
     this.committed = this.next = Number(raw) || 0;
   }
-  start(o: number) {
-    this.inflight.add(o);
-  }
   finish(o: number) {
-    this.inflight.delete(o);
     this.done.add(o);
     while (this.done.has(this.committed)) this.done.delete(this.committed++);
   }
+  /** Offsets below `o` hold no entry (retention deleted them, or a legacy torn line): nothing to run. */
+  skipTo(o: number) {
+    if (this.committed === this.next) this.committed = Math.max(this.committed, o);
+    else for (let x = this.next; x < o; x++) this.finish(x);
+    this.next = Math.max(this.next, o);
+  }
   private saving: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
   private saved = -1;
-  /** Serialised (one tmp file per cursor) and coalesced: a save writes the latest committed offset. */
+  /**
+   * Serialised (one tmp file per cursor) and coalesced: at most one save waits behind the running
+   * one, and it writes the committed offset of when it starts, so it covers every caller.
+   */
   save(): Promise<void> {
-    this.saving = this.saving.then(async () => {
+    if (this.queued) return this.queued;
+    const run = this.saving.then(async () => {
+      this.queued = undefined;
       if (this.saved === this.committed) return;
       const value = this.committed;
       const tmp = `${this.path}.tmp`;
@@ -124,33 +97,51 @@ class Cursor {
       await rename(tmp, this.path);
       this.saved = value;
     });
-    return this.saving;
+    this.queued = run;
+    // The chain goes on after a failed save (the caller of `run` gets the error); the next save
+    // writes the then-committed offset.
+    this.saving = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 }
 
 export class LocalLogBus implements Bus {
   private logs = new Map<Topic, TopicLog>();
+  private opening = new Map<Topic, Promise<TopicLog>>();
   private subs: Subscription[] = [];
   private events = new EventEmitter();
   private running = false;
   private active = new Set<Promise<void>>();
   private cursors: Cursor[] = [];
   private readonly concurrency: number;
+  /** Messages a consumer may hold past its committed cursor (fetched, running or done out of order). */
+  private readonly window: number;
 
   constructor(private readonly opts: LocalLogOptions) {
     this.concurrency = opts.concurrency ?? 16;
+    this.window = Math.max(1024, this.concurrency * 64);
     this.events.setMaxListeners(0);
   }
 
-  private async log(topic: Topic): Promise<TopicLog> {
-    let l = this.logs.get(topic);
-    if (!l) {
-      await mkdir(this.opts.dir, { recursive: true });
-      l = new TopicLog(join(this.opts.dir, `${topic}.jsonl`));
-      this.logs.set(topic, l);
-      await l.load();
+  private log(topic: Topic): Promise<TopicLog> {
+    let p = this.opening.get(topic);
+    if (!p) {
+      p = (async () => {
+        await mkdir(this.opts.dir, { recursive: true });
+        const l = new TopicLog(this.opts.dir, topic, this.opts);
+        await l.load();
+        l.onRoll = () => void this.prune(topic, l);
+        this.logs.set(topic, l);
+        return l;
+      })();
+      // A failed open is not cached: the next call tries again.
+      p.catch(() => this.opening.delete(topic));
+      this.opening.set(topic, p);
     }
-    return l;
+    return p;
   }
 
   async publish(topic: Topic, messages: readonly OutMessage[]): Promise<void> {
@@ -170,10 +161,14 @@ export class LocalLogBus implements Bus {
         const log = await this.log(topic);
         const cursor = new Cursor(topic, join(this.opts.dir, `${topic}.${sub.group}.cursor`));
         await cursor.load();
+        // On disk from the start, so retention sees this group before it commits anything.
+        await cursor.save();
         this.cursors.push(cursor);
+        log.readers.add(cursor);
         this.consume(log, cursor, sub);
       }
     }
+    for (const [topic, log] of this.logs) await this.prune(topic, log);
   }
 
   /** Dispatches messages after the cursor, respecting per-key order and the concurrency limit. */
@@ -181,9 +176,50 @@ export class LocalLogBus implements Bus {
     const busyKeys = new Set<string>();
     const waiting: Entry[] = [];
     let inflight = 0;
+    let fetching = false;
+    const take = (batch: readonly Entry[]) => {
+      for (const e of batch) {
+        if (e.offset < cursor.next) continue;
+        cursor.skipTo(e.offset);
+        waiting.push(e);
+        cursor.next = e.offset + 1;
+      }
+    };
+    /** Tops `waiting` up from memory, or starts one read from the files when the cursor is behind. */
+    const fill = () => {
+      while (cursor.next < log.end && cursor.next - cursor.committed < this.window) {
+        const room = this.window - (cursor.next - cursor.committed);
+        const mem = log.fromMemory(cursor.next, room);
+        if (mem) {
+          take(mem);
+          continue;
+        }
+        if (fetching) return;
+        fetching = true;
+        const from = cursor.next;
+        const end = log.end;
+        log.readFrom(from, room).then(
+          (batch) => {
+            fetching = false;
+            if (cursor.next !== from) return pump();
+            take(batch);
+            // Nothing on disk in [from, end): those offsets are gone or never held an entry.
+            if (batch.length === 0) cursor.skipTo(end);
+            pump();
+          },
+          (err: unknown) => {
+            fetching = false;
+            this.opts.onHandlerError?.(err, position(cursor.topic, from));
+            setTimeout(pump, 1000).unref();
+          },
+        );
+        return;
+      }
+      log.trim();
+    };
     const pump = () => {
       if (!this.running) return;
-      while (cursor.next < log.entries.length) waiting.push(log.entries[cursor.next++]!);
+      fill();
       for (let i = 0; i < waiting.length && inflight < this.concurrency;) {
         const e = waiting[i]!;
         if (busyKeys.has(e.key)) {
@@ -193,14 +229,18 @@ export class LocalLogBus implements Bus {
         waiting.splice(i, 1);
         busyKeys.add(e.key);
         inflight++;
-        cursor.start(e.offset);
-        const p = this.deliver(cursor.topic, e, sub).then(async (handled) => {
+        const p = this.deliver(cursor.topic, e, sub).then((handled) => {
           busyKeys.delete(e.key);
           inflight--;
           // Not handled (stopped mid-retry): leave the cursor behind it so the next start redelivers.
-          if (!handled) return;
-          cursor.finish(e.offset);
-          await cursor.save();
+          if (handled) {
+            cursor.finish(e.offset);
+            // Not awaited: saves coalesce, and stop() saves the final position.
+            cursor
+              .save()
+              .catch((err: unknown) => this.opts.onHandlerError?.(err, inMessage(cursor.topic, e)));
+          }
+          this.events.emit('handled');
           pump();
         });
         this.active.add(p);
@@ -226,12 +266,43 @@ export class LocalLogBus implements Bus {
     }
   }
 
+  /**
+   * Retention (src/bus/local-log.ts): closed segments older than the retention window that every
+   * group with a cursor file on disk has committed past. The on-disk cursors count, not the
+   * in-memory ones: after a crash a group resumes from its file.
+   */
+  private async prune(topic: Topic, log: TopicLog): Promise<void> {
+    try {
+      const prefix = `${topic}.`;
+      const files = (await readdir(this.opts.dir)).filter(
+        (f) => f.startsWith(prefix) && f.endsWith('.cursor'),
+      );
+      if (files.length === 0) return;
+      let floor = Infinity;
+      for (const f of files)
+        floor = Math.min(floor, Number(await readFile(join(this.opts.dir, f), 'utf8')) || 0);
+      await log.prune(floor);
+    } catch (err) {
+      // Retention is retried at the next segment roll or start; nothing is lost by waiting.
+      this.opts.onHandlerError?.(err, position(topic, log.end));
+    }
+  }
+
   /** Resolves when every published message has been handled (used by `ingest` without a service). */
   async idle(): Promise<void> {
     for (;;) {
-      const pending = this.cursors.some((c) => c.committed < (this.logs.get(c.topic)?.entries.length ?? 0));
+      const pending = this.cursors.some((c) => c.committed < (this.logs.get(c.topic)?.end ?? 0));
       if (!pending && this.active.size === 0) return;
-      await Promise.race([...this.active, new Promise((r) => setTimeout(r, 20))]);
+      // Woken by the next handled message; the timer is a safety net, not the mechanism.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off('handled', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 100);
+        this.events.once('handled', done);
+      });
     }
   }
 
@@ -245,13 +316,13 @@ export class LocalLogBus implements Bus {
 
   async health(): Promise<BusHealth> {
     const lag: BusHealth['lag'] = {};
-    for (const c of this.cursors) lag[c.topic] = (this.logs.get(c.topic)?.entries.length ?? 0) - c.committed;
+    for (const c of this.cursors) lag[c.topic] = (this.logs.get(c.topic)?.end ?? 0) - c.committed;
     return { connected: true, member: this.running, lag };
   }
 
-  /** Messages of a topic in a time range, for replay from the embedded log. */
+  /** Messages of a topic in a time range, for replay: read from the files, the source of truth. */
   async read(topic: Topic, fromTs = 0, toTs = Number.MAX_SAFE_INTEGER): Promise<InMessage[]> {
     const log = await this.log(topic);
-    return log.entries.filter((e) => e.ts >= fromTs && e.ts < toTs).map((e) => inMessage(topic, e));
+    return (await log.readRange(fromTs, toTs)).map((e) => inMessage(topic, e));
   }
 }
