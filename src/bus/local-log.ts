@@ -265,12 +265,18 @@ export class TopicLog {
   append(msgs: readonly OutMessage[]): Promise<Entry[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ msgs, resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      this.flushing ??= this.flush();
     });
   }
 
-  /** Writes queued appends, all that queued meanwhile in one write and one fdatasync. */
+  /**
+   * Writes queued appends, all that queued meanwhile in one write and one fdatasync. `flushing` is
+   * cleared in the same synchronous step as the final empty-queue check, so an append can never
+   * queue behind a flush that has already decided to stop.
+   */
   private async flush(): Promise<void> {
+    // Always yields before the loop, so `this.flushing` is assigned before it can be cleared.
+    await Promise.resolve();
     while (this.queue.length > 0) {
       const group = this.queue.splice(0);
       try {
@@ -287,6 +293,7 @@ export class TopicLog {
         for (const p of group) p.reject(err);
       }
     }
+    this.flushing = undefined;
   }
 
   private async write(batches: readonly (readonly OutMessage[])[]): Promise<Entry[][]> {

@@ -190,7 +190,7 @@ export class LocalLogBus implements Bus {
       while (cursor.next < log.end && cursor.next - cursor.committed < this.window) {
         const room = this.window - (cursor.next - cursor.committed);
         const mem = log.fromMemory(cursor.next, room);
-        if (mem) {
+        if (mem?.length) {
           take(mem);
           continue;
         }
