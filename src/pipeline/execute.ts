@@ -11,7 +11,7 @@ import type { AuditEntry } from '../../schemas/audit.js';
 import { FORCED_FLAG, type Task, type TaskError } from '../../schemas/plan.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
-import type { TaskFinish } from '../store/port.js';
+import type { FinishedTask, TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import type { Admission, ProviderGate } from './gate.js';
 import { nextRetry } from './retry.js';
@@ -353,52 +353,43 @@ async function finish(
       },
     });
   }
-  const records = await deps.store.transaction(async (tx) => {
-    await tx.finishTask(task.id, f, at);
+  const { finished, records } = await deps.store.transaction(async (tx) => {
+    // The credential first: finishTask returns it as observers should see it.
     if (f.status === 'succeeded' && task.credentialId) {
       await tx.updateCredential(task.credentialId, {
         status: task.action === 'rotate' ? 'rotated' : 'revoked',
       });
     }
-    // One row is enough to know the plan is still open: a 10k-task fan-out must not read its whole
-    // plan once per finished task.
-    const open = await tx.listTasks({
-      planId: task.planId,
-      statuses: ['planned', 'running', 'awaiting_approval'],
-      limit: 1,
-    });
-    if (open.length === 0) await tx.setPlanStatus(task.planId, 'done', at);
-    return tx.appendAudit(entries, at);
+    const finished = await tx.finishTask(task.id, f, at);
+    await tx.completePlanIfDone(task.planId, at);
+    return { finished, records: await tx.appendAudit(entries, at) };
   });
   await deps.onAudit?.(records);
-  const after = (await deps.store.getTask(task.id))?.task ?? null;
-  if (after && deps.events) await report(after, f, deps);
-  return after;
+  if (finished && deps.events) report(finished, f, deps);
+  return finished?.task ?? null;
 }
 
-/** Tells observers (metrics, notifications) what became of the task. */
-async function report(task: Task, f: TaskFinish, deps: PipelineDeps): Promise<void> {
+/**
+ * Tells observers (metrics, notifications) what became of the task. Everything they need came back
+ * with the finishing statement: no store reads here.
+ */
+function report({ task, trigger, credential }: FinishedTask, f: TaskFinish, deps: PipelineDeps): void {
   const events = deps.events!;
   if (task.status === 'planned') {
     const delayMs = task.nextAttemptAt ? Date.parse(task.nextAttemptAt) - deps.clock().getTime() : 0;
     events.retryScheduled?.({ task, code: f.lastError?.code ?? '', delayMs });
     return;
   }
-  const trigger = await deps.store.getTrigger(task.triggerId);
-  const [credential] = task.credentialId
-    ? await deps.store.findCredentials({ ids: [task.credentialId] })
-    : [];
   const since = (iso: string | null) =>
     iso && trigger ? Date.parse(iso) - Date.parse(trigger.receivedAt) : undefined;
   const revokedAfterMs = since(task.effectiveAt);
   const verifiedAfterMs = since(task.verifiedAt);
   events.taskFinished?.({
     task,
-    trigger: trigger ? { id: trigger.id, kind: trigger.kind, receivedAt: trigger.receivedAt } : null,
-    credential: credential ?? null,
+    trigger,
+    credential,
     ...(revokedAfterMs !== undefined ? { revokedAfterMs } : {}),
     ...(verifiedAfterMs !== undefined ? { verifiedAfterMs } : {}),
   });
-  if (task.lastError?.code === 'VERIFY_FAILED')
-    events.verificationFailed?.({ task, credential: credential ?? null });
+  if (task.lastError?.code === 'VERIFY_FAILED') events.verificationFailed?.({ task, credential });
 }

@@ -120,6 +120,15 @@ ALTER TABLE tasks ADD COLUMN retry_window_started_at timestamptz;
 CREATE INDEX audit_task ON audit (task_id);
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- The plan completion check (any open task left in this plan?) stops at the first match. The
+-- composite index also serves every lookup by plan_id, so the single-column one goes.
+CREATE INDEX tasks_plan_status ON tasks (plan_id, status);
+DROP INDEX tasks_plan;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -58,6 +58,14 @@ export interface TaskFinish {
   dropSecret?: boolean;
 }
 
+/** A task as finishTask left it, with what observers of its outcome need (read in the same statement). */
+export interface FinishedTask {
+  task: Task;
+  trigger: Pick<Trigger, 'id' | 'kind' | 'receivedAt'> | null;
+  /** The task's credential as the finishing transaction sees it at that statement. */
+  credential: Credential | null;
+}
+
 export interface StoreOps {
   upsertCredentials(creds: readonly Credential[]): Promise<number>;
   listCredentials(limit?: number): Promise<Credential[]>;
@@ -90,7 +98,10 @@ export interface StoreOps {
     now: string,
     leaseMs: number,
   ): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
-  finishTask(id: string, f: TaskFinish, now: string): Promise<void>;
+  /** Null when no task has this id. */
+  finishTask(id: string, f: TaskFinish, now: string): Promise<FinishedTask | null>;
+  /** Marks the plan done if none of its tasks is open (planned, awaiting approval, running). */
+  completePlanIfDone(planId: string, now: string): Promise<boolean>;
   setTaskStatus(
     ids: readonly string[],
     from: TaskStatus,

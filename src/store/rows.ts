@@ -1,8 +1,10 @@
 /** Row ↔ object mapping for the SQL store; the SQL column names stay in this folder. */
 import { AuditRecord } from '../../schemas/audit.js';
+import { Timestamp } from '../../schemas/common.js';
 import { Credential } from '../../schemas/credential.js';
 import { Plan, Task } from '../../schemas/plan.js';
-import { Trigger } from '../../schemas/trigger.js';
+import { z } from 'zod';
+import { Trigger, TriggerKind } from '../../schemas/trigger.js';
 
 type Row = Record<string, unknown>;
 
@@ -11,7 +13,7 @@ export function iso(v: unknown): string {
   return new Date(String(v)).toISOString();
 }
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
-const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+export const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 const opt = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
 
 export function credentialFromRow(r: Row): Credential {
@@ -33,6 +35,13 @@ export function credentialFromRow(r: Row): Credential {
 
 export function triggerFromRow(r: Row): Trigger {
   return Trigger.parse(json(r.body));
+}
+
+const TriggerRef = z.object({ id: z.string(), kind: TriggerKind, receivedAt: Timestamp });
+
+/** The trigger facts a finished task's observers need, as finishTask's RETURNING builds them. */
+export function triggerRefFromJson(v: unknown): Pick<Trigger, 'id' | 'kind' | 'receivedAt'> {
+  return TriggerRef.parse(json(v));
 }
 
 export function planFromRow(r: Row): Plan {

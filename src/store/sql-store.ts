@@ -1,60 +1,54 @@
 /** The one SQL implementation of the store port, over either adapter's Db. */
-import { AuditEntry as AuditEntrySchema, type AuditEntry, type AuditRecord } from '../../schemas/audit.js';
+import type { AuditEntry } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
 import {
+  FINAL_TASK_STATUSES,
   SECRET_DROP_STATUSES,
+  TaskStatus,
   type Outcome,
   type PlanDraft,
   type PlanStatus,
   type Task,
-  type TaskStatus,
 } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
-import { chainHash } from '../audit/chain.js';
+import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
 import type { Db } from './db.js';
+import { findCredentials, upsertCredentials } from './inventory-sql.js';
 import { migrate } from './migrations.js';
 import type {
   AuditQuery,
   ClaimedTask,
   CredentialQuery,
+  FinishedTask,
   Store,
   StoreOps,
   TaskFinish,
   TaskQuery,
 } from './port.js';
-import { auditFromRow, credentialFromRow, iso, planFromRow, taskFromRow, triggerFromRow } from './rows.js';
+import {
+  credentialFromRow,
+  json,
+  planFromRow,
+  taskFromRow,
+  triggerFromRow,
+  triggerRefFromJson,
+} from './rows.js';
 
 const j = (v: unknown) => JSON.stringify(v);
 
-class SqlOps implements StoreOps {
-  constructor(protected readonly db: Db) {}
+/** A plan is done once none of its tasks is in one of these. */
+const OPEN_TASK_STATUSES: readonly TaskStatus[] = TaskStatus.options.filter(
+  (s) => !FINAL_TASK_STATUSES.includes(s),
+);
 
-  async upsertCredentials(creds: readonly Credential[]): Promise<number> {
-    for (const c of creds) {
-      await this.db.query(
-        `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10,$11::jsonb,$12::jsonb)
-         ON CONFLICT (id) DO UPDATE SET provider=EXCLUDED.provider, kind=EXCLUDED.kind, provider_id=EXCLUDED.provider_id,
-           fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
-           workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
-           labels=EXCLUDED.labels, updated_at=now()`,
-        [
-          c.id,
-          c.provider,
-          c.kind,
-          c.providerId ?? null,
-          c.fingerprint ?? null,
-          c.owner ?? null,
-          c.workload ?? null,
-          j(c.scopes),
-          c.protected,
-          c.status,
-          j(c.labels),
-          j(c.flags),
-        ],
-      );
-    }
-    return creds.length;
+class SqlOps implements StoreOps {
+  constructor(
+    protected readonly db: Db,
+    protected readonly head: HeadHint,
+  ) {}
+
+  upsertCredentials(creds: readonly Credential[]) {
+    return upsertCredentials(this.db, creds);
   }
 
   async listCredentials(limit = 1000): Promise<Credential[]> {
@@ -62,20 +56,8 @@ class SqlOps implements StoreOps {
     return rows.map(credentialFromRow);
   }
 
-  async findCredentials(q: CredentialQuery): Promise<Credential[]> {
-    const rows = await this.db.query(
-      `SELECT * FROM credentials WHERE id = ANY($1::text[]) OR fingerprint = ANY($2::text[])
-         OR provider_id = ANY($3::text[]) OR lower(owner) = ANY($4::text[]) OR workload = ANY($5::text[])
-       ORDER BY id`,
-      [
-        q.ids ?? [],
-        q.fingerprints ?? [],
-        q.providerIds ?? [],
-        (q.owners ?? []).map((o) => o.toLowerCase()),
-        q.workloads ?? [],
-      ],
-    );
-    return rows.map(credentialFromRow);
+  findCredentials(q: CredentialQuery) {
+    return findCredentials(this.db, q);
   }
 
   async updateCredential(id: string, patch: { status?: Credential['status']; addFlags?: readonly string[] }) {
@@ -111,42 +93,52 @@ class SqlOps implements StoreOps {
   }
 
   async insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO plans (id, trigger_id, decision, status, holds, task_count, created_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7) ON CONFLICT (id) DO NOTHING`,
-      [plan.id, plan.triggerId, plan.decision, plan.status, j(plan.holds), plan.tasks.length, now],
+    const statuses = plan.tasks.map((t): TaskStatus =>
+      t.decision === 'shadow' || t.provider === null
+        ? 'skipped'
+        : plan.status === 'awaiting_approval'
+          ? 'awaiting_approval'
+          : 'planned',
     );
-    for (const t of plan.tasks) {
-      const status: TaskStatus =
-        t.decision === 'shadow' || t.provider === null
-          ? 'skipped'
-          : plan.status === 'awaiting_approval'
-            ? 'awaiting_approval'
-            : 'planned';
-      await this.db.query(
-        `INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
-           provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$16) ON CONFLICT (id) DO NOTHING`,
-        [
-          t.id,
-          plan.id,
-          plan.triggerId,
-          t.action,
-          t.decision,
-          t.provider,
-          t.credentialId,
-          t.credentialKind,
-          t.providerId ?? null,
-          t.fingerprint ?? null,
-          t.reason,
-          j(t.flags),
-          status,
-          status === 'skipped' ? 'shadow' : null,
-          status === 'skipped' ? null : (sealedByTask.get(t.id) ?? null),
-          now,
-        ],
-      );
-    }
+    const col = <T>(f: (t: PlanDraft['tasks'][number], i: number) => T) => plan.tasks.map(f);
+    // The plan and all its tasks in one statement: a 10k-credential fan-out is one round trip, not 10k.
+    // The tasks' foreign key is checked at the end of the statement, after the plan row is in.
+    await this.db.query(
+      `WITH plan AS (
+         INSERT INTO plans (id, trigger_id, decision, status, holds, task_count, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7) ON CONFLICT (id) DO NOTHING)
+       INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
+         provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, created_at, updated_at)
+       SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
+         fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, $7::timestamptz, $7::timestamptz
+       FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+         $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
+         AS u(id, action, decision, provider, credential_id, credential_kind, provider_id, fingerprint, reason,
+           flags, status, outcome, sealed_secret)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        plan.id,
+        plan.triggerId,
+        plan.decision,
+        plan.status,
+        j(plan.holds),
+        plan.tasks.length,
+        now,
+        col((t) => t.id),
+        col((t) => t.action),
+        col((t) => t.decision),
+        col((t) => t.provider),
+        col((t) => t.credentialId),
+        col((t) => t.credentialKind),
+        col((t) => t.providerId ?? null),
+        col((t) => t.fingerprint ?? null),
+        col((t) => t.reason),
+        col((t) => j(t.flags)),
+        statuses,
+        statuses.map((st) => (st === 'skipped' ? 'shadow' : null)),
+        col((t, i) => (statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null))),
+      ],
+    );
   }
 
   async getPlan(id: string) {
@@ -182,35 +174,41 @@ class SqlOps implements StoreOps {
   }
 
   async claimTask(id: string, now: string, leaseMs: number) {
-    const [before] = await this.db.query<{ status: string; lease_until: unknown; next_attempt_at: unknown }>(
-      'SELECT status, lease_until, next_attempt_at FROM tasks WHERE id = $1 FOR UPDATE',
-      [id],
-    );
-    if (!before) return null;
-    // A running task whose lease is still valid belongs to an attempt in progress elsewhere; the
-    // scheduler clears the lease of a task it recovers. A planned task not yet due is a stale message.
-    const leaseExpired = before.lease_until === null || iso(before.lease_until) <= iso(now);
-    const due = before.next_attempt_at === null || iso(before.next_attempt_at) <= iso(now);
-    if (!(before.status === 'planned' && due) && !(before.status === 'running' && leaseExpired)) return null;
+    // One statement: lock the row (waiting for a concurrent claim to commit), then move it to running
+    // only if it is runnable: planned and due, or running with an expired lease (its process died;
+    // the scheduler clears the lease of a task it recovers). A running task whose lease is still valid
+    // belongs to an attempt in progress elsewhere; a planned task not yet due is a stale message.
     const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
     const [r] = await this.db.query(
-      `UPDATE tasks SET status = 'running', attempts = attempts + 1, next_attempt_at = NULL, lease_until = $3,
-         updated_at = $2 WHERE id = $1 RETURNING *`,
+      `WITH before AS (SELECT id, status FROM tasks WHERE id = $1 FOR UPDATE)
+       UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, next_attempt_at = NULL, lease_until = $3,
+         updated_at = $2
+       FROM before b
+       WHERE t.id = b.id
+         AND ((t.status = 'planned' AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $2::timestamptz))
+           OR (t.status = 'running' AND (t.lease_until IS NULL OR t.lease_until <= $2::timestamptz)))
+       RETURNING t.*, b.status AS status_before`,
       [id, now, leaseUntil],
     );
     if (!r) return null;
     return {
       claimed: { task: taskFromRow(r), sealedSecret: (r.sealed_secret as string | null) ?? null },
-      interrupted: before.status === 'running',
+      interrupted: r.status_before === 'running',
     };
   }
 
-  async finishTask(id: string, f: TaskFinish, now: string) {
-    await this.db.query(
+  async finishTask(id: string, f: TaskFinish, now: string): Promise<FinishedTask | null> {
+    // RETURNING the task with what observers of its outcome read (trigger kind and receipt time, the
+    // credential as this transaction left it), so the caller needs no further reads.
+    const [r] = await this.db.query(
       `UPDATE tasks SET status = $2, outcome = COALESCE($3, outcome), last_error = $4::jsonb,
          next_attempt_at = $5, verified_at = COALESCE($6, verified_at), effective_at = COALESCE($7, effective_at),
          sealed_secret = CASE WHEN $8 THEN NULL ELSE sealed_secret END, lease_until = NULL, updated_at = $9
-       WHERE id = $1`,
+       WHERE id = $1
+       RETURNING *,
+         (SELECT jsonb_build_object('id', g.id, 'kind', g.kind, 'receivedAt', g.body->'receivedAt')
+            FROM triggers g WHERE g.id = tasks.trigger_id) AS finished_trigger,
+         (SELECT to_jsonb(c) FROM credentials c WHERE c.id = tasks.credential_id) AS finished_credential`,
       [
         id,
         f.status,
@@ -223,6 +221,26 @@ class SqlOps implements StoreOps {
         now,
       ],
     );
+    if (!r) return null;
+    const trigger = r.finished_trigger ?? null;
+    const credential = r.finished_credential ?? null;
+    return {
+      task: taskFromRow(r),
+      trigger: trigger === null ? null : triggerRefFromJson(trigger),
+      credential: credential === null ? null : credentialFromRow(json(credential)),
+    };
+  }
+
+  async completePlanIfDone(planId: string, now: string): Promise<boolean> {
+    // EXISTS stops at the first open task (index tasks_plan_status): a 10k-task fan-out must not read
+    // its whole plan once per finished task.
+    const rows = await this.db.query(
+      `UPDATE plans SET status = 'done', updated_at = $2 WHERE id = $1
+         AND NOT EXISTS (SELECT 1 FROM tasks WHERE plan_id = $1 AND status = ANY($3::text[]))
+       RETURNING id`,
+      [planId, now, OPEN_TASK_STATUSES],
+    );
+    return rows.length === 1;
   }
 
   async setTaskStatus(
@@ -298,69 +316,26 @@ class SqlOps implements StoreOps {
     );
   }
 
-  async appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]> {
-    if (entries.length === 0) return [];
-    const [head] = await this.db.query<{ seq: string | number; hash: string }>(
-      'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
-    );
-    if (!head) throw new Error('audit_head row is missing: the store was not migrated');
-    let seq = Number(head.seq);
-    let prevHash = head.hash;
-    const out: AuditRecord[] = [];
-    for (const e of entries) {
-      const content = { ...AuditEntrySchema.parse(e), seq: ++seq, at: iso(now) };
-      const hash = chainHash(prevHash, content);
-      await this.db.query(
-        `INSERT INTO audit (seq, at, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10,$11)`,
-        [
-          seq,
-          content.at,
-          content.type,
-          content.actor,
-          content.triggerId,
-          content.planId,
-          content.taskId,
-          content.credentialId,
-          j(content.data),
-          prevHash,
-          hash,
-        ],
-      );
-      out.push({ ...content, prevHash, hash });
-      prevHash = hash;
-    }
-    await this.db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
-    return out;
+  appendAudit(entries: readonly AuditEntry[], now: string) {
+    return appendAudit(this.db, this.head, entries, now);
   }
 
-  async listAudit(q: AuditQuery): Promise<AuditRecord[]> {
-    const rows = await this.db.query(
-      `SELECT * FROM audit WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR credential_id = $2)
-         AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4 ORDER BY seq LIMIT $5`,
-      [
-        q.triggerId ?? null,
-        q.credentialId ?? null,
-        q.planId ?? null,
-        q.afterSeq ?? 0,
-        q.limit ?? 1000,
-        q.taskId ?? null,
-      ],
-    );
-    return rows.map(auditFromRow);
+  listAudit(q: AuditQuery) {
+    return listAudit(this.db, q);
   }
 
-  async auditHead() {
-    const [h] = await this.db.query<{ seq: string | number; hash: string }>(
-      'SELECT seq, hash FROM audit_head WHERE id = 1',
-    );
-    return { seq: Number(h?.seq ?? 0), hash: h?.hash ?? '' };
+  auditHead() {
+    return auditHead(this.db);
   }
 }
 
 class SqlStore extends SqlOps implements Store {
   transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new SqlOps(tx)));
+    return this.db.transaction((tx) => fn(new SqlOps(tx, this.head)));
+  }
+  // The chain head must stay locked from its read to the commit.
+  override appendAudit(entries: readonly AuditEntry[], now: string) {
+    return this.transaction((tx) => tx.appendAudit(entries, now));
   }
   close() {
     return this.db.close();
@@ -370,5 +345,5 @@ class SqlStore extends SqlOps implements Store {
 /** Migrates, then returns the store. */
 export async function createStore(db: Db): Promise<Store> {
   await migrate(db);
-  return new SqlStore(db);
+  return new SqlStore(db, { current: null });
 }

@@ -21,7 +21,8 @@ const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
 
 const adapters: {
   name: string;
-  open(t: TestContext): Promise<{ db: Db; cleanup(): Promise<void> } | null>;
+  /** `another` opens a second connection pool on the same database (a second process), if possible. */
+  open(t: TestContext): Promise<{ db: Db; cleanup(): Promise<void>; another?: () => Promise<Db> } | null>;
 }[] = [
   {
     name: 'pglite',
@@ -43,7 +44,19 @@ const adapters: {
       const url = await freshDatabase(t);
       if (!url) return null;
       const db = await openPostgres(url);
-      return { db, cleanup: () => db.close() };
+      const others: Db[] = [];
+      return {
+        db,
+        cleanup: async () => {
+          for (const o of others) await o.close();
+          await db.close();
+        },
+        another: async () => {
+          const o = await openPostgres(url);
+          others.push(o);
+          return o;
+        },
+      };
     },
   },
 ];
@@ -53,11 +66,19 @@ const cred = (id: string, extra: Partial<Credential> = {}) =>
 
 for (const adapter of adapters) {
   describe(`store on ${adapter.name}`, () => {
-    async function withStore(t: TestContext, fn: (s: Store, db: Db) => Promise<void>) {
+    async function withStore(
+      t: TestContext,
+      fn: (s: Store, db: Db, another?: () => Promise<Store>) => Promise<void>,
+    ) {
       const opened = await adapter.open(t);
       if (!opened) return;
+      const { another } = opened;
       try {
-        await fn(await createStore(opened.db), opened.db);
+        await fn(
+          await createStore(opened.db),
+          opened.db,
+          another ? async () => createStore(await another()) : undefined,
+        );
       } finally {
         await opened.cleanup();
       }
@@ -169,6 +190,213 @@ for (const adapter of adapters) {
         assert.equal(done?.task.status, 'succeeded');
         assert.equal(done?.sealedSecret, null, 'the sealed secret is dropped once the task is final');
         assert.equal(await s.claimTask(task.id, later(200_000), 60_000), null);
+      }));
+
+    it('findCredentials combines only the arms given; an empty query matches nothing', (t) =>
+      withStore(t, async (s) => {
+        const fp = 'c'.repeat(64);
+        await s.upsertCredentials([
+          cred('c1', { fingerprint: fp }),
+          cred('c2', { providerId: 'AKIA2' }),
+          cred('c3', { owner: 'Bob@Example.com', workload: 'w1' }),
+          cred('c4'),
+        ]);
+        assert.deepEqual(await s.findCredentials({}), []);
+        assert.deepEqual(await s.findCredentials({ ids: [], fingerprints: [], owners: [] }), []);
+        assert.deepEqual(
+          (
+            await s.findCredentials({
+              ids: ['c4'],
+              fingerprints: [fp],
+              providerIds: ['AKIA2'],
+              owners: ['BOB@example.com'],
+            })
+          ).map((c) => c.id),
+          ['c1', 'c2', 'c3', 'c4'],
+        );
+        assert.deepEqual(
+          (await s.findCredentials({ fingerprints: [fp], workloads: ['w1'] })).map((c) => c.id),
+          ['c1', 'c3'],
+        );
+      }));
+
+    it('upsertCredentials: one batch with repeated ids ends as consecutive upserts would', (t) =>
+      withStore(t, async (s) => {
+        const fp = 'd'.repeat(64);
+        const many = Array.from({ length: 3000 }, (_, i) => cred(`m${i}`, { labels: { q: `"'\\{x},` } }));
+        assert.equal(
+          await s.upsertCredentials([
+            ...many,
+            cred('dup', { fingerprint: fp, owner: 'first' }),
+            cred('dup', { owner: 'second', protected: true }),
+          ]),
+          3002,
+        );
+        const [dup] = await s.findCredentials({ ids: ['dup'] });
+        assert.equal(dup?.owner, 'second');
+        assert.equal(dup?.protected, true);
+        assert.equal(dup?.fingerprint, fp, 'a later entry without the secret keeps the fingerprint');
+        assert.equal((await s.listCredentials(10_000)).length, 3001);
+        const [m7] = await s.findCredentials({ ids: ['m7'] });
+        assert.deepEqual(m7?.labels, { q: `"'\\{x},` });
+        assert.equal(await s.upsertCredentials([]), 0);
+      }));
+
+    it('a large plan is stored whole; finishing tasks returns what observers need and closes the plan', (t) =>
+      withStore(t, async (s) => {
+        const T1 = later(5);
+        await s.insertTrigger({
+          id: 'off-1',
+          kind: 'offboarding',
+          source: 't',
+          occurredAt: T0,
+          receivedAt: T1,
+          evidence: {},
+          subject: { person: 'p@example.com', aliases: [] },
+        });
+        await s.upsertCredentials([cred('c0', { fingerprint: 'e'.repeat(64) })]);
+        const task = (i: number) => ({
+          id: i.toString(16).padStart(32, '0'),
+          action: 'revoke' as const,
+          decision: i === 2 ? ('shadow' as const) : ('auto' as const),
+          provider: i === 3 ? null : 'oauth-main',
+          credentialId: `c${i}`,
+          credentialKind: 'oauth.access_token',
+          reason: `r${i}`,
+          flags: i === 0 ? ['owner_left'] : [],
+          ...(i === 0 ? { fingerprint: 'e'.repeat(64) } : {}),
+        });
+        const tasks = Array.from({ length: 2500 }, (_, i) => task(i));
+        const plan = {
+          id: 'p-big',
+          triggerId: 'off-1',
+          decision: 'auto' as const,
+          status: 'planned' as const,
+          holds: [],
+          notes: [],
+          tasks,
+        };
+        await s.insertPlan(plan, new Map([[tasks[0]!.id, 'v1.sealed-0']]), T0);
+        await s.insertPlan(plan, new Map(), later(1)); // idempotent: nothing changes
+        assert.equal((await s.getPlan('p-big'))?.taskCount, 2500);
+        const stored = await s.listTasks({ planId: 'p-big' });
+        assert.equal(stored.length, 2500);
+        assert.deepEqual(
+          stored.slice(0, 4).map((x) => [x.status, x.outcome]),
+          [
+            ['planned', null],
+            ['planned', null],
+            ['skipped', 'shadow'],
+            ['skipped', 'shadow'],
+          ],
+        );
+        assert.deepEqual(stored[0]?.flags, ['owner_left']);
+        assert.equal(stored[0]?.fingerprint, 'e'.repeat(64));
+        assert.equal(stored[0]?.createdAt, T0);
+        assert.equal((await s.getTask(tasks[0]!.id))?.sealedSecret, 'v1.sealed-0');
+        assert.equal((await s.getTask(tasks[1]!.id))?.sealedSecret, null);
+
+        assert.equal(await s.completePlanIfDone('p-big', later(2)), false, 'planned tasks are open');
+        const finished = await s.transaction(async (tx) => {
+          await tx.updateCredential('c0', { status: 'revoked' });
+          return tx.finishTask(tasks[0]!.id, { status: 'succeeded', outcome: 'revoked' }, later(3));
+        });
+        assert.equal(finished?.task.status, 'succeeded');
+        assert.equal(finished?.task.outcome, 'revoked');
+        assert.deepEqual(finished?.trigger, { id: 'off-1', kind: 'offboarding', receivedAt: T1 });
+        assert.equal(finished?.credential?.id, 'c0');
+        assert.equal(finished?.credential?.status, 'revoked', 'as the finishing transaction left it');
+        const noCred = await s.finishTask(tasks[1]!.id, { status: 'failed' }, later(3));
+        assert.equal(noCred?.credential, null, 'c1 is not in the inventory');
+        assert.equal(await s.finishTask('no-such-task', { status: 'failed' }, later(3)), null);
+
+        await s.setTaskStatus(
+          tasks.slice(4, -1).map((x) => x.id),
+          'planned',
+          'dead_lettered',
+          later(4),
+        );
+        assert.equal(await s.completePlanIfDone('p-big', later(5)), false, 'one task is still planned');
+        assert.equal((await s.getPlan('p-big'))?.status, 'planned');
+        const last = await s.claimTask(tasks[2499]!.id, later(6), 60_000);
+        assert.equal(last?.claimed.task.status, 'running');
+        assert.equal(await s.completePlanIfDone('p-big', later(7)), false, 'a running task is open');
+        await s.finishTask(tasks[2499]!.id, { status: 'succeeded' }, later(8));
+        assert.equal(await s.completePlanIfDone('p-big', later(9)), true);
+        const done = await s.getPlan('p-big');
+        assert.equal(done?.status, 'done');
+        assert.equal(done?.updatedAt, later(9));
+      }));
+
+    it('a large audit append chains exactly as one-by-one hashing does, across appends', (t) =>
+      withStore(t, async (s) => {
+        const first = await s.transaction((tx) =>
+          tx.appendAudit([{ type: 'inventory.imported', actor: 'a', data: { count: 1 } }], T0),
+        );
+        const entries = Array.from({ length: 3000 }, (_, i) => ({
+          type: 'task.shadow' as const,
+          actor: i % 2 ? 'pipeline' : 'op:alice',
+          triggerId: 'tr',
+          planId: i % 3 ? 'pl' : null,
+          taskId: `t${i}`,
+          credentialId: i % 5 ? `c${i}` : null,
+          data: { i, text: `"quoted" \\ {brace}, ü ${i}`, nested: { list: [i, null, true] } },
+        }));
+        const recs = await s.transaction((tx) => tx.appendAudit(entries, later(1)));
+        assert.equal(recs.length, 3000);
+        let prev = first[0]!.hash;
+        for (const [i, r] of recs.entries()) {
+          assert.equal(r.seq, i + 2);
+          assert.equal(r.prevHash, prev);
+          assert.equal(r.hash, chainHash(prev, r));
+          prev = r.hash;
+        }
+        assert.deepEqual(await s.auditHead(), { seq: 3001, hash: prev });
+        const listed = await s.listAudit({ triggerId: 'tr', limit: 5000 });
+        assert.deepEqual(listed, recs, 'round-trips through the database unchanged');
+        const v = await verifyAudit(s);
+        assert.equal(v.ok, true);
+      }));
+
+    it('the remembered chain head is only a hint: rollbacks and other writers never break the chain', (t) =>
+      withStore(t, async (s, db, another) => {
+        const entry = (i: number) => ({ type: 'inventory.imported' as const, actor: 'a', data: { i } });
+        await s.appendAudit([entry(1)], T0);
+        await assert.rejects(
+          s.transaction(async (tx) => {
+            await tx.appendAudit([entry(2), entry(3)], T0);
+            throw new Error('roll back');
+          }),
+        );
+        const after = await s.transaction((tx) => tx.appendAudit([entry(4)], T0));
+        assert.equal(after[0]?.seq, 2, 'chained onto the committed head, not the rolled-back one');
+        // A writer that does not go through this store (another process) moves the head.
+        await db.query(
+          `INSERT INTO audit (seq, at, type, actor, data, prev_hash, hash) VALUES (3, $1, 'inventory.imported', 'x', '{}', $2, $3)`,
+          [T0, after[0]!.hash, 'f'.repeat(64)],
+        );
+        await db.query(`UPDATE audit_head SET seq = 3, hash = $1`, ['f'.repeat(64)]);
+        const next = await s.transaction((tx) => tx.appendAudit([entry(5)], T0));
+        assert.deepEqual([next[0]?.seq, next[0]?.prevHash], [4, 'f'.repeat(64)]);
+        await db.query('DELETE FROM audit WHERE seq >= 3');
+        await db.query('UPDATE audit_head SET seq = 2, hash = $1', [after[0]!.hash]);
+        await s.appendAudit([entry(6)], T0); // re-learns the head
+        if (!another) return;
+        // Two stores (two processes' pools) appending concurrently, in and outside transactions.
+        const s2 = await another();
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            i % 3 === 0
+              ? (i % 2 ? s : s2).appendAudit([entry(100 + i)], T0)
+              : (i % 2 ? s : s2).transaction(async (tx) => {
+                  await tx.appendAudit([entry(100 + i)], T0);
+                  return tx.appendAudit([entry(200 + i), entry(300 + i)], T0);
+                }),
+          ),
+        );
+        const v = await verifyAudit(s);
+        assert.equal(v.ok, true);
+        assert.equal((await s.auditHead()).seq, 3 + 14 + 26 * 3);
       }));
 
     it('audit appends form a hash chain that verify accepts, and detects a deleted tail', (t) =>

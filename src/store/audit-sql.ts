@@ -1,0 +1,139 @@
+/**
+ * The audit trail's SQL: appending to the hash chain, listing, and the chain head.
+ *
+ * Records are hashed onto the chain head (seq, hash), so an append must know the head before it can
+ * write. The head row is the chain's lock. One statement writes all the records of an append and
+ * moves the head, but only if the head is still the one the records were chained onto. The store
+ * remembers the head it last wrote (`HeadHint`), so an append usually is that one statement. When
+ * the check fails (another process or transaction appended meanwhile, or the transaction that wrote
+ * the remembered head rolled back), the append locks the head row, reads it and chains again. The
+ * hint only saves a round trip: it is never trusted without that check.
+ */
+import { AuditEntry as AuditEntrySchema, type AuditEntry, type AuditRecord } from '../../schemas/audit.js';
+import { chainHash } from '../audit/chain.js';
+import { TourniquetError } from '../errors.js';
+import type { Db } from './db.js';
+import type { AuditQuery } from './port.js';
+import { auditFromRow, iso } from './rows.js';
+
+type ParsedEntry = ReturnType<typeof AuditEntrySchema.parse>;
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** The chain head this store last wrote; shared by the store and its transactions. */
+export interface HeadHint {
+  current: Head | null;
+}
+
+/**
+ * Appends run inside a transaction (the store wraps a bare append in one), so the head stays locked
+ * from the read to the commit: the attempt after a stale hint cannot fail.
+ */
+export async function appendAudit(
+  db: Db,
+  hint: HeadHint,
+  entries: readonly AuditEntry[],
+  now: string,
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
+  const parsed = entries.map((e) => AuditEntrySchema.parse(e));
+  const at = iso(now);
+  const attempts = hint.current ? [hint.current, null] : [null];
+  for (const hinted of attempts) {
+    const head = hinted ?? (await lockHead(db));
+    const records = chain(parsed, head, at);
+    const last = records[records.length - 1]!;
+    if (await write(db, records, head, at)) {
+      hint.current = { seq: last.seq, hash: last.hash };
+      return records;
+    }
+  }
+  throw new TourniquetError('INTERNAL', 'the audit chain head moved while it was locked');
+}
+
+function chain(entries: readonly ParsedEntry[], head: Head, at: string): AuditRecord[] {
+  let seq = head.seq;
+  let prevHash = head.hash;
+  return entries.map((e) => {
+    const content = { ...e, seq: ++seq, at };
+    const hash = chainHash(prevHash, content);
+    const record = { ...content, prevHash, hash };
+    prevHash = hash;
+    return record;
+  });
+}
+
+async function lockHead(db: Db): Promise<Head> {
+  const [head] = await db.query<{ seq: string | number; hash: string }>(
+    'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+  );
+  if (!head) throw new TourniquetError('INTERNAL', 'audit_head row is missing: the store was not migrated');
+  return { seq: Number(head.seq), hash: head.hash };
+}
+
+/**
+ * Moves the head from `from` to the last record and inserts the records, in one statement; nothing
+ * is written (false) when the head is no longer `from`. A concurrent append holding the head row
+ * makes this wait for its commit, then the check sees the head it left.
+ */
+async function write(db: Db, records: readonly AuditRecord[], from: Head, at: string): Promise<boolean> {
+  const col = <T>(f: (r: AuditRecord) => T) => records.map(f);
+  const last = records[records.length - 1]!;
+  const [r] = await db.query<{ moved: number }>(
+    `WITH head AS (
+       UPDATE audit_head SET seq = $12, hash = $13 WHERE id = 1 AND seq = $14 AND hash = $15 RETURNING id),
+     appended AS (
+       INSERT INTO audit (seq, at, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
+       SELECT seq::bigint, $1::timestamptz, type, actor, trigger_id, plan_id, task_id, credential_id, data::jsonb,
+         prev_hash, hash
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::text[], $11::text[])
+         AS u(seq, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
+       WHERE EXISTS (SELECT 1 FROM head))
+     SELECT count(*)::int AS moved FROM head`,
+    [
+      at,
+      col((x) => String(x.seq)),
+      col((x) => x.type),
+      col((x) => x.actor),
+      col((x) => x.triggerId),
+      col((x) => x.planId),
+      col((x) => x.taskId),
+      col((x) => x.credentialId),
+      col((x) => JSON.stringify(x.data)),
+      col((x) => x.prevHash),
+      col((x) => x.hash),
+      last.seq,
+      last.hash,
+      from.seq,
+      from.hash,
+    ],
+  );
+  return Number(r?.moved) === 1;
+}
+
+export async function listAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
+  const rows = await db.query(
+    `SELECT * FROM audit WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR credential_id = $2)
+       AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4 ORDER BY seq LIMIT $5`,
+    [
+      q.triggerId ?? null,
+      q.credentialId ?? null,
+      q.planId ?? null,
+      q.afterSeq ?? 0,
+      q.limit ?? 1000,
+      q.taskId ?? null,
+    ],
+  );
+  return rows.map(auditFromRow);
+}
+
+export async function auditHead(db: Db): Promise<Head> {
+  const [h] = await db.query<{ seq: string | number; hash: string }>(
+    'SELECT seq, hash FROM audit_head WHERE id = 1',
+  );
+  return { seq: Number(h?.seq ?? 0), hash: h?.hash ?? '' };
+}
