@@ -4,17 +4,23 @@
  * fails part-way the error names exactly the triggers that were not accepted, over the operator
  * API too. Workers are not started: this is about acceptance, not processing.
  *
+ * On Kafka, a burst several times the broker's default request limit (1 MiB per partition batch)
+ * is accepted: the chunks keep each produce request under it.
+ *
  * The failure is injected at the bus port: a wrapper around the real LocalLogBus refuses one chosen
  * publish call (what a full disk or a broker outage looks like to `ingest`). What is asserted is
  * the real log's content and the error `ingest` reports, never the wrapper.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { createTopics, KafkaBus, waitForBroker } from '../../src/bus/kafka.js';
 import type { Bus, Topic } from '../../src/bus/port.js';
 import { TourniquetError, isTourniquetError } from '../../src/errors.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { PUBLISH_CHUNK, localOps } from '../../src/ops/local.js';
+import { getKafka, kafkaTopics } from '../support/kafka.js';
 import { captureLogger, tempDir, testConfig } from '../support/runtime.js';
 
 type Brief = { id: string; kind: string };
@@ -148,5 +154,59 @@ describe('ingest of a burst', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('on Kafka, a burst far above the 1 MiB request limit goes out in accepted chunks', async (t) => {
+    const k = await getKafka(t);
+    if (!k) return;
+    await waitForBroker(k.brokers, 60_000);
+    const topics = kafkaTopics(k.topicPrefix);
+    // One partition, so every message of a publish call lands in one record batch, and Kafka's
+    // default batch limit (the test broker raises its own default to 8 MiB). Unchunked, this burst
+    // is one 5 MB batch: MESSAGE_TOO_LARGE.
+    const admin = new Kafka({ brokers: k.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: topics.leak,
+            numPartitions: 1,
+            configEntries: [{ name: 'max.message.bytes', value: String(1024 * 1024 + 12) }],
+          },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await createTopics({ brokers: k.brokers }, topics, 1, { replicationFactor: 1 });
+    const bus = new KafkaBus({
+      brokers: k.brokers,
+      clientId: `${k.topicPrefix}.ingest`,
+      topics,
+      partitions: 1,
+    });
+    t.after(() => bus.stop());
+    await bus.start();
+    const n = 3000;
+    const pad = 'e'.repeat(1500);
+    const docs = Array.from({ length: n }, (_, i) => ({
+      kind: 'leak',
+      source: 'test',
+      subject: { token: `tok_kafka_${k.topicPrefix}_${i}_abcdefghijklmnop` },
+      evidence: { note: pad },
+    }));
+    const from = Date.now();
+    const res = await localOps({ ...runtime.deps, bus }).ingest(docs);
+    assert.equal(res.accepted.length, n);
+    const got = await bus.read('leak', from, Date.now() + 1);
+    assert.deepEqual(
+      got.map((m) => m.key),
+      res.accepted.map((a) => a.id),
+      'every trigger on the topic, in input order',
+    );
+    const bytes = got.reduce((sum, m) => sum + m.value.length, 0);
+    assert.ok(bytes > 4 * 1024 * 1024, `the burst is several MiB (${bytes} bytes)`);
   });
 });
