@@ -14,6 +14,7 @@ import { chainHash } from '../audit/chain.js';
 import { TourniquetError } from '../errors.js';
 import type { Db } from './db.js';
 import type { AuditQuery } from './port.js';
+import { rowSource } from './row-source.js';
 import { auditFromRow, iso } from './rows.js';
 
 type ParsedEntry = ReturnType<typeof AuditEntrySchema.parse>;
@@ -80,37 +81,46 @@ async function lockHead(db: Db): Promise<Head> {
  * makes this wait for its commit, then the check sees the head it left.
  */
 async function write(db: Db, records: readonly AuditRecord[], from: Head, at: string): Promise<boolean> {
-  const col = <T>(f: (r: AuditRecord) => T) => records.map(f);
   const last = records[records.length - 1]!;
+  const source = rowSource(
+    'u',
+    [
+      'seq',
+      'type',
+      'actor',
+      'trigger_id',
+      'plan_id',
+      'task_id',
+      'credential_id',
+      'data',
+      'prev_hash',
+      'hash',
+    ],
+    records.map((x) => [
+      String(x.seq),
+      x.type,
+      x.actor,
+      x.triggerId,
+      x.planId,
+      x.taskId,
+      x.credentialId,
+      JSON.stringify(x.data),
+      x.prevHash,
+      x.hash,
+    ]),
+    6,
+  );
   const [r] = await db.query<{ moved: number }>(
     `WITH head AS (
-       UPDATE audit_head SET seq = $12, hash = $13 WHERE id = 1 AND seq = $14 AND hash = $15 RETURNING id),
+       UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1 AND seq = $4 AND hash = $5 RETURNING id),
      appended AS (
        INSERT INTO audit (seq, at, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
        SELECT seq::bigint, $1::timestamptz, type, actor, trigger_id, plan_id, task_id, credential_id, data::jsonb,
          prev_hash, hash
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::text[], $11::text[])
-         AS u(seq, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
+       FROM ${source.sql}
        WHERE EXISTS (SELECT 1 FROM head))
      SELECT count(*)::int AS moved FROM head`,
-    [
-      at,
-      col((x) => String(x.seq)),
-      col((x) => x.type),
-      col((x) => x.actor),
-      col((x) => x.triggerId),
-      col((x) => x.planId),
-      col((x) => x.taskId),
-      col((x) => x.credentialId),
-      col((x) => JSON.stringify(x.data)),
-      col((x) => x.prevHash),
-      col((x) => x.hash),
-      last.seq,
-      last.hash,
-      from.seq,
-      from.hash,
-    ],
+    [at, last.seq, last.hash, from.seq, from.hash, ...source.params],
   );
   return Number(r?.moved) === 1;
 }

@@ -2,6 +2,7 @@
 import type { Credential } from '../../schemas/credential.js';
 import type { Db } from './db.js';
 import type { CredentialQuery } from './port.js';
+import { rowSource } from './row-source.js';
 import { credentialFromRow } from './rows.js';
 
 const j = (v: unknown) => JSON.stringify(v);
@@ -15,33 +16,48 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
     const prev = byId.get(c.id);
     byId.set(c.id, prev && c.fingerprint === undefined ? { ...c, fingerprint: prev.fingerprint } : c);
   }
-  const rows = [...byId.values()];
-  const col = <T>(f: (c: Credential) => T) => rows.map(f);
+  const source = rowSource(
+    'u',
+    [
+      'id',
+      'provider',
+      'kind',
+      'provider_id',
+      'fingerprint',
+      'owner',
+      'workload',
+      'scopes',
+      'protected',
+      'status',
+      'labels',
+      'flags',
+    ],
+    [...byId.values()].map((c) => [
+      c.id,
+      c.provider,
+      c.kind,
+      c.providerId ?? null,
+      c.fingerprint ?? null,
+      c.owner ?? null,
+      c.workload ?? null,
+      j(c.scopes),
+      String(c.protected),
+      c.status,
+      j(c.labels),
+      j(c.flags),
+    ]),
+    1,
+  );
   await db.query(
     `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags)
      SELECT id, provider, kind, provider_id, fingerprint, owner, workload, scopes::jsonb, protected::boolean, status,
        labels::jsonb, flags::jsonb
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::text[], $12::text[])
-       AS u(id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags)
+     FROM ${source.sql}
      ON CONFLICT (id) DO UPDATE SET provider=EXCLUDED.provider, kind=EXCLUDED.kind, provider_id=EXCLUDED.provider_id,
-         fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
-         workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
-         labels=EXCLUDED.labels, updated_at=now()`,
-    [
-      col((c) => c.id),
-      col((c) => c.provider),
-      col((c) => c.kind),
-      col((c) => c.providerId ?? null),
-      col((c) => c.fingerprint ?? null),
-      col((c) => c.owner ?? null),
-      col((c) => c.workload ?? null),
-      col((c) => j(c.scopes)),
-      col((c) => String(c.protected)),
-      col((c) => c.status),
-      col((c) => j(c.labels)),
-      col((c) => j(c.flags)),
-    ],
+       fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
+       workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
+       labels=EXCLUDED.labels, updated_at=now()`,
+    source.params,
   );
   return creds.length;
 }

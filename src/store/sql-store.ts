@@ -14,6 +14,7 @@ import type { Trigger } from '../../schemas/trigger.js';
 import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
 import type { Db } from './db.js';
 import { findCredentials, upsertCredentials } from './inventory-sql.js';
+import { rowSource } from './row-source.js';
 import { migrate } from './migrations.js';
 import type {
   AuditQuery,
@@ -27,6 +28,7 @@ import type {
 } from './port.js';
 import {
   credentialFromRow,
+  iso,
   json,
   planFromRow,
   taskFromRow,
@@ -100,7 +102,40 @@ class SqlOps implements StoreOps {
           ? 'awaiting_approval'
           : 'planned',
     );
-    const col = <T>(f: (t: PlanDraft['tasks'][number], i: number) => T) => plan.tasks.map(f);
+    const source = rowSource(
+      'u',
+      [
+        'id',
+        'action',
+        'decision',
+        'provider',
+        'credential_id',
+        'credential_kind',
+        'provider_id',
+        'fingerprint',
+        'reason',
+        'flags',
+        'status',
+        'outcome',
+        'sealed_secret',
+      ],
+      plan.tasks.map((t, i) => [
+        t.id,
+        t.action,
+        t.decision,
+        t.provider,
+        t.credentialId,
+        t.credentialKind,
+        t.providerId ?? null,
+        t.fingerprint ?? null,
+        t.reason,
+        j(t.flags),
+        statuses[i]!,
+        statuses[i] === 'skipped' ? 'shadow' : null,
+        statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null),
+      ]),
+      8,
+    );
     // The plan and all its tasks in one statement: a 10k-credential fan-out is one round trip, not 10k.
     // The tasks' foreign key is checked at the end of the statement, after the plan row is in.
     await this.db.query(
@@ -111,10 +146,7 @@ class SqlOps implements StoreOps {
          provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, created_at, updated_at)
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
          fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, $7::timestamptz, $7::timestamptz
-       FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-         $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[])
-         AS u(id, action, decision, provider, credential_id, credential_kind, provider_id, fingerprint, reason,
-           flags, status, outcome, sealed_secret)
+       FROM ${source.sql}
        ON CONFLICT (id) DO NOTHING`,
       [
         plan.id,
@@ -124,19 +156,7 @@ class SqlOps implements StoreOps {
         j(plan.holds),
         plan.tasks.length,
         now,
-        col((t) => t.id),
-        col((t) => t.action),
-        col((t) => t.decision),
-        col((t) => t.provider),
-        col((t) => t.credentialId),
-        col((t) => t.credentialKind),
-        col((t) => t.providerId ?? null),
-        col((t) => t.fingerprint ?? null),
-        col((t) => t.reason),
-        col((t) => j(t.flags)),
-        statuses,
-        statuses.map((st) => (st === 'skipped' ? 'shadow' : null)),
-        col((t, i) => (statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null))),
+        ...source.params,
       ],
     );
   }
@@ -174,26 +194,26 @@ class SqlOps implements StoreOps {
   }
 
   async claimTask(id: string, now: string, leaseMs: number) {
-    // One statement: lock the row (waiting for a concurrent claim to commit), then move it to running
-    // only if it is runnable: planned and due, or running with an expired lease (its process died;
-    // the scheduler clears the lease of a task it recovers). A running task whose lease is still valid
-    // belongs to an attempt in progress elsewhere; a planned task not yet due is a stale message.
+    const [before] = await this.db.query<{ status: string; lease_until: unknown; next_attempt_at: unknown }>(
+      'SELECT status, lease_until, next_attempt_at FROM tasks WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    if (!before) return null;
+    // A running task whose lease is still valid belongs to an attempt in progress elsewhere; the
+    // scheduler clears the lease of a task it recovers. A planned task not yet due is a stale message.
+    const leaseExpired = before.lease_until === null || iso(before.lease_until) <= iso(now);
+    const due = before.next_attempt_at === null || iso(before.next_attempt_at) <= iso(now);
+    if (!(before.status === 'planned' && due) && !(before.status === 'running' && leaseExpired)) return null;
     const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
     const [r] = await this.db.query(
-      `WITH before AS (SELECT id, status FROM tasks WHERE id = $1 FOR UPDATE)
-       UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, next_attempt_at = NULL, lease_until = $3,
-         updated_at = $2
-       FROM before b
-       WHERE t.id = b.id
-         AND ((t.status = 'planned' AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $2::timestamptz))
-           OR (t.status = 'running' AND (t.lease_until IS NULL OR t.lease_until <= $2::timestamptz)))
-       RETURNING t.*, b.status AS status_before`,
+      `UPDATE tasks SET status = 'running', attempts = attempts + 1, next_attempt_at = NULL, lease_until = $3,
+         updated_at = $2 WHERE id = $1 RETURNING *`,
       [id, now, leaseUntil],
     );
     if (!r) return null;
     return {
       claimed: { task: taskFromRow(r), sealedSecret: (r.sealed_secret as string | null) ?? null },
-      interrupted: r.status_before === 'running',
+      interrupted: before.status === 'running',
     };
   }
 

@@ -354,6 +354,11 @@ for (const adapter of adapters) {
         assert.deepEqual(await s.auditHead(), { seq: 3001, hash: prev });
         const listed = await s.listAudit({ triggerId: 'tr', limit: 5000 });
         assert.deepEqual(listed, recs, 'round-trips through the database unchanged');
+        // Small appends go as a VALUES list, large ones through arrays: both sides of the switch.
+        for (const n of [16, 17]) {
+          const more = await s.transaction((tx) => tx.appendAudit(entries.slice(0, n), later(2)));
+          assert.deepEqual(await s.listAudit({ afterSeq: more[0]!.seq - 1, limit: 100 }), more);
+        }
         const v = await verifyAudit(s);
         assert.equal(v.ok, true);
       }));
