@@ -1,9 +1,9 @@
 /** Row ↔ object mapping for the SQL store; the SQL column names stay in this folder. */
+import { z } from 'zod';
 import { AuditRecord } from '../../schemas/audit.js';
 import { Timestamp } from '../../schemas/common.js';
 import { Credential } from '../../schemas/credential.js';
 import { Plan, Task } from '../../schemas/plan.js';
-import { z } from 'zod';
 import { Trigger, TriggerKind } from '../../schemas/trigger.js';
 
 type Row = Record<string, unknown>;

@@ -14,7 +14,6 @@ import type { Trigger } from '../../schemas/trigger.js';
 import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
 import type { Db } from './db.js';
 import { findCredentials, upsertCredentials } from './inventory-sql.js';
-import { rowSource } from './row-source.js';
 import { migrate } from './migrations.js';
 import type {
   AuditQuery,
@@ -26,6 +25,7 @@ import type {
   TaskFinish,
   TaskQuery,
 } from './port.js';
+import { rowSource } from './row-source.js';
 import {
   credentialFromRow,
   iso,
