@@ -19,6 +19,7 @@
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import { TourniquetError } from '../errors.js';
 import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
+import { chunked, messageBytes } from './chunks.js';
 import { disconnectQuietly, fetchLagPatiently } from './kafka-admin.js';
 import {
   brokerAnswered,
@@ -109,11 +110,15 @@ export class KafkaBus implements Bus {
     const send = (async () => {
       try {
         await slot.ready;
-        await slot.producer.send({
-          topic: real,
-          acks: -1,
-          messages: messages.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
-        });
+        // In order, one chunk at a time: a 10k-task plan must not become one produce request over
+        // the broker's per-batch size limit, and per-key order must hold across chunks.
+        for (const chunk of chunked(messages, messageBytes)) {
+          await slot.producer.send({
+            topic: real,
+            acks: -1,
+            messages: chunk.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+          });
+        }
       } catch (e) {
         // After a failed send the idempotent producer's sequence numbers may no longer match what
         // the broker holds (the write may have landed); a fresh producer id makes the next

@@ -6,7 +6,10 @@ import { decidePlan } from '../pipeline/approvals.js';
 import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
 import { replay } from '../pipeline/replay.js';
 import type { Trigger } from '../../schemas/trigger.js';
-import type { Bus, OutMessage, Topic } from '../bus/port.js';
+import { chunked, messageBytes } from '../bus/chunks.js';
+import type { Bus, Topic } from '../bus/port.js';
+
+export { PUBLISH_CHUNK } from '../bus/chunks.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
@@ -28,39 +31,6 @@ function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
       throw new TourniquetError(e.code, `document ${i + 1}: ${e.message}`, { details: e.details });
     }
   });
-}
-
-/**
- * One publish call carries at most this many messages and bytes. The embedded log then does one
- * modest write and one fdatasync per chunk, and a Kafka produce request stays far below the broker's
- * default `message.max.bytes` (1 MiB per record batch) even when the whole chunk hashes to one
- * partition: the producer (src/bus/kafka.ts) sends what it is given and does not split batches.
- */
-export const PUBLISH_CHUNK = { messages: 500, bytes: 512 * 1024 } as const;
-
-function messageBytes(m: OutMessage): number {
-  let n = Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v);
-  return n;
-}
-
-/** Consecutive runs of `items` within PUBLISH_CHUNK; a single oversized message is its own chunk. */
-function chunked<T>(items: readonly T[], size: (x: T) => number): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const x of items) {
-    const b = size(x);
-    if (cur.length > 0 && (cur.length >= PUBLISH_CHUNK.messages || bytes + b > PUBLISH_CHUNK.bytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(x);
-    bytes += b;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }
 
 /**

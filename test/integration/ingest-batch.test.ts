@@ -12,7 +12,7 @@
  * the real log's content and the error `ingest` reports, never the wrapper.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTopics, KafkaBus, waitForBroker } from '../../src/bus/kafka.js';
 import type { Bus, Topic } from '../../src/bus/port.js';
@@ -156,26 +156,26 @@ describe('ingest of a burst', () => {
     }
   });
 
-  it('on Kafka, a burst far above the 1 MiB request limit goes out in accepted chunks', async (t) => {
+  /**
+   * A bus on topics of one partition whose `leak` and `tasks` topics keep Kafka's default batch
+   * limit (the test broker raises its own default to 8 MiB): every message of a publish call lands
+   * in one record batch, so an unchunked multi-MiB publish is MESSAGE_TOO_LARGE.
+   */
+  async function onePartitionBus(t: TestContext) {
     const k = await getKafka(t);
-    if (!k) return;
+    if (!k) return undefined;
     await waitForBroker(k.brokers, 60_000);
     const topics = kafkaTopics(k.topicPrefix);
-    // One partition, so every message of a publish call lands in one record batch, and Kafka's
-    // default batch limit (the test broker raises its own default to 8 MiB). Unchunked, this burst
-    // is one 5 MB batch: MESSAGE_TOO_LARGE.
     const admin = new Kafka({ brokers: k.brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: [
-          {
-            topic: topics.leak,
-            numPartitions: 1,
-            configEntries: [{ name: 'max.message.bytes', value: String(1024 * 1024 + 12) }],
-          },
-        ],
+        topics: [topics.leak, topics.tasks].map((topic) => ({
+          topic,
+          numPartitions: 1,
+          configEntries: [{ name: 'max.message.bytes', value: String(1024 * 1024 + 12) }],
+        })),
       });
     } finally {
       await admin.disconnect();
@@ -189,6 +189,29 @@ describe('ingest of a burst', () => {
     });
     t.after(() => bus.stop());
     await bus.start();
+    return { bus, k };
+  }
+
+  it('on Kafka, one publish far above the 1 MiB batch limit (a 10k-task plan) is sent in order', async (t) => {
+    const c = await onePartitionBus(t);
+    if (!c) return;
+    const from = Date.now();
+    const messages = Array.from({ length: 10_000 }, (_, i) => ({
+      key: `credential-${i}`,
+      value: JSON.stringify({ taskId: `${String(i).padStart(32, '0')}`, pad: 'p'.repeat(300) }),
+    }));
+    await c.bus.publish('tasks', messages);
+    const got = await c.bus.read('tasks', from, Date.now() + 1);
+    assert.deepEqual(
+      got.map((m) => m.key),
+      messages.map((m) => m.key),
+    );
+  });
+
+  it('on Kafka, a burst far above the 1 MiB request limit goes out in accepted chunks', async (t) => {
+    const c = await onePartitionBus(t);
+    if (!c) return;
+    const { bus, k } = c;
     const n = 3000;
     const pad = 'e'.repeat(1500);
     const docs = Array.from({ length: n }, (_, i) => ({
