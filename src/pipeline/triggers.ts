@@ -103,9 +103,9 @@ export async function handleTrigger(
         [{ type: 'trigger.duplicate', actor, triggerId: t.id, data: { source: t.source } }],
         at,
       );
-      return { duplicate: true, records };
+      return { duplicate: true, records, runnable: null };
     }
-    await tx.insertPlan(plan, sealedByTask, at);
+    const runnable = await tx.insertPlan(plan, sealedByTask, at);
     const entries: AuditEntry[] = [
       {
         type: 'trigger.accepted',
@@ -151,7 +151,7 @@ export async function handleTrigger(
         });
       }
     }
-    return { duplicate: false, records: await tx.appendAudit(entries, at) };
+    return { duplicate: false, records: await tx.appendAudit(entries, at), runnable };
   });
   await deps.onAudit?.(outcome.records);
 
@@ -164,7 +164,10 @@ export async function handleTrigger(
     deps.events?.planCreated?.({ trigger: t, plan });
     if (plan.status === 'awaiting_approval') deps.events?.planAwaitingApproval?.({ trigger: t, plan });
   }
-  const runnable = await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] });
+  // A duplicate republishes what is still planned: the first delivery may have crashed between
+  // its commit and its publish.
+  const runnable =
+    outcome.runnable ?? (await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] }));
   await deps.bus.publish('tasks', runnable.map(taskMessage));
   deps.logger.info(
     {

@@ -11,6 +11,7 @@ import type {
   PlanDraft,
   PlanStatus,
   Task,
+  TaskDraft,
   TaskError,
   TaskStatus,
 } from '../../schemas/plan.js';
@@ -81,7 +82,8 @@ export interface StoreOps {
   listTriggers(q: { since?: string; until?: string; limit?: number }): Promise<Trigger[]>;
 
   /** Inserts the plan and its tasks; tasks whose id exists already are left as they are. */
-  insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<void>;
+  /** Stores the plan and its tasks (idempotent); returns the tasks it inserted ready to run. */
+  insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<TaskDraft[]>;
   getPlan(id: string): Promise<Plan | null>;
   listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number }): Promise<Plan[]>;
   setPlanStatus(id: string, status: PlanStatus, now: string): Promise<void>;

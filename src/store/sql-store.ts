@@ -9,6 +9,7 @@ import {
   type PlanDraft,
   type PlanStatus,
   type Task,
+  type TaskDraft,
 } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
@@ -94,7 +95,11 @@ class SqlOps implements StoreOps {
     return rows.map(triggerFromRow);
   }
 
-  async insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<void> {
+  async insertPlan(
+    plan: PlanDraft,
+    sealedByTask: ReadonlyMap<string, string>,
+    now: string,
+  ): Promise<TaskDraft[]> {
     const statuses = plan.tasks.map((t): TaskStatus =>
       t.decision === 'shadow' || t.provider === null
         ? 'skipped'
@@ -138,7 +143,7 @@ class SqlOps implements StoreOps {
     );
     // The plan and all its tasks in one statement: a 10k-credential fan-out is one round trip, not 10k.
     // The tasks' foreign key is checked at the end of the statement, after the plan row is in.
-    await this.db.query(
+    const rows = await this.db.query<{ id: string; status: string }>(
       `WITH plan AS (
          INSERT INTO plans (id, trigger_id, decision, status, holds, task_count, created_at, updated_at)
          VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7) ON CONFLICT (id) DO NOTHING)
@@ -147,7 +152,8 @@ class SqlOps implements StoreOps {
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
          fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, $7::timestamptz, $7::timestamptz
        FROM ${source.sql}
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id, status`,
       [
         plan.id,
         plan.triggerId,
@@ -159,6 +165,8 @@ class SqlOps implements StoreOps {
         ...source.params,
       ],
     );
+    const inserted = new Set(rows.filter((r) => r.status === 'planned').map((r) => r.id));
+    return plan.tasks.filter((t) => inserted.has(t.id));
   }
 
   async getPlan(id: string) {

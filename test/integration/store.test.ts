@@ -156,8 +156,12 @@ for (const adapter of adapters) {
           notes: [],
           tasks: [task],
         };
-        await s.insertPlan(plan, new Map([[task.id, 'v1.sealed']]), T0);
-        await s.insertPlan(plan, new Map(), T0); // idempotent
+        const runnable = await s.insertPlan(plan, new Map([[task.id, 'v1.sealed']]), T0);
+        assert.deepEqual(
+          runnable.map((x) => x.id),
+          [task.id],
+        );
+        assert.deepEqual(await s.insertPlan(plan, new Map(), T0), [], 'idempotent: nothing new to run');
         const first = await s.claimTask(task.id, T0, 60_000);
         assert.equal(first?.interrupted, false);
         assert.equal(first?.claimed.sealedSecret, 'v1.sealed');
@@ -276,8 +280,10 @@ for (const adapter of adapters) {
           notes: [],
           tasks,
         };
-        await s.insertPlan(plan, new Map([[tasks[0]!.id, 'v1.sealed-0']]), T0);
+        const runnable = await s.insertPlan(plan, new Map([[tasks[0]!.id, 'v1.sealed-0']]), T0);
         await s.insertPlan(plan, new Map(), later(1)); // idempotent: nothing changes
+        const planned = await s.listTasks({ planId: 'p-big', statuses: ['planned'] });
+        assert.deepEqual(runnable.map((x) => x.id).sort(), planned.map((x) => x.id).sort());
         assert.equal((await s.getPlan('p-big'))?.taskCount, 2500);
         const stored = await s.listTasks({ planId: 'p-big' });
         assert.equal(stored.length, 2500);
