@@ -184,6 +184,7 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
         config.kafka.topics,
         Number(o.partitions ?? config.kafka.partitions),
       );
-      out(`created: ${r.created.join(', ') || '(none)'}\nexisting: ${r.existing.join(', ') || '(none)'}`);
+      const list = (names: readonly string[]) => names.join(', ') || '(none)';
+      out(`created: ${list(r.created)}\nexisting: ${list(r.existing)}\ngrown: ${list(r.grown)}`);
     });
 }

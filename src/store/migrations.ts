@@ -129,6 +129,13 @@ CREATE INDEX tasks_plan_status ON tasks (plan_id, status);
 DROP INDEX tasks_plan;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- The scheduler's sweep for plans whose last tasks finished concurrently reads only running plans.
+CREATE INDEX plans_running ON plans (updated_at) WHERE status IN ('planned', 'approved');
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -104,6 +104,8 @@ export interface StoreOps {
   finishTask(id: string, f: TaskFinish, now: string): Promise<FinishedTask | null>;
   /** Marks the plan done if none of its tasks is open (planned, awaiting approval, running). */
   completePlanIfDone(planId: string, now: string): Promise<boolean>;
+  /** Marks done the running plans (last touched before `updatedBefore`) with no open task left. */
+  completeFinishedPlans(now: string, updatedBefore: string, limit: number): Promise<string[]>;
   setTaskStatus(
     ids: readonly string[],
     from: TaskStatus,

@@ -271,6 +271,20 @@ class SqlOps implements StoreOps {
     return rows.length === 1;
   }
 
+  async completeFinishedPlans(now: string, updatedBefore: string, limit: number): Promise<string[]> {
+    // Two tasks of one plan finishing at the same moment (PostgreSQL, READ COMMITTED) each see the
+    // other still open, so neither marks the plan done: this sweep is what catches that.
+    const rows = await this.db.query<{ id: string }>(
+      `UPDATE plans SET status = 'done', updated_at = $1 WHERE id IN (
+         SELECT p.id FROM plans p WHERE p.status IN ('planned', 'approved') AND p.updated_at < $2
+           AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.plan_id = p.id AND t.status = ANY($4::text[]))
+         LIMIT $3)
+       RETURNING id`,
+      [now, updatedBefore, limit, OPEN_TASK_STATUSES],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async setTaskStatus(
     ids: readonly string[],
     from: TaskStatus,

@@ -327,7 +327,17 @@ for (const adapter of adapters) {
         const last = await s.claimTask(tasks[2499]!.id, later(6), 60_000);
         assert.equal(last?.claimed.task.status, 'running');
         assert.equal(await s.completePlanIfDone('p-big', later(7)), false, 'a running task is open');
+        assert.deepEqual(await s.completeFinishedPlans(later(7), later(7), 10), [], 'the sweep agrees');
         await s.finishTask(tasks[2499]!.id, { status: 'succeeded' }, later(8));
+        // The sweep (the backstop when concurrent finishes each saw the other open) leaves plans
+        // touched recently alone, and closes the others.
+        assert.deepEqual(await s.completeFinishedPlans(later(9), T0, 10), []);
+        assert.deepEqual(await s.completeFinishedPlans(later(9), later(9), 10), ['p-big']);
+        assert.deepEqual(
+          await s.completeFinishedPlans(later(9), later(9), 10),
+          [],
+          'done plans are not swept',
+        );
         assert.equal(await s.completePlanIfDone('p-big', later(9)), true);
         const done = await s.getPlan('p-big');
         assert.equal(done?.status, 'done');
