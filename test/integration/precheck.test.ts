@@ -2,7 +2,8 @@
  * When the pipeline checks liveness before acting, against a real OAuth server that counts calls:
  * a first attempt goes straight to the revocation (two calls per revocation, not three); a retry
  * after a call that may have reached the provider checks first and records `already_revoked`
- * instead of revoking again; `precheck: true` also checks first attempts.
+ * instead of revoking again; `precheck: true` also checks first attempts; a proof check refused
+ * with 429 is asked again rather than leaving the revocation unverified.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +95,23 @@ describe('liveness checks before acting', () => {
     assert.equal(task?.outcome, 'revoked');
     assert.equal(plain.revocationCalls() - r0, 2);
     assert.equal(await plain.introspect(l.token), false);
+  });
+
+  it('a proof check answered 429 is asked again after Retry-After, and the task ends verified', async () => {
+    const r0 = plain.revocationCalls();
+    const i0 = plain.introspectionCalls();
+    plain.failNextIntrospections(1, 429, '1');
+    const l = await leak(plain, 'oauth-plain', 'slow-proof-1');
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'revoked');
+    assert.ok(task?.verifiedAt, 'proven dead, not "unverified"');
+    assert.equal(plain.revocationCalls() - r0, 1);
+    assert.equal(plain.introspectionCalls() - i0, 2, 'the refused check, then the proof');
+    const verified = (await runtime.deps.store.listAudit({ triggerId: l.triggerId })).find(
+      (r) => r.type === 'task.verified',
+    );
+    assert.equal(verified?.data.checks, 2);
   });
 
   it('precheck: true also checks first attempts: a token already dead is not revoked again', async () => {

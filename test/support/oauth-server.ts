@@ -27,6 +27,8 @@ export interface OAuthServer {
    * (a crash then lands after the provider acted, before the caller knows).
    */
   setRevocationResponseDelay(ms: number): void;
+  /** Makes the next N introspection requests answer this status before reaching the server. */
+  failNextIntrospections(n: number, status: number, retryAfter?: string): void;
   /** Makes the next N revocation requests answer this status (e.g. 503) before reaching the server. */
   failNextRevocations(n: number, status: number, retryAfter?: string): void;
   /**
@@ -82,10 +84,18 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   let introspections = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   let failAfter = { n: 0, status: 0 };
+  let introspectionFailures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   const callback = provider.callback();
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/token/introspection') && req.headers['x-test-probe'] === undefined) {
       introspections++;
+      if (introspectionFailures.n > 0) {
+        introspectionFailures.n--;
+        const { status, retryAfter } = introspectionFailures;
+        res.writeHead(status, retryAfter ? { 'retry-after': retryAfter } : {});
+        res.end(JSON.stringify({ error: 'slow_down' }));
+        return;
+      }
     }
     if (req.url?.startsWith('/token/revocation')) {
       revocations++;
@@ -167,6 +177,9 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     },
     failNextRevocations(n, status, retryAfter) {
       failures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
+    },
+    failNextIntrospections(n, status, retryAfter) {
+      introspectionFailures = { n, status, ...(retryAfter ? { retryAfter } : {}) };
     },
     failAfterRevoking(n, status) {
       failAfter = { n, status };
