@@ -8,9 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/main.js';
-import { localOps } from '../../src/ops/local.js';
 import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
-import { captureLogger, oauthProviderConfig, tempDir, testConfig } from '../support/runtime.js';
+import {
+  captureLogger,
+  leakOAuthToken,
+  oauthProviderConfig,
+  tempDir,
+  testConfig,
+} from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 describe('liveness checks before acting', () => {
@@ -44,13 +49,8 @@ describe('liveness checks before acting', () => {
     await dir.remove();
   });
 
-  async function leak(server: OAuthServer, provider: string, id: string, token?: string) {
-    const value = token ?? (await server.mint());
-    const ops = localOps(runtime.deps);
-    await ops.importInventory([{ id, provider, kind: 'oauth.access_token', secret: value }], 'test');
-    const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token: value } }]);
-    return { token: value, triggerId: res.accepted[0]!.id };
-  }
+  const leak = (server: OAuthServer, provider: string, id: string, token?: string) =>
+    leakOAuthToken(runtime, server, provider, id, token);
   const finished = (triggerId: string) =>
     waitFor(
       'task finished',

@@ -6,9 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/main.js';
-import { localOps } from '../../src/ops/local.js';
 import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
-import { captureLogger, oauthProviderConfig, tempDir, testConfig } from '../support/runtime.js';
+import {
+  captureLogger,
+  leakOAuthToken,
+  oauthProviderConfig,
+  tempDir,
+  testConfig,
+} from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 
 describe('retries, rate limits and the circuit breaker', () => {
@@ -38,13 +43,8 @@ describe('retries, rate limits and the circuit breaker', () => {
     await dir.remove();
   });
 
-  async function leak(server: OAuthServer, provider: string, id: string) {
-    const token = await server.mint();
-    const ops = localOps(runtime.deps);
-    await ops.importInventory([{ id, provider, kind: 'oauth.access_token', secret: token }], 'test');
-    const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token } }]);
-    return { token, triggerId: res.accepted[0]!.id };
-  }
+  const leak = (server: OAuthServer, provider: string, id: string) =>
+    leakOAuthToken(runtime, server, provider, id);
   const taskOf = async (triggerId: string) => (await runtime.deps.store.listTasks({ triggerId }))[0];
 
   it('429 with Retry-After: 2 three times, then success: ≥ 6 s, exactly 4 calls; others complete meanwhile', async () => {

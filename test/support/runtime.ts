@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Config } from '../../schemas/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { Runtime } from '../../src/main.js';
+import { localOps } from '../../src/ops/local.js';
 import type { OAuthServer } from './oauth-server.js';
 
 export interface CapturedLogger {
@@ -43,4 +45,22 @@ export function oauthProviderConfig(server: OAuthServer, name = 'oauth-main') {
 
 export function testConfig(overrides: Record<string, unknown>): Config {
   return Config.parse({ logLevel: 'debug', ...overrides });
+}
+
+/**
+ * One leak of one OAuth token: the token (minted unless given) is imported as credential `id` at
+ * `provider`, then reported leaked. Returns the token and the trigger id.
+ */
+export async function leakOAuthToken(
+  runtime: Runtime,
+  server: OAuthServer,
+  provider: string,
+  id: string,
+  token?: string,
+): Promise<{ token: string; triggerId: string }> {
+  const value = token ?? (await server.mint());
+  const ops = localOps(runtime.deps);
+  await ops.importInventory([{ id, provider, kind: 'oauth.access_token', secret: value }], 'test');
+  const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token: value } }]);
+  return { token: value, triggerId: res.accepted[0]!.id };
 }
