@@ -1,23 +1,28 @@
 /**
- * Plan: what a trigger leads to. Applies the policy per task, routes each task to a configured
- * provider instance (or none: shadow), and applies the blast-radius guard — more than
- * `maxCredentials` credentials, a protected credential, or a policy `approval` makes the whole plan
- * wait in awaiting_approval.
+ * Plan: what a trigger leads to. For every item at risk (handlers/resolve.ts) it takes the strongest
+ * action that the *configured* provider can run with what is known now (capabilities, see
+ * schemas/capability.ts); where none can, the item becomes `needs_owner` with the reason and the
+ * manual step, never a task. Then the policy decides per task (auto | approval | shadow), and holds
+ * are per task: a protected credential or an `approval` rule holds only its own tasks, the rest of
+ * the plan runs. Only the blast-radius guard (too many credentials) holds the whole plan.
+ *
+ * With no provider configured at all, tourniquet runs in shadow mode: every task is recorded, none
+ * is executed.
  */
-import type { Credential } from '../schemas/credential.js';
-import type { PlanDraft, TaskDraft } from '../schemas/plan.js';
+import type { CapabilityView } from '../schemas/capability.js';
+import type { InventoryView } from '../schemas/credential.js';
+import type { Action, NeedsOwner, NeedsOwnerReason, PlanDraft, TaskDraft } from '../schemas/plan.js';
 import type { Policy } from '../schemas/policy.js';
 import type { Trigger } from '../schemas/trigger.js';
 import { planId, taskId } from './ids.js';
+import { manualStep } from './manual-steps.js';
 import { decide } from './policy.js';
-import { resolve } from './resolve.js';
+import { resolve, type AtRisk } from './resolve.js';
 
 export interface PlanContext {
   policy: Policy;
-  /** Names of configured provider instances. */
-  providers: ReadonlySet<string>;
-  /** Provider instance that revokes by value for a provider type (`github` → `github-main`). */
-  byValueProvider: Readonly<Record<string, string>>;
+  /** Configured provider instances by name. Empty: shadow mode. */
+  capabilities: Readonly<Record<string, CapabilityView>>;
   /**
    * A forced replay's id: it gives the plan and its tasks new ids, so that work already done is
    * done again. Without it, replanning a trigger yields the same ids (and no new work).
@@ -25,46 +30,240 @@ export interface PlanContext {
   epoch?: string;
 }
 
-export function planTrigger(trigger: Trigger, inventory: readonly Credential[], ctx: PlanContext): PlanDraft {
-  const { atRisk, notes } = resolve(trigger, inventory);
-  const scope = ctx.epoch ? `${trigger.id}#${ctx.epoch}` : trigger.id;
-  const tasks: TaskDraft[] = atRisk.map((r) => {
-    const provider = r.credential
-      ? ctx.providers.has(r.credential.provider)
-        ? r.credential.provider
-        : null
-      : (ctx.byValueProvider[r.providerType ?? ''] ?? null);
-    const ref = r.credential ? `cred:${r.credential.id}` : `fp:${r.fingerprint ?? ''}`;
+/** A person's accounts, closed per provider type: sessions first, then the account itself. */
+const IDENTITY_PLAYBOOK: Readonly<
+  Record<string, readonly { kind: string; actions: Action[]; what: string }[]>
+> = {
+  slack: [
+    { kind: 'slack.user_session', actions: ['revoke'], what: 'reset her Slack sessions' },
+    {
+      kind: 'slack.user',
+      actions: ['revoke', 'disable'],
+      what: 'deactivate her Slack account (every token of hers dies with it)',
+    },
+  ],
+  github: [
+    { kind: 'github.org_member', actions: ['revoke'], what: 'remove her from the GitHub organization' },
+  ],
+  aws: [
+    {
+      kind: 'aws.iam_user',
+      actions: ['revoke'],
+      what: 'delete her IAM access keys and login profile, deny her older sessions',
+    },
+  ],
+};
+
+interface Choice {
+  provider: string | null;
+  action: Action;
+}
+
+type Picked =
+  { ok: true; choice: Choice; also: Action[] } | { ok: false; reason: NeedsOwnerReason; detail: string };
+
+function runnable(view: CapabilityView, item: AtRisk, action: Action) {
+  const cap = view.kinds[item.credentialKind]?.find((c) => c.action === action);
+  if (!cap) return 'unsupported' as const;
+  if (cap.needs.includes('secret') && !item.hasSecret) return 'needs_secret' as const;
+  const id = item.credential?.providerId ?? item.providerId;
+  if (cap.needs.includes('providerId') && id === undefined) return 'needs_provider_id' as const;
+  if (item.credential === null && item.providerId !== undefined && item.ref?.startsWith('identity:')) {
+    if (!cap.acceptsIdentity) return 'unsupported' as const;
+  }
+  return 'ok' as const;
+}
+
+function pickOn(view: CapabilityView, item: AtRisk): Picked {
+  const misses = new Set<string>();
+  for (const action of item.actions) {
+    const r = runnable(view, item, action);
+    if (r === 'ok') {
+      const also = (item.also ?? []).filter((a) => a !== action && runnable(view, item, a) === 'ok');
+      return { ok: true, choice: { provider: view.name, action }, also };
+    }
+    misses.add(r);
+  }
+  // What would have worked with more knowledge: a by-value revoke that lacked the value.
+  if (!item.hasSecret && view.kinds[item.credentialKind]?.some((c) => c.action === 'revoke_by_value')) {
+    misses.add('needs_secret');
+  }
+  if (misses.has('needs_secret')) {
     return {
-      id: taskId(scope, ref, r.action),
-      action: r.action,
-      decision: provider === null ? 'shadow' : decide(ctx.policy, trigger.kind, r.credentialKind),
-      provider,
-      credentialId: r.credential?.id ?? null,
-      credentialKind: r.credentialKind,
-      ...(r.credential?.providerId !== undefined ? { providerId: r.credential.providerId } : {}),
-      ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}),
-      reason: provider === null ? `${r.reason}; no configured provider: shadow` : r.reason,
-      flags: r.flags,
+      ok: false,
+      reason: 'needs_secret',
+      detail: `${view.name} can only revoke a ${item.credentialKind} by its value, which this trigger does not carry`,
     };
-  });
+  }
+  if (misses.has('needs_provider_id')) {
+    return {
+      ok: false,
+      reason: 'needs_provider_id',
+      detail: `${view.name} needs the ${item.credentialKind}'s providerId, which the inventory does not record`,
+    };
+  }
+  return {
+    ok: false,
+    reason: 'action_unsupported',
+    detail: `${view.name} (${view.type}) cannot ${item.actions.join(' or ')} a ${item.credentialKind}`,
+  };
+}
 
-  const holds: string[] = [];
-  const max = ctx.policy.blastRadius.maxCredentials;
-  if (tasks.length > max) holds.push(`blast_radius: ${tasks.length} credentials > ${max}`);
-  for (const r of atRisk) if (r.credential?.protected) holds.push(`protected: ${r.credential.id}`);
-  if (tasks.some((t) => t.decision === 'approval')) holds.push('policy: approval required');
+function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
+  if (shadow) {
+    const action = item.actions.find((a) => a !== 'revoke_by_value' || item.hasSecret) ?? item.actions[0]!;
+    return { ok: true, choice: { provider: null, action }, also: [] };
+  }
+  if (item.provider !== undefined) {
+    const view = ctx.capabilities[item.provider];
+    if (!view) {
+      return {
+        ok: false,
+        reason: 'provider_not_configured',
+        detail: `provider ${item.provider} is not configured`,
+      };
+    }
+    return pickOn(view, item);
+  }
+  // A token not in the inventory: any instance of the type its format names.
+  const candidates = Object.values(ctx.capabilities).filter((v) => v.type === item.providerType);
+  if (candidates.length === 0) {
+    return {
+      ok: false,
+      reason: 'provider_not_configured',
+      detail: `no ${item.providerType ?? 'matching'} provider is configured`,
+    };
+  }
+  let first: Picked | undefined;
+  for (const view of candidates) {
+    const p = pickOn(view, item);
+    if (p.ok) return p;
+    first ??= p;
+  }
+  return first!;
+}
 
+function identityItems(
+  ids: ReturnType<typeof resolve>['identities'],
+  ctx: PlanContext,
+  notes: string[],
+): AtRisk[] {
+  const out: AtRisk[] = [];
+  for (const { provider, account, person } of ids) {
+    const view = ctx.capabilities[provider];
+    if (!view) {
+      notes.push(`identity ${account} of ${person} at ${provider}: no such provider is configured`);
+      continue;
+    }
+    const steps = IDENTITY_PLAYBOOK[view.type];
+    if (!steps) {
+      notes.push(`identity ${account} at ${provider}: no offboarding playbook for ${view.type} accounts`);
+      continue;
+    }
+    for (const s of steps) {
+      out.push({
+        credential: null,
+        credentialKind: s.kind,
+        actions: s.actions,
+        reason: `${person} left: ${s.what} (${account} at ${provider})`,
+        flags: [],
+        provider,
+        providerId: account,
+        hasSecret: false,
+        ref: `identity:${provider}:${account}:${s.kind}`,
+      });
+    }
+  }
+  return out;
+}
+
+function describeItem(item: AtRisk): string {
+  if (item.credential) return item.credential.id;
+  if (item.providerId !== undefined) return item.providerId;
+  return `(fingerprint ${item.fingerprint?.slice(0, 8) ?? '?'}…)`;
+}
+
+export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: PlanContext): PlanDraft {
+  const res = resolve(trigger, inventory);
+  const shadow = Object.keys(ctx.capabilities).length === 0;
+  const notes = [...res.notes];
+  const needsOwner: NeedsOwner[] = [...res.needsOwner];
+  const items = [...res.atRisk];
+  if (shadow) {
+    if (res.identities.length > 0)
+      notes.push(
+        `${res.identities.length} account(s) at providers not acted on: no provider configured (shadow)`,
+      );
+  } else {
+    items.push(...identityItems(res.identities, ctx, notes));
+  }
+  const base = res.scope ?? trigger.id;
+  const scope = ctx.epoch ? `${base}#${ctx.epoch}` : base;
+  const blast = items.length > ctx.policy.blastRadius.maxCredentials;
+
+  const tasks: TaskDraft[] = [];
+  for (const item of items) {
+    const picked = pick(item, ctx, shadow);
+    if (!picked.ok) {
+      needsOwner.push({
+        credentialId: item.credential?.id ?? null,
+        credentialKind: item.credentialKind,
+        provider: item.provider ?? null,
+        ...(item.fingerprint !== undefined ? { fingerprint: item.fingerprint } : {}),
+        wanted: item.actions[0] ?? 'revoke',
+        reason: picked.reason,
+        detail: picked.detail,
+        step: manualStep({
+          kind: item.credentialKind,
+          wanted: item.actions[0] ?? 'revoke',
+          reason: picked.reason,
+          provider: item.provider ?? null,
+          what: describeItem(item),
+        }),
+        ...(item.credential?.owner !== undefined ? { owner: item.credential.owner } : {}),
+      });
+      continue;
+    }
+    const ref = item.credential ? `cred:${item.credential.id}` : (item.ref ?? `fp:${item.fingerprint ?? ''}`);
+    for (const action of [picked.choice.action, ...picked.also]) {
+      const provider = picked.choice.provider;
+      const decision = provider === null ? 'shadow' : decide(ctx.policy, trigger.kind, item.credentialKind);
+      const hold = blast
+        ? `blast_radius: ${items.length} credentials > ${ctx.policy.blastRadius.maxCredentials}`
+        : item.credential?.protected
+          ? `protected: ${item.credential.id}`
+          : decision === 'approval'
+            ? 'policy: approval required'
+            : undefined;
+      const providerId = item.credential?.providerId ?? item.providerId;
+      tasks.push({
+        id: taskId(scope, ref, action),
+        action,
+        decision,
+        provider,
+        credentialId: item.credential?.id ?? null,
+        credentialKind: item.credentialKind,
+        ...(providerId !== undefined ? { providerId } : {}),
+        ...(item.fingerprint !== undefined ? { fingerprint: item.fingerprint } : {}),
+        reason: provider === null ? `${item.reason}; no configured provider: shadow` : item.reason,
+        flags: item.flags,
+        ...(hold !== undefined && decision !== 'shadow' ? { hold } : {}),
+      });
+    }
+  }
+
+  const holds = [...new Set(tasks.flatMap((t) => (t.hold ? [t.hold] : [])))];
   const active = tasks.filter((t) => t.decision !== 'shadow');
   const decision =
     holds.length > 0 ? 'approval' : active.length === 0 && tasks.length > 0 ? 'shadow' : 'auto';
   return {
-    id: planId(scope),
+    id: planId(ctx.epoch ? `${trigger.id}#${ctx.epoch}` : trigger.id),
     triggerId: trigger.id,
     decision,
     status: holds.length > 0 ? 'awaiting_approval' : active.length === 0 ? 'done' : 'planned',
     holds,
     notes,
+    needsOwner,
     tasks,
   };
 }

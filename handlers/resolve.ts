@@ -1,127 +1,269 @@
 /**
- * Resolve: trigger + inventory view → the credentials at risk and what to do to each. Pure: the
- * pipeline fetches candidate credentials from the store and passes them in; this decides.
+ * Resolve: trigger + inventory view → what is at risk and what would kill each item, strongest
+ * action first. Pure: the pipeline fetches the candidate records from the store and passes them in;
+ * which of the candidate actions is really planned is decided from the providers' capabilities in
+ * handlers/plan.ts.
  *
- * - offboarding: credentials the person owns. Personal ones (no workload) are revoked; workload
- *   credentials the person owned are rotated and flagged `owner_left` so someone re-homes them.
- * - leak: match by fingerprint, provider key id or credential id. An unmatched token whose format
- *   names its provider becomes a revoke-by-value task; an unrecognised one is noted, never dropped.
- * - decommission: credentials bound to the workload.
+ * - offboarding (a playbook, not a lookup): the person under every id and alias of hers; her personal
+ *   credentials are killed; workload credentials she owned or created are rotated (the workload must
+ *   keep running) and flagged `owner_left`; secrets she could read are rotated; and her accounts at
+ *   each provider instance (`identities`) are closed by that provider type's playbook.
+ * - leak: match by fingerprint, provider key id or credential id. With the value, a credential is
+ *   revoked by value where its provider can (also when it is in the inventory), and the id-based
+ *   actions are added. An unmatched token whose format names its provider is revoked by value; a
+ *   token no API can revoke, or one whose format names nothing, needs its owner.
+ * - decommission: credentials bound to the workload under its name or any alias of it. Tasks are
+ *   keyed by the workload, so two events for one workload make one set of tasks.
  */
-import type { Credential } from '../schemas/credential.js';
-import type { Action } from '../schemas/plan.js';
+import { isStoredSecret } from './actions.js';
+import { noApiStep } from './manual-steps.js';
+import type { Credential, InventoryView, Person, Workload } from '../schemas/credential.js';
+import type { Action, NeedsOwner } from '../schemas/plan.js';
 import type { Trigger, TriggerKind } from '../schemas/trigger.js';
-import { killAction } from './actions.js';
 
 export interface AtRisk {
-  /** null for revoke-by-value of a token that is not in the inventory. */
+  /** null for a token that is not in the inventory, or for a person's account at a provider. */
   credential: Credential | null;
   credentialKind: string;
-  action: Action;
+  /** Actions that would do, strongest first; the planner takes the first one the provider can run. */
+  actions: readonly Action[];
+  /** Also run these when the provider can (id-based actions beside a revoke by value); never needs_owner. */
+  also?: readonly Action[];
   reason: string;
   flags: string[];
-  /** Which provider type handles a by-value revocation (from the token's format). */
+  /** The provider instance that must act (a credential's or an identity's); absent for by-value tokens. */
+  provider?: string;
+  /** Which provider type handles a token that is not in the inventory (from the value's format). */
   providerType?: string;
+  /** A provider-side id that is not a credential's (a person's account, a leaked key id). */
+  providerId?: string;
   fingerprint?: string;
+  /** The value is at hand (sealed) for this item: by-value actions are possible. */
+  hasSecret: boolean;
+  /** Stable reference for the task id when there is no credential (`fp:…`, `identity:…`). */
+  ref?: string;
 }
 
 export interface Resolution {
   atRisk: AtRisk[];
   notes: string[];
+  /** Items whose only honest outcome is a person's manual step, whatever is configured. */
+  needsOwner: NeedsOwner[];
+  /** The key the tasks are scoped by when it is not the trigger (a decommissioned workload). */
+  scope?: string;
+  /** A person's accounts at provider instances, for the playbook in handlers/plan.ts. */
+  identities: { provider: string; account: string; person: string }[];
 }
 
 type Resolver<K extends TriggerKind> = (
   t: Extract<Trigger, { kind: K }>,
-  inventory: readonly Credential[],
+  inventory: InventoryView,
 ) => Resolution;
 
 const live = (c: Credential) => c.status === 'active' || c.status === 'disabled';
+const lower = (s: string) => s.toLowerCase();
 
-const offboarding: Resolver<'offboarding'> = (t, inventory) => {
-  const people = new Set([t.subject.person, ...t.subject.aliases].map((p) => p.toLowerCase()));
-  const owned = inventory.filter(
-    (c) => live(c) && c.owner !== undefined && people.has(c.owner.toLowerCase()),
+/** Kill a token or key: by value first when the value is here, then by id. */
+export function killActions(kind: string, hasSecret: boolean): Action[] {
+  if (isStoredSecret(kind)) return ['rotate'];
+  return [...(hasSecret ? (['revoke_by_value'] as const) : []), 'revoke', 'delete', 'disable'];
+}
+
+function empty(): Resolution {
+  return { atRisk: [], notes: [], needsOwner: [], identities: [] };
+}
+
+/** Every person record the trigger names under any id or alias. */
+export function matchPeople(ids: readonly string[], people: readonly Person[]): Person[] {
+  const wanted = new Set(ids.map(lower));
+  return people.filter((p) => [p.id, ...p.aliases].some((x) => wanted.has(lower(x))));
+}
+
+/** Every workload record known under the name. */
+export function matchWorkloads(name: string, workloads: readonly Workload[]): Workload[] {
+  return workloads.filter((w) => w.name === name || w.aliases.includes(name));
+}
+
+const offboarding: Resolver<'offboarding'> = (t, inv) => {
+  const people = matchPeople([t.subject.person, ...t.subject.aliases], inv.people);
+  const ids = new Set(
+    [t.subject.person, ...t.subject.aliases, ...people.flatMap((p) => [p.id, ...p.aliases])].map(lower),
   );
-  return {
-    atRisk: owned.map((c) =>
-      c.workload === undefined
-        ? {
-            credential: c,
-            credentialKind: c.kind,
-            action: killAction(c.kind),
-            reason: `owner ${c.owner} left`,
-            flags: [],
-          }
-        : {
-            credential: c,
-            credentialKind: c.kind,
-            action: 'rotate' as const,
-            reason: `lifecycle owner ${c.owner} of workload ${c.workload} left: rotate and re-home`,
-            flags: ['owner_left'],
-          },
-    ),
-    notes: owned.length === 0 ? ['no credentials owned by this person in the inventory'] : [],
-  };
+  const is = (who: string | undefined) => who !== undefined && ids.has(lower(who));
+  const out = empty();
+  for (const c of inv.credentials) {
+    if (!live(c)) continue;
+    const mine = is(c.owner) || is(c.createdBy);
+    if (mine && c.workload === undefined) {
+      out.atRisk.push({
+        credential: c,
+        credentialKind: c.kind,
+        actions: killActions(c.kind, false),
+        reason: `${is(c.owner) ? 'owner' : 'creator'} ${is(c.owner) ? c.owner : c.createdBy} left`,
+        flags: [],
+        provider: c.provider,
+        hasSecret: false,
+      });
+    } else if (mine) {
+      out.atRisk.push({
+        credential: c,
+        credentialKind: c.kind,
+        actions: ['rotate'],
+        reason: `${is(c.owner) ? 'lifecycle owner' : 'creator'} ${is(c.owner) ? c.owner : c.createdBy} of workload ${c.workload} left: rotate and re-home`,
+        flags: ['owner_left'],
+        provider: c.provider,
+        hasSecret: false,
+      });
+    } else if (c.readers.some(is)) {
+      out.atRisk.push({
+        credential: c,
+        credentialKind: c.kind,
+        actions: ['rotate'],
+        reason: `readable by ${c.readers.filter(is).join(', ')}, who left: rotate`,
+        flags: [],
+        provider: c.provider,
+        hasSecret: false,
+      });
+    }
+  }
+  for (const p of people) {
+    for (const [provider, account] of Object.entries(p.identities)) {
+      out.identities.push({ provider, account, person: p.id });
+    }
+  }
+  if (out.atRisk.length === 0 && out.identities.length === 0) {
+    out.notes.push(
+      `no credentials or accounts of this person in the inventory (tried ${[...ids].sort().join(', ')})`,
+    );
+  }
+  if (people.length === 0) out.notes.push('the person is not in the inventory `people` section');
+  return out;
 };
 
-const leak: Resolver<'leak'> = (t, inventory) => {
+const leak: Resolver<'leak'> = (t, inv) => {
   const s = t.subject;
   const fp = s.secret?.fingerprint;
-  const matched = inventory.filter(
+  const sealed = s.secret?.sealed !== undefined;
+  const out = empty();
+  const matched = inv.credentials.filter(
     (c) =>
       live(c) &&
       ((fp !== undefined && c.fingerprint === fp) ||
         (s.providerKeyId !== undefined && c.providerId === s.providerKeyId) ||
         (s.credentialId !== undefined && c.id === s.credentialId)),
   );
-  const atRisk: AtRisk[] = matched.map((c) => ({
-    credential: c,
-    credentialKind: c.kind,
-    action: killAction(c.kind),
-    reason: `leaked (${t.source})`,
-    flags: [],
-    ...(fp !== undefined && c.fingerprint === fp ? { fingerprint: fp } : {}),
-  }));
-  const notes: string[] = [];
-  if (matched.length === 0 && s.secret) {
+  for (const c of matched) {
+    const byValue = fp !== undefined && c.fingerprint === fp;
+    const hasSecret = byValue && sealed;
+    out.atRisk.push({
+      credential: c,
+      credentialKind: c.kind,
+      actions: killActions(c.kind, hasSecret),
+      ...(hasSecret ? { also: ['revoke'] as const } : {}),
+      reason: `leaked (${t.source})`,
+      flags: [],
+      provider: c.provider,
+      ...(byValue ? { fingerprint: fp } : {}),
+      hasSecret,
+    });
+  }
+  if (matched.length > 0) return out;
+
+  if (s.secret) {
     const { providerType, tokenType } = s.secret;
-    if (providerType && tokenType && tokenType !== 'unknown') {
-      atRisk.push({
+    const noApi = tokenType ? noApiStep(tokenType) : undefined;
+    if (noApi) {
+      out.needsOwner.push({
+        credentialId: null,
+        credentialKind: tokenType ?? 'unknown',
+        provider: null,
+        fingerprint: s.secret.fingerprint,
+        wanted: 'revoke',
+        reason: 'no_api',
+        detail: `no API revokes a ${tokenType}`,
+        step: noApi,
+      });
+    } else if (providerType && tokenType && tokenType !== 'unknown' && tokenType !== 'aws.access_key') {
+      out.atRisk.push({
         credential: null,
         credentialKind: tokenType,
-        action: 'revoke_by_value',
+        actions: ['revoke_by_value'],
         reason: `leaked ${tokenType} not in the inventory: revoke by value (${t.source})`,
         flags: [],
         providerType,
         fingerprint: s.secret.fingerprint,
+        hasSecret: sealed,
+        ref: `fp:${s.secret.fingerprint}`,
       });
-    } else {
-      notes.push('leaked token matched no credential and its format names no provider: recorded for review');
+    } else if (s.providerKeyId === undefined) {
+      out.needsOwner.push({
+        credentialId: null,
+        credentialKind: tokenType ?? 'unknown',
+        provider: null,
+        fingerprint: s.secret.fingerprint,
+        wanted: 'revoke',
+        reason: 'unrecognised',
+        detail: 'the leaked value matched no credential and its format names no provider',
+        step: `find which system issued the secret at ${where(t)}, revoke it there, and add it to the inventory`,
+      });
     }
-  } else if (matched.length === 0) {
-    notes.push('leak matched no credential in the inventory');
   }
-  return { atRisk, notes };
+  if (s.providerKeyId !== undefined && /^AKIA[A-Z2-7]{16}$/.test(s.providerKeyId)) {
+    // An IAM user's long-term key: the key id is all IAM needs to find and deactivate it.
+    out.atRisk.push({
+      credential: null,
+      credentialKind: 'aws.access_key',
+      actions: ['disable', 'revoke'],
+      reason: `leaked AWS access key ${s.providerKeyId} not in the inventory: deactivate (${t.source})`,
+      flags: [],
+      providerType: 'aws',
+      providerId: s.providerKeyId,
+      hasSecret: false,
+      ref: `aws-key:${s.providerKeyId}`,
+    });
+  } else if (!s.secret) {
+    out.notes.push('leak matched no credential in the inventory');
+  }
+  return out;
 };
 
-const decommission: Resolver<'decommission'> = (t, inventory) => {
-  const bound = inventory.filter((c) => live(c) && c.workload === t.subject.workload);
-  return {
-    atRisk: bound.map((c) => ({
+function where(t: Trigger): string {
+  const e = t.evidence;
+  const parts = [e.repository, e.file, e.commit, e.link].filter((v) => typeof v === 'string' && v);
+  return parts.length ? parts.join(' ') : `the place ${t.source} reported`;
+}
+
+const decommission: Resolver<'decommission'> = (t, inv) => {
+  const named = t.subject.workload;
+  const found = matchWorkloads(named, inv.workloads);
+  const names = new Set([named, ...found.flatMap((w) => [w.name, ...w.aliases])]);
+  const canonical = found[0]?.name ?? named;
+  const out = empty();
+  out.scope = `workload:${canonical}`;
+  for (const c of inv.credentials) {
+    if (!live(c) || c.workload === undefined || !names.has(c.workload)) continue;
+    out.atRisk.push({
       credential: c,
       credentialKind: c.kind,
-      action: killAction(c.kind) === 'rotate' ? 'delete' : 'revoke',
-      reason: `workload ${t.subject.workload} decommissioned`,
+      actions: isStoredSecret(c.kind) ? ['delete', 'disable'] : ['revoke', 'delete', 'disable'],
+      reason: `workload ${canonical} decommissioned`,
       flags: [],
-    })),
-    notes: bound.length === 0 ? ['no credentials bound to this workload in the inventory'] : [],
-  };
+      provider: c.provider,
+      hasSecret: false,
+    });
+  }
+  if (found.length > 0 && named !== canonical)
+    out.notes.push(`workload ${canonical} matched by alias ${named}`);
+  if (out.atRisk.length === 0) {
+    out.notes.push(`no credentials bound to this workload (tried ${[...names].sort().join(', ')})`);
+  }
+  return out;
 };
 
 /** Exhaustive: adding a trigger kind without a resolver fails to compile. */
 const RESOLVERS: { [K in TriggerKind]: Resolver<K> } = { offboarding, leak, decommission };
 
-export function resolve(trigger: Trigger, inventory: readonly Credential[]): Resolution {
+export function resolve(trigger: Trigger, inventory: InventoryView): Resolution {
   const r = RESOLVERS[trigger.kind] as Resolver<TriggerKind>;
   return r(trigger as never, inventory);
 }

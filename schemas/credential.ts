@@ -25,6 +25,15 @@ const fields = {
   protected: z.boolean().default(false),
   status: CredentialStatus.default('active'),
   labels: z.record(z.string().max(100), z.string().max(500)).default({}),
+  /** Who created it, when that is not its lifecycle owner (a key an engineer minted for a workload). */
+  createdBy: z.string().min(1).max(200).optional(),
+  /** People (ids from `people`) or groups who can read its value: exposure on offboarding → rotate. */
+  readers: z.array(z.string().min(1).max(200)).max(500).default([]),
+  /** Where a rotated value is written (an IAM key's new secret → a Secrets Manager secret or Vault KV). */
+  rotateTo: z
+    .object({ provider: z.string().min(1).max(100), providerId: z.string().min(1).max(500) })
+    .strict()
+    .optional(),
 };
 
 export const Credential = z.object({
@@ -45,8 +54,47 @@ export const CredentialImport = z
   .strict();
 export type CredentialImport = z.infer<typeof CredentialImport>;
 
+/**
+ * A person HR sources name: `id` is the id they send (an email), `aliases` other ids of hers, and
+ * `identities` her account at each provider instance (`github-main: janedoe`, `slack-main: U0JANE`,
+ * `aws-iam: jane.doe`), keyed by the instance name from config `providers[].name`.
+ */
+export const Person = z
+  .object({
+    id: Id,
+    aliases: z.array(Id).max(50).default([]),
+    identities: z.record(z.string().min(1).max(100), z.string().min(1).max(200)).default({}),
+  })
+  .strict();
+export type Person = z.infer<typeof Person>;
+
+/**
+ * A workload and every name other systems know it by: a Kubernetes service account
+ * (`k8s:serviceaccount:<ns>/<name>`), an IAM role ARN, a Terraform address, a Vault role.
+ */
+export const Workload = z
+  .object({
+    name: z.string().min(1).max(300),
+    aliases: z.array(z.string().min(1).max(300)).max(50).default([]),
+  })
+  .strict();
+export type Workload = z.infer<typeof Workload>;
+
 export const InventoryFile = z.union([
-  z.object({ credentials: z.array(CredentialImport) }).strict(),
+  z
+    .object({
+      people: z.array(Person).default([]),
+      workloads: z.array(Workload).default([]),
+      credentials: z.array(CredentialImport).default([]),
+    })
+    .strict(),
   z.array(CredentialImport),
 ]);
 export type InventoryFile = z.infer<typeof InventoryFile>;
+
+/** What the planner sees of the inventory for one trigger. */
+export interface InventoryView {
+  credentials: readonly Credential[];
+  people: readonly Person[];
+  workloads: readonly Workload[];
+}

@@ -55,8 +55,52 @@ export const TaskDraft = z.object({
   /** Why this task exists, in words an analyst reads in the audit. */
   reason: z.string(),
   flags: z.array(z.string()).default([]),
+  /**
+   * Why this task waits for a human (a protected credential, a policy `approval` rule, the plan's
+   * blast radius). A held task waits alone: the rest of its plan runs.
+   */
+  hold: z.string().optional(),
 });
 export type TaskDraft = z.infer<typeof TaskDraft>;
+
+/** Why no configured provider can kill a credential now. */
+export const NeedsOwnerReason = z.enum([
+  /** The inventory names a provider instance that is not configured. */
+  'provider_not_configured',
+  /** The provider is configured, but cannot run any action that would kill this kind. */
+  'action_unsupported',
+  /** The only actions that would work need the secret value, and the trigger does not carry it. */
+  'needs_secret',
+  /** The actions need a provider-side id (or the person's identity there) that nobody recorded. */
+  'needs_provider_id',
+  /** No API can revoke this kind of secret (incoming-webhook URLs, private keys). */
+  'no_api',
+  /** The value's format names no provider. */
+  'unrecognised',
+]);
+export type NeedsOwnerReason = z.infer<typeof NeedsOwnerReason>;
+
+/**
+ * A first-class plan outcome: this credential is at risk and nothing tourniquet may run kills it.
+ * It is announced (audit, log, SOC and owner notifications, a metric), never a doomed task.
+ */
+export const NeedsOwner = z.object({
+  credentialId: Id.nullable(),
+  credentialKind: z.string(),
+  /** The provider instance the inventory names, if any. */
+  provider: z.string().nullable(),
+  /** For a token not in the inventory: its fingerprint (never the value). */
+  fingerprint: Fingerprint.optional(),
+  /** What should happen to it. */
+  wanted: Action,
+  reason: NeedsOwnerReason,
+  /** What was missing, in words an analyst reads. */
+  detail: z.string(),
+  /** The exact manual step that kills it. */
+  step: z.string(),
+  owner: z.string().optional(),
+});
+export type NeedsOwner = z.infer<typeof NeedsOwner>;
 
 /** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
 export const FORCED_FLAG = 'forced_replay';
@@ -90,6 +134,8 @@ export const PlanDraft = z.object({
   holds: z.array(z.string()),
   /** Facts an analyst needs that are not tasks, e.g. a leaked token that matched nothing. */
   notes: z.array(z.string()).default([]),
+  /** Credentials at risk that no configured provider can kill now: a person must act. */
+  needsOwner: z.array(NeedsOwner).default([]),
   tasks: z.array(TaskDraft),
 });
 export type PlanDraft = z.infer<typeof PlanDraft>;

@@ -4,6 +4,7 @@
  * pick a revoke-by-value provider. Unknown formats are labelled `unknown`, never dropped.
  */
 import { classifyGitHubPrefixed } from './github.js';
+import { normaliseSecret } from './normalise.js';
 import { TOKEN_RULES } from './rules.js';
 
 export interface TokenClass {
@@ -27,8 +28,8 @@ export const UNKNOWN_TOKEN: Readonly<TokenClass> = Object.freeze({
 const MAX_TOKEN_LENGTH = 4096;
 
 export function classifyToken(value: string): TokenClass {
-  // Scanners sometimes keep a trailing newline or quote padding; the format is the trimmed value.
-  const v = value.trim();
+  // Scanners sometimes keep a trailing newline or CRLF endings; the format is the normalised value.
+  const v = normaliseSecret(value);
   if (v.length === 0 || v.length > MAX_TOKEN_LENGTH) return { ...UNKNOWN_TOKEN };
   const github = classifyGitHubPrefixed(v);
   if (github) {

@@ -74,6 +74,13 @@ export const TOKEN_RULES: readonly TokenRule[] = [
     providerType: 'slack',
   },
 
+  // A PEM private key: no API revokes it; whoever trusts its public half must stop trusting it.
+  {
+    pattern: /^-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]{20,4000}-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----$/,
+    tokenType: 'crypto.private_key',
+    providerType: 'crypto',
+  },
+
   // AWS: access key ids name a credential; unique ids name principals and grant nothing.
   { pattern: /^AKIA[A-Z2-7]{16}$/, tokenType: 'aws.access_key', providerType: 'aws' },
   { pattern: /^ASIA[A-Z2-7]{16}$/, tokenType: 'aws.temporary_access_key', providerType: 'aws' },

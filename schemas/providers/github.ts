@@ -37,6 +37,11 @@ export const GithubProviderConfig = z
   .object({
     type: z.literal('github'),
     name: z.string().min(1),
+    /**
+     * The organization people are members of: an offboarding removes a leaver from it by her login
+     * (`identities` in the inventory), and `github.org_member` providerIds may then be a bare login.
+     */
+    org: z.string().min(1).max(100).optional(),
     /** REST base URL: `https://HOST/api/v3` for GHES; a local fake in tests. */
     baseUrl: z.url().default('https://api.github.com'),
     auth: z

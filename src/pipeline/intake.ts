@@ -4,6 +4,7 @@
  * travels further in the clear. Ids are deterministic so resubmissions deduplicate:
  * the same leaked secret is one trigger wherever it was found (forks, re-scans, redeliveries).
  */
+import { normaliseSecret } from '../../handlers/classify/normalise.js';
 import { stableId } from '../../handlers/ids.js';
 import { Trigger, TriggerInput, type SecretRef } from '../../schemas/trigger.js';
 import { TourniquetError } from '../errors.js';
@@ -13,7 +14,9 @@ import { now, type PipelineDeps } from './deps.js';
 type IntakeDeps = Pick<PipelineDeps, 'fingerprint' | 'sealer' | 'classify' | 'clock'>;
 
 /** A raw secret → its fingerprint, sealed envelope and classification. The value goes no further. */
-export function secretRef(token: string, deps: IntakeDeps): SecretRef {
+export function secretRef(raw: string, deps: IntakeDeps): SecretRef {
+  // The value as the provider knows it: a scanner's CRLF or trailing newline is not part of it.
+  const token = normaliseSecret(raw);
   const fingerprint = deps.fingerprint(token);
   const cls = deps.classify(token);
   return {
@@ -46,7 +49,7 @@ export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
       // An AWS access key id is an identifier, not a secret: match it against provider ids too.
       const rest =
         token !== undefined && cls?.tokenType === 'aws.access_key' && subject.providerKeyId === undefined
-          ? { ...subject, providerKeyId: token }
+          ? { ...subject, providerKeyId: normaliseSecret(token) }
           : subject;
       const secret =
         token !== undefined ? secretRef(token, deps) : fp === undefined ? undefined : { fingerprint: fp };

@@ -8,12 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { planTrigger } from '../../handlers/plan.js';
 import { FORCED_FLAG, type Task } from '../../schemas/plan.js';
+import type { InventoryView } from '../../schemas/credential.js';
 import { Trigger } from '../../schemas/trigger.js';
 import { INPUT_TOPICS } from '../bus/port.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
 import { FORMAT_HEADER } from './input-topic.js';
-import { candidateQuery, handleTrigger, taskMessage } from './triggers.js';
+import { handleTrigger, inventoryFor, planContext, taskMessage } from './triggers.js';
 
 export interface ReplayRequest {
   triggerIds?: readonly string[];
@@ -48,11 +49,9 @@ export interface ReplayReport {
  * The inventory as a replay sees it: today's records, whatever their status, because a replay asks
  * "what does this trigger put at risk" — a credential revoked by that very trigger still counts.
  */
-async function replayInventory(t: Trigger, deps: PipelineDeps) {
-  return (await deps.store.findCredentials(candidateQuery(t))).map((c) => ({
-    ...c,
-    status: 'active' as const,
-  }));
+async function replayInventory(t: Trigger, deps: PipelineDeps): Promise<InventoryView> {
+  const view = await inventoryFor(t, deps.store);
+  return { ...view, credentials: view.credentials.map((c) => ({ ...c, status: 'active' as const })) };
 }
 
 async function collect(req: ReplayRequest, deps: PipelineDeps): Promise<Trigger[]> {
@@ -97,11 +96,7 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
     throw new TourniquetError('INVALID_INPUT', 'a replay names the operator and a reason');
   const replayId = randomUUID();
   const triggers = await collect(req, deps);
-  const ctx = {
-    policy: deps.config.policy,
-    providers: deps.providers.names(),
-    byValueProvider: deps.providers.byValue(),
-  };
+  const ctx = planContext(deps);
   const report: ReplayReport = { replayId, dryRun: req.dryRun, force: req.force, triggers: [] };
   const audit = async (
     type: 'replay.started' | 'replay.completed',
@@ -176,12 +171,11 @@ async function replayLive(
     const res = await handleTrigger(t, deps, req.operator);
     return res.plan?.tasks.length ?? 0;
   }
-  const plan = planTrigger(t, await replayInventory(t, deps), {
-    policy: deps.config.policy,
-    providers: deps.providers.names(),
-    byValueProvider: deps.providers.byValue(),
-    ...(req.force ? { epoch: replayId } : {}),
-  });
+  const plan = planTrigger(
+    t,
+    await replayInventory(t, deps),
+    planContext(deps, req.force ? replayId : undefined),
+  );
   if (req.force) for (const task of plan.tasks) task.flags = [...task.flags, FORCED_FLAG];
   const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;

@@ -4,7 +4,8 @@
  * is already stored republishes its still-planned tasks (the earlier attempt may have crashed
  * between commit and publish); task execution is idempotent, so this never revokes twice.
  */
-import { planTrigger } from '../../handlers/plan.js';
+import { planTrigger, type PlanContext } from '../../handlers/plan.js';
+import type { InventoryView } from '../../schemas/credential.js';
 import type { AuditEntry } from '../../schemas/audit.js';
 import type { PlanDraft, Task } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
@@ -19,7 +20,7 @@ export interface TriggerResult {
   plan: PlanDraft | null;
 }
 
-export function candidateQuery(t: Trigger): CredentialQuery {
+export function candidateQuery(t: Trigger, names: readonly string[] = []): CredentialQuery {
   switch (t.kind) {
     case 'leak': {
       const s = t.subject;
@@ -29,21 +30,44 @@ export function candidateQuery(t: Trigger): CredentialQuery {
         ids: s.credentialId ? [s.credentialId] : [],
       };
     }
-    case 'offboarding':
-      return { owners: [t.subject.person, ...t.subject.aliases] };
+    case 'offboarding': {
+      const ids = [t.subject.person, ...t.subject.aliases, ...names];
+      return { owners: ids, createdBy: ids, readers: ids };
+    }
     case 'decommission':
-      return { workloads: [t.subject.workload] };
+      return { workloads: [t.subject.workload, ...names] };
   }
+}
+
+/**
+ * The inventory records a trigger can reach: the person (under every alias) or the workload (under
+ * every alias) first, then the credentials under all of those names.
+ */
+export async function inventoryFor(t: Trigger, store: PipelineDeps['store']): Promise<InventoryView> {
+  if (t.kind === 'offboarding') {
+    const people = await store.findPeople([t.subject.person, ...t.subject.aliases]);
+    const names = people.flatMap((p) => [p.id, ...p.aliases]);
+    return { credentials: await store.findCredentials(candidateQuery(t, names)), people, workloads: [] };
+  }
+  if (t.kind === 'decommission') {
+    const workloads = await store.findWorkloads(t.subject.workload);
+    const names = workloads.flatMap((w) => [w.name, ...w.aliases]);
+    return { credentials: await store.findCredentials(candidateQuery(t, names)), people: [], workloads };
+  }
+  return { credentials: await store.findCredentials(candidateQuery(t)), people: [], workloads: [] };
+}
+
+export function planContext(deps: Pick<PipelineDeps, 'providers' | 'config'>, epoch?: string): PlanContext {
+  return {
+    policy: deps.config.policy,
+    capabilities: deps.providers.capabilities(),
+    ...(epoch !== undefined ? { epoch } : {}),
+  };
 }
 
 /** Plans a trigger against today's inventory and policy without storing anything (dry run). */
 export async function dryRunPlan(t: Trigger, deps: Pick<PipelineDeps, 'store' | 'providers' | 'config'>) {
-  const inventory = await deps.store.findCredentials(candidateQuery(t));
-  return planTrigger(t, inventory, {
-    policy: deps.config.policy,
-    providers: deps.providers.names(),
-    byValueProvider: deps.providers.byValue(),
-  });
+  return planTrigger(t, await inventoryFor(t, deps.store), planContext(deps));
 }
 
 export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>): OutMessage {

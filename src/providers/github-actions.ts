@@ -103,6 +103,7 @@ const installationToken: GithubRoute = {
 
 const patOrgAccess: GithubRoute = {
   needsSecret: false,
+  uses: 'app',
   async execute(task, io) {
     const [org, patId] = orgAnd(task, 'org:patId', true);
     const sent = await io.send(
@@ -126,6 +127,7 @@ const patOrgAccess: GithubRoute = {
 
 const oauthToken = (grant: boolean): GithubRoute => ({
   needsSecret: true,
+  uses: 'oauthApp',
   async execute(task, io) {
     const { octokit, clientId, authorization } = io.clients.oauthApp();
     const params = { client_id: clientId, access_token: secretOf(task), headers: { authorization } };

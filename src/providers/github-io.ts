@@ -45,6 +45,8 @@ export interface GithubIo {
 /** One credential kind × action: how to execute it, and how to verify it. */
 export interface GithubRoute {
   needsSecret: boolean;
+  /** The configured client it calls with, when not the credential itself or the anonymous revoker. */
+  uses?: 'admin' | 'app' | 'user' | 'oauthApp';
   execute(task: ProviderTask, io: GithubIo): Promise<ExecuteResult>;
   verify(task: ProviderTask, io: GithubIo): Promise<VerifyResult>;
 }

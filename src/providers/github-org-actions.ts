@@ -16,6 +16,7 @@ import {
 
 export const deployKey: GithubRoute = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io) {
     const [owner, repo, keyId] = repoKey(task);
     const sent = await io.send(
@@ -39,6 +40,7 @@ export const deployKey: GithubRoute = {
 
 export const orgMember: GithubRoute = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io) {
     // The membership endpoint also cancels a pending invitation, which plain member removal leaves.
     const [org, username] = orgAnd(task, 'org:username');
@@ -63,6 +65,7 @@ export const orgMember: GithubRoute = {
 
 export const outsideCollaborator: GithubRoute = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io) {
     const [org, username] = orgAnd(task, 'org:username');
     const sent = await io.send(
@@ -87,6 +90,7 @@ export const outsideCollaborator: GithubRoute = {
 
 export const samlAuthorization: GithubRoute = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io) {
     const [org, credentialId] = orgAnd(task, 'org:credentialId', true);
     const sent = await io.send(
@@ -116,6 +120,7 @@ export const samlAuthorization: GithubRoute = {
 
 export const sshKey: GithubRoute = {
   needsSecret: false,
+  uses: 'user',
   async execute(task, io) {
     const keyId = keyIdOf(task);
     const sent = await io.send(

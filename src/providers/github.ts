@@ -79,7 +79,32 @@ export function createGithubProvider(
       log.debug({ taskId: task.taskId, kind: task.credentialKind, ...fields }, msg),
   });
 
-  const { findRoute, routeOf, run, actions } = routeTable('github', config.name, kinds, GITHUB_ROUTES, log);
+  const configured = {
+    admin: config.auth.token !== undefined,
+    app: config.auth.appToken !== undefined,
+    user: config.auth.userToken !== undefined,
+    oauthApp: config.auth.oauthApp !== undefined,
+  };
+  const { findRoute, routeOf, run, actions } = routeTable(
+    'github',
+    config.name,
+    kinds,
+    GITHUB_ROUTES,
+    log,
+    (route) => route.uses === undefined || configured[route.uses],
+  );
+  // A person's login (her identity at this instance) names her membership of the configured org.
+  const qualify = (task: ProviderTask): ProviderTask =>
+    config.org !== undefined &&
+    (task.credentialKind === 'github.org_member' || task.credentialKind === 'github.outside_collaborator') &&
+    task.providerId !== undefined &&
+    !task.providerId.includes(':')
+      ? { ...task, providerId: `${config.org}:${task.providerId}` }
+      : task;
+  const identityKinds =
+    config.org !== undefined && configured.admin && actions['github.org_member']
+      ? { 'github.org_member': actions['github.org_member'] }
+      : {};
 
   const provider: GithubProvider = {
     name: config.name,
@@ -91,6 +116,7 @@ export function createGithubProvider(
       maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
       rateBudget: config.rateBudget,
       propagationMs: config.propagationMs,
+      acceptsIdentity: identityKinds,
     },
     revokeByValueLimits: {
       maxBatch: REVOKE_BY_VALUE_MAX_BATCH,
@@ -109,8 +135,8 @@ export function createGithubProvider(
     },
     // An unsupported task needs nothing: execute refuses it with PROVIDER_UNSUPPORTED.
     needsSecret: (task) => findRoute(task)?.needsSecret ?? false,
-    execute: (task, signal) => run(task, 'execute', () => routeOf(task).execute(task, io(signal))),
-    verify: (task, signal) => run(task, 'verify', () => routeOf(task).verify(task, io(signal))),
+    execute: (task, signal) => run(task, 'execute', () => routeOf(task).execute(qualify(task), io(signal))),
+    verify: (task, signal) => run(task, 'verify', () => routeOf(task).verify(qualify(task), io(signal))),
 
     async revokeByValueBatch(tasks, signal) {
       if (tasks.length === 0) return [];

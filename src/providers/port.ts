@@ -22,6 +22,11 @@ export interface Capabilities {
   /** How long a revocation may take to become visible to `verify`. */
   propagationMs: number;
   /**
+   * Kinds × actions whose providerId may be a person's account at this instance (her `identities`
+   * entry), so that an offboarding can close her account from her identity alone.
+   */
+  acceptsIdentity?: Partial<Record<string, readonly Action[]>>;
+  /**
    * Verify before a task's first attempt too, so a credential that was already dead is recorded
    * `already_revoked`. Costs one call per task. Re-attempts are always verified first.
    */

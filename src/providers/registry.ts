@@ -5,6 +5,8 @@
 import type { ProviderConfig } from '../../schemas/config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { CapabilityView } from '../../schemas/capability.js';
+import { capabilityView } from './capabilities.js';
 import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
@@ -16,8 +18,8 @@ import { createVaultProvider } from './vault.js';
 export interface ProviderRegistry {
   get(name: string): Provider | undefined;
   names(): ReadonlySet<string>;
-  /** provider type → instance name, for tokens found by value (`github` → `github-main`). */
-  byValue(): Readonly<Record<string, string>>;
+  /** What each configured instance can do, as the planner sees it (computed once). */
+  capabilities(): Readonly<Record<string, CapabilityView>>;
   close(): Promise<void>;
 }
 
@@ -50,17 +52,17 @@ export function buildRegistry(
 
 export function registryOf(providers: readonly Provider[]): ProviderRegistry {
   const byName = new Map<string, Provider>();
-  const byValue: Record<string, string> = {};
+  const views: Record<string, CapabilityView> = {};
   for (const p of providers) {
     if (byName.has(p.name)) throw new TourniquetError('INVALID_CONFIG', `two providers are named ${p.name}`);
     byName.set(p.name, p);
-    const revokesByValue = Object.values(p.capabilities.actions).some((a) => a?.includes('revoke_by_value'));
-    if (revokesByValue && byValue[p.type] === undefined) byValue[p.type] = p.name;
+    views[p.name] = capabilityView(p);
   }
+  Object.freeze(views);
   return {
     get: (name) => byName.get(name),
     names: () => new Set(byName.keys()),
-    byValue: () => byValue,
+    capabilities: () => views,
     async close() {
       await Promise.all([...byName.values()].map((p) => p.close?.()));
     },

@@ -16,6 +16,8 @@ export function routeTable<R>(
   kinds: ReadonlySet<string>,
   routes: Routes<R>,
   log: Logger,
+  /** Whether this instance's configuration lets the route run (its admin token is configured). */
+  available: (route: R) => boolean = () => true,
 ) {
   const findRoute = (task: TaskKey): R | undefined =>
     kinds.has(task.credentialKind) ? routes[task.credentialKind]?.[task.action] : undefined;
@@ -52,8 +54,13 @@ export function routeTable<R>(
     }
   };
 
+  // Capabilities list only what this configuration can run: the planner plans from them.
   const actions: Record<string, Action[]> = {};
-  for (const kind of kinds) actions[kind] = Object.keys(routes[kind] ?? {}) as Action[];
+  for (const kind of kinds) {
+    const byAction = routes[kind] ?? {};
+    const runnable = (Object.keys(byAction) as Action[]).filter((a) => available(byAction[a] as R));
+    if (runnable.length > 0) actions[kind] = runnable;
+  }
 
   return { findRoute, routeOf, run, actions };
 }

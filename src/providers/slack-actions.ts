@@ -35,8 +35,10 @@ export interface SlackIo {
   app(): { clientId: string; clientSecret: string };
 }
 
-interface Route {
+export interface Route {
   needsSecret: boolean;
+  /** Configuration the route needs beyond the credential itself. */
+  uses?: 'admin' | 'app';
   execute(task: ProviderTask, io: SlackIo): Promise<ExecuteResult>;
   verify(task: ProviderTask, io: SlackIo): Promise<VerifyResult>;
 }
@@ -58,6 +60,7 @@ const selfRevoke: Route = {
 
 const userSession: Route = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io): Promise<ExecuteResult> {
     const { teamId, id: userId } = teamScoped(task, io.config);
     // A reset answers ok every time; listing first tells "nothing to kill" apart (needs the team).
@@ -78,6 +81,7 @@ const userSession: Route = {
 
 const workspaceRemoval: Route = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io): Promise<ExecuteResult> {
     const { teamId, id: userId } = teamScoped(task, io.config);
     if (teamId === undefined) throw missingTeam(task);
@@ -95,6 +99,7 @@ const workspaceRemoval: Route = {
 
 const scimDeactivate: Route = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io): Promise<ExecuteResult> {
     const userId = userPath(task);
     const current = await io.scim('GET', userId, [404]);
@@ -114,6 +119,7 @@ const scimDeactivate: Route = {
 
 const appUninstall: Route = {
   needsSecret: true,
+  uses: 'app',
   async execute(task, io): Promise<ExecuteResult> {
     const { clientId, clientSecret } = io.app();
     const sent = await io.call(
@@ -131,6 +137,7 @@ const appUninstall: Route = {
 
 const adminAppUninstall: Route = {
   needsSecret: false,
+  uses: 'admin',
   async execute(task, io): Promise<ExecuteResult> {
     const { teamId, id: appId } = teamScoped(task, io.config);
     // Exactly one of team_ids / enterprise_id [SL-APPS]; a named workspace is the smaller blast radius.

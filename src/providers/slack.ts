@@ -15,6 +15,7 @@ import { TourniquetError } from '../errors.js';
 import { deadline, parseRetryAfter, rateLimitedError, statusError, transportError } from './http-errors.js';
 import { routeTable } from './routes.js';
 import type { Provider } from './port.js';
+import type { Action } from '../../schemas/plan.js';
 import { slackRoutes, type ScimSent, type SlackIo, type SlackSent } from './slack-actions.js';
 import { classifySlackError, platformErrorOf, type LastAnswer } from './slack-errors.js';
 
@@ -145,7 +146,23 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
     return { gone: false, status, body: parseJson(text, op, status) };
   }
 
-  const { findRoute, routeOf, run, actions } = routeTable('slack', config.name, kinds, routes, log);
+  const configured = { admin: adminToken !== undefined, app: app !== undefined };
+  const { findRoute, routeOf, run, actions } = routeTable(
+    'slack',
+    config.name,
+    kinds,
+    routes,
+    log,
+    (route) => route.uses === undefined || configured[route.uses],
+  );
+  // A person's Slack user id (her identity) is all the session reset and deactivation need; removal
+  // from a workspace also needs the workspace, from config when the identity names none.
+  const identityKinds: Partial<Record<string, readonly Action[]>> = {};
+  if (actions['slack.user_session']) identityKinds['slack.user_session'] = actions['slack.user_session'];
+  const userActions = (actions['slack.user'] ?? []).filter(
+    (a) => a === 'disable' || config.userRemoval === 'scim' || config.teamId !== undefined,
+  );
+  if (userActions.length > 0) identityKinds['slack.user'] = userActions;
 
   return {
     name: config.name,
@@ -158,6 +175,7 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
       maxBatch: 1,
       rateBudget: config.rateBudget,
       propagationMs: config.propagationMs,
+      acceptsIdentity: identityKinds,
     },
     // An unsupported task needs nothing: execute refuses it with PROVIDER_UNSUPPORTED.
     needsSecret: (task) => findRoute(task)?.needsSecret ?? false,

@@ -1,9 +1,9 @@
 /** Inventory SQL: bulk upsert and lookup of credentials. */
-import type { Credential } from '../../schemas/credential.js';
+import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import type { Db } from './db.js';
 import type { CredentialQuery } from './port.js';
 import { rowSource } from './row-source.js';
-import { credentialFromRow } from './rows.js';
+import { credentialFromRow, personFromRow, workloadFromRow } from './rows.js';
 
 const j = (v: unknown) => JSON.stringify(v);
 
@@ -31,6 +31,9 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
       'status',
       'labels',
       'flags',
+      'created_by',
+      'readers',
+      'rotate_to',
     ],
     [...byId.values()].map((c) => [
       c.id,
@@ -45,18 +48,23 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
       c.status,
       j(c.labels),
       j(c.flags),
+      c.createdBy ?? null,
+      j(c.readers.map((r) => r.toLowerCase())),
+      c.rotateTo ? j(c.rotateTo) : null,
     ]),
     1,
   );
   await db.query(
-    `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags)
+    `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags,
+       created_by, readers, rotate_to)
      SELECT id, provider, kind, provider_id, fingerprint, owner, workload, scopes::jsonb, protected::boolean, status,
-       labels::jsonb, flags::jsonb
+       labels::jsonb, flags::jsonb, created_by, readers::jsonb, rotate_to::jsonb
      FROM ${source.sql}
      ON CONFLICT (id) DO UPDATE SET provider=EXCLUDED.provider, kind=EXCLUDED.kind, provider_id=EXCLUDED.provider_id,
        fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
        workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
-       labels=EXCLUDED.labels, updated_at=now()`,
+       labels=EXCLUDED.labels, created_by=EXCLUDED.created_by, readers=EXCLUDED.readers,
+       rotate_to=EXCLUDED.rotate_to, updated_at=now()`,
     source.params,
   );
   return creds.length;
@@ -71,13 +79,78 @@ export async function findCredentials(db: Db, q: CredentialQuery): Promise<Crede
     ['provider_id', q.providerIds ?? []],
     ['lower(owner)', (q.owners ?? []).map((o) => o.toLowerCase())],
     ['workload', q.workloads ?? []],
+    ['lower(created_by)', (q.createdBy ?? []).map((o) => o.toLowerCase())],
+    ['readers', (q.readers ?? []).map((o) => o.toLowerCase())],
   ];
   const present = arms.filter(([, values]) => values.length > 0);
   if (present.length === 0) return [];
-  const where = present.map(([column], i) => `${column} = ANY($${i + 1}::text[])`).join(' OR ');
+  // readers is a jsonb array of lower-cased ids (GIN-indexed): "holds any of these".
+  const where = present
+    .map(([column], i) =>
+      column === 'readers' ? `readers ?| $${i + 1}::text[]` : `${column} = ANY($${i + 1}::text[])`,
+    )
+    .join(' OR ');
   const rows = await db.query(
     `SELECT * FROM credentials WHERE ${where} ORDER BY id`,
     present.map(([, values]) => values),
   );
   return rows.map(credentialFromRow);
+}
+
+export async function upsertPeople(db: Db, people: readonly Person[]): Promise<void> {
+  if (people.length === 0) return;
+  const source = rowSource(
+    'u',
+    ['id', 'aliases', 'identities'],
+    people.map((p) => [p.id, j(p.aliases), j(p.identities)]),
+    1,
+  );
+  await db.query(
+    `INSERT INTO people (id, aliases, identities) SELECT id, aliases::jsonb, identities::jsonb FROM ${source.sql}
+     ON CONFLICT (id) DO UPDATE SET aliases = EXCLUDED.aliases, identities = EXCLUDED.identities, updated_at = now()`,
+    source.params,
+  );
+}
+
+export async function upsertWorkloads(db: Db, workloads: readonly Workload[]): Promise<void> {
+  if (workloads.length === 0) return;
+  const source = rowSource(
+    'u',
+    ['name', 'aliases'],
+    workloads.map((w) => [w.name, j(w.aliases)]),
+    1,
+  );
+  await db.query(
+    `INSERT INTO workloads (name, aliases) SELECT name, aliases::jsonb FROM ${source.sql}
+     ON CONFLICT (name) DO UPDATE SET aliases = EXCLUDED.aliases, updated_at = now()`,
+    source.params,
+  );
+}
+
+/** People known under any of the ids (id or alias, case-insensitive). */
+export async function findPeople(db: Db, ids: readonly string[]): Promise<Person[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.query(
+    `SELECT * FROM people WHERE lower(id) = ANY($1::text[])
+       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(aliases) a WHERE lower(a) = ANY($1::text[]))
+     ORDER BY id`,
+    [ids.map((i) => i.toLowerCase())],
+  );
+  return rows.map(personFromRow);
+}
+
+/** Workloads known under the name (their name or one of their aliases). */
+export async function findWorkloads(db: Db, name: string): Promise<Workload[]> {
+  const rows = await db.query(`SELECT * FROM workloads WHERE name = $1 OR aliases ? $1 ORDER BY name`, [
+    name,
+  ]);
+  return rows.map(workloadFromRow);
+}
+
+export async function listPeople(db: Db, limit: number): Promise<Person[]> {
+  return (await db.query('SELECT * FROM people ORDER BY id LIMIT $1', [limit])).map(personFromRow);
+}
+
+export async function listWorkloads(db: Db, limit: number): Promise<Workload[]> {
+  return (await db.query('SELECT * FROM workloads ORDER BY name LIMIT $1', [limit])).map(workloadFromRow);
 }

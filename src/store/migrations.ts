@@ -136,6 +136,34 @@ DROP INDEX tasks_plan;
 CREATE INDEX plans_running ON plans (updated_at) WHERE status IN ('planned', 'approved');
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Playbooks: who created a credential and who can read it, where a rotated value goes; people with
+-- their identities at each provider instance; workloads with their aliases.
+ALTER TABLE credentials ADD COLUMN created_by text;
+ALTER TABLE credentials ADD COLUMN readers jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE credentials ADD COLUMN rotate_to jsonb;
+CREATE INDEX credentials_created_by ON credentials (lower(created_by));
+CREATE INDEX credentials_readers ON credentials USING gin (readers);
+CREATE TABLE people (
+  id text PRIMARY KEY,
+  aliases jsonb NOT NULL DEFAULT '[]',
+  identities jsonb NOT NULL DEFAULT '{}',
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE workloads (
+  name text PRIMARY KEY,
+  aliases jsonb NOT NULL DEFAULT '[]',
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- What a plan could not do (needs_owner) and what it noted, kept with it for the console and replay.
+ALTER TABLE plans ADD COLUMN notes jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE plans ADD COLUMN needs_owner jsonb NOT NULL DEFAULT '[]';
+-- Why a task waits for a human; a held task waits alone.
+ALTER TABLE tasks ADD COLUMN hold text;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

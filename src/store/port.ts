@@ -4,7 +4,7 @@
  * one transaction together with its audit records, so the trail never disagrees with the state.
  */
 import type { AuditEntry, AuditRecord } from '../../schemas/audit.js';
-import type { Credential } from '../../schemas/credential.js';
+import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import type {
   Outcome,
   Plan,
@@ -24,6 +24,10 @@ export interface CredentialQuery {
   /** Case-insensitive match on owner. */
   owners?: readonly string[];
   workloads?: readonly string[];
+  /** Case-insensitive match on createdBy. */
+  createdBy?: readonly string[];
+  /** Credentials any of these people can read. */
+  readers?: readonly string[];
 }
 
 export interface AuditQuery {
@@ -71,6 +75,14 @@ export interface StoreOps {
   upsertCredentials(creds: readonly Credential[]): Promise<number>;
   listCredentials(limit?: number): Promise<Credential[]>;
   findCredentials(q: CredentialQuery): Promise<Credential[]>;
+  upsertPeople(people: readonly Person[]): Promise<void>;
+  upsertWorkloads(workloads: readonly Workload[]): Promise<void>;
+  /** People known under any of these ids or aliases (case-insensitive). */
+  findPeople(ids: readonly string[]): Promise<Person[]>;
+  /** Workloads known under this name or alias. */
+  findWorkloads(name: string): Promise<Workload[]>;
+  listPeople(limit?: number): Promise<Person[]>;
+  listWorkloads(limit?: number): Promise<Workload[]>;
   updateCredential(
     id: string,
     patch: { status?: Credential['status']; addFlags?: readonly string[] },

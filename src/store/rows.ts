@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AuditRecord } from '../../schemas/audit.js';
 import { Timestamp } from '../../schemas/common.js';
-import { Credential } from '../../schemas/credential.js';
+import { Credential, Person, Workload } from '../../schemas/credential.js';
 import { Plan, Task } from '../../schemas/plan.js';
 import { Trigger, TriggerKind } from '../../schemas/trigger.js';
 
@@ -30,7 +30,18 @@ export function credentialFromRow(r: Row): Credential {
     status: r.status,
     labels: json(r.labels),
     flags: json(r.flags),
+    createdBy: opt(r.created_by),
+    readers: json(r.readers ?? '[]'),
+    rotateTo: r.rotate_to === null || r.rotate_to === undefined ? undefined : json(r.rotate_to),
   });
+}
+
+export function personFromRow(r: Row): Person {
+  return Person.parse({ id: r.id, aliases: json(r.aliases), identities: json(r.identities) });
+}
+
+export function workloadFromRow(r: Row): Workload {
+  return Workload.parse({ name: r.name, aliases: json(r.aliases) });
 }
 
 export function triggerFromRow(r: Row): Trigger {
@@ -51,6 +62,8 @@ export function planFromRow(r: Row): Plan {
     decision: r.decision,
     status: r.status,
     holds: json(r.holds),
+    notes: json(r.notes ?? '[]'),
+    needsOwner: json(r.needs_owner ?? '[]'),
     taskCount: Number(r.task_count),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
@@ -71,6 +84,7 @@ export function taskFromRow(r: Row): Task {
     fingerprint: opt(r.fingerprint),
     reason: r.reason,
     flags: json(r.flags),
+    hold: opt(r.hold),
     status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: isoOrNull(r.next_attempt_at),

@@ -1,6 +1,6 @@
 /** The one SQL implementation of the store port, over either adapter's Db. */
 import type { AuditEntry } from '../../schemas/audit.js';
-import type { Credential } from '../../schemas/credential.js';
+import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import {
   FINAL_TASK_STATUSES,
   SECRET_DROP_STATUSES,
@@ -14,7 +14,16 @@ import {
 import type { Trigger } from '../../schemas/trigger.js';
 import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
 import type { Db } from './db.js';
-import { findCredentials, upsertCredentials } from './inventory-sql.js';
+import {
+  findCredentials,
+  findPeople,
+  findWorkloads,
+  listPeople,
+  listWorkloads,
+  upsertCredentials,
+  upsertPeople,
+  upsertWorkloads,
+} from './inventory-sql.js';
 import { migrate } from './migrations.js';
 import type {
   AuditQuery,
@@ -63,6 +72,30 @@ class SqlOps implements StoreOps {
     return findCredentials(this.db, q);
   }
 
+  upsertPeople(people: readonly Person[]) {
+    return upsertPeople(this.db, people);
+  }
+
+  upsertWorkloads(workloads: readonly Workload[]) {
+    return upsertWorkloads(this.db, workloads);
+  }
+
+  findPeople(ids: readonly string[]) {
+    return findPeople(this.db, ids);
+  }
+
+  findWorkloads(name: string) {
+    return findWorkloads(this.db, name);
+  }
+
+  listPeople(limit = 10_000) {
+    return listPeople(this.db, limit);
+  }
+
+  listWorkloads(limit = 10_000) {
+    return listWorkloads(this.db, limit);
+  }
+
   async updateCredential(id: string, patch: { status?: Credential['status']; addFlags?: readonly string[] }) {
     await this.db.query(
       `UPDATE credentials SET status = COALESCE($2, status),
@@ -100,12 +133,9 @@ class SqlOps implements StoreOps {
     sealedByTask: ReadonlyMap<string, string>,
     now: string,
   ): Promise<TaskDraft[]> {
+    // A held task waits alone; the rest of the plan runs now.
     const statuses = plan.tasks.map((t): TaskStatus =>
-      t.decision === 'shadow' || t.provider === null
-        ? 'skipped'
-        : plan.status === 'awaiting_approval'
-          ? 'awaiting_approval'
-          : 'planned',
+      t.decision === 'shadow' || t.provider === null ? 'skipped' : t.hold ? 'awaiting_approval' : 'planned',
     );
     const source = rowSource(
       'u',
@@ -123,6 +153,7 @@ class SqlOps implements StoreOps {
         'status',
         'outcome',
         'sealed_secret',
+        'hold',
       ],
       plan.tasks.map((t, i) => [
         t.id,
@@ -138,19 +169,21 @@ class SqlOps implements StoreOps {
         statuses[i]!,
         statuses[i] === 'skipped' ? 'shadow' : null,
         statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null),
+        t.hold ?? null,
       ]),
-      8,
+      10,
     );
     // The plan and all its tasks in one statement: a 10k-credential fan-out is one round trip, not 10k.
     // The tasks' foreign key is checked at the end of the statement, after the plan row is in.
     const rows = await this.db.query<{ id: string; status: string }>(
       `WITH plan AS (
-         INSERT INTO plans (id, trigger_id, decision, status, holds, task_count, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7) ON CONFLICT (id) DO NOTHING)
+         INSERT INTO plans (id, trigger_id, decision, status, holds, task_count, created_at, updated_at,
+           notes, needs_owner)
+         VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7,$8::jsonb,$9::jsonb) ON CONFLICT (id) DO NOTHING)
        INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
-         provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, created_at, updated_at)
+         provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, hold, created_at, updated_at)
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
-         fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, $7::timestamptz, $7::timestamptz
+         fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, hold, $7::timestamptz, $7::timestamptz
        FROM ${source.sql}
        ON CONFLICT (id) DO NOTHING
        RETURNING id, status`,
@@ -162,6 +195,8 @@ class SqlOps implements StoreOps {
         j(plan.holds),
         plan.tasks.length,
         now,
+        j(plan.notes),
+        j(plan.needsOwner),
         ...source.params,
       ],
     );

@@ -154,6 +154,7 @@ for (const adapter of adapters) {
           status: 'planned' as const,
           holds: [],
           notes: [],
+          needsOwner: [],
           tasks: [task],
         };
         const runnable = await s.insertPlan(plan, new Map([[task.id, 'v1.sealed']]), T0);
@@ -278,6 +279,7 @@ for (const adapter of adapters) {
           status: 'planned' as const,
           holds: [],
           notes: [],
+          needsOwner: [],
           tasks,
         };
         const runnable = await s.insertPlan(plan, new Map([[tasks[0]!.id, 'v1.sealed-0']]), T0);
