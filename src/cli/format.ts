@@ -58,12 +58,18 @@ export function credentialLine(c: Credential): string {
 }
 
 export function planText(p: PlanDraft): string {
-  const head = `plan ${p.id} for trigger ${p.triggerId}: ${p.decision}, ${p.status}, ${p.tasks.length} task(s)`;
+  const needs = p.needsOwner.length ? `, ${p.needsOwner.length} NEED AN OWNER` : '';
+  const head = `plan ${p.id} for trigger ${p.triggerId}: ${p.decision}, ${p.status}, ${p.tasks.length} task(s)${needs}`;
   const holds = p.holds.map((h) => `  hold: ${h}`);
   const notes = p.notes.map((n) => `  note: ${n}`);
   const tasks = p.tasks.map(
     (t) =>
-      `  - ${t.action} ${t.credentialId ?? `(by value) ${t.credentialKind}`} via ${t.provider ?? '(no provider: shadow)'} [${t.decision}] ${t.reason}`,
+      `  - ${t.action} ${t.credentialId ?? t.providerId ?? `(by value) ${t.credentialKind}`} ${t.credentialKind} via ${t.provider ?? '(no provider: shadow)'} [${t.hold ? `held: ${t.hold}` : t.decision}] ${t.reason}`,
   );
-  return [head, ...holds, ...notes, ...tasks].join('\n');
+  // Loud: these stay alive until a person acts.
+  const owner = p.needsOwner.map(
+    (n) =>
+      `  ! NEEDS OWNER ${n.credentialId ?? `(not in inventory${n.fingerprint ? `, fingerprint ${n.fingerprint.slice(0, 8)}…` : ''})`} ${n.credentialKind}${n.provider ? ` at ${n.provider}` : ''}: ${n.reason} — ${n.detail}\n      to do: ${n.step}`,
+  );
+  return [head, ...holds, ...notes, ...tasks, ...owner].join('\n');
 }

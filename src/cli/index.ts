@@ -103,11 +103,15 @@ inventory
   .command('import')
   .description('import credentials from a YAML or JSON FILE; secret values are fingerprinted, never stored')
   .argument('<file>')
-  .action(async (file: string) => {
+  .option('--allow-protection-change', "accept changes to credentials' protected flag or status (audited)")
+  .action(async (file: string, o: { allowProtectionChange?: boolean }) => {
     const data = await readStructuredFile(file);
-    await withTarget(async (t) =>
-      out(`imported ${(await t.ops.importInventory(data, 'cli')).imported} credential(s)`),
-    );
+    await withTarget(async (t) => {
+      const r = await t.ops.importInventory(data, 'cli', {
+        allowProtectionChange: o.allowProtectionChange ?? false,
+      });
+      out(`imported ${r.imported} credential(s), ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`);
+    });
   });
 inventory
   .command('list')

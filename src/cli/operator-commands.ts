@@ -55,16 +55,23 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       .command(verb)
       .description(
         verb === 'approve'
-          ? 'approve a plan waiting for approval: its tasks run'
-          : 'deny a plan: its tasks are skipped',
+          ? 'approve held tasks of a plan (all, or those named with --task): they run'
+          : 'deny held tasks of a plan (all, or those named with --task): they are skipped',
       )
       .argument('<plan>')
       .requiredOption('--operator <name>', 'who decides (recorded in the audit)')
       .requiredOption('--reason <text>', 'why (recorded in the audit)')
-      .action(async (plan: string, o: { operator: string; reason: string }) =>
+      .option('--task <id...>', 'only these held tasks (ids or unique prefixes of 8+ characters)')
+      .action(async (plan: string, o: { operator: string; reason: string; task?: string[] }) =>
         withTarget(async (t) => {
-          const r = await t.ops.decidePlan(plan, verb === 'approve', o);
-          out(`plan ${r.planId} ${r.status}: ${r.tasks} task(s)`);
+          const r = await t.ops.decidePlan(plan, verb === 'approve', {
+            operator: o.operator,
+            reason: o.reason,
+            taskIds: o.task,
+          });
+          out(
+            `plan ${r.planId} ${r.status}: ${r.tasks} task(s) ${verb === 'approve' ? 'approved' : 'denied'}`,
+          );
           if (t.runtime && verb === 'approve') {
             await t.runtime.startWorkers();
             await t.runtime.idle();

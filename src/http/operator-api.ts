@@ -55,7 +55,12 @@ function need(req: FastifyRequest, role: Role): Identity {
 }
 
 const DecisionBody = z
-  .object({ reason: z.string().min(1).max(2000), operator: z.string().min(1).max(200).optional() })
+  .object({
+    reason: z.string().min(1).max(2000),
+    operator: z.string().min(1).max(200).optional(),
+    /** Decide only these held tasks; absent: every task the plan holds. */
+    taskIds: z.array(z.string().min(8).max(64)).max(10_000).optional(),
+  })
   .strict();
 const RetryBody = z
   .object({
@@ -119,7 +124,11 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     return { plans: await ops.plan(docs(req.body)) };
   });
-  api.post('/v1/inventory', async (req) => ops.importInventory(req.body, need(req, 'responder').name));
+  api.post<{ Querystring: { allowProtectionChange?: string } }>('/v1/inventory', async (req) =>
+    ops.importInventory(req.body, need(req, 'responder').name, {
+      allowProtectionChange: req.query.allowProtectionChange === 'true',
+    }),
+  );
   api.get('/v1/inventory', async (req) => {
     need(req, 'analyst');
     return { credentials: await ops.listInventory() };
@@ -164,6 +173,7 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
       return ops.decidePlan(req.params.id, verb === 'approve', {
         operator: actor(id, body.operator),
         reason: body.reason,
+        taskIds: body.taskIds,
       });
     });
   }

@@ -7,7 +7,7 @@
  * never trigger evidence (a scanner's evidence may quote the secret), never a provider's error text:
  * error codes only.
  */
-import type { Action, Outcome, PlanDraft } from '../../schemas/plan.js';
+import type { Action, NeedsOwner, Outcome, PlanDraft } from '../../schemas/plan.js';
 import type { Trigger, TriggerKind } from '../../schemas/trigger.js';
 
 /** One finished task, reduced to what a message may show. */
@@ -202,5 +202,26 @@ export function approvalRequest(trigger: Pick<Trigger, 'id' | 'kind' | 'source'>
   if (plan.tasks.length > LIST_LIMIT) lines.push(`…and ${plan.tasks.length - LIST_LIMIT} more`);
   lines.push(`Approve: ${code(`tourniquet approve ${plan.id} --operator NAME --reason TEXT`)}`);
   lines.push(`Deny: ${code(`tourniquet deny ${plan.id} --operator NAME --reason TEXT`)}`);
+  return lines.join('\n');
+}
+
+/** Credentials nothing could kill: what each needs, and the exact manual step. */
+export function needsOwnerMessage(
+  trigger: Pick<Trigger, 'id' | 'kind' | 'source'>,
+  items: readonly NeedsOwner[],
+): string {
+  const lines = [
+    `:rotating_light: Needs an owner — ${items.length} credential(s) at risk that tourniquet cannot kill: ${triggerLine({ id: trigger.id, kind: trigger.kind, source: trigger.source })}`,
+  ];
+  for (const n of items.slice(0, LIST_LIMIT)) {
+    const label = credentialLabel({
+      credentialId: n.credentialId,
+      credentialKind: n.credentialKind,
+      provider: n.provider,
+      fingerprintPrefix: n.fingerprint?.slice(0, 8) ?? null,
+    });
+    lines.push(`• ${label}: ${esc(n.detail)}. To do: ${esc(n.step)}`);
+  }
+  if (items.length > LIST_LIMIT) lines.push(`…and ${items.length - LIST_LIMIT} more`);
   return lines.join('\n');
 }

@@ -74,6 +74,12 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
     labelNames: ['provider', 'code'] as const,
     registers,
   });
+  const needsOwner = new Counter({
+    name: 'tourniquet_needs_owner_total',
+    help: 'Credentials at risk that no configured provider could kill (a person must act), by reason.',
+    labelNames: ['reason', 'trigger_kind'] as const,
+    registers,
+  });
   const verificationFailures = new Counter({
     name: 'tourniquet_verification_failures_total',
     help: 'Credentials still alive after the provider propagation window (escalated).',
@@ -168,6 +174,9 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
     },
     verificationFailed(e) {
       verificationFailures.inc({ provider: provider(e.task.provider) });
+    },
+    planNeedsOwner(e) {
+      for (const n of e.plan.needsOwner) needsOwner.inc({ reason: n.reason, trigger_kind: e.trigger.kind });
     },
   };
 

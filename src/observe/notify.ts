@@ -15,7 +15,7 @@
  */
 import type { Credential } from '../../schemas/credential.js';
 import type { SlackNotificationsConfig } from '../../schemas/notifications.js';
-import type { PlanDraft, Task } from '../../schemas/plan.js';
+import type { NeedsOwner, PlanDraft, Task } from '../../schemas/plan.js';
 import type { Trigger, TriggerKind } from '../../schemas/trigger.js';
 import { resolveSecret, type Env } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -23,6 +23,7 @@ import type { PipelineEvents } from '../pipeline/events.js';
 import {
   approvalRequest,
   LIST_LIMIT,
+  needsOwnerMessage,
   outcomeKey,
   ownerMessage,
   socSummary,
@@ -209,6 +210,21 @@ export function createSlackNotifier(cfg: SlackNotificationsConfig, deps: Notifie
     planAwaitingApproval({ trigger, plan }) {
       if (closed) return;
       soc(approvalRequest(trigger, plan));
+    },
+    planNeedsOwner({ trigger, plan }) {
+      if (closed) return;
+      soc(needsOwnerMessage(trigger, plan.needsOwner));
+      if (!cfg.notifyOwners) return;
+      const leaving = contextOf(trigger, null).people;
+      const byOwner = new Map<string, NeedsOwner[]>();
+      for (const n of plan.needsOwner) {
+        const owner = n.owner?.trim().toLowerCase();
+        if (!owner?.includes('@') || leaving?.has(owner)) continue;
+        byOwner.set(owner, [...(byOwner.get(owner) ?? []), n]);
+      }
+      for (const [email, items] of [...byOwner].slice(0, OWNER_LIMIT)) {
+        delivery.enqueue({ channelType: 'owner', to: { email }, text: needsOwnerMessage(trigger, items) });
+      }
     },
     taskFinished({ task, trigger, credential }) {
       if (closed || !FINAL.has(task.status)) return;

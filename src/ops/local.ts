@@ -1,6 +1,5 @@
 /** Operations on an open runtime: what the HTTP API serves and what the CLI runs in-process. */
 import { createHash, randomBytes } from 'node:crypto';
-import { Credential, InventoryFile } from '../../schemas/credential.js';
 import { PlanStatus } from '../../schemas/plan.js';
 import { decidePlan } from '../pipeline/approvals.js';
 import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
@@ -17,7 +16,7 @@ import { triggerMessage } from '../pipeline/input-topic.js';
 import { acceptInput } from '../pipeline/intake.js';
 import { acceptSource } from '../intake/sources.js';
 import { dryRunPlan } from '../pipeline/triggers.js';
-import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import { importInventory } from './inventory-import.js';
 import type { Operations } from './port.js';
 
 /** Validates all documents; one bad document rejects the batch, naming its index and fields. */
@@ -120,37 +119,7 @@ export function localOps(deps: PipelineDeps): Operations {
       return Promise.all(triggers.map((t) => dryRunPlan(t, deps)));
     },
 
-    async importInventory(data, actor) {
-      const parsed = InventoryFile.safeParse(data);
-      if (!parsed.success) {
-        throw new TourniquetError('INVALID_INPUT', `invalid inventory: ${describeIssues(parsed.error)}`, {
-          details: fieldIssues(parsed.error),
-        });
-      }
-      const records = Array.isArray(parsed.data) ? parsed.data : parsed.data.credentials;
-      // The secret is fingerprinted here and dropped: it is never stored.
-      const creds = records.map(({ secret, ...c }) =>
-        Credential.parse({
-          ...c,
-          ...(secret !== undefined ? { fingerprint: deps.fingerprint(secret) } : {}),
-        }),
-      );
-      const audit = await deps.store.transaction(async (tx) => {
-        await tx.upsertCredentials(creds);
-        return tx.appendAudit(
-          [
-            {
-              type: 'inventory.imported',
-              actor,
-              data: { count: creds.length, ids: creds.slice(0, 100).map((c) => c.id) },
-            },
-          ],
-          now(deps),
-        );
-      });
-      await deps.onAudit?.(audit);
-      return { imported: creds.length };
-    },
+    importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),
 
     listInventory: () => deps.store.listCredentials(10_000),
     listAudit: (q) =>

@@ -31,7 +31,11 @@ export interface Operations {
   ingestSource(source: string, raw: Buffer | object): Promise<IngestResult>;
   /** Dry run: the plans these triggers would get today. Executes and stores nothing. */
   plan(docs: readonly unknown[]): Promise<PlanDraft[]>;
-  importInventory(data: unknown, actor: string): Promise<{ imported: number }>;
+  importInventory(
+    data: unknown,
+    actor: string,
+    opts?: { allowProtectionChange?: boolean },
+  ): Promise<{ imported: number; people?: number; workloads?: number }>;
   listInventory(): Promise<Credential[]>;
   listAudit(q: AuditFilter): Promise<AuditRecord[]>;
   verifyAudit(): Promise<AuditVerification>;
@@ -41,7 +45,7 @@ export interface Operations {
   decidePlan(
     planId: string,
     approve: boolean,
-    who: { operator: string; reason: string },
+    who: { operator: string; reason: string; taskIds?: readonly string[] | undefined },
   ): Promise<{ planId: string; status: string; tasks: number }>;
   listDeadLetters(): Promise<DeadLetter[]>;
   retryDeadLetters(ids: readonly string[] | 'all', operator: string): Promise<{ retried: string[] }>;

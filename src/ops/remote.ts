@@ -42,7 +42,8 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
       ),
     plan: async (docs) => (await call<{ plans: never }>('POST', '/v1/plan', docs)).plans,
-    importInventory: (data) => call('POST', '/v1/inventory', data),
+    importInventory: (data, _actor, opts) =>
+      call('POST', `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`, data),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
     listAudit: async (q) => {
       const p = new URLSearchParams();
@@ -67,6 +68,7 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       call('POST', `/v1/plans/${encodeURIComponent(planId)}/${approve ? 'approve' : 'deny'}`, {
         reason: who.reason,
         operator: who.operator,
+        ...(who.taskIds?.length ? { taskIds: who.taskIds } : {}),
       }),
     listDeadLetters: async () => (await call<{ deadLetters: never }>('GET', '/v1/dlq')).deadLetters,
     retryDeadLetters: (ids, operator) =>

@@ -1,7 +1,9 @@
 /**
- * Approvals: a plan held by the blast-radius guard, a protected credential or the policy waits in
- * awaiting_approval until an operator approves it (its tasks run) or denies it (its tasks are
- * skipped with outcome `denied`). Both decisions are audited with the operator and the reason.
+ * Approvals: a held task waits in awaiting_approval until an operator approves it (it runs) or
+ * denies it (it is skipped with outcome `denied`). Holds are per task — a protected credential or a
+ * policy `approval` rule holds only its own tasks, while the rest of the plan runs — so a decision
+ * may name tasks (`--task ID…`); without them it decides every task the plan still holds (the
+ * blast-radius guard holds them all). Each decided task is audited with the operator and reason.
  */
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
@@ -10,6 +12,8 @@ import { taskMessage } from './triggers.js';
 export interface Decision {
   operator: string;
   reason: string;
+  /** Decide only these held tasks (full ids, or unique prefixes of at least 8 characters). */
+  taskIds?: readonly string[] | undefined;
 }
 
 export async function decidePlan(planId: string, approve: boolean, who: Decision, deps: PipelineDeps) {
@@ -24,25 +28,72 @@ export async function decidePlan(planId: string, approve: boolean, who: Decision
       throw new TourniquetError('CONFLICT', `plan ${planId} is ${plan.status}, not awaiting approval`);
     }
     const waiting = await tx.listTasks({ planId, statuses: ['awaiting_approval'] });
-    const ids = waiting.map((t) => t.id);
+    const chosen = who.taskIds?.length ? pickTasks(waiting, who.taskIds, planId) : waiting;
+    const ids = chosen.map((t) => t.id);
     if (approve) await tx.setTaskStatus(ids, 'awaiting_approval', 'planned', at);
     else await tx.setTaskStatus(ids, 'awaiting_approval', 'skipped', at, 'denied');
-    await tx.setPlanStatus(planId, approve ? 'approved' : ids.length === 0 ? 'done' : 'denied', at);
+    const stillHeld = waiting.length - chosen.length;
+    const open = stillHeld > 0 ? [] : await tx.listTasks({ planId, statuses: ['planned', 'running'] });
+    const status =
+      stillHeld > 0
+        ? 'awaiting_approval'
+        : approve || open.length > 0
+          ? 'approved'
+          : ids.length
+            ? 'denied'
+            : 'done';
+    await tx.setPlanStatus(planId, status, at);
     const records = await tx.appendAudit(
       [
+        ...chosen.map((t) => ({
+          type: approve ? ('task.approved' as const) : ('task.denied' as const),
+          actor: who.operator,
+          triggerId: plan.triggerId,
+          planId,
+          taskId: t.id,
+          credentialId: t.credentialId,
+          data: { operator: who.operator, reason: who.reason, action: t.action, hold: t.hold ?? '' },
+        })),
         {
           type: approve ? 'plan.approved' : 'plan.denied',
           actor: who.operator,
           triggerId: plan.triggerId,
           planId,
-          data: { operator: who.operator, reason: who.reason, tasks: ids.length, holds: plan.holds },
+          data: {
+            operator: who.operator,
+            reason: who.reason,
+            tasks: ids.length,
+            stillHeld,
+            holds: plan.holds,
+          },
         },
       ],
       at,
     );
-    return { plan, records, tasks: waiting };
+    return { records, tasks: chosen, status };
   });
   await deps.onAudit?.(result.records);
   if (approve) await deps.bus.publish('tasks', result.tasks.map(taskMessage));
-  return { planId, status: approve ? 'approved' : 'denied', tasks: result.tasks.length };
+  return { planId, status: result.status, tasks: result.tasks.length };
+}
+
+function pickTasks<T extends { id: string }>(
+  waiting: readonly T[],
+  wanted: readonly string[],
+  planId: string,
+): T[] {
+  const out: T[] = [];
+  for (const w of wanted) {
+    const hits = waiting.filter((t) => t.id === w || (w.length >= 8 && t.id.startsWith(w)));
+    if (hits.length !== 1) {
+      throw new TourniquetError(
+        hits.length === 0 ? 'NOT_FOUND' : 'INVALID_INPUT',
+        hits.length === 0
+          ? `plan ${planId} holds no task ${w} awaiting approval`
+          : `task prefix ${w} is ambiguous in plan ${planId}`,
+      );
+    }
+    if (!out.includes(hits[0]!)) out.push(hits[0]!);
+  }
+  return out;
 }

@@ -25,6 +25,8 @@ export interface PipelineEvents {
   /** The credential is still alive after the provider's propagation window: escalate. */
   verificationFailed?(e: { task: Task; credential: Credential | null }): void;
   planAwaitingApproval?(e: { trigger: Trigger; plan: PlanDraft }): void;
+  /** Credentials at risk that no configured provider can kill: a person must act (plan.needsOwner). */
+  planNeedsOwner?(e: { trigger: Trigger; plan: PlanDraft }): void;
 }
 
 /** Fans events out to several observers, isolating each from the others and from the pipeline. */
@@ -50,5 +52,6 @@ export function combineEvents(
     retryScheduled: call('retryScheduled'),
     verificationFailed: call('verificationFailed'),
     planAwaitingApproval: call('planAwaitingApproval'),
+    planNeedsOwner: call('planNeedsOwner'),
   };
 }

@@ -153,6 +153,23 @@ export async function handleTrigger(
     if (plan.status === 'awaiting_approval') {
       entries.push({ type: 'plan.awaiting_approval', actor, ...ids, data: { holds: plan.holds } });
     }
+    for (const n of plan.needsOwner) {
+      entries.push({
+        type: 'plan.needs_owner',
+        actor,
+        ...ids,
+        credentialId: n.credentialId,
+        data: {
+          kind: n.credentialKind,
+          provider: n.provider ?? '',
+          wanted: n.wanted,
+          reason: n.reason,
+          detail: n.detail,
+          step: n.step,
+          ...(n.fingerprint ? { fingerprintPrefix: n.fingerprint.slice(0, 8) } : {}),
+        },
+      });
+    }
     for (const task of plan.tasks) {
       if (task.flags.includes('owner_left') && task.credentialId) {
         await tx.updateCredential(task.credentialId, { addFlags: ['owner_left'] });
@@ -187,6 +204,22 @@ export async function handleTrigger(
   if (!outcome.duplicate) {
     deps.events?.planCreated?.({ trigger: t, plan });
     if (plan.status === 'awaiting_approval') deps.events?.planAwaitingApproval?.({ trigger: t, plan });
+    if (plan.needsOwner.length > 0) {
+      // Loud on purpose: these credentials stay alive until a person acts.
+      deps.logger.warn(
+        {
+          trigger: t.id,
+          needsOwner: plan.needsOwner.map((n) => ({
+            credential: n.credentialId,
+            kind: n.credentialKind,
+            provider: n.provider,
+            reason: n.reason,
+          })),
+        },
+        'credentials at risk that no configured provider can kill: needs owner',
+      );
+      deps.events?.planNeedsOwner?.({ trigger: t, plan });
+    }
   }
   // A duplicate republishes what is still planned: the first delivery may have crashed between
   // its commit and its publish.
