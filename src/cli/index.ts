@@ -89,12 +89,18 @@ program
   .command('plan')
   .description('dry run: print the plan for the triggers in FILE; executes and stores nothing')
   .argument('<file>')
+  .option('--source <name>', `the producer's format: ${SOURCE_NAMES.join(', ')}`)
   .option('--json', 'print JSON')
-  .action(async (file: string, o: { json?: boolean }) => {
-    const docs = await readDocs(file);
+  .action(async (file: string, o: { json?: boolean; source?: string }) => {
+    const docs = o.source ? [] : await readDocs(file);
+    const raw = o.source ? await readFile(file) : undefined;
     await withTarget(async (t) => {
-      const plans = await t.ops.plan(docs);
-      out(o.json ? JSON.stringify(plans, null, 2) : plans.map(planText).join('\n\n'));
+      const res = o.source && raw ? await t.ops.planSource(o.source, raw) : { plans: await t.ops.plan(docs) };
+      if ('ignored' in res && res.ignored) out(`ignored: ${res.ignored}`);
+      for (const s of ('skipped' in res && res.skipped) || []) out(`skipped ${s.path}: ${s.message}`);
+      out(
+        o.json ? JSON.stringify(res.plans, null, 2) : res.plans.map(planText).join('\n\n') || '(no trigger)',
+      );
     });
   });
 
@@ -122,6 +128,27 @@ inventory
       out(
         o.json ? JSON.stringify(creds, null, 2) : creds.map(credentialLine).join('\n') || '(empty inventory)',
       );
+    }),
+  );
+
+inventory
+  .command('check')
+  .description('list every credential that no configured provider can act on, and why (exit 1 if any)')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) =>
+    withTarget(async (t) => {
+      const gaps = await t.ops.checkInventory();
+      out(
+        o.json
+          ? JSON.stringify(gaps, null, 2)
+          : gaps
+              .map(
+                (g) =>
+                  `${g.credentialId}  ${g.credentialKind}  ${g.provider}  ${g.reason}: ${g.detail}\n    to do: ${g.step}`,
+              )
+              .join('\n') || 'every credential can be acted on by a configured provider',
+      );
+      if (gaps.length > 0) process.exitCode = 1;
     }),
   );
 

@@ -119,10 +119,20 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
       return reply.status(202).send(await ops.ingestSource(req.params.source, body));
     });
+    // Dry run of a source event: what it would lead to, nothing stored or executed.
+    raw.post<{ Params: { source: string } }>('/v1/sources/:source/plan', async (req) => {
+      need(req, 'analyst');
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
+      return ops.planSource(req.params.source, body);
+    });
   });
   api.post('/v1/plan', async (req) => {
     need(req, 'analyst');
     return { plans: await ops.plan(docs(req.body)) };
+  });
+  api.get('/v1/inventory/check', async (req) => {
+    need(req, 'analyst');
+    return { gaps: await ops.checkInventory() };
   });
   api.post<{ Querystring: { allowProtectionChange?: string } }>('/v1/inventory', async (req) =>
     ops.importInventory(req.body, need(req, 'responder').name, {

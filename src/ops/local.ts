@@ -15,7 +15,8 @@ import { now, type PipelineDeps } from '../pipeline/deps.js';
 import { triggerMessage } from '../pipeline/input-topic.js';
 import { acceptInput } from '../pipeline/intake.js';
 import { acceptSource } from '../intake/sources.js';
-import { dryRunPlan } from '../pipeline/triggers.js';
+import { capabilityGaps } from '../../handlers/plan.js';
+import { dryRunPlan, planContext } from '../pipeline/triggers.js';
 import { importInventory } from './inventory-import.js';
 import type { Operations } from './port.js';
 
@@ -117,6 +118,19 @@ export function localOps(deps: PipelineDeps): Operations {
     async plan(docs) {
       const triggers = acceptAll(docs, deps);
       return Promise.all(triggers.map((t) => dryRunPlan(t, deps)));
+    },
+
+    async checkInventory() {
+      return capabilityGaps(await deps.store.listCredentials(100_000), planContext(deps));
+    },
+
+    async planSource(source, raw) {
+      const res = acceptSource(source, raw, deps);
+      return {
+        plans: await Promise.all(res.triggers.map((t) => dryRunPlan(t, deps))),
+        ...(res.ignored ? { ignored: res.ignored } : {}),
+        ...(res.skipped.length ? { skipped: res.skipped } : {}),
+      };
     },
 
     importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),

@@ -5,7 +5,7 @@
  */
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
-import type { Plan, PlanDraft, Task } from '../../schemas/plan.js';
+import type { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import type { AuditVerification } from '../audit/verify.js';
 import type { DeadLetter } from '../pipeline/dlq.js';
 import type { ReplayReport, ReplayRequest } from '../pipeline/replay.js';
@@ -31,6 +31,13 @@ export interface Operations {
   ingestSource(source: string, raw: Buffer | object): Promise<IngestResult>;
   /** Dry run: the plans these triggers would get today. Executes and stores nothing. */
   plan(docs: readonly unknown[]): Promise<PlanDraft[]>;
+  /** Credentials no configured provider can act on, and why (`inventory check`). */
+  checkInventory(): Promise<NeedsOwner[]>;
+  /** Dry run of a source event in its producer's format (`plan --source NAME FILE`). */
+  planSource(
+    source: string,
+    raw: Buffer | unknown,
+  ): Promise<{ plans: PlanDraft[]; ignored?: string; skipped?: { path: string; message: string }[] }>;
   importInventory(
     data: unknown,
     actor: string,

@@ -42,6 +42,13 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
       ),
     plan: async (docs) => (await call<{ plans: never }>('POST', '/v1/plan', docs)).plans,
+    checkInventory: async () => (await call<{ gaps: never }>('GET', '/v1/inventory/check')).gaps,
+    planSource: (source, raw) =>
+      call(
+        'POST',
+        `/v1/sources/${encodeURIComponent(source)}/plan`,
+        Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
+      ),
     importInventory: (data, _actor, opts) =>
       call('POST', `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`, data),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
