@@ -79,7 +79,13 @@ function pickOn(view: CapabilityView, item: AtRisk): Picked {
   for (const action of item.actions) {
     const r = runnable(view, item, action);
     if (r === 'ok') {
-      const also = (item.also ?? []).filter((a) => a !== action && runnable(view, item, a) === 'ok');
+      // Only id-based extras: a second by-value call would revoke the same value twice.
+      const also = (item.also ?? []).filter(
+        (a) =>
+          a !== action &&
+          runnable(view, item, a) === 'ok' &&
+          !view.kinds[item.credentialKind]?.find((c) => c.action === a)?.needs.includes('secret'),
+      );
       return { ok: true, choice: { provider: view.name, action }, also };
     }
     misses.add(r);

@@ -28,15 +28,23 @@ export function normalizeGitleaks(raw: unknown): NormalizeResult {
   }
   const findings: readonly unknown[] = isReport ? value : [value];
   const outcome = new Outcome();
-  findings.forEach((item, i) => {
-    const at = isReport ? [i] : [];
-    const f = parseRecord(outcome, GitleaksFinding, item, at);
+  const parsed = findings.map((item, i) => ({
+    at: isReport ? [i] : [],
+    f: parseRecord(outcome, GitleaksFinding, item, isReport ? [i] : []),
+  }));
+  const pairs = awsPairs(parsed.map((p) => p.f));
+  parsed.forEach(({ at, f }, i) => {
     if (!f) return;
     if (isRedacted(f.Secret)) {
       outcome.ignore('gitleaks finding is redacted: nothing to revoke by value');
       return;
     }
-    const subject = isAwsAccessKeyId(f.Secret) ? { providerKeyId: f.Secret } : { token: f.Secret };
+    // The secret half of an AWS key pair travels with its key id: one key, one trigger.
+    if (pairs.secretOf.has(i)) return;
+    const pairedSecret = pairs.byKeyId.get(i);
+    const subject = isAwsAccessKeyId(f.Secret)
+      ? { providerKeyId: f.Secret, ...(pairedSecret !== undefined ? { token: pairedSecret } : {}) }
+      : { token: f.Secret };
     outcome.add(
       {
         kind: 'leak',
@@ -63,4 +71,35 @@ export function normalizeGitleaks(raw: unknown): NormalizeResult {
     );
   });
   return outcome.result();
+}
+
+/** AWS secret access keys: 40 characters of base64 (without padding). */
+const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
+
+/**
+ * Gitleaks reports an AWS key id and its secret as two findings (one rule each). A secret found in
+ * the same file and commit within a few lines of a key id is that key's secret: pair them.
+ */
+function awsPairs(findings: readonly (GitleaksFinding | undefined)[]) {
+  const byKeyId = new Map<number, string>();
+  const secretOf = new Set<number>();
+  findings.forEach((k, i) => {
+    if (!k || !isAwsAccessKeyId(k.Secret)) return;
+    const j = findings.findIndex(
+      (s, n) =>
+        s !== undefined &&
+        n !== i &&
+        !secretOf.has(n) &&
+        AWS_SECRET.test(s.Secret) &&
+        s.File === k.File &&
+        (s.Commit ?? '') === (k.Commit ?? '') &&
+        Math.abs((s.StartLine ?? 0) - (k.StartLine ?? 0)) <= 5,
+    );
+    const secret = j >= 0 ? findings[j] : undefined;
+    if (secret) {
+      byKeyId.set(i, secret.Secret);
+      secretOf.add(j);
+    }
+  });
+  return { byKeyId, secretOf };
 }

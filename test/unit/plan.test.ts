@@ -315,3 +315,17 @@ describe('planTrigger: ids', () => {
     assert.notEqual(other.tasks[0]?.id, a.tasks[0]?.id);
   });
 });
+
+describe('planTrigger: one call per value', () => {
+  it('an OAuth token with its value is revoked once, not by value and again by id', () => {
+    const plan = planTrigger(
+      leak({ secret: { fingerprint: fp, sealed } }),
+      inv([cred('o', { fingerprint: fp })]),
+      ctx(),
+    );
+    assert.deepEqual(
+      plan.tasks.map((x) => x.action),
+      ['revoke_by_value'],
+    );
+  });
+});

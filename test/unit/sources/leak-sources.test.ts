@@ -191,6 +191,33 @@ describe('gitleaks', () => {
     assertSecretsConfined(r, ['FAKEfakeFAKEfakeFAKEfake']);
   });
 
+  it('an AWS key id and its secret found together are one trigger for one key', () => {
+    const report = fixture('gitleaks.report.json') as Array<Record<string, unknown>>;
+    const keyFinding = report[1] as Record<string, unknown>;
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEFAKEKE';
+    report.push({
+      ...keyFinding,
+      RuleID: 'generic-api-key',
+      Secret: secret,
+      StartLine: Number(keyFinding.StartLine ?? 1) + 1,
+    });
+    const r = okResult(normalizeGitleaks(report));
+    assert.equal(r.triggers.length, 2, 'the Slack token, and one AWS key');
+    assert.deepEqual(leakSubject(r.triggers[1] as TriggerInput), {
+      providerKeyId: FAKE.awsKeyId,
+      token: secret,
+    });
+    const elsewhere = [
+      ...report.slice(0, 2),
+      { ...keyFinding, RuleID: 'generic-api-key', Secret: secret, File: 'other.env' },
+    ];
+    assert.equal(
+      okResult(normalizeGitleaks(elsewhere)).triggers.length,
+      3,
+      'a secret in another file is not paired',
+    );
+  });
+
   it('ignores redacted findings', () => {
     const report = fixture('gitleaks.report.json') as Array<Record<string, unknown>>;
     (report[0] as Record<string, unknown>)['Secret'] = 'REDACTED';
