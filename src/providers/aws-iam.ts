@@ -33,6 +33,7 @@ import {
   toProviderError,
   type Details,
 } from './aws-errors.js';
+import { AWS_IAM_USER_KIND, iamUserActions } from './aws-iam-user.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 
 export const AWS_ACCESS_KEY_KIND = 'aws.access_key';
@@ -160,7 +161,12 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
       throw toProviderError(r.error, { op: 'UpdateAccessKey', timedOut: r.timedOut });
     }
     log?.info({ accessKeyId: keyId, userName, taskId: task.taskId }, 'access key deactivated');
-    return { outcome: 'revoked', details: { ...responseDetails(r.value), userName, status: 'Inactive' } };
+    const details: Details = { ...responseDetails(r.value), userName, status: 'Inactive' };
+    // A deactivated key's STS sessions live on (up to 36 h): deny the ones issued before now too.
+    if (cfg.revokeSessions && !(await hasSessionPolicy(userName, signal))) {
+      Object.assign(details, await putSessionPolicy(userName, signal, { keyDeactivated: true }));
+    }
+    return { outcome: 'revoked', details };
   }
 
   async function remove(task: ProviderTask, keyId: string, signal: AbortSignal): Promise<ExecuteResult> {
@@ -191,11 +197,15 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
     return { outcome: deleted ? 'revoked' : 'already_revoked', details };
   }
 
+  const users = iamUserActions(client, cfg, sessionDenyPolicy, log);
+
   return {
     name: cfg.name,
     type: 'aws',
     capabilities: {
-      actions: { [AWS_ACCESS_KEY_KIND]: ['disable', 'revoke', 'delete'] },
+      actions: { [AWS_ACCESS_KEY_KIND]: ['disable', 'revoke', 'delete'], [AWS_IAM_USER_KIND]: ['revoke'] },
+      // A leaver's IAM user name is her identity at this instance.
+      acceptsIdentity: { [AWS_IAM_USER_KIND]: ['revoke'] },
       canVerify: true,
       reversible: ['disable'],
       maxBatch: 1,
@@ -206,6 +216,8 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
     needsSecret: () => false,
 
     async execute(task, signal) {
+      if (task.credentialKind === AWS_IAM_USER_KIND && task.action === 'revoke')
+        return users.execute(task, signal);
       const keyId = target(task);
       switch (task.action) {
         case 'disable':
@@ -219,6 +231,8 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
     },
 
     async verify(task, signal): Promise<VerifyResult> {
+      if (task.credentialKind === AWS_IAM_USER_KIND && task.action === 'revoke')
+        return users.verify(task, signal);
       const keyId = target(task);
       if (task.action !== 'disable' && task.action !== 'revoke' && task.action !== 'delete')
         throw unsupported(task);

@@ -100,6 +100,7 @@ describe('planTrigger: capabilities decide', () => {
       'db:aws.secret:rotate',
       'fg:github.fine_grained_pat:revoke',
       'iam-key:aws.access_key:revoke',
+      'jane.doe:aws.iam_user:revoke',
       'janedoe:github.org_member:revoke',
       'vault-tok:vault.token:revoke',
     ]);
@@ -108,7 +109,6 @@ describe('planTrigger: capabilities decide', () => {
     assert.equal(needs['slack-tok']?.reason, 'needs_secret');
     assert.equal(needs['wl-key']?.reason, 'action_unsupported', 'IAM keys cannot be rotated yet');
     assert.equal(needs['wl-key']?.wanted, 'rotate');
-    assert.equal(needs['aws.iam_user']?.reason, 'action_unsupported');
     for (const n of plan.needsOwner) assert.ok(n.step.length > 20, `a manual step for ${n.credentialKind}`);
     assert.equal(plan.status, 'planned');
   });
