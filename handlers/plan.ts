@@ -11,7 +11,14 @@
  */
 import type { CapabilityView } from '../schemas/capability.js';
 import type { InventoryView } from '../schemas/credential.js';
-import type { Action, NeedsOwner, NeedsOwnerReason, PlanDraft, TaskDraft } from '../schemas/plan.js';
+import {
+  OLD_VALUE_FLAG,
+  type Action,
+  type NeedsOwner,
+  type NeedsOwnerReason,
+  type PlanDraft,
+  type TaskDraft,
+} from '../schemas/plan.js';
 import type { Policy } from '../schemas/policy.js';
 import type { Trigger } from '../schemas/trigger.js';
 import { planId, taskId } from './ids.js';
@@ -28,6 +35,8 @@ export interface PlanContext {
    * done again. Without it, replanning a trigger yields the same ids (and no new work).
    */
   epoch?: string;
+  /** Planning a stored trigger again (see ResolveOptions.replay). */
+  replay?: boolean;
 }
 
 /** A person's accounts, closed per provider type: sessions first, then the account itself. */
@@ -62,28 +71,39 @@ interface Choice {
 type Picked =
   { ok: true; choice: Choice; also: Action[] } | { ok: false; reason: NeedsOwnerReason; detail: string };
 
-function runnable(view: CapabilityView, item: AtRisk, action: Action) {
+function runnable(view: CapabilityView, item: AtRisk, action: Action, ctx: PlanContext) {
   const cap = view.kinds[item.credentialKind]?.find((c) => c.action === action);
   if (!cap) return 'unsupported' as const;
   if (cap.needs.includes('secret') && !item.hasSecret) return 'needs_secret' as const;
   const id = item.credential?.providerId ?? item.providerId;
   if (cap.needs.includes('providerId') && id === undefined) return 'needs_provider_id' as const;
+  if (cap.needs.includes('destination')) {
+    const to = item.credential?.rotateTo;
+    if (!to || !ctx.capabilities[to.provider]?.writesValues) return 'needs_destination' as const;
+  }
   if (item.credential === null && item.providerId !== undefined && item.ref?.startsWith('identity:')) {
     if (!cap.acceptsIdentity) return 'unsupported' as const;
   }
   return 'ok' as const;
 }
 
-function pickOn(view: CapabilityView, item: AtRisk): Picked {
+function pickOn(view: CapabilityView, item: AtRisk, ctx: PlanContext): Picked {
   const misses = new Set<string>();
-  for (const action of item.actions) {
-    const r = runnable(view, item, action);
+  for (const candidate of item.actions) {
+    // An inventoried credential whose own `revoke` is itself a call with the value (RFC 7009, Slack
+    // auth.revoke) is revoked with that: the same call, under the credential's own action.
+    const ownRevoke =
+      candidate === 'revoke_by_value' &&
+      item.credential !== null &&
+      view.kinds[item.credentialKind]?.some((c) => c.action === 'revoke' && c.needs.includes('secret'));
+    const action: Action = ownRevoke ? 'revoke' : candidate;
+    const r = runnable(view, item, action, ctx);
     if (r === 'ok') {
       // Only id-based extras: a second by-value call would revoke the same value twice.
       const also = (item.also ?? []).filter(
         (a) =>
           a !== action &&
-          runnable(view, item, a) === 'ok' &&
+          runnable(view, item, a, ctx) === 'ok' &&
           !view.kinds[item.credentialKind]?.find((c) => c.action === a)?.needs.includes('secret'),
       );
       return { ok: true, choice: { provider: view.name, action }, also };
@@ -99,6 +119,13 @@ function pickOn(view: CapabilityView, item: AtRisk): Picked {
       ok: false,
       reason: 'needs_secret',
       detail: `${view.name} can only revoke a ${item.credentialKind} by its value, which this trigger does not carry`,
+    };
+  }
+  if (misses.has('needs_destination')) {
+    return {
+      ok: false,
+      reason: 'needs_destination',
+      detail: `rotating a ${item.credentialKind} needs rotateTo: a configured secret store the new value is written to`,
     };
   }
   if (misses.has('needs_provider_id')) {
@@ -129,7 +156,7 @@ function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
         detail: `provider ${item.provider} is not configured`,
       };
     }
-    return pickOn(view, item);
+    return pickOn(view, item, ctx);
   }
   // A token not in the inventory: any instance of the type its format names.
   const candidates = Object.values(ctx.capabilities).filter((v) => v.type === item.providerType);
@@ -142,11 +169,39 @@ function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
   }
   let first: Picked | undefined;
   for (const view of candidates) {
-    const p = pickOn(view, item);
+    const p = pickOn(view, item, ctx);
     if (p.ok) return p;
     first ??= p;
   }
   return first!;
+}
+
+interface Step {
+  action: Action;
+  /** A follow-up: runs this long after the trigger, and only once the step before it succeeded. */
+  delayMinutes?: number;
+}
+
+/**
+ * What must follow the chosen action at the same provider: a rotated IAM key's old key is
+ * deactivated after the grace period and deleted after twice that; a leaked key that is not in the
+ * inventory is deactivated at once and deleted after the policy's delay.
+ */
+function followUps(item: AtRisk, { action, provider }: Choice, ctx: PlanContext): Step[] {
+  if (item.credentialKind !== 'aws.access_key') return [];
+  const { graceMinutes, leakedKeyDeleteMinutes } = ctx.policy.grace;
+  const planned: Step[] =
+    action === 'rotate'
+      ? [
+          { action: 'disable', delayMinutes: graceMinutes },
+          { action: 'delete', delayMinutes: 2 * graceMinutes },
+        ]
+      : action === 'disable' && item.credential === null
+        ? [{ action: 'delete', delayMinutes: leakedKeyDeleteMinutes }]
+        : [];
+  if (provider === null) return planned; // shadow: recorded, never run
+  const view = ctx.capabilities[provider];
+  return planned.filter((s) => view !== undefined && runnable(view, item, s.action, ctx) === 'ok');
 }
 
 function identityItems(
@@ -190,7 +245,7 @@ function describeItem(item: AtRisk): string {
 }
 
 export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: PlanContext): PlanDraft {
-  const res = resolve(trigger, inventory);
+  const res = resolve(trigger, inventory, { replay: ctx.replay ?? false });
   const shadow = Object.keys(ctx.capabilities).length === 0;
   const notes = [...res.notes];
   const needsOwner: NeedsOwner[] = [...res.needsOwner];
@@ -227,12 +282,24 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
           what: describeItem(item),
         }),
         ...(item.credential?.owner !== undefined ? { owner: item.credential.owner } : {}),
+        flags: item.flags,
       });
       continue;
     }
     const ref = item.credential ? `cred:${item.credential.id}` : (item.ref ?? `fp:${item.fingerprint ?? ''}`);
-    for (const action of [picked.choice.action, ...picked.also]) {
+    const steps: Step[] = [
+      { action: picked.choice.action },
+      ...picked.also.map((action) => ({ action })),
+      ...followUps(item, picked.choice, ctx),
+    ];
+    let previous: string | undefined;
+    for (const step of steps) {
+      const action = step.action;
       const provider = picked.choice.provider;
+      const id = taskId(scope, ref, action);
+      const after = step.delayMinutes !== undefined ? previous : undefined;
+      // A follow-up waits for the primary action or the follow-up before it, never for an extra.
+      if (step === steps[0] || step.delayMinutes !== undefined) previous = id;
       const decision = provider === null ? 'shadow' : decide(ctx.policy, trigger.kind, item.credentialKind);
       const hold = blast
         ? `blast_radius: ${items.length} credentials > ${ctx.policy.blastRadius.maxCredentials}`
@@ -243,7 +310,7 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
             : undefined;
       const providerId = item.credential?.providerId ?? item.providerId;
       tasks.push({
-        id: taskId(scope, ref, action),
+        id,
         action,
         decision,
         provider,
@@ -252,8 +319,16 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
         ...(providerId !== undefined ? { providerId } : {}),
         ...(item.fingerprint !== undefined ? { fingerprint: item.fingerprint } : {}),
         reason: provider === null ? `${item.reason}; no configured provider: shadow` : item.reason,
-        flags: item.flags,
+        flags:
+          step.delayMinutes !== undefined && picked.choice.action === 'rotate'
+            ? [...item.flags, OLD_VALUE_FLAG]
+            : item.flags,
         ...(hold !== undefined && decision !== 'shadow' ? { hold } : {}),
+        ...(action === 'rotate' && item.credential?.rotateTo ? { rotateTo: item.credential.rotateTo } : {}),
+        ...(after !== undefined ? { after } : {}),
+        ...(step.delayMinutes !== undefined
+          ? { notBefore: new Date(Date.parse(trigger.receivedAt) + step.delayMinutes * 60_000).toISOString() }
+          : {}),
       });
     }
   }
@@ -313,6 +388,7 @@ export function capabilityGaps(inventory: InventoryView['credentials'], ctx: Pla
         what: c.id,
       }),
       ...(c.owner !== undefined ? { owner: c.owner } : {}),
+      flags: [],
     });
   }
   return gaps;

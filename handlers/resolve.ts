@@ -55,12 +55,22 @@ export interface Resolution {
   identities: { provider: string; account: string; person: string }[];
 }
 
+export interface ResolveOptions {
+  /**
+   * A replay of a stored trigger: its sealed value was dropped once its tasks were planned, but a
+   * value was supplied at intake (its format was classified), so the plan it had is the plan.
+   */
+  replay?: boolean;
+}
+
 type Resolver<K extends TriggerKind> = (
   t: Extract<Trigger, { kind: K }>,
   inventory: InventoryView,
+  opts: ResolveOptions,
 ) => Resolution;
 
-const live = (c: Credential) => c.status === 'active' || c.status === 'disabled';
+/** A rotated credential lives on under its new value. */
+const live = (c: Credential) => c.status === 'active' || c.status === 'disabled' || c.status === 'rotated';
 const lower = (s: string) => s.toLowerCase();
 
 /** Kill a token or key: by value first when the value is here, then by id. */
@@ -140,10 +150,11 @@ const offboarding: Resolver<'offboarding'> = (t, inv) => {
   return out;
 };
 
-const leak: Resolver<'leak'> = (t, inv) => {
+const leak: Resolver<'leak'> = (t, inv, opts) => {
   const s = t.subject;
   const fp = s.secret?.fingerprint;
-  const sealed = s.secret?.sealed !== undefined;
+  const sealed =
+    s.secret?.sealed !== undefined || (opts.replay === true && s.secret?.tokenType !== undefined);
   const out = empty();
   const matched = inv.credentials.filter(
     (c) =>
@@ -182,6 +193,7 @@ const leak: Resolver<'leak'> = (t, inv) => {
         reason: 'no_api',
         detail: `no API revokes a ${tokenType}`,
         step: noApi,
+        flags: [],
       });
     } else if (providerType && tokenType && tokenType !== 'unknown' && tokenType !== 'aws.access_key') {
       out.atRisk.push({
@@ -205,6 +217,7 @@ const leak: Resolver<'leak'> = (t, inv) => {
         reason: 'unrecognised',
         detail: 'the leaked value matched no credential and its format names no provider',
         step: `find which system issued the secret at ${where(t)}, revoke it there, and add it to the inventory`,
+        flags: [],
       });
     }
   }
@@ -263,7 +276,7 @@ const decommission: Resolver<'decommission'> = (t, inv) => {
 /** Exhaustive: adding a trigger kind without a resolver fails to compile. */
 const RESOLVERS: { [K in TriggerKind]: Resolver<K> } = { offboarding, leak, decommission };
 
-export function resolve(trigger: Trigger, inventory: InventoryView): Resolution {
+export function resolve(trigger: Trigger, inventory: InventoryView, opts: ResolveOptions = {}): Resolution {
   const r = RESOLVERS[trigger.kind] as Resolver<TriggerKind>;
-  return r(trigger as never, inventory);
+  return r(trigger as never, inventory, opts);
 }

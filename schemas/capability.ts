@@ -10,11 +10,13 @@
  *   that carries the value supplies it; it travels sealed.
  * - `providerId`: the provider-side id of the credential (an access key id, `org:patId`, an accessor),
  *   from the inventory or, for a person's accounts, from her identity at that provider instance.
+ * - `destination`: where a rotation writes the new value (the inventory's `rotateTo`), at an
+ *   instance that can write values (`writesValues`).
  */
 import { z } from 'zod';
 import { Action } from './plan.js';
 
-export const Need = z.enum(['secret', 'providerId']);
+export const Need = z.enum(['secret', 'providerId', 'destination']);
 export type Need = z.infer<typeof Need>;
 
 export const ActionCapability = z.object({
@@ -40,5 +42,7 @@ export const CapabilityView = z.object({
   /** How long a revocation may take to be visible (verification window). */
   propagationMs: z.number().int().nonnegative(),
   canVerify: z.boolean(),
+  /** Can hold a rotated value (a Secrets Manager secret, a Vault KV path): a `rotateTo` destination. */
+  writesValues: z.boolean().default(false),
 });
 export type CapabilityView = z.infer<typeof CapabilityView>;

@@ -60,6 +60,12 @@ export const TaskDraft = z.object({
    * blast radius). A held task waits alone: the rest of its plan runs.
    */
   hold: z.string().optional(),
+  /** Rotation: where the new value is written (the inventory's `rotateTo`). */
+  rotateTo: z.object({ provider: z.string(), providerId: z.string() }).optional(),
+  /** Not before this time (a rotated key's grace period before the old one is deactivated). */
+  notBefore: Timestamp.optional(),
+  /** Runs only after this task of the same plan succeeded (deactivate the old key after the rotation). */
+  after: z.string().optional(),
 });
 export type TaskDraft = z.infer<typeof TaskDraft>;
 
@@ -73,6 +79,8 @@ export const NeedsOwnerReason = z.enum([
   'needs_secret',
   /** The actions need a provider-side id (or the person's identity there) that nobody recorded. */
   'needs_provider_id',
+  /** A rotation needs a destination for the new value (`rotateTo`) that can be written. */
+  'needs_destination',
   /** No API can revoke this kind of secret (incoming-webhook URLs, private keys). */
   'no_api',
   /** The value's format names no provider. */
@@ -99,11 +107,19 @@ export const NeedsOwner = z.object({
   /** The exact manual step that kills it. */
   step: z.string(),
   owner: z.string().optional(),
+  /** As a task's: `owner_left` marks a workload credential to re-home. */
+  flags: z.array(z.string()).default([]),
 });
 export type NeedsOwner = z.infer<typeof NeedsOwner>;
 
 /** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
 export const FORCED_FLAG = 'forced_replay';
+
+/**
+ * Flag on the steps that kill a rotated credential's old value (deactivate, then delete the old IAM
+ * key): the inventory record now stands for the new value, so these do not mark it revoked.
+ */
+export const OLD_VALUE_FLAG = 'old_value';
 
 export const Task = TaskDraft.extend({
   planId: z.string(),

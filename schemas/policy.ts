@@ -30,6 +30,19 @@ export const Policy = z
       .object({ maxCredentials: z.number().int().positive().default(25) })
       .strict()
       .prefault({}),
+    /**
+     * Rotation of a key whose workload must keep running: the new key is deployed at once; the old
+     * one is deactivated after `graceMinutes` (time for the workload to pick up the new one) and
+     * deleted after twice that. A leaked key not in the inventory is deactivated at once and deleted
+     * after `leakedKeyDeleteMinutes`.
+     */
+    grace: z
+      .object({
+        graceMinutes: z.number().int().nonnegative().default(60),
+        leakedKeyDeleteMinutes: z.number().int().nonnegative().default(60),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'SECRET_UNAVAILABLE'
   | 'AUDIT_CHAIN_BROKEN'
   | 'VERIFY_FAILED'
+  | 'DEPENDENCY_FAILED'
   | 'INTERNAL';
 
 export class TourniquetError extends Error {

@@ -8,7 +8,13 @@
  * and bus failures throw, so the message is redelivered.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
-import { FORCED_FLAG, type Task, type TaskError } from '../../schemas/plan.js';
+import {
+  FINAL_TASK_STATUSES,
+  FORCED_FLAG,
+  OLD_VALUE_FLAG,
+  type Task,
+  type TaskError,
+} from '../../schemas/plan.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
 import type { FinishedTask, TaskFinish } from '../store/port.js';
@@ -74,6 +80,25 @@ export async function executeTask(
       deps,
       actor,
     );
+  }
+  if (task.after) {
+    // A follow-up (deactivate the old key after its rotation) runs only once its predecessor succeeded.
+    const before = (await deps.store.getTask(task.after))?.task;
+    if (!before || (before.status !== 'succeeded' && FINAL_TASK_STATUSES.includes(before.status))) {
+      const why = new TourniquetError(
+        'DEPENDENCY_FAILED',
+        `the task this one follows (${task.after}) ended ${before?.status ?? 'missing'}: not done`,
+      );
+      return finish(task, deadLetter(task, why), deps, actor);
+    }
+    if (before.status !== 'succeeded') {
+      await deps.store.deferTask(
+        task.id,
+        new Date(deps.clock().getTime() + DEPENDENCY_WAIT_MS).toISOString(),
+        at,
+      );
+      return null;
+    }
   }
   let input: ProviderTask;
   try {
@@ -184,6 +209,7 @@ export async function afterExecute(
     deps,
     actor,
     entries,
+    outcome.newProviderId,
   );
 }
 
@@ -214,6 +240,9 @@ function precheckReason(
   if (provider.capabilities.precheckFirstAttempt && !task.flags.includes(FORCED_FLAG)) return 'precheck';
   return undefined;
 }
+
+/** How long a follow-up waits before it looks at its predecessor again. */
+const DEPENDENCY_WAIT_MS = 30_000;
 
 /** How long an attempt may wait for its provider's rate budget before it is deferred. */
 const GATE_WAIT_MS = 2_000;
@@ -284,6 +313,7 @@ function providerTask(
     // executeTask verifies first where it matters, through the gate (precheckReason).
     precheck: false,
     ...(task.flags.includes(FORCED_FLAG) ? { force: true } : {}),
+    ...(task.rotateTo ? { rotateTo: destinationOf(task.rotateTo, task.id, deps) } : {}),
   };
   if (!provider.needsSecret(task)) return base;
   if (!sealed || !task.fingerprint) {
@@ -293,6 +323,17 @@ function providerTask(
     );
   }
   return { ...base, secret: deps.sealer.open(sealed, task.fingerprint) };
+}
+
+function destinationOf(to: NonNullable<Task['rotateTo']>, taskId: string, deps: PipelineDeps) {
+  const dest = deps.providers.get(to.provider)?.destination?.(to.providerId, taskId);
+  if (!dest) {
+    throw new TourniquetError(
+      'PROVIDER_MISCONFIGURED',
+      `rotation destination ${to.provider} is not a configured secret store`,
+    );
+  }
+  return dest;
 }
 
 export function asTourniquet(e: unknown): TourniquetError {
@@ -337,6 +378,7 @@ async function finish(
   deps: PipelineDeps,
   actor: string,
   extra: AuditEntry[] = [],
+  newProviderId?: string,
 ): Promise<Task | null> {
   const at = now(deps);
   const entries: AuditEntry[] = [...extra];
@@ -355,10 +397,18 @@ async function finish(
   }
   const { finished, records } = await deps.store.transaction(async (tx) => {
     // The credential first: finishTask returns it as observers should see it.
-    if (f.status === 'succeeded' && task.credentialId) {
-      await tx.updateCredential(task.credentialId, {
-        status: task.action === 'rotate' ? 'rotated' : 'revoked',
-      });
+    // A step that kills a rotated credential's old value leaves the record (now the new value) alone.
+    if (f.status === 'succeeded' && task.credentialId && !task.flags.includes(OLD_VALUE_FLAG)) {
+      await tx.updateCredential(
+        task.credentialId,
+        task.action === 'rotate'
+          ? {
+              status: 'rotated',
+              // The record now names the new value: the old value's fingerprint no longer matches it.
+              ...(newProviderId !== undefined ? { providerId: newProviderId, clearFingerprint: true } : {}),
+            }
+          : { status: 'revoked' },
+      );
     }
     const finished = await tx.finishTask(task.id, f, at);
     await tx.completePlanIfDone(task.planId, at);

@@ -96,7 +96,7 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
     throw new TourniquetError('INVALID_INPUT', 'a replay names the operator and a reason');
   const replayId = randomUUID();
   const triggers = await collect(req, deps);
-  const ctx = planContext(deps);
+  const ctx = { ...planContext(deps), replay: true };
   const report: ReplayReport = { replayId, dryRun: req.dryRun, force: req.force, triggers: [] };
   const audit = async (
     type: 'replay.started' | 'replay.completed',
@@ -171,11 +171,10 @@ async function replayLive(
     const res = await handleTrigger(t, deps, req.operator);
     return res.plan?.tasks.length ?? 0;
   }
-  const plan = planTrigger(
-    t,
-    await replayInventory(t, deps),
-    planContext(deps, req.force ? replayId : undefined),
-  );
+  const plan = planTrigger(t, await replayInventory(t, deps), {
+    ...planContext(deps, req.force ? replayId : undefined),
+    replay: true,
+  });
   if (req.force) for (const task of plan.tasks) task.flags = [...task.flags, FORCED_FLAG];
   const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;

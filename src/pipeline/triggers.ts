@@ -170,17 +170,15 @@ export async function handleTrigger(
         },
       });
     }
+    // A leaver's workload credentials are flagged for re-homing whether or not anything can rotate them.
+    const leftBehind = [...plan.tasks, ...plan.needsOwner].filter(
+      (x) => x.flags.includes('owner_left') && x.credentialId,
+    );
+    for (const credentialId of new Set(leftBehind.map((x) => x.credentialId!))) {
+      await tx.updateCredential(credentialId, { addFlags: ['owner_left'] });
+      entries.push({ type: 'credential.flagged', actor, ...ids, credentialId, data: { flag: 'owner_left' } });
+    }
     for (const task of plan.tasks) {
-      if (task.flags.includes('owner_left') && task.credentialId) {
-        await tx.updateCredential(task.credentialId, { addFlags: ['owner_left'] });
-        entries.push({
-          type: 'credential.flagged',
-          actor,
-          ...ids,
-          credentialId: task.credentialId,
-          data: { flag: 'owner_left' },
-        });
-      }
       if (task.decision === 'shadow' || task.provider === null) {
         entries.push({
           type: 'task.shadow',

@@ -33,6 +33,7 @@ import {
   toProviderError,
   type Details,
 } from './aws-errors.js';
+import { iamKeyRotation } from './aws-iam-rotate.js';
 import { AWS_IAM_USER_KIND, iamUserActions } from './aws-iam-user.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 
@@ -198,12 +199,18 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
   }
 
   const users = iamUserActions(client, cfg, sessionDenyPolicy, log);
+  const rotation = iamKeyRotation(client, cfg, userOf, log);
 
   return {
     name: cfg.name,
     type: 'aws',
     capabilities: {
-      actions: { [AWS_ACCESS_KEY_KIND]: ['disable', 'revoke', 'delete'], [AWS_IAM_USER_KIND]: ['revoke'] },
+      actions: {
+        [AWS_ACCESS_KEY_KIND]: ['disable', 'revoke', 'delete', 'rotate'],
+        [AWS_IAM_USER_KIND]: ['revoke'],
+      },
+      // A rotated key's new value goes where the workload reads it.
+      needsDestination: { [AWS_ACCESS_KEY_KIND]: ['rotate'] },
       // A leaver's IAM user name is her identity at this instance.
       acceptsIdentity: { [AWS_IAM_USER_KIND]: ['revoke'] },
       canVerify: true,
@@ -220,6 +227,8 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
         return users.execute(task, signal);
       const keyId = target(task);
       switch (task.action) {
+        case 'rotate':
+          return rotation.execute(task, signal);
         case 'disable':
           return disable(task, keyId, signal);
         case 'revoke':
@@ -234,6 +243,7 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
       if (task.credentialKind === AWS_IAM_USER_KIND && task.action === 'revoke')
         return users.verify(task, signal);
       const keyId = target(task);
+      if (task.action === 'rotate') return rotation.verify(task, signal);
       if (task.action !== 'disable' && task.action !== 'revoke' && task.action !== 'delete')
         throw unsupported(task);
       const userName = await userOf(task, keyId, signal);

@@ -236,6 +236,10 @@ export function createAwsSecretsProvider(
           const stages = d.VersionIdsToStages ?? {};
           const current = currentVersion(stages) ?? 'none';
           const leaked = task.labels?.leakedVersionId;
+          // The version this task wrote is current: whatever value was current before is not.
+          if (!leaked && current === clientRequestToken(task.taskId)) {
+            return { liveness: 'dead', details: { currentVersionId: current, rotatedBy: 'this task' } };
+          }
           // Without the leaked version id nothing says which value leaked.
           if (!leaked) return { liveness: 'unknown', details: { currentVersionId: current } };
           const isCurrent = (stages[leaked] ?? []).includes('AWSCURRENT');
@@ -247,6 +251,34 @@ export function createAwsSecretsProvider(
         default:
           throw unsupported(task);
       }
+    },
+
+    destination(secretId, taskId) {
+      // Its own token namespace: the task that rotates a key writes here, not a rotate of this secret.
+      const token = clientRequestToken(`rotate-into:${taskId}`);
+      return {
+        provider: cfg.name,
+        providerId: secretId,
+        async written(signal) {
+          const d = await describe(secretId, signal);
+          return (d?.VersionIdsToStages?.[token] ?? []).includes('AWSCURRENT');
+        },
+        async write(value, signal) {
+          const r = await attempt(signal, cfg.timeoutMs, (s) =>
+            client.send(
+              new PutSecretValueCommand({
+                SecretId: secretId,
+                SecretString: value,
+                ClientRequestToken: token,
+              }),
+              { abortSignal: s },
+            ),
+          );
+          if (!r.ok)
+            throw toProviderError(r.error, { op: 'PutSecretValue', timedOut: r.timedOut, redact: [value] });
+          log?.info({ secretId, versionId: r.value.VersionId, taskId }, 'rotated value written');
+        },
+      };
     },
 
     async close() {

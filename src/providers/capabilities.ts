@@ -16,10 +16,19 @@ export function capabilityView(p: Provider): CapabilityView {
       needs:
         action === 'revoke_by_value' || p.needsSecret({ action, credentialKind: kind })
           ? ['secret']
-          : ['providerId'],
+          : caps.needsDestination?.[kind]?.includes(action)
+            ? ['providerId', 'destination']
+            : ['providerId'],
       reversible: caps.reversible.includes(action),
       acceptsIdentity: caps.acceptsIdentity?.[kind]?.includes(action) ?? false,
     }));
   }
-  return { name: p.name, type: p.type, kinds, propagationMs: caps.propagationMs, canVerify: caps.canVerify };
+  return {
+    name: p.name,
+    type: p.type,
+    kinds,
+    propagationMs: caps.propagationMs,
+    canVerify: caps.canVerify,
+    writesValues: p.destination !== undefined,
+  };
 }

@@ -26,6 +26,8 @@ export interface Capabilities {
    * entry), so that an offboarding can close her account from her identity alone.
    */
   acceptsIdentity?: Partial<Record<string, readonly Action[]>>;
+  /** Kinds × actions that write a new value to the credential's `rotateTo` destination (IAM key rotation). */
+  needsDestination?: Partial<Record<string, readonly Action[]>>;
   /**
    * Verify before a task's first attempt too, so a credential that was already dead is recorded
    * `already_revoked`. Costs one call per task. Re-attempts are always verified first.
@@ -56,12 +58,29 @@ export interface ProviderTask {
   precheck?: boolean;
   /** The raw secret, unsealed in memory only for the call; absent unless the action needs it. */
   secret?: string | undefined;
+  /** Rotation: where the new value goes (another provider instance's secret store). */
+  rotateTo?: RotationDestination | undefined;
+}
+
+/**
+ * A place that holds a rotated value (a Secrets Manager secret, a Vault KV path), bound to one task:
+ * writing twice for the same task writes one version, and `written` tells whether this task's value
+ * is the current one there (so a re-attempt does not rotate again).
+ */
+export interface RotationDestination {
+  readonly provider: string;
+  readonly providerId: string;
+  written(signal: AbortSignal): Promise<boolean>;
+  /** The value goes to the destination and nowhere else; never logged. */
+  write(value: string, signal: AbortSignal): Promise<void>;
 }
 
 export type ExecuteOutcome = 'revoked' | 'already_revoked';
 
 export interface ExecuteResult {
   outcome: ExecuteOutcome;
+  /** A rotation replaced the credential's provider-side id (an IAM key's new access key id). */
+  newProviderId?: string;
   /** Provider-side facts worth auditing (request ids, status codes); never secrets. */
   details?: Record<string, string | number | boolean>;
 }
@@ -93,5 +112,7 @@ export interface Provider {
     execute(tasks: readonly ProviderTask[], signal: AbortSignal): Promise<ExecuteResult[]>;
   };
   verify(task: ProviderTask, signal: AbortSignal): Promise<VerifyResult>;
+  /** This instance as a rotation destination (`writesValues`), for the task `taskId`. */
+  destination?(providerId: string, taskId: string): RotationDestination;
   close?(): Promise<void>;
 }

@@ -160,8 +160,11 @@ CREATE TABLE workloads (
 -- What a plan could not do (needs_owner) and what it noted, kept with it for the console and replay.
 ALTER TABLE plans ADD COLUMN notes jsonb NOT NULL DEFAULT '[]';
 ALTER TABLE plans ADD COLUMN needs_owner jsonb NOT NULL DEFAULT '[]';
--- Why a task waits for a human; a held task waits alone.
+-- Why a task waits for a human; a held task waits alone. Rotation: where the new value goes, and the
+-- task that must have succeeded first (the old key is deactivated only after the rotation).
 ALTER TABLE tasks ADD COLUMN hold text;
+ALTER TABLE tasks ADD COLUMN rotate_to jsonb;
+ALTER TABLE tasks ADD COLUMN after_task text;
 `,
   },
 ];

@@ -85,7 +85,13 @@ export interface StoreOps {
   listWorkloads(limit?: number): Promise<Workload[]>;
   updateCredential(
     id: string,
-    patch: { status?: Credential['status']; addFlags?: readonly string[] },
+    patch: {
+      status?: Credential['status'];
+      addFlags?: readonly string[];
+      /** After a rotation: the new provider-side id; the old value's fingerprint no longer names it. */
+      providerId?: string;
+      clearFingerprint?: boolean;
+    },
   ): Promise<void>;
 
   /** Inserts the trigger; false when a trigger with this id already exists (dedup). */

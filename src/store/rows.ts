@@ -85,6 +85,8 @@ export function taskFromRow(r: Row): Task {
     reason: r.reason,
     flags: json(r.flags),
     hold: opt(r.hold),
+    rotateTo: r.rotate_to === null || r.rotate_to === undefined ? undefined : json(r.rotate_to),
+    after: opt(r.after_task),
     status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: isoOrNull(r.next_attempt_at),

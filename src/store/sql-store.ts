@@ -96,12 +96,28 @@ class SqlOps implements StoreOps {
     return listWorkloads(this.db, limit);
   }
 
-  async updateCredential(id: string, patch: { status?: Credential['status']; addFlags?: readonly string[] }) {
+  async updateCredential(
+    id: string,
+    patch: {
+      status?: Credential['status'];
+      addFlags?: readonly string[];
+      providerId?: string;
+      clearFingerprint?: boolean;
+    },
+  ) {
     await this.db.query(
       `UPDATE credentials SET status = COALESCE($2, status),
          flags = (SELECT COALESCE(jsonb_agg(DISTINCT f), '[]'::jsonb) FROM jsonb_array_elements(flags || $3::jsonb) f),
+         provider_id = COALESCE($4, provider_id),
+         fingerprint = CASE WHEN $5 THEN NULL ELSE fingerprint END,
          updated_at = now() WHERE id = $1`,
-      [id, patch.status ?? null, j(patch.addFlags ?? [])],
+      [
+        id,
+        patch.status ?? null,
+        j(patch.addFlags ?? []),
+        patch.providerId ?? null,
+        patch.clearFingerprint ?? false,
+      ],
     );
   }
 
@@ -154,6 +170,9 @@ class SqlOps implements StoreOps {
         'outcome',
         'sealed_secret',
         'hold',
+        'rotate_to',
+        'after_task',
+        'not_before',
       ],
       plan.tasks.map((t, i) => [
         t.id,
@@ -170,6 +189,9 @@ class SqlOps implements StoreOps {
         statuses[i] === 'skipped' ? 'shadow' : null,
         statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null),
         t.hold ?? null,
+        t.rotateTo ? j(t.rotateTo) : null,
+        t.after ?? null,
+        t.notBefore ?? null,
       ]),
       10,
     );
@@ -181,9 +203,11 @@ class SqlOps implements StoreOps {
            notes, needs_owner)
          VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7,$8::jsonb,$9::jsonb) ON CONFLICT (id) DO NOTHING)
        INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
-         provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, hold, created_at, updated_at)
+         provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, hold, rotate_to, after_task,
+         next_attempt_at, created_at, updated_at)
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
-         fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, hold, $7::timestamptz, $7::timestamptz
+         fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, hold, rotate_to::jsonb, after_task,
+         not_before::timestamptz, $7::timestamptz, $7::timestamptz
        FROM ${source.sql}
        ON CONFLICT (id) DO NOTHING
        RETURNING id, status`,

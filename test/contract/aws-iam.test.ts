@@ -138,7 +138,7 @@ if ('reason' in moto) {
     it('declares capabilities with a propagation window of minutes', () => {
       const p = make();
       assert.equal(p.type, 'aws');
-      assert.deepEqual(p.capabilities.actions['aws.access_key'], ['disable', 'revoke', 'delete']);
+      assert.deepEqual(p.capabilities.actions['aws.access_key'], ['disable', 'revoke', 'delete', 'rotate']);
       assert.deepEqual(p.capabilities.reversible, ['disable']);
       assert.ok(p.capabilities.propagationMs >= 60_000);
     });

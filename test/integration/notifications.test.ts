@@ -36,7 +36,18 @@ describe('Slack notifications', () => {
     runtime = await createRuntime(
       testConfig({
         dataDir: dir.path,
-        providers: [oauthProviderConfig(oauth)],
+        providers: [
+          oauthProviderConfig(oauth),
+          {
+            type: 'slack',
+            name: 'slack-main',
+            slackApiUrl: slack.apiUrl,
+            adminToken: slack.mintToken({ type: 'admin' }),
+            teamId: 'T0001',
+            propagationMs: 0,
+            rateBudget: { perSecond: 100, burst: 100, concurrency: 8 },
+          },
+        ],
         policy: { blastRadius: { maxCredentials: 100 } },
         retry: { schedulerIntervalMs: 100, baseMs: 100, capMs: 300, maxAttempts: 2 },
         notifications: {
@@ -142,18 +153,18 @@ describe('Slack notifications', () => {
     assert.ok((await notifications('owner', 'sent')) >= 1);
   });
 
-  it('offboarding: one SOC message asks to re-home the owner_left workload credential; the departing person gets no DM', async () => {
-    const personal = await oauth.mint();
+  it('offboarding: the SOC hears what was done and what needs an owner (re-home the workload credential); the departing person gets no DM', async () => {
     await ops().importInventory(
       [
         {
           id: 'bob-personal',
-          provider: 'oauth-main',
-          kind: 'oauth.access_token',
+          provider: 'slack-main',
+          kind: 'slack.user_session',
+          providerId: 'UBOB',
           owner: 'bob@example.com',
-          secret: personal,
         },
         {
+          // An OAuth token cannot be rotated by any configured provider: it needs an owner.
           id: 'payments-token',
           provider: 'oauth-main',
           kind: 'oauth.access_token',
@@ -170,27 +181,36 @@ describe('Slack notifications', () => {
     const triggerId = res.accepted[0]!.id;
     await runtime.idle();
     const tasks = await runtime.deps.store.listTasks({ triggerId });
-    assert.equal(tasks.length, 2);
-    assert.ok(tasks.some((t) => t.flags.includes('owner_left')));
+    assert.deepEqual(
+      tasks.map((t) => t.credentialId),
+      ['bob-personal'],
+    );
+    const [plan] = await runtime.deps.store.listPlans({ triggerId });
+    assert.deepEqual(
+      plan?.needsOwner.map((n) => [n.credentialId, n.wanted]),
+      [['payments-token', 'rotate']],
+    );
+    const flagged = (await runtime.deps.store.findCredentials({ ids: ['payments-token'] }))[0];
+    assert.ok(flagged?.flags.includes('owner_left'), 'the workload credential is flagged for re-homing');
 
     const msgs = await waitFor(
-      'SOC summary',
+      'SOC summary and needs-owner message',
       async () => socFor(triggerId),
-      (m) => m.length > 0,
+      (m) => m.length >= 2,
       10_000,
     );
     await runtime.notifications?.flush();
-    assert.equal(socFor(triggerId).length, 1, 'both tasks in one summary');
-    const text = msgs[0]!.text;
+    assert.equal(socFor(triggerId).length, 2, 'one summary of the tasks, one needs-owner message');
+    const text = msgs.map((m) => m.text).join('\n');
     for (const part of [
       '*offboarding*',
       'hris',
       'payments-token',
       'bob-personal',
-      're-home workload `payments`',
-      'its owner left',
+      'Needs an owner',
+      'rotate',
     ]) {
-      assert.ok(text.includes(part), `SOC message says ${part}:\n${text}`);
+      assert.ok(text.includes(part), `SOC messages say ${part}:\n${text}`);
     }
     assert.equal(dmsTo('UBOB').length, 0, 'no DM to the departing person');
     const lookups = slack.received.filter((r) => r.method === 'users.lookupByEmail');
@@ -236,13 +256,17 @@ describe('Slack notifications', () => {
   });
 
   it('a 40-credential fan-out yields one SOC summary and one DM per owner', async () => {
-    const creds = Array.from({ length: 40 }, (_, i) => ({
-      id: `batch-${i}`,
-      provider: 'oauth-main',
-      kind: 'oauth.access_token',
-      owner: 'carol@example.com',
-      workload: 'batch-job',
-    }));
+    const creds = Array.from({ length: 40 }, (_, i) => {
+      slack.addUser(`UBATCH${i}`, 'T0001', 1);
+      return {
+        id: `batch-${i}`,
+        provider: 'slack-main',
+        kind: 'slack.user_session',
+        providerId: `UBATCH${i}`,
+        owner: 'carol@example.com',
+        workload: 'batch-job',
+      };
+    });
     await ops().importInventory(creds, 'test');
     const before = {
       soc: slack.posted.filter((m) => m.channel === SOC).length,

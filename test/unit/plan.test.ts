@@ -107,7 +107,11 @@ describe('planTrigger: capabilities decide', () => {
     const needs = Object.fromEntries(plan.needsOwner.map((n) => [n.credentialId ?? n.credentialKind, n]));
     assert.equal(needs.pat?.reason, 'needs_secret', 'a classic PAT is revoked only by value');
     assert.equal(needs['slack-tok']?.reason, 'needs_secret');
-    assert.equal(needs['wl-key']?.reason, 'action_unsupported', 'IAM keys cannot be rotated yet');
+    assert.equal(
+      needs['wl-key']?.reason,
+      'needs_destination',
+      'a rotation needs somewhere to put the new key',
+    );
     assert.equal(needs['wl-key']?.wanted, 'rotate');
     for (const n of plan.needsOwner) assert.ok(n.step.length > 20, `a manual step for ${n.credentialKind}`);
     assert.equal(plan.status, 'planned');
@@ -166,8 +170,47 @@ describe('planTrigger: capabilities decide', () => {
     const plan = planTrigger(leak({ providerKeyId: 'AKIAIOSFODNN7EXAMPLE' }), inv([]), ctx());
     assert.deepEqual(
       plan.tasks.map((x) => [x.provider, x.credentialKind, x.action, x.providerId]),
-      [['aws-iam', 'aws.access_key', 'disable', 'AKIAIOSFODNN7EXAMPLE']],
+      [
+        ['aws-iam', 'aws.access_key', 'disable', 'AKIAIOSFODNN7EXAMPLE'],
+        ['aws-iam', 'aws.access_key', 'delete', 'AKIAIOSFODNN7EXAMPLE'],
+      ],
     );
+    const [disable, del] = plan.tasks;
+    assert.equal(disable?.notBefore, undefined, 'deactivated at once');
+    assert.equal(del?.after, disable?.id, 'deleted only after it was deactivated');
+    assert.equal(del?.notBefore, new Date(Date.parse(T) + 60 * 60_000).toISOString());
+  });
+
+  it('a workload key whose owner left is rotated into its destination; the old key goes after the grace', () => {
+    const plan = planTrigger(
+      trigger('offboarding', { person: 'jane@example.com' }),
+      inv([
+        cred('wl-key', {
+          provider: 'aws-iam',
+          kind: 'aws.access_key',
+          providerId: 'AKIAWORK',
+          owner: 'jane@example.com',
+          workload: 'payments-worker',
+          rotateTo: { provider: 'aws-sm', providerId: 'arn:aws:secretsmanager:us-east-1:1:secret:ci' },
+        }),
+      ]),
+      ctx({ grace: { graceMinutes: 30 } }),
+    );
+    const [rotate, disable, del] = plan.tasks;
+    assert.deepEqual(
+      plan.tasks.map((x) => x.action),
+      ['rotate', 'disable', 'delete'],
+    );
+    assert.deepEqual(rotate?.rotateTo, {
+      provider: 'aws-sm',
+      providerId: 'arn:aws:secretsmanager:us-east-1:1:secret:ci',
+    });
+    assert.deepEqual(rotate?.flags, ['owner_left']);
+    assert.equal(disable?.after, rotate?.id);
+    assert.equal(disable?.notBefore, new Date(Date.parse(T) + 30 * 60_000).toISOString());
+    assert.equal(del?.after, disable?.id);
+    assert.equal(del?.notBefore, new Date(Date.parse(T) + 60 * 60_000).toISOString());
+    assert.equal(plan.needsOwner.length, 0);
   });
 
   it('a by-value token goes to an instance that can revoke it by value', () => {
@@ -317,7 +360,7 @@ describe('planTrigger: ids', () => {
 });
 
 describe('planTrigger: one call per value', () => {
-  it('an OAuth token with its value is revoked once, not by value and again by id', () => {
+  it('an OAuth token with its value is revoked once, under its own revoke (the same RFC 7009 call)', () => {
     const plan = planTrigger(
       leak({ secret: { fingerprint: fp, sealed } }),
       inv([cred('o', { fingerprint: fp })]),
@@ -325,7 +368,7 @@ describe('planTrigger: one call per value', () => {
     );
     assert.deepEqual(
       plan.tasks.map((x) => x.action),
-      ['revoke_by_value'],
+      ['revoke'],
     );
   });
 });
