@@ -69,6 +69,8 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
 
   function bind(task: ProviderTask, signal: AbortSignal): Call {
     const namespace = (task.labels?.namespace ?? cfg.namespace)?.replace(/^\/+|\/+$/g, '');
+    // A proxy or plugin could echo the request in an error string: our token, or the leaked one.
+    const secrets = [token, ...(task.secret ? [task.secret] : [])];
     return async (op, method, path, body) => {
       const limit = deadline(signal, cfg.timeoutMs);
       const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' };
@@ -97,7 +99,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
       }
       return {
         status: res.status,
-        body: json,
+        body: redact(json, secrets),
         retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
       };
     };
@@ -105,9 +107,9 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
 
   /** A non-success answer as a TourniquetError the retry layer understands. */
   function failure(op: string, res: VaultResponse): TourniquetError {
-    // Vault's error strings name paths and causes ("permission denied", "Vault is sealed"); a
-    // proxy or plugin could echo the request, so our own token is cut out before keeping one.
-    const first = vaultErrors(res.body)[0]?.split(token).join('[redacted]');
+    // Vault's error strings name paths and causes ("permission denied", "Vault is sealed"), and
+    // come here with every secret of the call already cut out (see `redact`).
+    const first = vaultErrors(res.body)[0];
     const details = { op, ...(first ? { vaultError: first.slice(0, 200) } : {}) };
     // 404: no route (a wrong mount or address) or "namespace not found". 500 "cannot lookup token
     // in different namespace": the accessor lives in another namespace than the one we asked.
@@ -369,6 +371,18 @@ function providerId(task: ProviderTask): string {
   if (!task.providerId)
     throw new TourniquetError('INVALID_INPUT', `${task.credentialKind} task has no providerId`);
   return task.providerId;
+}
+
+/** The answer with `secrets` cut out of its error and warning strings, before anything reads them. */
+function redact(body: Record<string, unknown> | null, secrets: string[]): Record<string, unknown> | null {
+  if (!body) return body;
+  const clean = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((x) =>
+          typeof x === 'string' ? secrets.reduce((s, v) => s.split(v).join('[redacted]'), x) : x,
+        )
+      : list;
+  return { ...body, errors: clean(body.errors), warnings: clean(body.warnings) };
 }
 
 function unsupported(task: ProviderTask): never {

@@ -132,7 +132,12 @@ async function start(bin: string, port: number): Promise<OpenBao | { reason: str
     stop();
     return { reason: `port ${port}: ${problem}; log: ${tail.slice(0, 400)}` };
   }
-  const unsealKey = /Unseal Key: (\S+)/.exec(readFileSync(logPath, 'utf8'))?.[1];
+  // The banner with the unseal key may be written just after the listener answers.
+  let unsealKey: string | undefined;
+  for (let i = 0; i < 50 && !unsealKey; i++) {
+    unsealKey = /Unseal Key: (\S+)/.exec(readFileSync(logPath, 'utf8'))?.[1];
+    if (!unsealKey) await new Promise((r) => setTimeout(r, 100));
+  }
 
   const api: OpenBao['api'] = async (method, path, body, opts = {}) => {
     const headers: Record<string, string> = { 'X-Vault-Token': opts.token ?? rootToken };
