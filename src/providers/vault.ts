@@ -70,7 +70,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
   function bind(task: ProviderTask, signal: AbortSignal): Call {
     const namespace = (task.labels?.namespace ?? cfg.namespace)?.replace(/^\/+|\/+$/g, '');
     // A proxy or plugin could echo the request in an error string: our token, or the leaked one.
-    const secrets = [token, ...(task.secret ? [task.secret] : [])];
+    const secrets = [token, task.secret ?? ''].filter(Boolean);
     return async (op, method, path, body) => {
       const limit = deadline(signal, cfg.timeoutMs);
       const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' };
