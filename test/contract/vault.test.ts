@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { classifyToken } from '../../handlers/classify/index.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { createVaultProvider } from '../../src/providers/vault.js';
+import { rejected } from '../support/asserts.js';
 import { findBao } from '../support/openbao.js';
 import { unavailable } from '../support/services.js';
 import { startVaultProxy } from '../support/vault-proxy.js';
@@ -147,12 +148,9 @@ if ('reason' in bao) {
     it('refuses an accessor revoke when configured to orphan children', async () => {
       const { accessor } = await w.token();
       const p = provider({ tokenRevocation: 'orphan' });
-      const e = await p
-        .execute(task({ credentialKind: 'vault.token', action: 'revoke', providerId: accessor }), signal())
-        .then(
-          () => assert.fail('expected PROVIDER_UNSUPPORTED'),
-          (err: { code?: string; retriable?: boolean }) => err,
-        );
+      const e = await rejected(
+        p.execute(task({ credentialKind: 'vault.token', action: 'revoke', providerId: accessor }), signal()),
+      );
       assert.equal(e.code, 'PROVIDER_UNSUPPORTED');
       assert.equal(e.retriable, false);
       assert.equal(await w.accessorAlive(accessor), true);
@@ -285,11 +283,10 @@ if ('reason' in bao) {
 
     it('rejects unsupported kinds, actions and missing ids as permanent errors', async () => {
       const p = provider();
-      const codeOf = (t: ProviderTask) =>
-        p.execute(t, signal()).then(
-          () => assert.fail('expected an error'),
-          (e: { code?: string; retriable?: boolean }) => [e.code, e.retriable],
-        );
+      const codeOf = async (t: ProviderTask) => {
+        const e = await rejected(p.execute(t, signal()));
+        return [e.code, e.retriable];
+      };
       assert.deepEqual(
         await codeOf(task({ credentialKind: 'vault.token', action: 'rotate', providerId: 'x' })),
         ['PROVIDER_UNSUPPORTED', false],
