@@ -98,14 +98,16 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   { pattern: /^hvs\.[A-Za-z0-9_-]{24,500}$/, tokenType: 'vault.service_token', providerType: 'vault' },
   { pattern: /^hvb\.[A-Za-z0-9_-]{24,1000}$/, tokenType: 'vault.batch_token', providerType: 'vault' },
   { pattern: /^hvr\.[A-Za-z0-9_-]{24,500}$/, tokenType: 'vault.recovery_token', providerType: 'vault' },
+  // Legacy / OpenBao formats. A token minted in a namespace carries the namespace id after a dot:
+  // 5 characters on Vault Enterprise, 6 on OpenBao (checked against a real OpenBao 2.7 server).
   {
-    pattern: /^s\.[A-Za-z0-9]{24}(?:\.[A-Za-z0-9]{5})?$/,
+    pattern: /^s\.[A-Za-z0-9]{24}(?:\.[A-Za-z0-9]{5,6})?$/,
     tokenType: 'vault.service_token',
     providerType: 'vault',
     also: mixedClasses,
   },
   {
-    pattern: /^b\.[A-Za-z0-9_-]{60,1000}$/,
+    pattern: /^b\.[A-Za-z0-9_-]{60,1000}(?:\.[A-Za-z0-9]{5,6})?$/,
     tokenType: 'vault.batch_token',
     providerType: 'vault',
     also: mixedClasses,

@@ -1,18 +1,22 @@
 /**
  * HashiCorp Vault / OpenBao adapter over the plain HTTP API (the paths are the same on both).
  *
- * | kind               | providerId            | action  | call                                              |
- * |--------------------|-----------------------|---------|---------------------------------------------------|
- * | vault.token        | token accessor        | revoke  | POST auth/token/revoke-accessor                   |
- * | vault.lease        | lease id              | revoke  | PUT sys/leases/revoke {lease_id, sync: true}      |
- * | vault.lease_prefix | lease path prefix     | revoke  | PUT sys/leases/revoke-prefix/:prefix {sync: true} |
- * | vault.kv_secret    | path in the KV mount  | disable | DELETE :mount/data/:path (soft, undeletable)      |
- * |                    |                       | delete  | PUT :mount/destroy/:path {versions}               |
+ * | kind                | providerId           | action          | call                                         |
+ * |---------------------|----------------------|-----------------|----------------------------------------------|
+ * | vault.token         | token accessor       | revoke          | POST auth/token/revoke-accessor (subtree)    |
+ * | vault.service_token | — (the leaked value) | revoke_by_value | POST auth/token/revoke, or revoke-orphan     |
+ * | vault.lease         | lease id             | revoke          | PUT sys/leases/revoke {lease_id, sync: true} |
+ * | vault.lease_prefix  | lease directory      | revoke          | PUT sys/leases/revoke-prefix/:dir {sync}     |
+ * | vault.kv_secret     | path in the KV mount | disable         | DELETE :mount/data/:path (soft, undeletable) |
+ * |                     |                      | delete          | PUT :mount/destroy/:path {versions}          |
  *
- * `sync` is always sent: the server field defaults to true, but docs and CLI have described async
- * revocation (202, queued) as the default since Vault 0.10.4; an explicit value removes the doubt.
- * Vault answers "already gone" as success (204, or 200 + warning "No token found with this
- * accessor"), so the adapter looks first where it must tell `revoked` from `already_revoked`.
+ * Checked against a real OpenBao 2.7 server (test/contract/vault.test.ts). `sync` is always sent:
+ * the server field defaults to true, but docs and CLI have described async revocation (202, queued)
+ * as the default since Vault 0.10.4; an explicit value removes the doubt. Vault answers "already
+ * gone" as success (204, or 200 + warning "No token found with this accessor"), so the adapter
+ * looks first where it must tell `revoked` from `already_revoked`.
+ *
+ * A credential's `namespace` label (else the configured one) is sent as X-Vault-Namespace.
  */
 import { VaultProviderConfig, type VaultProviderConfigInput } from '../../schemas/providers/vault.js';
 import { resolveSecret, type Env } from '../config.js';
@@ -20,14 +24,26 @@ import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { deadline, parseRetryAfter, statusError, transportError } from './http-errors.js';
-import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import {
+  encodePath,
+  hasError,
+  isEmpty404,
+  latestAlive,
+  liveVersions,
+  requestedVersions,
+  vaultErrors,
+  warnings,
+  type KvMetadata,
+  type VaultResponse,
+} from './vault-wire.js';
 
 export const VAULT_KINDS = {
   token: 'vault.token',
   lease: 'vault.lease',
   leasePrefix: 'vault.lease_prefix',
   kvSecret: 'vault.kv_secret',
-  /** A leaked service token found by value (hvs.…), not in the inventory. */
+  /** A leaked service token found by value (hvs.…, s.…), not in the inventory. */
   serviceToken: 'vault.service_token',
 } as const;
 
@@ -38,21 +54,8 @@ export interface VaultDeps {
 }
 
 type Details = Record<string, string | number | boolean>;
-
-interface VaultResponse {
-  status: number;
-  body: Record<string, unknown> | null;
-  retryAfterMs: number | undefined;
-}
-
-interface KvVersion {
-  deletion_time?: string;
-  destroyed?: boolean;
-}
-interface KvMetadata {
-  current_version?: number;
-  versions?: Record<string, KvVersion>;
-}
+/** One Vault call, already bound to the task's namespace and abort signal. */
+type Call = (op: string, method: string, path: string, body?: unknown) => Promise<VaultResponse>;
 
 export function createVaultProvider(input: VaultProviderConfigInput, deps: VaultDeps = {}): Provider {
   const parsed = VaultProviderConfig.safeParse(input);
@@ -62,52 +65,58 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
   const token = resolveSecret(cfg.token, deps.env);
   const base = cfg.address.replace(/\/+$/, '');
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'vault' });
+  const subtree = cfg.tokenRevocation === 'subtree';
 
-  async function call(
-    op: string,
-    method: string,
-    path: string,
-    body: unknown,
-    signal: AbortSignal,
-  ): Promise<VaultResponse> {
-    const limit = deadline(signal, cfg.timeoutMs);
-    const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' };
-    if (cfg.namespace) headers['X-Vault-Namespace'] = cfg.namespace;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(`${base}/v1/${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: limit.signal,
-      });
-    } catch (e) {
-      throw transportError('Vault', op, e, limit.timedOut());
-    }
-    const text = await res.text();
-    let json: Record<string, unknown> | null = null;
-    if (text) {
+  function bind(task: ProviderTask, signal: AbortSignal): Call {
+    const namespace = (task.labels?.namespace ?? cfg.namespace)?.replace(/^\/+|\/+$/g, '');
+    // A proxy or plugin could echo the request in an error string: our token, or the leaked one.
+    const secrets = [token, task.secret ?? ''].filter(Boolean);
+    return async (op, method, path, body) => {
+      const limit = deadline(signal, cfg.timeoutMs);
+      const headers: Record<string, string> = { 'X-Vault-Token': token, 'X-Vault-Request': 'true' };
+      if (namespace) headers['X-Vault-Namespace'] = namespace;
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      let res: Response;
       try {
-        json = JSON.parse(text) as Record<string, unknown>;
+        res = await fetch(`${base}/v1/${path}`, {
+          method,
+          headers,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: limit.signal,
+        });
       } catch (e) {
-        // A proxy's HTML error page, not Vault: the status still classifies it.
-        log?.debug({ op, status: res.status, parseError: (e as Error).name }, 'Vault answered non-JSON');
+        throw transportError('Vault', op, e, limit.timedOut());
       }
-    }
-    return { status: res.status, body: json, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
+      const text = await res.text();
+      let json: Record<string, unknown> | null = null;
+      if (text) {
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch (e) {
+          // A proxy's HTML error page, not Vault: the status still classifies it.
+          log?.debug({ op, status: res.status, parseError: (e as Error).name }, 'Vault answered non-JSON');
+        }
+      }
+      return {
+        status: res.status,
+        body: redact(json, secrets),
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+      };
+    };
   }
 
   /** A non-success answer as a TourniquetError the retry layer understands. */
   function failure(op: string, res: VaultResponse): TourniquetError {
-    // Vault's error strings name paths and causes ("permission denied", "Vault is sealed"); a
-    // proxy or plugin could echo the request, so our own token is cut out before keeping one.
-    const first = vaultErrors(res.body)[0]?.split(token).join('[redacted]');
+    // Vault's error strings name paths and causes ("permission denied", "Vault is sealed"), and
+    // come here with every secret of the call already cut out (see `redact`).
+    const first = vaultErrors(res.body)[0];
     const details = { op, ...(first ? { vaultError: first.slice(0, 200) } : {}) };
-    if (res.status === 404) {
-      // No route: a wrong mount or address, not something a retry fixes.
-      return new TourniquetError('PROVIDER_MISCONFIGURED', `Vault ${op}: HTTP 404`, {
-        details: { status: 404, ...details },
+    // 404: no route (a wrong mount or address) or "namespace not found". 500 "cannot lookup token
+    // in different namespace": the accessor lives in another namespace than the one we asked.
+    // Neither is something a retry fixes.
+    if (res.status === 404 || hasError(res, /different namespace/i)) {
+      return new TourniquetError('PROVIDER_MISCONFIGURED', `Vault ${op}: HTTP ${res.status}`, {
+        details: { status: res.status, ...details },
       });
     }
     // 412: a performance standby has not caught up yet; 503 (sealed, standby) is handled as 5xx.
@@ -118,8 +127,8 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     });
   }
 
-  function ok(res: VaultResponse): Details {
-    const d: Details = { httpStatus: res.status };
+  function ok(res: VaultResponse, extra: Details = {}): Details {
+    const d: Details = { httpStatus: res.status, ...extra };
     const requestId = res.body?.request_id;
     if (typeof requestId === 'string' && requestId) d.requestId = requestId;
     return d;
@@ -127,159 +136,138 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
 
   // ---- tokens -------------------------------------------------------------------------------
 
-  async function revokeToken(accessor: string, signal: AbortSignal): Promise<ExecuteResult> {
-    const res = await call('revoke-accessor', 'POST', 'auth/token/revoke-accessor', { accessor }, signal);
-    if (res.status === 204) return { outcome: 'revoked', details: ok(res) };
+  /** By accessor. Vault revokes the token's whole subtree (children, their leases) with it. */
+  async function revokeToken(call: Call, accessor: string): Promise<ExecuteResult> {
+    const res = await call('revoke-accessor', 'POST', 'auth/token/revoke-accessor', { accessor });
+    if (res.status === 204) return { outcome: 'revoked', details: ok(res, { subtree: true }) };
     if (res.status === 200) {
       const gone = warnings(res.body).some((w) => /no token found/i.test(w));
-      return { outcome: gone ? 'already_revoked' : 'revoked', details: ok(res) };
+      return { outcome: gone ? 'already_revoked' : 'revoked', details: ok(res, { subtree: true }) };
     }
-    // Older servers answer an unknown accessor with 400 "invalid accessor".
-    if (res.status === 400 && isInvalid(res, /invalid accessor/i))
+    // OpenBao answers an unknown accessor with 400 "invalid accessor".
+    if (res.status === 400 && hasError(res, /^invalid accessor$/i))
       return { outcome: 'already_revoked', details: ok(res) };
     throw failure('revoke-accessor', res);
   }
 
-  // A leaked token found by value (hvs.…): revoke it with itself as the body, never the header.
-  async function tokenAlive(token: string, signal: AbortSignal): Promise<VerifyResult> {
-    const res = await call('lookup', 'POST', 'auth/token/lookup', { token }, signal);
+  // A leaked token found by value (hvs.…, s.…): sent as the body, never as the header.
+  async function tokenAlive(call: Call, value: string): Promise<VerifyResult> {
+    const res = await call('lookup', 'POST', 'auth/token/lookup', { token: value });
     if (res.status === 200) return { liveness: 'alive', details: ok(res) };
-    if (res.status === 403 && isInvalid(res, /bad token/i)) return { liveness: 'dead', details: ok(res) };
+    if (res.status === 403 && hasError(res, /^bad token$/i)) return { liveness: 'dead', details: ok(res) };
     throw failure('lookup', res);
   }
 
-  async function revokeByValue(task: ProviderTask, signal: AbortSignal): Promise<ExecuteResult> {
-    const token = secretOf(task);
+  async function revokeByValue(call: Call, task: ProviderTask): Promise<ExecuteResult> {
+    const value = secretOf(task);
     // Vault answers 204 for an unknown token too: ask first so "already revoked" is reported as such.
-    if (!task.force && (await tokenAlive(token, signal)).liveness === 'dead')
+    if (!task.force && (await tokenAlive(call, value)).liveness === 'dead')
       return { outcome: 'already_revoked' };
-    const res = await call('revoke', 'POST', 'auth/token/revoke', { token }, signal);
-    if (res.status === 204 || res.status === 200) return { outcome: 'revoked', details: ok(res) };
-    throw failure('revoke', res);
+    const [op, path] = subtree
+      ? ['revoke', 'auth/token/revoke']
+      : ['revoke-orphan', 'auth/token/revoke-orphan'];
+    const res = await call(op, 'POST', path, { token: value });
+    if (res.status === 204 || res.status === 200)
+      return { outcome: 'revoked', details: ok(res, { subtree }) };
+    throw failure(op, res);
   }
 
-  async function verifyToken(accessor: string, signal: AbortSignal): Promise<VerifyResult> {
-    const res = await call('lookup-accessor', 'POST', 'auth/token/lookup-accessor', { accessor }, signal);
+  async function verifyToken(call: Call, accessor: string): Promise<VerifyResult> {
+    const res = await call('lookup-accessor', 'POST', 'auth/token/lookup-accessor', { accessor });
     if (res.status === 200) return { liveness: 'alive', details: ok(res) };
-    if (res.status === 400 && isInvalid(res, /invalid accessor/i))
+    if (res.status === 400 && hasError(res, /^invalid accessor$/i))
       return { liveness: 'dead', details: ok(res) };
     throw failure('lookup-accessor', res);
   }
 
   // ---- leases -------------------------------------------------------------------------------
 
-  async function leaseExists(leaseId: string, signal: AbortSignal): Promise<boolean> {
-    const res = await call('lease lookup', 'PUT', 'sys/leases/lookup', { lease_id: leaseId }, signal);
+  async function leaseExists(call: Call, leaseId: string): Promise<boolean> {
+    const res = await call('lease lookup', 'PUT', 'sys/leases/lookup', { lease_id: leaseId });
     if (res.status === 200) return true;
-    if (res.status === 400 && isInvalid(res, /invalid lease/i)) return false;
+    if (res.status === 400 && hasError(res, /^invalid lease$/i)) return false;
     throw failure('lease lookup', res);
   }
 
-  async function revokeLease(leaseId: string, signal: AbortSignal): Promise<ExecuteResult> {
+  async function revokeLease(call: Call, leaseId: string): Promise<ExecuteResult> {
     // Revoking a missing lease is a silent success, so look first to report already_revoked.
-    if (!(await leaseExists(leaseId, signal)))
+    if (!(await leaseExists(call, leaseId)))
       return { outcome: 'already_revoked', details: { leaseFound: false } };
-    const res = await call(
-      'lease revoke',
-      'PUT',
-      'sys/leases/revoke',
-      { lease_id: leaseId, sync: true },
-      signal,
-    );
+    const res = await call('lease revoke', 'PUT', 'sys/leases/revoke', { lease_id: leaseId, sync: true });
     if (res.status === 204 || res.status === 200 || res.status === 202) {
-      return { outcome: 'revoked', details: { ...ok(res), queued: res.status === 202 } };
+      return { outcome: 'revoked', details: ok(res, { queued: res.status === 202 }) };
     }
     throw failure('lease revoke', res);
   }
 
-  /** Lease ids (and sub-prefixes) under a prefix; Vault answers an empty LIST with 404. */
-  async function leasesUnder(prefix: string, signal: AbortSignal): Promise<number> {
-    const res = await call(
-      'lease list',
-      'GET',
-      `sys/leases/lookup/${encodePath(prefix)}?list=true`,
-      undefined,
-      signal,
-    );
+  /** Lease ids and sub-directories in a lease directory; Vault answers an empty LIST with 404. */
+  async function leasesUnder(call: Call, dir: string): Promise<number> {
+    const res = await call('lease list', 'GET', `sys/leases/lookup/${encodePath(dir)}/?list=true`);
     if (isEmpty404(res)) return 0;
     if (res.status !== 200) throw failure('lease list', res);
     const keys = (res.body?.data as { keys?: unknown } | undefined)?.keys;
     return Array.isArray(keys) ? keys.length : 0;
   }
 
-  async function revokePrefix(prefix: string, signal: AbortSignal): Promise<ExecuteResult> {
-    if ((await leasesUnder(prefix, signal)) === 0)
-      return { outcome: 'already_revoked', details: { leases: 0 } };
-    const path = `sys/leases/revoke-prefix/${encodePath(prefix)}`;
-    const res = await call('lease revoke-prefix', 'PUT', path, { sync: true }, signal);
+  async function revokePrefix(call: Call, dir: string): Promise<ExecuteResult> {
+    if ((await leasesUnder(call, dir)) === 0) return { outcome: 'already_revoked', details: { leases: 0 } };
+    // No trailing slash: Vault refuses writes to a path ending in '/' (400), and matches the
+    // prefix as a directory anyway (`pki/issue/app` does not touch `pki/issue/app-prod/…`).
+    const res = await call('lease revoke-prefix', 'PUT', `sys/leases/revoke-prefix/${encodePath(dir)}`, {
+      sync: true,
+    });
     if (res.status === 204 || res.status === 200 || res.status === 202) {
-      return { outcome: 'revoked', details: { ...ok(res), queued: res.status === 202 } };
+      return { outcome: 'revoked', details: ok(res, { queued: res.status === 202 }) };
     }
     throw failure('lease revoke-prefix', res);
   }
 
   // ---- KV v2 --------------------------------------------------------------------------------
 
-  async function kvMetadata(mount: string, path: string, signal: AbortSignal): Promise<KvMetadata | null> {
-    const res = await call(
-      'kv metadata',
-      'GET',
-      `${encodePath(mount)}/metadata/${encodePath(path)}`,
-      undefined,
-      signal,
-    );
+  async function kvMetadata(call: Call, mount: string, path: string): Promise<KvMetadata | null> {
+    const res = await call('kv metadata', 'GET', `${encodePath(mount)}/metadata/${encodePath(path)}`);
     if (isEmpty404(res)) return null;
     if (res.status !== 200) throw failure('kv metadata', res);
     return (res.body?.data ?? {}) as KvMetadata;
   }
 
-  async function softDelete(mount: string, path: string, signal: AbortSignal): Promise<ExecuteResult> {
-    const meta = await kvMetadata(mount, path, signal);
+  async function softDelete(call: Call, mount: string, path: string): Promise<ExecuteResult> {
+    const meta = await kvMetadata(call, mount, path);
     if (meta === null || !latestAlive(meta))
       return { outcome: 'already_revoked', details: { found: meta !== null } };
-    const res = await call(
-      'kv delete',
-      'DELETE',
-      `${encodePath(mount)}/data/${encodePath(path)}`,
-      undefined,
-      signal,
-    );
+    const res = await call('kv delete', 'DELETE', `${encodePath(mount)}/data/${encodePath(path)}`);
     if (res.status === 204 || res.status === 200) {
-      return { outcome: 'revoked', details: { ...ok(res), version: meta.current_version ?? 0 } };
+      return { outcome: 'revoked', details: ok(res, { version: meta.current_version ?? 0 }) };
     }
     throw failure('kv delete', res);
   }
 
   async function destroy(
+    call: Call,
     task: ProviderTask,
     mount: string,
     path: string,
-    signal: AbortSignal,
   ): Promise<ExecuteResult> {
-    const meta = await kvMetadata(mount, path, signal);
+    const meta = await kvMetadata(call, mount, path);
     if (meta === null) return { outcome: 'already_revoked', details: { found: false } };
-    const versions = liveVersions(meta, requestedVersions(task));
+    const versions = liveVersions(meta, requestedVersions(task.labels?.versions));
     if (versions.length === 0) return { outcome: 'already_revoked', details: { found: true } };
-    const res = await call(
-      'kv destroy',
-      'PUT',
-      `${encodePath(mount)}/destroy/${encodePath(path)}`,
-      { versions },
-      signal,
-    );
+    const res = await call('kv destroy', 'PUT', `${encodePath(mount)}/destroy/${encodePath(path)}`, {
+      versions,
+    });
     if (res.status === 204 || res.status === 200) {
-      return { outcome: 'revoked', details: { ...ok(res), versions: versions.join(',') } };
+      return { outcome: 'revoked', details: ok(res, { versions: versions.join(',') }) };
     }
     throw failure('kv destroy', res);
   }
 
   async function verifyKv(
+    call: Call,
     task: ProviderTask,
     mount: string,
     path: string,
-    signal: AbortSignal,
   ): Promise<VerifyResult> {
-    const meta = await kvMetadata(mount, path, signal);
+    const meta = await kvMetadata(call, mount, path);
     if (meta === null) return { liveness: 'dead', details: { found: false } };
     if (task.action === 'disable') {
       return {
@@ -287,7 +275,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
         details: { version: meta.current_version ?? 0 },
       };
     }
-    const remaining = liveVersions(meta, requestedVersions(task));
+    const remaining = liveVersions(meta, requestedVersions(task.labels?.versions));
     return { liveness: remaining.length ? 'alive' : 'dead', details: { undestroyed: remaining.join(',') } };
   }
 
@@ -295,17 +283,20 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     return { mount: task.labels?.mount ?? cfg.kvMount, path: providerId(task) };
   }
 
+  const actions: Capabilities['actions'] = {
+    // Orphaning is by value only: with `tokenRevocation: orphan` no accessor revoke is offered.
+    ...(subtree ? { [VAULT_KINDS.token]: ['revoke'] as const } : {}),
+    [VAULT_KINDS.serviceToken]: ['revoke_by_value'],
+    [VAULT_KINDS.lease]: ['revoke'],
+    [VAULT_KINDS.leasePrefix]: ['revoke'],
+    [VAULT_KINDS.kvSecret]: ['disable', 'delete'],
+  };
+
   return {
     name: cfg.name,
     type: 'vault',
     capabilities: {
-      actions: {
-        [VAULT_KINDS.token]: ['revoke'],
-        [VAULT_KINDS.serviceToken]: ['revoke_by_value'],
-        [VAULT_KINDS.lease]: ['revoke'],
-        [VAULT_KINDS.leasePrefix]: ['revoke'],
-        [VAULT_KINDS.kvSecret]: ['disable', 'delete'],
-      },
+      actions,
       canVerify: true,
       // A soft-deleted KV version comes back with `undelete`; revocations and destroys are final.
       reversible: ['disable'],
@@ -316,13 +307,15 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     needsSecret: (task) => task.action === 'revoke_by_value',
 
     async execute(task, signal) {
+      if (!actions[task.credentialKind]?.includes(task.action)) unsupported(task);
+      const call = bind(task, signal);
       const result = await dispatch(task, {
-        byValue: () => revokeByValue(task, signal),
-        token: () => revokeToken(providerId(task), signal),
-        lease: () => revokeLease(providerId(task), signal),
-        leasePrefix: () => revokePrefix(prefixOf(task), signal),
-        kvDisable: () => softDelete(kvTarget(task).mount, kvTarget(task).path, signal),
-        kvDelete: () => destroy(task, kvTarget(task).mount, kvTarget(task).path, signal),
+        byValue: () => revokeByValue(call, task),
+        token: () => revokeToken(call, providerId(task)),
+        lease: () => revokeLease(call, providerId(task)),
+        leasePrefix: () => revokePrefix(call, leaseDir(task)),
+        kvDisable: () => softDelete(call, kvTarget(task).mount, kvTarget(task).path),
+        kvDelete: () => destroy(call, task, kvTarget(task).mount, kvTarget(task).path),
       });
       log?.info(
         { kind: task.credentialKind, action: task.action, taskId: task.taskId, outcome: result.outcome },
@@ -332,16 +325,17 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     },
 
     async verify(task, signal) {
+      const call = bind(task, signal);
       return dispatch<VerifyResult>(task, {
-        byValue: () => tokenAlive(secretOf(task), signal),
-        token: () => verifyToken(providerId(task), signal),
-        lease: async () => ({ liveness: (await leaseExists(providerId(task), signal)) ? 'alive' : 'dead' }),
+        byValue: () => tokenAlive(call, secretOf(task)),
+        token: () => verifyToken(call, providerId(task)),
+        lease: async () => ({ liveness: (await leaseExists(call, providerId(task))) ? 'alive' : 'dead' }),
         leasePrefix: async () => {
-          const n = await leasesUnder(prefixOf(task), signal);
+          const n = await leasesUnder(call, leaseDir(task));
           return { liveness: n ? 'alive' : 'dead', details: { leases: n } };
         },
-        kvDisable: () => verifyKv(task, kvTarget(task).mount, kvTarget(task).path, signal),
-        kvDelete: () => verifyKv(task, kvTarget(task).mount, kvTarget(task).path, signal),
+        kvDisable: () => verifyKv(call, task, kvTarget(task).mount, kvTarget(task).path),
+        kvDelete: () => verifyKv(call, task, kvTarget(task).mount, kvTarget(task).path),
       });
     },
   };
@@ -364,9 +358,7 @@ function dispatch<T>(task: ProviderTask, r: Routes<T>): Promise<T> {
   if (kind === VAULT_KINDS.leasePrefix && action === 'revoke') return r.leasePrefix();
   if (kind === VAULT_KINDS.kvSecret && action === 'disable') return r.kvDisable();
   if (kind === VAULT_KINDS.kvSecret && action === 'delete') return r.kvDelete();
-  throw new TourniquetError('PROVIDER_UNSUPPORTED', `vault cannot ${action} a ${kind} credential`, {
-    details: { action, credentialKind: kind },
-  });
+  return unsupported(task);
 }
 
 function secretOf(task: ProviderTask): string {
@@ -381,66 +373,31 @@ function providerId(task: ProviderTask): string {
   return task.providerId;
 }
 
-/**
- * Always a directory: revoke-prefix matches plain string prefixes, so `db/creds/app` would also
- * revoke `db/creds/app-prod/…`; the trailing slash keeps it to the one role.
- */
-function prefixOf(task: ProviderTask): string {
-  const p = providerId(task).replace(/^\/+/, '');
-  return p.endsWith('/') ? p : `${p}/`;
+/** The answer with `secrets` cut out of its error and warning strings, before anything reads them. */
+function redact(body: Record<string, unknown> | null, secrets: string[]): Record<string, unknown> | null {
+  if (!body) return body;
+  const clean = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((x) =>
+          typeof x === 'string' ? secrets.reduce((s, v) => s.split(v).join('[redacted]'), x) : x,
+        )
+      : list;
+  return { ...body, errors: clean(body.errors), warnings: clean(body.warnings) };
 }
 
-function encodePath(path: string): string {
-  return path
-    .split('/')
-    .map((s) => encodeURIComponent(s))
-    .join('/');
-}
-
-function latestAlive(meta: KvMetadata): boolean {
-  const v = meta.versions?.[String(meta.current_version ?? 0)];
-  if (!v || v.destroyed) return false;
-  return !v.deletion_time || Date.parse(v.deletion_time) > Date.now();
-}
-
-/** `labels.versions` ("1,3") narrows a destroy; without it every version is destroyed. */
-function requestedVersions(task: ProviderTask): number[] | null {
-  const raw = task.labels?.versions;
-  if (!raw) return null;
-  const list = raw.split(',').map((v) => Number(v.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n <= 0)) {
-    throw new TourniquetError('INVALID_INPUT', 'label `versions` must list positive version numbers');
-  }
-  return list;
-}
-
-/** Versions that still hold data (not destroyed), among the wanted ones; absent ones count as gone. */
-function liveVersions(meta: KvMetadata, wanted: number[] | null): number[] {
-  const all = Object.entries(meta.versions ?? {}).map(([n, v]) => ({ n: Number(n), v }));
-  return all
-    .filter(({ n, v }) => !v.destroyed && (wanted === null || wanted.includes(n)))
-    .map(({ n }) => n)
-    .sort((a, b) => a - b);
-}
-
-function vaultErrors(body: Record<string, unknown> | null): string[] {
-  const e = body?.errors;
-  return Array.isArray(e) ? e.filter((x): x is string => typeof x === 'string') : [];
-}
-
-function warnings(body: Record<string, unknown> | null): string[] {
-  const w = body?.warnings;
-  return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
+function unsupported(task: ProviderTask): never {
+  const { credentialKind: kind, action } = task;
+  throw new TourniquetError('PROVIDER_UNSUPPORTED', `vault cannot ${action} a ${kind} credential`, {
+    details: { action, credentialKind: kind },
+  });
 }
 
 /**
- * "Nothing here" is a 404 with an empty `errors` list. A 404 that names an error ("no handler for
- * route") means the mount does not exist: a misconfiguration, never an already-deleted secret.
+ * The lease directory, without slashes at either end: Vault matches revoke-prefix against whole
+ * path segments, so `db/creds/app` covers `db/creds/app/…` and never `db/creds/app-prod/…`.
  */
-function isEmpty404(res: VaultResponse): boolean {
-  return res.status === 404 && vaultErrors(res.body).length === 0;
-}
-
-function isInvalid(res: VaultResponse, pattern: RegExp): boolean {
-  return vaultErrors(res.body).some((e) => pattern.test(e));
+function leaseDir(task: ProviderTask): string {
+  const dir = providerId(task).replace(/^\/+|\/+$/g, '');
+  if (!dir) throw new TourniquetError('INVALID_INPUT', 'vault.lease_prefix needs a non-empty lease path');
+  return dir;
 }

@@ -131,6 +131,11 @@ describe('classifyToken: other providers', () => {
     assert.deepEqual(classOf(`hvr.${fake.body(24)}`), ['vault.recovery_token', 'vault']);
     assert.deepEqual(classOf('s.Hf3k9LmQ2xT7bN4pR8vW1yZ6'), ['vault.service_token', 'vault']);
     assert.deepEqual(classOf('r.Hf3k9LmQ2xT7bN4pR8vW1yZ6'), ['vault.recovery_token', 'vault']);
+    // Minted in a namespace: the namespace id follows (5 characters on Vault Enterprise, 6 on OpenBao).
+    assert.deepEqual(classOf('s.Hf3k9LmQ2xT7bN4pR8vW1yZ6.kvWq1'), ['vault.service_token', 'vault']);
+    assert.deepEqual(classOf('s.Hf3k9LmQ2xT7bN4pR8vW1yZ6.kvWqx2'), ['vault.service_token', 'vault']);
+    assert.deepEqual(classOf(`b.AAAAAQ${fake.body(90)}.kvWqx2`), ['vault.batch_token', 'vault']);
+    assert.equal(classifyToken('s.Hf3k9LmQ2xT7bN4pR8vW1yZ6.kvWqxz9').tokenType, 'unknown');
     // 24 letters but no digits/mixed case: a word, not a token.
     assert.equal(classifyToken('s.internationalizationsss').tokenType, 'unknown');
     assert.equal(classifyToken('s.abc').tokenType, 'unknown');
