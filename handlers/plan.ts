@@ -158,13 +158,18 @@ function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
     }
     return pickOn(view, item, ctx);
   }
-  // A token not in the inventory: any instance of the type its format names.
-  const candidates = Object.values(ctx.capabilities).filter((v) => v.type === item.providerType);
+  // A token not in the inventory: an instance of the type its format names (of its account, when known
+  // and the instances say which accounts they act in).
+  const ofType = Object.values(ctx.capabilities).filter((v) => v.type === item.providerType);
+  const scoped = item.account !== undefined && ofType.some((v) => v.accounts.length > 0);
+  const candidates = scoped ? ofType.filter((v) => v.accounts.includes(item.account!)) : ofType;
   if (candidates.length === 0) {
     return {
       ok: false,
       reason: 'provider_not_configured',
-      detail: `no ${item.providerType ?? 'matching'} provider is configured`,
+      detail: scoped
+        ? `no ${item.providerType} provider is configured for account ${item.account}`
+        : `no ${item.providerType ?? 'matching'} provider is configured`,
     };
   }
   let first: Picked | undefined;

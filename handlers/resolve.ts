@@ -42,6 +42,8 @@ export interface AtRisk {
   hasSecret: boolean;
   /** Stable reference for the task id when there is no credential (`fp:…`, `identity:…`). */
   ref?: string;
+  /** The account the provider id belongs to (a leaked AWS key's, looked up at intake). */
+  account?: string;
 }
 
 export interface Resolution {
@@ -233,6 +235,7 @@ const leak: Resolver<'leak'> = (t, inv, opts) => {
       providerId: s.providerKeyId,
       hasSecret: false,
       ref: `aws-key:${s.providerKeyId}`,
+      ...(typeof t.evidence.awsAccountId === 'string' ? { account: t.evidence.awsAccountId } : {}),
     });
   } else if (!s.secret) {
     out.notes.push('leak matched no credential in the inventory');

@@ -44,5 +44,7 @@ export const CapabilityView = z.object({
   canVerify: z.boolean(),
   /** Can hold a rotated value (a Secrets Manager secret, a Vault KV path): a `rotateTo` destination. */
   writesValues: z.boolean().default(false),
+  /** Accounts this instance acts in (AWS account ids), when it says; a leaked key goes to its account's. */
+  accounts: z.array(z.string()).default([]),
 });
 export type CapabilityView = z.infer<typeof CapabilityView>;

@@ -60,6 +60,15 @@ export const AwsIamProviderConfig = z
     type: z.literal('aws_iam'),
     ...connection,
     /**
+     * The AWS account this instance acts in. A leaked key that is not in the inventory is looked up
+     * (STS GetAccessKeyInfo) and handled by the instance of its account; with several accounts, set
+     * it on each instance.
+     */
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+      .optional(),
+    /**
      * Deleting a key does not end STS sessions minted from it. With this on, `revoke`/`delete`
      * also put an inline Deny-all policy on the user for tokens issued before now.
      */

@@ -101,12 +101,34 @@ async function withResolvedSecret(t: Trigger, deps: PipelineDeps): Promise<Trigg
   return { ...t, evidence: { ...t.evidence, referenceResolution: outcome } };
 }
 
+/**
+ * A leaked AWS key that may not be in the inventory: which account is it from (STS
+ * GetAccessKeyInfo), so the IAM instance of that account handles it. Asked only when some instance
+ * says which account it acts in; a failed lookup is recorded, never fatal.
+ */
+async function withAwsAccount(t: Trigger, deps: PipelineDeps): Promise<Trigger> {
+  const keyId = t.kind === 'leak' ? t.subject.providerKeyId : undefined;
+  if (!keyId || !/^AKIA[A-Z2-7]{16}$/.test(keyId) || t.evidence.awsAccountId !== undefined) return t;
+  const views = Object.values(deps.providers.capabilities()).filter((v) => v.type === 'aws');
+  if (!views.some((v) => v.accounts.length > 0)) return t;
+  const asker = views.map((v) => deps.providers.get(v.name)).find((p) => p?.accountOf);
+  if (!asker?.accountOf || (await deps.store.getTrigger(t.id))) return t;
+  try {
+    const account = await asker.accountOf(keyId, AbortSignal.timeout(15_000));
+    return account ? { ...t, evidence: { ...t.evidence, awsAccountId: account } } : t;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? 'INTERNAL';
+    deps.logger.warn({ trigger: t.id, code }, 'AWS account lookup of a leaked key failed');
+    return { ...t, evidence: { ...t.evidence, awsAccountLookup: `error:${code}` } };
+  }
+}
+
 export async function handleTrigger(
   input: Trigger,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<TriggerResult> {
-  const t = await withResolvedSecret(input, deps);
+  const t = await withAwsAccount(await withResolvedSecret(input, deps), deps);
   const plan = await dryRunPlan(t, deps);
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
   const sealedByTask = new Map<string, string>();

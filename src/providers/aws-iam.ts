@@ -33,6 +33,7 @@ import {
   toProviderError,
   type Details,
 } from './aws-errors.js';
+import { GetAccessKeyInfoCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { iamKeyRotation } from './aws-iam-rotate.js';
 import { AWS_IAM_USER_KIND, iamUserActions } from './aws-iam-user.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
@@ -69,6 +70,7 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
   }
   const cfg = parsed.data;
   const client = new IAMClient(awsClientConfig(cfg, deps.env));
+  const sts = new STSClient(awsClientConfig(cfg, deps.env) as STSClientConfig);
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'aws' });
 
   /** The key's user: the label, else GetAccessKeyLastUsed; null when the key does not exist. */
@@ -209,6 +211,7 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
         [AWS_ACCESS_KEY_KIND]: ['disable', 'revoke', 'delete', 'rotate'],
         [AWS_IAM_USER_KIND]: ['revoke'],
       },
+      ...(cfg.accountId ? { accounts: [cfg.accountId] } : {}),
       // A rotated key's new value goes where the workload reads it.
       needsDestination: { [AWS_ACCESS_KEY_KIND]: ['rotate'] },
       // A leaver's IAM user name is her identity at this instance.
@@ -264,8 +267,18 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
       return { liveness: 'dead', details };
     },
 
+    async accountOf(keyId, signal) {
+      // GetAccessKeyInfo answers for any key id, whoever calls: the caller needs only sts:GetAccessKeyInfo.
+      const r = await attempt(signal, cfg.timeoutMs, (s) =>
+        sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: keyId }), { abortSignal: s }),
+      );
+      if (!r.ok) throw toProviderError(r.error, { op: 'GetAccessKeyInfo', timedOut: r.timedOut });
+      return r.value.Account ?? null;
+    },
+
     async close() {
       client.destroy();
+      sts.destroy();
     },
   };
 }

@@ -30,5 +30,6 @@ export function capabilityView(p: Provider): CapabilityView {
     propagationMs: caps.propagationMs,
     canVerify: caps.canVerify,
     writesValues: p.destination !== undefined,
+    accounts: [...(caps.accounts ?? [])],
   };
 }

@@ -26,6 +26,8 @@ export interface Capabilities {
    * entry), so that an offboarding can close her account from her identity alone.
    */
   acceptsIdentity?: Partial<Record<string, readonly Action[]>>;
+  /** Accounts this instance acts in (AWS account ids), when configured. */
+  accounts?: readonly string[];
   /** Kinds × actions that write a new value to the credential's `rotateTo` destination (IAM key rotation). */
   needsDestination?: Partial<Record<string, readonly Action[]>>;
   /**
@@ -112,6 +114,11 @@ export interface Provider {
     execute(tasks: readonly ProviderTask[], signal: AbortSignal): Promise<ExecuteResult[]>;
   };
   verify(task: ProviderTask, signal: AbortSignal): Promise<VerifyResult>;
+  /**
+   * The account a credential id belongs to (AWS: STS GetAccessKeyInfo), so that a leaked key that is
+   * not in the inventory goes to the instance of its account. Null when the provider cannot tell.
+   */
+  accountOf?(providerId: string, signal: AbortSignal): Promise<string | null>;
   /** This instance as a rotation destination (`writesValues`), for the task `taskId`. */
   destination?(providerId: string, taskId: string): RotationDestination;
   close?(): Promise<void>;
