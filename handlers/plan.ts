@@ -52,6 +52,11 @@ const IDENTITY_PLAYBOOK: Readonly<
     },
   ],
   github: [
+    {
+      kind: 'github.saml_authorizations',
+      actions: ['revoke'],
+      what: 'remove the SAML SSO authorizations of her tokens and keys',
+    },
     { kind: 'github.org_member', actions: ['revoke'], what: 'remove her from the GitHub organization' },
   ],
   aws: [

@@ -11,6 +11,8 @@
  * - `github.installation_token`: `revoke` / `revoke_by_value` → DELETE /installation/token with that token.
  * - `github.deploy_key` (`owner/repo:keyId`), `github.org_member` and `github.outside_collaborator`
  *   (`org:username`), `github.saml_authorization` (`org:credentialId`): `revoke` / `delete` with `auth.token`.
+ * - `github.saml_authorizations` (`org:login`, or her login with `org` set): `revoke` removes every SAML
+ *   SSO credential authorization of that person (her PATs and SSH keys) with `auth.token`.
  * - `github.ssh_key` (`keyId`): `revoke` / `delete` with `auth.userToken`, the key owner's own token.
  */
 import { z } from 'zod';
@@ -28,6 +30,7 @@ export const GITHUB_CREDENTIAL_KINDS = [
   'github.org_member',
   'github.outside_collaborator',
   'github.saml_authorization',
+  'github.saml_authorizations',
   'github.ssh_key',
 ] as const;
 export const GithubCredentialKind = z.enum(GITHUB_CREDENTIAL_KINDS);

@@ -25,6 +25,7 @@ import {
   deployKey,
   orgMember,
   outsideCollaborator,
+  personSamlAuthorizations,
   samlAuthorization,
   sshKey,
 } from './github-org-actions.js';
@@ -178,6 +179,7 @@ export const GITHUB_ROUTES: Record<GithubCredentialKind, Partial<Record<Action, 
   'github.org_member': routesFor(removal, orgMember),
   'github.outside_collaborator': routesFor(removal, outsideCollaborator),
   'github.saml_authorization': routesFor(removal, samlAuthorization),
+  'github.saml_authorizations': { revoke: personSamlAuthorizations },
   'github.ssh_key': routesFor(removal, sshKey),
 };
 

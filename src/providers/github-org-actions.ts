@@ -118,6 +118,55 @@ export const samlAuthorization: GithubRoute = {
   },
 };
 
+/**
+ * Every SAML SSO credential authorization of one person (providerId `org:login`): her PATs and SSH
+ * keys, including a classic PAT whose value nobody has, lose their access to the org [GH-SAML].
+ */
+export const personSamlAuthorizations: GithubRoute = {
+  needsSecret: false,
+  uses: 'admin',
+  async execute(task, io) {
+    const [org, login] = orgAnd(task, 'org:login');
+    const ids = await authorizationsOf(io, org, login);
+    for (const id of ids) {
+      await io.send(
+        'DELETE /orgs/{org}/credential-authorizations/{credential_id}',
+        (request) =>
+          io.clients.admin().request('DELETE /orgs/{org}/credential-authorizations/{credential_id}', {
+            org,
+            credential_id: id,
+            request,
+          }),
+        [404],
+      );
+    }
+    return ids.length > 0
+      ? { outcome: 'revoked', details: { authorizations: ids.length } }
+      : { outcome: 'already_revoked', details: { authorizations: 0 } };
+  },
+  async verify(task, io) {
+    const [org, login] = orgAnd(task, 'org:login');
+    const left = (await authorizationsOf(io, org, login)).length;
+    return { liveness: left === 0 ? 'dead' : 'alive', details: { authorizations: left } };
+  },
+};
+
+async function authorizationsOf(io: Parameters<GithubRoute['verify']>[1], org: string, login: string) {
+  const sent = await io.send('GET /orgs/{org}/credential-authorizations', (request) =>
+    io.clients
+      .admin()
+      .paginate<{ credential_id: number; login: string }>('GET /orgs/{org}/credential-authorizations', {
+        org,
+        login,
+        per_page: 100,
+        request,
+      }),
+  );
+  const all = sent.gone ? [] : sent.value;
+  // The `login` filter is GitHub's; the check here keeps a server that ignores it from widening the cut.
+  return all.filter((a) => a.login.toLowerCase() === login.toLowerCase()).map((a) => a.credential_id);
+}
+
 export const sshKey: GithubRoute = {
   needsSecret: false,
   uses: 'user',

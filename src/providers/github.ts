@@ -96,15 +96,20 @@ export function createGithubProvider(
   // A person's login (her identity at this instance) names her membership of the configured org.
   const qualify = (task: ProviderTask): ProviderTask =>
     config.org !== undefined &&
-    (task.credentialKind === 'github.org_member' || task.credentialKind === 'github.outside_collaborator') &&
+    (task.credentialKind === 'github.org_member' ||
+      task.credentialKind === 'github.outside_collaborator' ||
+      task.credentialKind === 'github.saml_authorizations') &&
     task.providerId !== undefined &&
     !task.providerId.includes(':')
       ? { ...task, providerId: `${config.org}:${task.providerId}` }
       : task;
-  const identityKinds =
-    config.org !== undefined && configured.admin && actions['github.org_member']
-      ? { 'github.org_member': actions['github.org_member'] }
-      : {};
+  const identityKinds = Object.fromEntries(
+    config.org !== undefined && configured.admin
+      ? (['github.saml_authorizations', 'github.org_member'] as const).flatMap((k) =>
+          actions[k] ? [[k, actions[k]]] : [],
+        )
+      : [],
+  );
 
   const provider: GithubProvider = {
     name: config.name,

@@ -65,6 +65,8 @@ if ('reason' in moto || 'reason' in bao) {
       dir = await tempDir();
       // GitHub: org membership (her classic PAT's only door once its value is unknown), a fine-grained PAT grant.
       github.addMember('acme', 'ada-gh');
+      ids.saml = String(github.addSamlAuthorization('acme', 'ada-gh'));
+      ids.otherSaml = String(github.addSamlAuthorization('acme', 'someone-else'));
       ids.patGrant = String(github.addPatGrant('acme', 'ada-gh'));
       // Slack: her account with live sessions and a user token.
       slack.addUser('U0ADA', 'T0001', 3);
@@ -223,6 +225,7 @@ if ('reason' in moto || 'reason' in bao) {
           `U0ADA:slack.user_session:revoke`,
           `ada-fine-pat:github.fine_grained_pat:revoke`,
           `ada-gh:github.org_member:revoke`,
+          `ada-gh:github.saml_authorizations:revoke`,
           `ada-vault:vault.token:revoke`,
           `break-glass:aws.access_key:revoke`,
           `ci-key:aws.access_key:delete`,
@@ -261,6 +264,12 @@ if ('reason' in moto || 'reason' in bao) {
         'out of the org (her classic PAT loses its door)',
       );
       assert.equal(github.hasPatGrant('acme', Number(ids.patGrant)), false);
+      assert.equal(
+        github.hasSamlAuthorization('acme', Number(ids.saml)),
+        false,
+        'her SSO authorizations are gone',
+      );
+      assert.equal(github.hasSamlAuthorization('acme', Number(ids.otherSaml)), true, "a colleague's are not");
       // Slack: sessions gone, account deactivated, so her user token is dead too.
       assert.equal(slack.user('U0ADA')?.sessions, 0);
       assert.equal(slack.user('U0ADA')?.active, false);

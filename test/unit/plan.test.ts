@@ -102,6 +102,7 @@ describe('planTrigger: capabilities decide', () => {
       'iam-key:aws.access_key:revoke',
       'jane.doe:aws.iam_user:revoke',
       'janedoe:github.org_member:revoke',
+      'janedoe:github.saml_authorizations:revoke',
       'vault-tok:vault.token:revoke',
     ]);
     const needs = Object.fromEntries(plan.needsOwner.map((n) => [n.credentialId ?? n.credentialKind, n]));
