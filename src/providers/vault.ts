@@ -9,6 +9,9 @@
  * | vault.lease_prefix  | lease directory      | revoke          | PUT sys/leases/revoke-prefix/:dir {sync}     |
  * | vault.kv_secret     | path in the KV mount | disable         | DELETE :mount/data/:path (soft, undeletable) |
  * |                     |                      | delete          | PUT :mount/destroy/:path {versions}          |
+ * |                     |                      | rotate          | POST :mount/data/:path (a new version)       |
+ *
+ * A KV path is also a rotation destination (`rotateTo`): a rotated IAM key is written there.
  *
  * Checked against a real OpenBao 2.7 server (test/contract/vault.test.ts). `sync` is always sent:
  * the server field defaults to true, but docs and CLI have described async revocation (202, queued)
@@ -25,6 +28,7 @@ import type { Logger } from '../logger.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { deadline, parseRetryAfter, statusError, transportError } from './http-errors.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import { kvWriter } from './vault-kv-write.js';
 import {
   encodePath,
   hasError,
@@ -289,8 +293,9 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
     [VAULT_KINDS.serviceToken]: ['revoke_by_value'],
     [VAULT_KINDS.lease]: ['revoke'],
     [VAULT_KINDS.leasePrefix]: ['revoke'],
-    [VAULT_KINDS.kvSecret]: ['disable', 'delete'],
+    [VAULT_KINDS.kvSecret]: ['disable', 'delete', 'rotate'],
   };
+  const kv = kvWriter(failure);
 
   return {
     name: cfg.name,
@@ -316,6 +321,7 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
         leasePrefix: () => revokePrefix(call, leaseDir(task)),
         kvDisable: () => softDelete(call, kvTarget(task).mount, kvTarget(task).path),
         kvDelete: () => destroy(call, task, kvTarget(task).mount, kvTarget(task).path),
+        kvRotate: () => kv.rotate(call, kvTarget(task).mount, kvTarget(task).path, task.taskId),
       });
       log?.info(
         { kind: task.credentialKind, action: task.action, taskId: task.taskId, outcome: result.outcome },
@@ -336,7 +342,25 @@ export function createVaultProvider(input: VaultProviderConfigInput, deps: Vault
         },
         kvDisable: () => verifyKv(call, task, kvTarget(task).mount, kvTarget(task).path),
         kvDelete: () => verifyKv(call, task, kvTarget(task).mount, kvTarget(task).path),
+        kvRotate: () => kv.verifyRotated(call, kvTarget(task).mount, kvTarget(task).path, task.taskId),
       });
+    },
+
+    destination(path, taskId) {
+      // Bound as a task whose secret is the value: bind cuts it out of any error string it meets.
+      const callFor = (signal: AbortSignal, value?: string) =>
+        bind(
+          {
+            taskId,
+            action: 'rotate',
+            credentialKind: VAULT_KINDS.kvSecret,
+            credentialId: null,
+            providerId: path,
+            ...(value !== undefined ? { secret: value } : {}),
+          },
+          signal,
+        );
+      return kv.destination(cfg.name, callFor, cfg.kvMount, path, taskId, log);
     },
   };
 }
@@ -348,6 +372,7 @@ interface Routes<T> {
   leasePrefix(): Promise<T>;
   kvDisable(): Promise<T>;
   kvDelete(): Promise<T>;
+  kvRotate(): Promise<T>;
 }
 
 function dispatch<T>(task: ProviderTask, r: Routes<T>): Promise<T> {
@@ -358,6 +383,7 @@ function dispatch<T>(task: ProviderTask, r: Routes<T>): Promise<T> {
   if (kind === VAULT_KINDS.leasePrefix && action === 'revoke') return r.leasePrefix();
   if (kind === VAULT_KINDS.kvSecret && action === 'disable') return r.kvDisable();
   if (kind === VAULT_KINDS.kvSecret && action === 'delete') return r.kvDelete();
+  if (kind === VAULT_KINDS.kvSecret && action === 'rotate') return r.kvRotate();
   return unsupported(task);
 }
 

@@ -94,7 +94,7 @@ if ('reason' in bao) {
       const p = provider();
       assert.equal(p.type, 'vault');
       assert.deepEqual(p.capabilities.actions['vault.token'], ['revoke']);
-      assert.deepEqual(p.capabilities.actions['vault.kv_secret'], ['disable', 'delete']);
+      assert.deepEqual(p.capabilities.actions['vault.kv_secret'], ['disable', 'delete', 'rotate']);
       assert.deepEqual(p.capabilities.reversible, ['disable']);
       assert.equal(p.capabilities.maxBatch, 1);
       assert.equal(p.capabilities.canVerify, true);
