@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { loadConfig } from '../config.js';
-import { isTourniquetError } from '../errors.js';
+import { isTourniquetError, TourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
-import { readStructuredFile } from '../util/files.js';
+import { linesOf, readStructuredFile } from '../util/files.js';
 import { auditLine, credentialLine, planText, taskLine } from './format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, type Target } from './target.js';
@@ -113,9 +113,9 @@ inventory
   .action(async (file: string, o: { allowProtectionChange?: boolean }) => {
     const data = await readStructuredFile(file);
     await withTarget(async (t) => {
-      const r = await t.ops.importInventory(data, 'cli', {
-        allowProtectionChange: o.allowProtectionChange ?? false,
-      });
+      const r = await t.ops
+        .importInventory(data, 'cli', { allowProtectionChange: o.allowProtectionChange ?? false })
+        .catch(async (e: unknown) => Promise.reject(await withLines(e, file)));
       out(`imported ${r.imported} credential(s), ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`);
     });
   });
@@ -151,6 +151,20 @@ inventory
       if (gaps.length > 0) process.exitCode = 1;
     }),
   );
+
+/** An inventory error that names fields, said again with the line of each in FILE. */
+async function withLines(e: unknown, file: string): Promise<unknown> {
+  if (!isTourniquetError(e) || !Array.isArray(e.details)) return e;
+  const issues = e.details as { path?: unknown; message?: unknown }[];
+  const paths = issues.map((i) => String(i.path ?? ''));
+  const lines = await linesOf(file, paths);
+  const said = issues.map(
+    (i, n) => `${file}${lines[n] ? `:${lines[n]}` : ''}: ${paths[n]}: ${String(i.message ?? '')}`,
+  );
+  return new TourniquetError(e.code, `invalid inventory (nothing imported):\n  ${said.join('\n  ')}`, {
+    details: issues.map((i, n) => ({ ...i, ...(lines[n] ? { line: lines[n] } : {}) })),
+  });
+}
 
 const audit = program.command('audit').description('the tamper-evident audit trail');
 audit

@@ -1,6 +1,6 @@
 /** Reading YAML or JSON files (config, policy, inventory) with errors that name the file. */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import { TourniquetError } from '../errors.js';
 
 export async function readStructuredFile(path: string): Promise<unknown> {
@@ -26,4 +26,23 @@ export async function readStructuredFile(path: string): Promise<unknown> {
       `${path} is not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}${line ? ` (line ${line})` : ''}`,
     );
   }
+}
+
+/**
+ * The line each issue path (`credentials.3.kind`, as zod paths are joined) points at in a YAML or
+ * JSON file, so that a person can go straight to it. Unknown paths get no line.
+ */
+export async function linesOf(path: string, issuePaths: readonly string[]): Promise<(number | undefined)[]> {
+  const text = await readFile(path, 'utf8');
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter });
+  return issuePaths.map((p) => {
+    const keys = p.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    // The nearest node that exists: a missing field is reported at its record.
+    for (let n = keys.length; n >= 0; n--) {
+      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return counter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  });
 }
