@@ -76,7 +76,8 @@ export const TOKEN_RULES: readonly TokenRule[] = [
 
   // A PEM private key: no API revokes it; whoever trusts its public half must stop trusting it.
   {
-    pattern: /^-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]{20,4000}-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----$/,
+    pattern:
+      /^-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----[\s\S]{20,4000}-----END (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----$/,
     tokenType: 'crypto.private_key',
     providerType: 'crypto',
   },

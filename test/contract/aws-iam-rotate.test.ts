@@ -128,7 +128,7 @@ if ('reason' in moto) {
       iamProvider.execute(w.task, signal()),
       (e: { code?: string; retriable?: boolean }) => {
         assert.ok(e.code?.startsWith('PROVIDER_'), `a provider error, got ${e.code}`);
-      assert.equal(e.retriable, false, 'the two-key limit is not a rate limit');
+        assert.equal(e.retriable, false, 'the two-key limit is not a rate limit');
         return true;
       },
     );
