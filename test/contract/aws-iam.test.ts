@@ -290,8 +290,14 @@ if ('reason' in moto) {
     });
 
     it('rejects other kinds and actions', async () => {
-      const e1 = await rejected(make().execute(task({ action: 'rotate', providerId: 'AKIAX' }), signal));
+      const e1 = await rejected(
+        make().execute(task({ action: 'revoke_by_value', providerId: 'AKIAX' }), signal),
+      );
       assert.equal(e1.code, 'PROVIDER_UNSUPPORTED');
+      const noDestination = await rejected(
+        make().execute(task({ action: 'rotate', providerId: 'AKIAX' }), signal),
+      );
+      assert.equal(noDestination.code, 'PROVIDER_MISCONFIGURED');
       const e2 = await rejected(
         make().execute(task({ credentialKind: 'aws.secret', providerId: 'x' }), signal),
       );

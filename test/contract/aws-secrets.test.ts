@@ -156,12 +156,22 @@ if ('reason' in moto) {
       assert.deepEqual(d.VersionIdsToStages?.[s.versionId], ['AWSPREVIOUS']);
     });
 
-    it('rotate verifies unknown without the leaked version id, dead with it', async () => {
+    it('rotate verifies dead once its own version is current; another task without the leaked version id cannot tell', async () => {
       const p = make();
       const s = await createSecret();
       const t = task({ action: 'rotate', providerId: s.arn });
+      assert.equal(
+        (await p.verify(t, signal)).liveness,
+        'unknown',
+        'before: nothing says which value leaked',
+      );
       await p.execute(t, signal);
-      assert.equal((await p.verify(t, signal)).liveness, 'unknown');
+      assert.equal(
+        (await p.verify(t, signal)).liveness,
+        'dead',
+        'the value before this version is not current',
+      );
+      assert.equal((await p.verify({ ...t, taskId: unique('task') }, signal)).liveness, 'unknown');
       const labelled = { ...t, labels: { leakedVersionId: s.versionId } };
       assert.equal((await p.verify(labelled, signal)).liveness, 'dead');
       // A different task for the same leak finds the leaked version already moved off AWSCURRENT.
