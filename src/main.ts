@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { classifyToken } from '../handlers/classify/index.js';
 import type { Config } from '../schemas/config.js';
 import { LocalLogBus } from './bus/local.js';
-import { INPUT_TOPICS, type Bus, type Topic } from './bus/port.js';
+import { INPUT_TOPICS, type Bus, type BusHealth, type Topic } from './bus/port.js';
 import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
 import { decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
@@ -17,7 +17,8 @@ import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
 import { handleTaskMessage } from './pipeline/execute.js';
-import { handleInputMessage } from './pipeline/input-topic.js';
+import { deadLetterMessage, handleInputMessage } from './pipeline/input-topic.js';
+import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
 import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
@@ -34,6 +35,8 @@ export interface Runtime {
   metrics: Registry;
   /** Slack notifications, when configured. */
   notifications?: Notifier;
+  /** Bus health, plus the infrastructure failure a handler is retrying in place, if any. */
+  health(): Promise<BusHealth & { stalled?: Stall }>;
   /** Starts consuming (input topics, task topic) and the retry scheduler. */
   startWorkers(): Promise<void>;
   /** For the embedded bus: resolves once every published message was handled. */
@@ -175,19 +178,35 @@ export async function createRuntime(
       : {}),
   };
   let scheduler: { stop(): Promise<void> } | undefined;
+  // One guard for both subscriptions: a stall on either makes the service not ready.
+  const guard = new PoisonGuard({
+    maxAttempts: config.delivery.maxAttempts,
+    deadLetter: (msg, err, attempts) => deadLetterMessage(msg, err, deps, attempts),
+    probe: () => store.auditHead(),
+    clock: deps.clock,
+  });
 
   return {
     deps,
     config,
     metrics: metrics.registry,
     ...(notifications ? { notifications } : {}),
+    async health() {
+      const h = await bus.health();
+      const stalled = guard.stalled();
+      return stalled ? { ...h, stalled } : h;
+    },
     async startWorkers() {
       const group = config.kafka?.groupId ?? 'tourniquet';
-      await bus.subscribe({ topics: INPUT_TOPICS, group, handler: (m) => handleInputMessage(m, deps) });
+      await bus.subscribe({
+        topics: INPUT_TOPICS,
+        group,
+        handler: guard.wrap((m) => handleInputMessage(m, deps)),
+      });
       await bus.subscribe({
         topics: ['tasks'],
         group: `${group}.tasks`,
-        handler: (m) => handleTaskMessage(m.value, deps),
+        handler: guard.wrap((m) => handleTaskMessage(m.value, deps)),
       });
       await bus.start();
       scheduler = startScheduler(deps, (e) =>

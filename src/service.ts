@@ -38,7 +38,7 @@ export async function startService(
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     adminToken,
-    health: () => runtime.deps.bus.health(),
+    health: () => runtime.health(),
     metrics: runtime.metrics,
   });
   let url: string;
