@@ -27,6 +27,7 @@ import { createSlackNotifier, type Notifier } from './observe/notify.js';
 import type { GithubProvider } from './providers/github.js';
 import { buildRegistry, type ProviderRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
+import { preparePrivateDir } from './util/data-dir.js';
 
 export interface Runtime {
   deps: PipelineDeps;
@@ -119,6 +120,10 @@ export async function createRuntime(
   opts: { logger?: Logger; clock?: () => Date } = {},
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Everything this process creates is private (PGlite's directories follow the umask; its files
+  // are tightened by the store adapter), and a data dir others can write to is refused.
+  process.umask(0o077);
+  await preparePrivateDir(config.dataDir);
   const keys = await loadKeys(config, logger);
   const store = await openStore(config);
   let bus: Awaited<ReturnType<typeof createBus>>;

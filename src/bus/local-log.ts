@@ -201,7 +201,7 @@ export class TopicLog {
       } finally {
         await fh.close();
       }
-      this.fh = await open(last.path, 'a');
+      this.fh = await open(last.path, 'a', 0o600);
     }
   }
 
@@ -354,7 +354,7 @@ export class TopicLog {
       maxTs: -Infinity,
       index: [],
     };
-    const fh = await open(seg.path, 'a');
+    const fh = await open(seg.path, 'a', 0o600);
     // The new file's directory entry must be durable before anything in it is acknowledged.
     const dirFh = await open(this.dir, 'r');
     try {

@@ -93,7 +93,7 @@ class Cursor {
       if (this.saved === this.committed) return;
       const value = this.committed;
       const tmp = `${this.path}.tmp`;
-      await writeFile(tmp, String(value));
+      await writeFile(tmp, String(value), { mode: 0o600 });
       await rename(tmp, this.path);
       this.saved = value;
     });
@@ -130,7 +130,7 @@ export class LocalLogBus implements Bus {
     let p = this.opening.get(topic);
     if (!p) {
       p = (async () => {
-        await mkdir(this.opts.dir, { recursive: true });
+        await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
         const l = new TopicLog(this.opts.dir, topic, this.opts);
         await l.load();
         l.onRoll = () => void this.prune(topic, l);
