@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { classifyToken } from '../handlers/classify/index.js';
 import type { Config } from '../schemas/config.js';
-import { LocalLogBus } from './bus/local.js';
+import { LocalLogBus, type LocalLogOptions } from './bus/local.js';
+import type { LogDamage } from './bus/local-log.js';
 import { INPUT_TOPICS, type Bus, type BusHealth, type Topic } from './bus/port.js';
 import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
@@ -27,6 +28,7 @@ import { createSlackNotifier, type Notifier } from './observe/notify.js';
 import type { GithubProvider } from './providers/github.js';
 import { buildRegistry, type ProviderRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
+import type { Store } from './store/port.js';
 import { preparePrivateDir } from './util/data-dir.js';
 
 export interface Runtime {
@@ -65,7 +67,29 @@ async function loadKeys(config: Config, logger: Logger): Promise<Keys> {
   return local;
 }
 
-async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?: () => Promise<void> }> {
+/** Audits the local-log damage an operator accepted with `start --accept-log-loss`. */
+function auditLoss(store: Store, clock: () => Date) {
+  return async (damage: readonly LogDamage[]) => {
+    await store.transaction((tx) =>
+      tx.appendAudit(
+        [
+          {
+            type: 'log.loss_accepted',
+            actor: 'start --accept-log-loss',
+            data: { count: damage.length, damage: damage.slice(0, 100).map((d) => ({ ...d })) },
+          },
+        ],
+        clock().toISOString(),
+      ),
+    );
+  };
+}
+
+async function createBus(
+  config: Config,
+  logger: Logger,
+  loss: Pick<LocalLogOptions, 'acceptLoss' | 'onLossAccepted'>,
+): Promise<Bus & { idle?: () => Promise<void> }> {
   if (config.kafka) {
     const { KafkaBus } = await import('./bus/kafka.js');
     return new KafkaBus({
@@ -84,7 +108,9 @@ async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?:
         : {}),
     });
   }
+  if (loss.acceptLoss) logger.warn('starting with --accept-log-loss: damage in the embedded log is skipped');
   return new LocalLogBus({
+    ...loss,
     dir: join(config.dataDir, 'log'),
     onHandlerError: (err, msg) =>
       logger.error(
@@ -117,7 +143,12 @@ function referenceResolver(providers: ProviderRegistry): Pick<PipelineDeps, 'res
 
 export async function createRuntime(
   config: Config,
-  opts: { logger?: Logger; clock?: () => Date } = {},
+  opts: {
+    logger?: Logger;
+    clock?: () => Date;
+    /** Start despite damage in the embedded log, auditing what is skipped (src/bus/local.ts). */
+    acceptLogLoss?: boolean;
+  } = {},
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   // Everything this process creates is private (PGlite's directories follow the umask; its files
@@ -128,7 +159,10 @@ export async function createRuntime(
   const store = await openStore(config);
   let bus: Awaited<ReturnType<typeof createBus>>;
   try {
-    bus = await createBus(config, logger);
+    bus = await createBus(config, logger, {
+      acceptLoss: opts.acceptLogLoss ?? false,
+      onLossAccepted: auditLoss(store, opts.clock ?? (() => new Date())),
+    });
   } catch (e) {
     await store.close();
     throw e;

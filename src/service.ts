@@ -26,7 +26,7 @@ export interface RunningService {
 
 export async function startService(
   config: Config,
-  opts: { logger?: Logger; adminToken?: string; clock?: () => Date } = {},
+  opts: { logger?: Logger; adminToken?: string; clock?: () => Date; acceptLogLoss?: boolean } = {},
 ): Promise<RunningService> {
   const runtime = await createRuntime(config, opts);
   const { logger } = runtime.deps;
