@@ -67,6 +67,19 @@ describe('HTTP API', () => {
     assert.equal(ok.statusCode, 200);
   });
 
+  it('answers 413 for more documents in one request than it validates (triggers, plans, inventory)', async () => {
+    const many = Array.from({ length: 10_001 }, () => ({}));
+    for (const [url, payload] of [
+      ['/v1/triggers', many],
+      ['/v1/plan', many],
+      ['/v1/inventory', { credentials: many }],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url, headers: auth, payload });
+      assert.equal(res.statusCode, 413, `${url}: ${res.body}`);
+      assert.equal(res.json().error, 'PAYLOAD_TOO_LARGE');
+    }
+  });
+
   it('accepts a trigger with 202 once it is durably in the log, and processes it', async () => {
     const res = await app.inject({
       method: 'POST',
