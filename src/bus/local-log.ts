@@ -296,10 +296,14 @@ export class TopicLog {
    * segment deleted by retention meanwhile holds nothing anyone still needs: it reads as empty.
    */
   private async scan(seg: Segment, start: number, visit: (e: Entry) => boolean | void): Promise<void> {
+    // An entry at or below one already seen is corrupt (reported at load): it is not read twice.
+    let last = -1;
     try {
       for await (const line of scanLines(seg.path, start, seg.bytes)) {
         const e = line.complete ? parseEntry(line.text) : undefined;
-        if (e && e.offset < this.end && visit(e) === true) return;
+        if (!e || e.offset <= last || e.offset >= this.end) continue;
+        last = e.offset;
+        if (visit(e) === true) return;
       }
     } catch (e) {
       if (!isMissing(e)) throw e;
