@@ -8,7 +8,7 @@
  * runs them long.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,10 @@ import { classifyToken } from '../../handlers/classify/index.js';
 import { NormalizeResult } from '../../schemas/sources/result.js';
 import { Trigger } from '../../schemas/trigger.js';
 import { TopicLog } from '../../src/bus/local-log.js';
+import { buildApp } from '../../src/http/app.js';
+import { createRuntime } from '../../src/main.js';
+import { localOps } from '../../src/ops/local.js';
+import { captureLogger, testConfig } from '../support/runtime.js';
 import { fingerprinter } from '../../src/crypto/fingerprint.js';
 import { sealer } from '../../src/crypto/seal.js';
 import { isTourniquetError } from '../../src/errors.js';
@@ -99,7 +103,7 @@ const triggerSchema: FuzzTarget = {
 const sources: FuzzTarget = {
   name: 'source-normalisers',
   async run(runs, seed) {
-    const perSource = Math.max(1, Math.ceil(runs / SOURCE_CASES.length));
+    // `runs` inputs for each normaliser: each is a target of its own.
     for (const c of SOURCE_CASES) {
       fc.assert(
         fc.property(
@@ -116,7 +120,7 @@ const sources: FuzzTarget = {
             assertSecretsConfined(result, [PLANTED]);
           },
         ),
-        params(perSource, seed),
+        params(runs, seed),
       );
     }
   },
@@ -199,4 +203,114 @@ const localLog: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [triggerSchema, sources, localLog];
+const HOOK_SECRET = 'fuzz-webhook-secret';
+const BEARER = 'fuzz-bearer-token';
+const ADMIN = 'fuzz-admin-token';
+const HOOKS = [
+  'github.secret_scanning_alert',
+  'trufflehog',
+  'gitleaks',
+  'hris',
+  'okta',
+  'ssf',
+  'scim/Users/u1',
+];
+
+const requestArb = fc.record({
+  method: fc.constantFrom('POST', 'POST', 'GET', 'PATCH', 'DELETE'),
+  path: fc.oneof(
+    fc.constantFrom(...HOOKS).map((h) => `/hooks/${h}`),
+    fc.constantFrom('constructor', '__proto__', 'toString', 'bearer', '').map((h) => `/hooks/${h}`),
+    fc
+      .constantFrom(
+        '/v1/triggers',
+        '/v1/plan',
+        '/v1/inventory',
+        '/v1/audit',
+        '/v1/tasks',
+        '/v1/plans',
+        '/v1/dlq',
+      )
+      .chain((p) =>
+        fc
+          .dictionary(
+            fc.constantFrom('limit', 'trigger', 'status', 'x', '__proto__'),
+            fc.string({ maxLength: 12 }),
+            {
+              maxKeys: 3,
+            },
+          )
+          .map((q) => (Object.keys(q).length ? `${p}?${new URLSearchParams(q)}` : p)),
+      ),
+  ),
+  body: fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+    fc.string({ maxLength: 300 }),
+    fc.constant(JSON.stringify({ kind: 'leak', subject: { token: PLANTED } })),
+    fc.constant(`{"DetectorName":"x","Raw":"${PLANTED}"`),
+  ),
+  type: fc.constantFrom('application/json', 'text/plain', 'application/x-ndjson', 'application/octet-stream'),
+  signed: fc.boolean(),
+});
+
+/** The HTTP intake and operator API over a real embedded runtime: bad input is never a 5xx. */
+const httpIntake: FuzzTarget = {
+  name: 'http-intake',
+  async run(runs, seed) {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-fuzz-http-'));
+    const { logger } = captureLogger('silent');
+    const config = testConfig({
+      dataDir: dir,
+      logLevel: 'silent',
+      intake: {
+        'github.secret_scanning_alert': { webhookSecret: HOOK_SECRET },
+        okta: { secret: HOOK_SECRET },
+        bearer: { trufflehog: BEARER, gitleaks: BEARER, hris: BEARER, scim: BEARER },
+      },
+    });
+    const runtime = await createRuntime(config, { logger });
+    await runtime.startWorkers();
+    const app = buildApp({
+      ops: localOps(runtime.deps),
+      intake: config.intake,
+      logger,
+      bodyLimitBytes: 64 * 1024,
+      adminToken: ADMIN,
+      health: () => runtime.health(),
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(requestArb, async (r) => {
+          const headers: Record<string, string> = { 'content-type': r.type };
+          if (r.signed) {
+            headers.authorization = r.path.startsWith('/v1/')
+              ? `Bearer ${ADMIN}`
+              : r.path.startsWith('/hooks/okta')
+                ? HOOK_SECRET
+                : `Bearer ${BEARER}`;
+            headers['x-hub-signature-256'] =
+              `sha256=${createHmac('sha256', HOOK_SECRET).update(r.body).digest('hex')}`;
+          }
+          const res = await app.inject({
+            method: r.method as 'POST',
+            url: r.path,
+            headers,
+            ...(r.method === 'GET' ? {} : { payload: r.body }),
+          });
+          assert.ok(
+            res.statusCode < 500,
+            `${r.method} ${r.path} → ${res.statusCode}: ${res.body.slice(0, 300)}`,
+          );
+          assert.ok(!res.body.includes(PLANTED), `${r.path}: the answer never quotes a secret`);
+        }),
+        params(runs, seed),
+      );
+    } finally {
+      await app.close();
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [triggerSchema, sources, localLog, httpIntake];
