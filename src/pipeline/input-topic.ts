@@ -75,6 +75,15 @@ export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Pr
 }
 
 /**
+ * Text for the audit trail: zod messages can quote input keys (`Unrecognized key: "x\u0000"`), and
+ * the store cannot hold U+0000 or lone surrogates, which would fail the dead letter itself.
+ */
+function storable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- U+0000 is what must go
+  return text.replace(/[\u0000\p{Cs}]/gu, '\uFFFD');
+}
+
+/**
  * Dead-letters one message of any topic: the DLQ record (reason, origin, payload) and an audit
  * record. `attempts` is the failure history when the message failed in the handler (poison bound,
  * src/pipeline/poison.ts) rather than in decoding.
@@ -109,7 +118,7 @@ export async function deadLetterMessage(
           actor: 'pipeline',
           data: {
             code: e.code,
-            reason: e.message,
+            reason: storable(e.message),
             topic: msg.topic,
             partition: msg.partition,
             offset: msg.offset,

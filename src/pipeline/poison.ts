@@ -135,7 +135,18 @@ export class PoisonGuard {
     this.attempts.set(key, history);
     if (this.attempts.size > MAX_TRACKED) this.attempts.delete(this.attempts.keys().next().value!);
     if (kind === 'transient' && history.length < this.opts.maxAttempts) throw e;
-    await this.opts.deadLetter(msg, describe(e, kind, history.length), history);
+    try {
+      await this.opts.deadLetter(msg, describe(e, kind, history.length), history);
+    } catch (dlqError) {
+      if (classifyFailure(dlqError) === 'infrastructure') throw dlqError;
+      // The dead letter itself was refused (something of the message in its reason): a bare one,
+      // so that even then the message cannot hold its partition.
+      const bare = new TourniquetError(
+        'INTERNAL',
+        'dead-lettered without its reason: the reason was refused',
+      );
+      await this.opts.deadLetter(msg, bare, history);
+    }
     this.attempts.delete(key);
   }
 

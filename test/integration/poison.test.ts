@@ -65,6 +65,40 @@ describe('poison messages on the embedded bus', () => {
     assert.equal(dead!.source.offset, '0');
   });
 
+  it('dead-letters an offboarding whose rejection reason quotes U+0000 (an evidence key)', async () => {
+    const before = (await deadLetters('offboarding')).length;
+    await runtime.deps.bus.publish('offboarding', [
+      {
+        key: 'hr2',
+        value: JSON.stringify({
+          kind: 'offboarding',
+          subject: { person: 'frank@example.com' },
+          evidence: { 'k\u0000': 1 },
+        }),
+      },
+      {
+        key: 'hr2',
+        value: JSON.stringify({
+          kind: 'offboarding',
+          source: 'hr',
+          subject: { person: 'grace@example.com' },
+        }),
+      },
+    ]);
+    await waitFor(
+      'the good offboarding behind it to be planned',
+      async () =>
+        (await runtime.deps.store.listTriggers({})).filter(
+          (t) => t.kind === 'offboarding' && t.subject.person === 'grace@example.com',
+        ),
+      (ts) => ts.length === 1,
+      30_000,
+    );
+    const dead = await deadLetters('offboarding');
+    assert.equal(dead.length, before + 1);
+    assert.equal(dead.at(-1)!.code, 'INVALID_INPUT');
+  });
+
   it('dead-letters a task message the store rejects, with its attempt history, and runs the next', async () => {
     // A task id the store cannot hold: before the bound, retried in place forever.
     await runtime.deps.bus.publish('tasks', [
