@@ -20,6 +20,7 @@ import { TopicLog } from '../../src/bus/local-log.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
+import { handleInputMessage, SOURCE_HEADER } from '../../src/pipeline/input-topic.js';
 import { captureLogger, testConfig } from '../support/runtime.js';
 import { fingerprinter } from '../../src/crypto/fingerprint.js';
 import { sealer } from '../../src/crypto/seal.js';
@@ -313,4 +314,83 @@ const httpIntake: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [triggerSchema, sources, localLog, httpIntake];
+/** Strings with what breaks stores and displays: U+0000, controls, lone surrogates, bidi overrides. */
+const nasty = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.constantFrom('a\u0000b', '\u0000', 'x\ud800', 'r\u202eo', 'l\nb', '__proto__', 'constructor'),
+);
+const nastyJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    nasty,
+    fc.integer(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(nasty, tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+/**
+ * Input-topic messages straight into the handler over a real store: it must resolve for any
+ * message (dead-lettering what is bad); a throw would be redelivered forever, stalling the topic.
+ */
+const inputTopic: FuzzTarget = {
+  name: 'input-topic',
+  async run(runs, seed) {
+    const dir = await mkdtemp(join(tmpdir(), 'tq-fuzz-topic-'));
+    const { logger } = captureLogger('silent');
+    const runtime = await createRuntime(testConfig({ dataDir: dir, logLevel: 'silent' }), { logger });
+    let offset = 0;
+    const kinds = ['offboarding', 'leak', 'decommission'] as const;
+    const body = fc.oneof(
+      fc
+        .constantFrom(...kinds)
+        .chain((kind) =>
+          fc
+            .record(
+              { source: nasty, subject: nastyJson, evidence: nastyJson, extra: nastyJson },
+              { requiredKeys: [] },
+            )
+            .map((r) => ({ kind, ...r })),
+        ),
+      fc.record({
+        kind: fc.constant('offboarding'),
+        subject: fc.record({ person: nasty, aliases: fc.array(nasty, { maxLength: 3 }) }),
+      }),
+      nastyJson,
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...kinds),
+          fc.oneof(
+            body.map((v) => JSON.stringify(v) ?? 'null'),
+            fc.string({ maxLength: 100 }),
+          ),
+          fc.option(fc.constantFrom('trufflehog', 'hris', 'gitleaks', 'okta', 'nope', '__proto__')),
+          async (topic, value, source) => {
+            await handleInputMessage(
+              {
+                topic,
+                key: 'k',
+                value,
+                headers: source ? { [SOURCE_HEADER]: source } : {},
+                partition: 0,
+                offset: String(offset++),
+                timestamp: Date.now(),
+              },
+              runtime.deps,
+            );
+          },
+        ),
+        params(runs, seed),
+      );
+    } finally {
+      await runtime.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export const TARGETS: readonly FuzzTarget[] = [triggerSchema, sources, localLog, httpIntake, inputTopic];
