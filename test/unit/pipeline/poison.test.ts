@@ -127,6 +127,33 @@ describe('PoisonGuard', () => {
     await ctx.close();
   });
 
+  it('falls back to a bare dead letter when the store refuses the first one', async () => {
+    const dir = await tempDir();
+    const bus = new LocalLogBus({ dir: dir.path });
+    const written: string[] = [];
+    const guard = new PoisonGuard({
+      maxAttempts: 5,
+      deadLetter: async (_msg, err) => {
+        // The store refuses a reason holding U+0000, as PostgreSQL does (SQLSTATE 22P05).
+        if (err.message.includes('\u0000')) throw Object.assign(new Error('refused'), { code: '22P05' });
+        written.push(err.code);
+      },
+    });
+    await bus.subscribe({
+      topics: ['leak'],
+      group: 'g',
+      handler: guard.wrap(async () => {
+        throw new TourniquetError('INVALID_INPUT', 'Unrecognized key: "x\u0000"');
+      }),
+    });
+    await bus.start();
+    await bus.publish('leak', [{ key: 'k', value: 'x' }]);
+    await bus.idle();
+    assert.deepEqual(written, ['INTERNAL'], 'dead-lettered once, without the refused reason');
+    await bus.stop();
+    await dir.remove();
+  });
+
   it('classifies errors by code', () => {
     const withCode = (code: string) => Object.assign(new Error('x'), { code });
     assert.equal(classifyFailure(withCode('ECONNREFUSED')), 'infrastructure');
