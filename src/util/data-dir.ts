@@ -10,7 +10,7 @@
  * changed through them). PGlite writes most of its files 0666 whatever the umask (measured: 968 of
  * 1,000 files of a fresh PGlite data dir), so the store adapter tightens again after opening.
  */
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TourniquetError } from '../errors.js';
 
@@ -44,7 +44,8 @@ async function* walk(dir: string): AsyncGenerator<Entry> {
 /** Creates the dir (0700) or checks it; refuses a dir others can write to; tightens the rest. */
 export async function preparePrivateDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const mode = (await lstat(dir)).mode & 0o777;
+  // stat, not lstat: the data dir itself may be a symlink to where the data lives.
+  const mode = (await stat(dir)).mode & 0o777;
   if (mode & GROUP_WORLD_WRITE) {
     throw new TourniquetError(
       'DATA_DIR_INSECURE',
@@ -68,7 +69,7 @@ export async function preparePrivateDir(dir: string): Promise<void> {
 /** Removes group and world access from the dir and everything in it; returns how many changed. */
 export async function tightenPrivateDir(dir: string): Promise<number> {
   let changed = 0;
-  if ((await lstat(dir)).mode & GROUP_WORLD) {
+  if ((await stat(dir)).mode & GROUP_WORLD) {
     await chmod(dir, 0o700);
     changed++;
   }

@@ -4,7 +4,7 @@
  * data dir others can write to is refused with DATA_DIR_INSECURE.
  */
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTourniquetError } from '../../src/errors.js';
@@ -30,6 +30,22 @@ test('a data dir left 0777 is refused', async () => {
   await chmod(dir.path, 0o777);
   await assert.rejects(
     createRuntime(testConfig({ dataDir: dir.path }), { logger: captureLogger().logger }),
+    insecure,
+  );
+  await dir.remove();
+});
+
+test('a data dir reached through a symlink is checked where it points', async () => {
+  const dir = await tempDir();
+  await mkdir(join(dir.path, 'real'), { mode: 0o700 });
+  await symlink(join(dir.path, 'real'), join(dir.path, 'link'));
+  const runtime = await createRuntime(testConfig({ dataDir: join(dir.path, 'link') }), {
+    logger: captureLogger().logger,
+  });
+  await runtime.stop();
+  await chmod(join(dir.path, 'real'), 0o777);
+  await assert.rejects(
+    createRuntime(testConfig({ dataDir: join(dir.path, 'link') }), { logger: captureLogger().logger }),
     insecure,
   );
   await dir.remove();
