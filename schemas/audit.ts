@@ -31,6 +31,8 @@ export const AuditType = z.enum([
   'replay.started',
   'replay.completed',
   'operator.added',
+  'message.dead_lettered',
+  'log.loss_accepted',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

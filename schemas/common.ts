@@ -18,9 +18,29 @@ export const Id = z
   .max(200)
   .regex(/^[A-Za-z0-9._:@/+=-]+$/, 'only letters, digits and . _ : @ / + = - are allowed');
 
+/**
+ * Names that identify people, workloads and keys are stored, used as keys, logged and shown to
+ * analysts: no control characters (C0, DEL, C1), no lone surrogates (they cannot be encoded as
+ * UTF-8, so the stored name would differ from the one received) and no bidirectional overrides
+ * (which make a name display as another). PostgreSQL cannot store U+0000 at all.
+ */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]*$/u;
+export const PRINTABLE_MESSAGE = 'control characters are not allowed';
+
+/** A non-empty identifier of at most `max` characters, printable (see PRINTABLE). */
+export function Name(max: number) {
+  return z.string().min(1).max(max).regex(PRINTABLE, PRINTABLE_MESSAGE);
+}
+
+/** Free text may span lines, but never hold what the store cannot keep (U+0000, lone surrogates). */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+const STORABLE = /^[^\u0000\p{Cs}]*$/u;
+const Text = (max: number) =>
+  z.string().max(max).regex(STORABLE, 'U+0000 and lone surrogates are not allowed');
+
 /** Flat evidence values: enough for an analyst, never a nested raw event. */
-export const Scalar = z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]);
-export const Evidence = z.record(z.string().max(100), Scalar);
+export const Scalar = z.union([Text(2000), z.number(), z.boolean(), z.null()]);
+export const Evidence = z.record(z.string().max(100).regex(PRINTABLE, PRINTABLE_MESSAGE), Scalar);
 
 /** A secret in configuration: inline, or the name of the environment variable that holds it. */
 export const SecretSetting = z.union([z.string().min(1), z.object({ env: z.string().min(1) }).strict()]);

@@ -48,6 +48,13 @@ export const RetryConfig = z
   })
   .strict();
 
+/**
+ * Messages on the input and task topics: a message whose handling keeps failing for a reason other
+ * than the store or broker being unreachable is dead-lettered after this many deliveries (one that
+ * fails deterministically, at once), so it cannot hold its partition.
+ */
+export const DeliveryConfig = z.object({ maxAttempts: z.number().int().min(1).max(100).default(5) }).strict();
+
 export const KafkaConfig = z
   .object({
     brokers: z.array(z.string().min(1)).min(1),
@@ -104,6 +111,7 @@ export const Config = z
     intake: IntakeConfig.prefault({}),
     providers: z.array(ProviderConfig).default([]),
     retry: RetryConfig.prefault({}),
+    delivery: DeliveryConfig.prefault({}),
     notifications: NotificationsConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })

@@ -4,7 +4,7 @@
  * workload uses it, and whether it is protected (never touched without a human).
  */
 import { z } from 'zod';
-import { Fingerprint, Id } from './common.js';
+import { Fingerprint, Id, Name } from './common.js';
 
 /** `<provider type>.<kind>`, e.g. `github.fine_grained_pat`, `aws.access_key`, `oauth.access_token`. */
 export const CredentialKind = z
@@ -16,22 +16,22 @@ export const CredentialStatus = z.enum(['active', 'revoked', 'rotated', 'disable
 const fields = {
   id: Id,
   /** Name of a configured provider instance (config `providers[].name`). */
-  provider: z.string().min(1).max(100),
+  provider: Name(100),
   kind: CredentialKind,
-  providerId: z.string().min(1).max(500).optional(),
-  owner: z.string().min(1).max(200).optional(),
-  workload: z.string().min(1).max(300).optional(),
-  scopes: z.array(z.string().min(1).max(200)).max(500).default([]),
+  providerId: Name(500).optional(),
+  owner: Name(200).optional(),
+  workload: Name(300).optional(),
+  scopes: z.array(Name(200)).max(500).default([]),
   protected: z.boolean().default(false),
   status: CredentialStatus.default('active'),
   labels: z.record(z.string().max(100), z.string().max(500)).default({}),
   /** Who created it, when that is not its lifecycle owner (a key an engineer minted for a workload). */
-  createdBy: z.string().min(1).max(200).optional(),
+  createdBy: Name(200).optional(),
   /** People (ids from `people`) or groups who can read its value: exposure on offboarding → rotate. */
-  readers: z.array(z.string().min(1).max(200)).max(500).default([]),
+  readers: z.array(Name(200)).max(500).default([]),
   /** Where a rotated value is written (an IAM key's new secret → a Secrets Manager secret or Vault KV). */
   rotateTo: z
-    .object({ provider: z.string().min(1).max(100), providerId: z.string().min(1).max(500) })
+    .object({ provider: Name(100), providerId: Name(500) })
     .strict()
     .optional(),
 };
@@ -63,7 +63,7 @@ export const Person = z
   .object({
     id: Id,
     aliases: z.array(Id).max(50).default([]),
-    identities: z.record(z.string().min(1).max(100), z.string().min(1).max(200)).default({}),
+    identities: z.record(Name(100), Name(200)).default({}),
   })
   .strict();
 export type Person = z.infer<typeof Person>;
@@ -74,8 +74,8 @@ export type Person = z.infer<typeof Person>;
  */
 export const Workload = z
   .object({
-    name: z.string().min(1).max(300),
-    aliases: z.array(z.string().min(1).max(300)).max(50).default([]),
+    name: Name(300),
+    aliases: z.array(Name(300)).max(50).default([]),
   })
   .strict();
 export type Workload = z.infer<typeof Workload>;

@@ -32,6 +32,12 @@ export const IntakeConfig = z
         audience: z.string().min(1),
         /** The transmitter's JWKS document (inline, so intake never depends on a network fetch). */
         jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }),
+        /** A SET issued longer ago than this is refused (a replayed or long-delayed event). */
+        maxAgeSeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(7 * 24 * 3600),
         /** Poll delivery (RFC 8936): the transmitter's poll endpoint, polled by the service. */
         poll: z
           .object({

@@ -7,7 +7,7 @@
  * must travel to a provider for revoke-by-value, a sealed (AES-256-GCM) envelope.
  */
 import { z } from 'zod';
-import { Evidence, Fingerprint, Id, Timestamp } from './common.js';
+import { Evidence, Fingerprint, Id, Name, PRINTABLE_MESSAGE, Timestamp } from './common.js';
 
 export const TriggerKind = z.enum(['offboarding', 'leak', 'decommission']);
 export type TriggerKind = z.infer<typeof TriggerKind>;
@@ -31,9 +31,13 @@ export type SecretRef = z.infer<typeof SecretRef>;
 export const LeakReference = z.object({
   system: z.enum(['github_secret_scanning', 'gitguardian']),
   /** The finding's id at the reporter, e.g. `owner/repo#42` or a GitGuardian incident id. */
-  id: z.string().min(1).max(500),
+  id: Name(500),
   /** Secret type as the reporter names it (GitHub `secret_type`, GitGuardian detector name). */
-  secretType: z.string().max(200).optional(),
+  secretType: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, PRINTABLE_MESSAGE)
+    .optional(),
   url: z.string().max(2000).optional(),
 });
 
@@ -43,7 +47,7 @@ export const LeakSubject = z
   .object({
     secret: SecretRef.optional(),
     /** Provider-side identifier of the leaked credential: an AWS key id, a Vault accessor, a key id. */
-    providerKeyId: z.string().min(1).max(200).optional(),
+    providerKeyId: Name(200).optional(),
     /** Inventory id, when the reporter already knows it. */
     credentialId: Id.optional(),
     reference: LeakReference.optional(),
@@ -54,19 +58,19 @@ export const LeakSubject = z
 
 export const OffboardingSubject = z.object({
   /** The person leaving: an email, login or HR id as the inventory records owners. */
-  person: z.string().min(1).max(200),
+  person: Name(200),
   /** Other identifiers of the same person (login names, HR ids). */
-  aliases: z.array(z.string().min(1).max(200)).max(50).default([]),
+  aliases: z.array(Name(200)).max(50).default([]),
 });
 
 export const DecommissionSubject = z.object({
   /** The retired workload, as the inventory names workloads. */
-  workload: z.string().min(1).max(300),
+  workload: Name(300),
 });
 
 const base = {
   id: Id,
-  source: z.string().min(1).max(100),
+  source: Name(100),
   occurredAt: Timestamp,
   receivedAt: Timestamp,
   evidence: Evidence.default({}),
@@ -87,7 +91,7 @@ export type LeakTrigger = Extract<Trigger, { kind: 'leak' }>;
  */
 const inputBase = {
   id: Id.optional(),
-  source: z.string().min(1).max(100).default('manual'),
+  source: Name(100).default('manual'),
   occurredAt: Timestamp.optional(),
   evidence: Evidence.default({}),
 };
@@ -96,7 +100,7 @@ export const LeakSubjectInput = z
   .object({
     token: z.string().min(8).max(4096).optional(),
     fingerprint: Fingerprint.optional(),
-    providerKeyId: z.string().min(1).max(200).optional(),
+    providerKeyId: Name(200).optional(),
     credentialId: Id.optional(),
     reference: LeakReference.optional(),
   })

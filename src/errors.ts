@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'BUS_UNAVAILABLE'
   | 'SERVICE_UNREACHABLE'
   | 'DATA_DIR_LOCKED'
+  | 'DATA_DIR_INSECURE'
+  | 'LOG_DAMAGED'
   | 'SEAL_FAILED'
   // provider outcomes the retry layer classifies
   | 'PROVIDER_RATE_LIMITED'

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { classifyToken } from '../handlers/classify/index.js';
 import type { Config } from '../schemas/config.js';
-import { LocalLogBus } from './bus/local.js';
-import { INPUT_TOPICS, type Bus, type Topic } from './bus/port.js';
+import { LocalLogBus, type LocalLogOptions } from './bus/local.js';
+import type { LogDamage } from './bus/local-log.js';
+import { INPUT_TOPICS, type Bus, type BusHealth, type Topic } from './bus/port.js';
 import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
 import { decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
@@ -17,7 +18,8 @@ import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
 import { handleTaskMessage } from './pipeline/execute.js';
-import { handleInputMessage } from './pipeline/input-topic.js';
+import { deadLetterMessage, handleInputMessage } from './pipeline/input-topic.js';
+import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
 import { Gates } from './pipeline/gate.js';
 import { startScheduler } from './pipeline/scheduler.js';
@@ -26,6 +28,8 @@ import { createSlackNotifier, type Notifier } from './observe/notify.js';
 import type { GithubProvider } from './providers/github.js';
 import { buildRegistry, type ProviderRegistry } from './providers/registry.js';
 import { openStore } from './store/open.js';
+import type { Store } from './store/port.js';
+import { preparePrivateDir } from './util/data-dir.js';
 
 export interface Runtime {
   deps: PipelineDeps;
@@ -34,6 +38,8 @@ export interface Runtime {
   metrics: Registry;
   /** Slack notifications, when configured. */
   notifications?: Notifier;
+  /** Bus health, plus the infrastructure failure a handler is retrying in place, if any. */
+  health(): Promise<BusHealth & { stalled?: Stall }>;
   /** Starts consuming (input topics, task topic) and the retry scheduler. */
   startWorkers(): Promise<void>;
   /** For the embedded bus: resolves once every published message was handled. */
@@ -61,7 +67,29 @@ async function loadKeys(config: Config, logger: Logger): Promise<Keys> {
   return local;
 }
 
-async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?: () => Promise<void> }> {
+/** Audits the local-log damage an operator accepted with `start --accept-log-loss`. */
+function auditLoss(store: Store, clock: () => Date) {
+  return async (damage: readonly LogDamage[]) => {
+    await store.transaction((tx) =>
+      tx.appendAudit(
+        [
+          {
+            type: 'log.loss_accepted',
+            actor: 'start --accept-log-loss',
+            data: { count: damage.length, damage: damage.slice(0, 100).map((d) => ({ ...d })) },
+          },
+        ],
+        clock().toISOString(),
+      ),
+    );
+  };
+}
+
+async function createBus(
+  config: Config,
+  logger: Logger,
+  loss: Pick<LocalLogOptions, 'acceptLoss' | 'onLossAccepted'>,
+): Promise<Bus & { idle?: () => Promise<void> }> {
   if (config.kafka) {
     const { KafkaBus } = await import('./bus/kafka.js');
     return new KafkaBus({
@@ -80,7 +108,9 @@ async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?:
         : {}),
     });
   }
+  if (loss.acceptLoss) logger.warn('starting with --accept-log-loss: damage in the embedded log is skipped');
   return new LocalLogBus({
+    ...loss,
     dir: join(config.dataDir, 'log'),
     onHandlerError: (err, msg) =>
       logger.error(
@@ -113,14 +143,26 @@ function referenceResolver(providers: ProviderRegistry): Pick<PipelineDeps, 'res
 
 export async function createRuntime(
   config: Config,
-  opts: { logger?: Logger; clock?: () => Date } = {},
+  opts: {
+    logger?: Logger;
+    clock?: () => Date;
+    /** Start despite damage in the embedded log, auditing what is skipped (src/bus/local.ts). */
+    acceptLogLoss?: boolean;
+  } = {},
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // Everything this process creates is private (PGlite's directories follow the umask; its files
+  // are tightened by the store adapter), and a data dir others can write to is refused.
+  process.umask(0o077);
+  await preparePrivateDir(config.dataDir);
   const keys = await loadKeys(config, logger);
   const store = await openStore(config);
   let bus: Awaited<ReturnType<typeof createBus>>;
   try {
-    bus = await createBus(config, logger);
+    bus = await createBus(config, logger, {
+      acceptLoss: opts.acceptLogLoss ?? false,
+      onLossAccepted: auditLoss(store, opts.clock ?? (() => new Date())),
+    });
   } catch (e) {
     await store.close();
     throw e;
@@ -175,19 +217,35 @@ export async function createRuntime(
       : {}),
   };
   let scheduler: { stop(): Promise<void> } | undefined;
+  // One guard for both subscriptions: a stall on either makes the service not ready.
+  const guard = new PoisonGuard({
+    maxAttempts: config.delivery.maxAttempts,
+    deadLetter: (msg, err, attempts) => deadLetterMessage(msg, err, deps, attempts),
+    probe: () => store.auditHead(),
+    clock: deps.clock,
+  });
 
   return {
     deps,
     config,
     metrics: metrics.registry,
     ...(notifications ? { notifications } : {}),
+    async health() {
+      const h = await bus.health();
+      const stalled = guard.stalled();
+      return stalled ? { ...h, stalled } : h;
+    },
     async startWorkers() {
       const group = config.kafka?.groupId ?? 'tourniquet';
-      await bus.subscribe({ topics: INPUT_TOPICS, group, handler: (m) => handleInputMessage(m, deps) });
+      await bus.subscribe({
+        topics: INPUT_TOPICS,
+        group,
+        handler: guard.wrap((m) => handleInputMessage(m, deps)),
+      });
       await bus.subscribe({
         topics: ['tasks'],
         group: `${group}.tasks`,
-        handler: (m) => handleTaskMessage(m.value, deps),
+        handler: guard.wrap((m) => handleTaskMessage(m.value, deps)),
       });
       await bus.start();
       scheduler = startScheduler(deps, (e) =>

@@ -4,7 +4,7 @@
  * to it instead of opening the data dir that this process owns.
  */
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../schemas/config.js';
@@ -26,7 +26,7 @@ export interface RunningService {
 
 export async function startService(
   config: Config,
-  opts: { logger?: Logger; adminToken?: string; clock?: () => Date } = {},
+  opts: { logger?: Logger; adminToken?: string; clock?: () => Date; acceptLogLoss?: boolean } = {},
 ): Promise<RunningService> {
   const runtime = await createRuntime(config, opts);
   const { logger } = runtime.deps;
@@ -38,7 +38,7 @@ export async function startService(
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
     adminToken,
-    health: () => runtime.deps.bus.health(),
+    health: () => runtime.health(),
     metrics: runtime.metrics,
   });
   let url: string;
@@ -54,7 +54,10 @@ export async function startService(
     ? startSsfPoller(config.intake, localOps(runtime.deps), logger)
     : undefined;
   const serverFile = join(config.dataDir, SERVER_FILE);
-  await writeFile(serverFile, JSON.stringify({ url, pid: process.pid, token: adminToken }), { mode: 0o600 });
+  // Atomic: a CLI reading it meanwhile sees the old file or the whole new one, never half of it.
+  const tmp = `${serverFile}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify({ url, pid: process.pid, token: adminToken }), { mode: 0o600 });
+  await rename(tmp, serverFile);
   logger.info(
     { url, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.kafka ? 'kafka' : 'local' },
     'tourniquet started',

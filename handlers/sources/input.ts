@@ -4,6 +4,7 @@
  * position only: JSON.parse's own message quotes the input, which may hold a secret.
  */
 import type { z } from 'zod';
+import { MAX_BATCH_RECORDS } from '../../schemas/sources/common.js';
 import {
   formatPath,
   issuesFromZod,
@@ -15,6 +16,15 @@ import {
 } from './result.js';
 
 export type Decoded = { ok: true; value: unknown } | { ok: false; result: NormalizeResult };
+
+/** Checked before any record is validated, so the work per event stays bounded. */
+function tooMany(): NormalizeResult {
+  return rejectAt(
+    'INVALID_SHAPE',
+    [],
+    `more than ${MAX_BATCH_RECORDS} records in one event: split the batch`,
+  );
+}
 
 function bytesToText(bytes: Uint8Array): string | undefined {
   try {
@@ -50,9 +60,10 @@ export function decodeJson(raw: unknown): Decoded {
     return { ok: true, value: raw };
   }
   const parsed = parseJsonText(text);
-  return parsed.ok
-    ? { ok: true, value: parsed.value }
-    : { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not valid JSON') };
+  if (!parsed.ok) return { ok: false, result: rejectAt('INVALID_JSON', [], 'the body is not valid JSON') };
+  if (Array.isArray(parsed.value) && parsed.value.length > MAX_BATCH_RECORDS)
+    return { ok: false, result: tooMany() };
+  return { ok: true, value: parsed.value };
 }
 
 export interface LineRecords {
@@ -78,6 +89,7 @@ export function splitJsonLines(
   } else if (typeof raw === 'string') {
     text = raw;
   } else if (Array.isArray(raw)) {
+    if (raw.length > MAX_BATCH_RECORDS) return { ok: false, result: tooMany() };
     return { ok: true, lines: { records: raw.map((value, i) => ({ value, at: [i] })), issues: [] } };
   } else {
     return { ok: true, lines: { records: [{ value: raw, at: [] }], issues: [] } };
@@ -93,6 +105,7 @@ export function splitJsonLines(
     else if (Array.isArray(parsed.value))
       parsed.value.forEach((value, i) => records.push({ value, at: [n, i] }));
     else records.push({ value: parsed.value, at: [n] });
+    if (records.length + issues.length > MAX_BATCH_RECORDS) return { ok: false, result: tooMany() };
   }
   return { ok: true, lines: { records, issues } };
 }

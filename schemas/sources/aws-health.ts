@@ -4,7 +4,7 @@
  * `detail.affectedEntities[].entityValue`; the secret is never included.
  */
 import { z } from 'zod';
-import { Label, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, Label, TimeText } from './common.js';
 
 /** The risk event codes that tourniquet acts on; every other Health event is ignored. */
 export const AWS_RISK_EVENT_CODES = [
@@ -44,7 +44,7 @@ export const AwsHealthEvent = z.looseObject({
     /** RFC 1123 in EventBridge deliveries, e.g. `Sat, 05 Jun 2016 15:10:09 GMT`. */
     startTime: TimeText.nullish(),
     affectedAccount: AccountId.nullish(),
-    affectedEntities: z.array(AwsHealthAffectedEntity).nullish(),
+    affectedEntities: z.array(AwsHealthAffectedEntity).max(MAX_BATCH_RECORDS).nullish(),
   }),
 });
 export type AwsHealthEvent = z.infer<typeof AwsHealthEvent>;

@@ -12,7 +12,7 @@
  *   `{ value }` objects.
  */
 import { z } from 'zod';
-import { Label, NumberOrString, OpenMap, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, Label, NumberOrString, OpenMap, TimeText } from './common.js';
 
 export const BambooHrEventWebhook = z.looseObject({
   type: Label,
@@ -35,6 +35,6 @@ export const BambooHrFieldEmployee = z.looseObject({
 });
 export type BambooHrFieldEmployee = z.infer<typeof BambooHrFieldEmployee>;
 
-export const BambooHrFieldWebhook = z.looseObject({ employees: z.array(z.unknown()) });
+export const BambooHrFieldWebhook = z.looseObject({ employees: z.array(z.unknown()).max(MAX_BATCH_RECORDS) });
 
 export const BambooHrWebhook = z.union([BambooHrFieldWebhook, BambooHrEventWebhook]);

@@ -12,7 +12,7 @@
  *   }
  */
 import { z } from 'zod';
-import { IdFragment, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, IdFragment, TimeText } from './common.js';
 
 export const DecommissionEvent = z.looseObject({
   workload: z.string().min(1).max(300),
@@ -24,4 +24,7 @@ export const DecommissionEvent = z.looseObject({
 });
 export type DecommissionEvent = z.infer<typeof DecommissionEvent>;
 
-export const DecommissionBatch = z.union([DecommissionEvent, z.array(DecommissionEvent)]);
+export const DecommissionBatch = z.union([
+  DecommissionEvent,
+  z.array(DecommissionEvent).max(MAX_BATCH_RECORDS),
+]);

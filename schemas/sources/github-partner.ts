@@ -4,7 +4,7 @@
  * Each match carries the raw `token`: it goes to `subject.token` and nowhere else.
  */
 import { z } from 'zod';
-import { Label, RawSecret } from './common.js';
+import { MAX_BATCH_RECORDS, Label, RawSecret } from './common.js';
 
 export const GitHubPartnerMatch = z.looseObject({
   token: RawSecret,
@@ -18,4 +18,4 @@ export const GitHubPartnerMatch = z.looseObject({
 export type GitHubPartnerMatch = z.infer<typeof GitHubPartnerMatch>;
 
 /** The whole delivery. Handlers validate match by match so one bad match does not lose the batch. */
-export const GitHubPartnerBatch = z.array(GitHubPartnerMatch);
+export const GitHubPartnerBatch = z.array(GitHubPartnerMatch).max(MAX_BATCH_RECORDS);

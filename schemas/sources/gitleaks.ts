@@ -5,7 +5,7 @@
  * redaction): such findings cannot be revoked by value and are skipped with a reason.
  */
 import { z } from 'zod';
-import { Label } from './common.js';
+import { MAX_BATCH_RECORDS, Label } from './common.js';
 
 export const GitleaksFinding = z.looseObject({
   RuleID: Label,
@@ -28,4 +28,4 @@ export const GitleaksFinding = z.looseObject({
 });
 export type GitleaksFinding = z.infer<typeof GitleaksFinding>;
 
-export const GitleaksReport = z.array(GitleaksFinding);
+export const GitleaksReport = z.array(GitleaksFinding).max(MAX_BATCH_RECORDS);

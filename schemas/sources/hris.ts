@@ -17,7 +17,7 @@
  * The trigger is emitted when the event arrives: a sender must post at (not before) `effectiveAt`.
  */
 import { z } from 'zod';
-import { IdFragment, Label, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, IdFragment, Label, TimeText } from './common.js';
 
 export const HRIS_TERMINATION_STATUSES = ['terminated', 'offboarded'] as const;
 
@@ -34,4 +34,4 @@ export const HrisEvent = z.looseObject({
 });
 export type HrisEvent = z.infer<typeof HrisEvent>;
 
-export const HrisBatch = z.union([HrisEvent, z.array(HrisEvent)]);
+export const HrisBatch = z.union([HrisEvent, z.array(HrisEvent).max(MAX_BATCH_RECORDS)]);

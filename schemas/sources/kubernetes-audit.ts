@@ -10,7 +10,7 @@
  * Audit events do not name the cluster; run one source per cluster if names collide across clusters.
  */
 import { z } from 'zod';
-import { Label, OpenMap, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, Label, OpenMap, TimeText } from './common.js';
 
 export const K8S_RESOURCES_ACTED_ON = ['serviceaccounts', 'namespaces', 'secrets'] as const;
 
@@ -44,5 +44,5 @@ export type K8sAuditEvent = z.infer<typeof K8sAuditEvent>;
 export const K8sAuditEventList = z.looseObject({
   kind: z.literal('EventList'),
   apiVersion: z.string().max(100).nullish(),
-  items: z.array(z.unknown()),
+  items: z.array(z.unknown()).max(MAX_BATCH_RECORDS),
 });

@@ -4,7 +4,7 @@
  * request (GET with `X-Okta-Verification-Challenge`) is answered by the HTTP layer, not normalized.
  */
 import { z } from 'zod';
-import { Label, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, Label, TimeText } from './common.js';
 
 /** System Log event types that mean "this person no longer works here". */
 export const OKTA_EVENT_TYPES_ACTED_ON = ['user.lifecycle.deactivate', 'user.lifecycle.suspend'] as const;
@@ -42,6 +42,6 @@ export const OktaEventHook = z.looseObject({
   eventId: z.string().max(200).nullish(),
   eventTime: TimeText.nullish(),
   /** Validated event by event in the handler, so one odd event does not lose its siblings. */
-  data: z.looseObject({ events: z.array(z.unknown()) }),
+  data: z.looseObject({ events: z.array(z.unknown()).max(MAX_BATCH_RECORDS) }),
 });
 export type OktaEventHook = z.infer<typeof OktaEventHook>;

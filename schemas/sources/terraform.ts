@@ -11,7 +11,7 @@
  * The workload is `terraform:<organization>/<workspace>`.
  */
 import { z } from 'zod';
-import { Label, TimeText } from './common.js';
+import { MAX_BATCH_RECORDS, Label, TimeText } from './common.js';
 
 export const TERRAFORM_DECOMMISSION_MARKER = '[decommission]';
 export const TERRAFORM_DEFAULT_DESTROY_MESSAGE = 'queued manually to destroy infrastructure';
@@ -38,6 +38,6 @@ export const TerraformNotification = z.looseObject({
   workspace_id: z.string().max(100).nullish(),
   workspace_name: z.string().max(90).nullish(),
   organization_name: z.string().max(100).nullish(),
-  notifications: z.array(TerraformNotificationItem),
+  notifications: z.array(TerraformNotificationItem).max(MAX_BATCH_RECORDS),
 });
 export type TerraformNotification = z.infer<typeof TerraformNotification>;

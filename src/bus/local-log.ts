@@ -15,6 +15,11 @@
  * re-read from disk, the source of truth). At load, an incomplete last line (a crash mid-write,
  * never acknowledged) is cut off, so the next append starts on a line of its own.
  *
+ * Damage: offsets are contiguous within and across segments, and every complete line is an entry.
+ * At load, a complete line that is not an entry (`corrupt`) and a jump in offsets (`gap`) are
+ * recorded in `damage`; the bus refuses to start on them unless told to accept the loss
+ * (src/bus/local.ts). Only a missing prefix is normal: retention deletes the oldest segments.
+ *
  * Retention (`prune`): a closed segment is deleted, oldest first, only when
  *   1. every consumer group that has a cursor file for the topic has committed past its last
  *      offset (a message not yet handled by every group is never dropped; a topic without any
@@ -45,6 +50,29 @@ export interface Entry {
 /** Where a live consumer will fetch next; the tail keeps what the slowest one has not fetched. */
 export interface Reader {
   next: number;
+}
+
+/** Something the log lost or cannot read, found at start (see the file header). */
+export interface LogDamage {
+  kind: 'corrupt' | 'gap' | 'cursor_past_end';
+  topic: string;
+  /** The segment file (corrupt, gap) or the cursor's group (cursor_past_end). */
+  where: string;
+  /** corrupt: the line's byte position; gap and cursor_past_end: the first offset missing. */
+  from: number;
+  /** gap and cursor_past_end: one past the last offset missing. */
+  to?: number;
+}
+
+export function describeDamage(d: LogDamage): string {
+  switch (d.kind) {
+    case 'corrupt':
+      return `${d.topic}: a corrupt record in ${d.where} at byte ${d.from}`;
+    case 'gap':
+      return `${d.topic}: offsets ${d.from}..${d.to! - 1} are missing in ${d.where}`;
+    case 'cursor_past_end':
+      return `${d.topic}: group ${d.where} has handled up to offset ${d.to! - 1} but the log ends at ${d.from} (its tail was lost)`;
+  }
 }
 
 export interface TopicLogOptions {
@@ -140,6 +168,8 @@ export class TopicLog {
   readonly readers = new Set<Reader>();
   /** Called after a new segment was started (the bus then applies retention). */
   onRoll: (() => void) | undefined;
+  /** What load() found damaged (file header); empty for a healthy log. */
+  readonly damage: LogDamage[] = [];
   private segments: Segment[] = [];
   private tail: Entry[] = [];
   private tailBase = 0;
@@ -170,7 +200,13 @@ export class TopicLog {
       .filter((m) => m !== null)
       .map((m) => Number(m[1] ?? 0))
       .sort((a, b) => a - b);
+    let expected: number | undefined;
     for (const base of bases) {
+      const name = base === 0 ? `${this.topic}.jsonl` : `${this.topic}.${base}.jsonl`;
+      if (expected !== undefined && base > expected) {
+        this.damage.push({ kind: 'gap', topic: this.topic, where: name, from: expected, to: base });
+      }
+      expected = base;
       const seg: Segment = {
         base,
         path: this.segmentPath(base),
@@ -183,7 +219,15 @@ export class TopicLog {
       for await (const line of scanLines(seg.path, 0, Infinity)) {
         if (!line.complete) break;
         const e = parseEntry(line.text);
-        if (e) note(seg, e, line.pos);
+        if (!e || e.offset < expected) {
+          this.damage.push({ kind: 'corrupt', topic: this.topic, where: name, from: line.pos });
+        } else {
+          if (e.offset > expected) {
+            this.damage.push({ kind: 'gap', topic: this.topic, where: name, from: expected, to: e.offset });
+          }
+          expected = e.offset + 1;
+          note(seg, e, line.pos);
+        }
         seg.bytes = line.end;
       }
       this.segments.push(seg);
@@ -201,7 +245,7 @@ export class TopicLog {
       } finally {
         await fh.close();
       }
-      this.fh = await open(last.path, 'a');
+      this.fh = await open(last.path, 'a', 0o600);
     }
   }
 
@@ -252,10 +296,14 @@ export class TopicLog {
    * segment deleted by retention meanwhile holds nothing anyone still needs: it reads as empty.
    */
   private async scan(seg: Segment, start: number, visit: (e: Entry) => boolean | void): Promise<void> {
+    // An entry at or below one already seen is corrupt (reported at load): it is not read twice.
+    let last = -1;
     try {
       for await (const line of scanLines(seg.path, start, seg.bytes)) {
         const e = line.complete ? parseEntry(line.text) : undefined;
-        if (e && e.offset < this.end && visit(e) === true) return;
+        if (!e || e.offset <= last || e.offset >= this.end) continue;
+        last = e.offset;
+        if (visit(e) === true) return;
       }
     } catch (e) {
       if (!isMissing(e)) throw e;
@@ -354,7 +402,7 @@ export class TopicLog {
       maxTs: -Infinity,
       index: [],
     };
-    const fh = await open(seg.path, 'a');
+    const fh = await open(seg.path, 'a', 0o600);
     // The new file's directory entry must be durable before anything in it is acknowledged.
     const dirFh = await open(this.dir, 'r');
     try {

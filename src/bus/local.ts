@@ -12,14 +12,22 @@
  * Memory is bounded: a consumer fetches at most `window` messages past its committed cursor (from
  * the log's in-memory tail, or from the files when it is further behind), and the log keeps only
  * the tail live consumers have not fetched yet. The files are the source of truth.
+ *
+ * Lost data is never silent: at start every topic on disk is loaded and checked (corrupt records
+ * and gaps, src/bus/local-log.ts), and so is every cursor against its log's end: a cursor past the
+ * end means the log lost its tail, and new messages would get offsets the consumer believes it has
+ * handled. Any of these refuses the start (LOG_DAMAGED) unless `acceptLoss` is set, in which case
+ * the loss is reported through `onLossAccepted` (the runtime audits it), cursors past the end are
+ * moved back to it, and what cannot be read is skipped.
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
-import { TopicLog, type Entry, type TopicLogOptions } from './local-log.js';
+import { TourniquetError } from '../errors.js';
+import { describeDamage, TopicLog, type Entry, type LogDamage, type TopicLogOptions } from './local-log.js';
 
-interface LocalLogOptions extends TopicLogOptions {
+export interface LocalLogOptions extends TopicLogOptions {
   dir: string;
   concurrency?: number;
   /**
@@ -28,7 +36,13 @@ interface LocalLogOptions extends TopicLogOptions {
    * stand-in message naming the topic and offset. Those are retried too.
    */
   onHandlerError?: (err: unknown, msg: InMessage) => void;
+  /** Start despite damage found at start (see the header), skipping what is lost. */
+  acceptLoss?: boolean;
+  /** Called once at start with the damage that `acceptLoss` let through, before consuming. */
+  onLossAccepted?: (damage: readonly LogDamage[]) => Promise<void>;
 }
+
+const ALL_TOPICS: readonly Topic[] = ['leak', 'offboarding', 'decommission', 'tasks', 'dlq', 'audit'];
 
 /** The local log has one partition per topic. */
 function inMessage(topic: Topic, e: Entry): InMessage {
@@ -93,7 +107,7 @@ class Cursor {
       if (this.saved === this.committed) return;
       const value = this.committed;
       const tmp = `${this.path}.tmp`;
-      await writeFile(tmp, String(value));
+      await writeFile(tmp, String(value), { mode: 0o600 });
       await rename(tmp, this.path);
       this.saved = value;
     });
@@ -130,7 +144,7 @@ export class LocalLogBus implements Bus {
     let p = this.opening.get(topic);
     if (!p) {
       p = (async () => {
-        await mkdir(this.opts.dir, { recursive: true });
+        await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
         const l = new TopicLog(this.opts.dir, topic, this.opts);
         await l.load();
         l.onRoll = () => void this.prune(topic, l);
@@ -155,18 +169,47 @@ export class LocalLogBus implements Bus {
   }
 
   async start(): Promise<void> {
-    this.running = true;
+    const damage: LogDamage[] = [];
+    for (const topic of ALL_TOPICS) damage.push(...(await this.log(topic)).damage);
+    const started: { log: TopicLog; cursor: Cursor; sub: Subscription }[] = [];
     for (const sub of this.subs) {
       for (const topic of sub.topics) {
         const log = await this.log(topic);
         const cursor = new Cursor(topic, join(this.opts.dir, `${topic}.${sub.group}.cursor`));
         await cursor.load();
-        // On disk from the start, so retention sees this group before it commits anything.
-        await cursor.save();
-        this.cursors.push(cursor);
-        log.readers.add(cursor);
-        this.consume(log, cursor, sub);
+        if (cursor.committed > log.end) {
+          damage.push({
+            kind: 'cursor_past_end',
+            topic,
+            where: sub.group,
+            from: log.end,
+            to: cursor.committed,
+          });
+          // Only applied with acceptLoss: new messages get offsets from the end on, and must run.
+          cursor.committed = cursor.next = log.end;
+        }
+        started.push({ log, cursor, sub });
       }
+    }
+    if (damage.length > 0) {
+      if (!this.opts.acceptLoss) {
+        throw new TourniquetError(
+          'LOG_DAMAGED',
+          `the embedded log in ${this.opts.dir} lost or cannot read data: ` +
+            `${damage.map(describeDamage).join('; ')}. Restore the data dir from a backup, or ` +
+            'start once with --accept-log-loss to skip what is lost (recorded in the audit trail)',
+          { details: damage },
+        );
+      }
+      await this.opts.onLossAccepted?.(damage);
+    }
+    this.running = true;
+    for (const { log, cursor, sub } of started) {
+      // On disk from the start, so retention sees this group before it commits anything.
+      await cursor.save();
+      this.cursors.push(cursor);
+      log.readers.add(cursor);
+      this.consume(log, cursor, sub);
     }
     for (const [topic, log] of this.logs) await this.prune(topic, log);
   }

@@ -40,9 +40,13 @@ const program = new Command()
 program
   .command('start')
   .description('run the service: consumers, executor, scheduler and the HTTP API')
-  .action(async () => {
+  .option(
+    '--accept-log-loss',
+    'start although the embedded log lost data (skipped, and recorded in the audit trail)',
+  )
+  .action(async (o: { acceptLogLoss?: boolean }) => {
     const { startService } = await import('../service.js');
-    const svc = await startService(await loadConfig());
+    const svc = await startService(await loadConfig(), { acceptLogLoss: o.acceptLogLoss === true });
     out(`tourniquet listening on ${svc.url}`);
     let stopping = false;
     const onSignal = (sig: string) => {

@@ -36,7 +36,7 @@ export async function loadOrCreateLocalKeys(dataDir: string): Promise<Keys & { g
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const keys = { fingerprint: randomBytes(32), seal: randomBytes(32) };
   const body = JSON.stringify({
     fingerprint: keys.fingerprint.toString('base64'),

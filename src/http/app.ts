@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
 import type { BusHealth } from '../bus/port.js';
+import type { Stall } from '../pipeline/poison.js';
 import { errorHandler } from './errors.js';
 import { operatorApi } from './operator-api.js';
 import { hooks } from './hooks.js';
@@ -20,7 +21,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** Bearer token for operator routes. */
   adminToken: string;
-  health: () => Promise<BusHealth>;
+  /** `stalled`: a handler is retrying in place on an infrastructure failure (not ready). */
+  health: () => Promise<BusHealth & { stalled?: Stall }>;
   /** Prometheus registry served at GET /metrics (unauthenticated, like /healthz); none = 404. */
   metrics?: Registry;
 }
@@ -38,7 +40,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     const h = await opts.health();
-    const ready = h.connected && h.member;
+    const ready = h.connected && h.member && !h.stalled;
     return reply.status(ready ? 200 : 503).send({ ready, ...h });
   });
   const registry = opts.metrics;

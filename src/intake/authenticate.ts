@@ -33,9 +33,15 @@ function bearerMatches(headers: Headers, expected: readonly string[]): boolean {
   return ok && value !== '';
 }
 
+/** Own properties only: a route parameter such as `constructor` or `__proto__` names no source. */
+function own<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 export function isExposed(name: string, intake: IntakeConfig): boolean {
   return (
-    name in intake.bearer || (name !== 'bearer' && (intake as Record<string, unknown>)[name] !== undefined)
+    own(intake.bearer, name) !== undefined ||
+    (name !== 'bearer' && own(intake as Record<string, unknown>, name) !== undefined)
   );
 }
 
@@ -46,7 +52,7 @@ export async function authenticate(
   intake: IntakeConfig,
   env: Env = process.env,
 ): Promise<unknown> {
-  const bearer = intake.bearer[name];
+  const bearer = own(intake.bearer, name);
   if (bearer !== undefined) {
     if (!bearerMatches(headers, secrets(bearer, env)))
       throw new TourniquetError('INVALID_SIGNATURE', 'missing or wrong bearer token');
@@ -105,6 +111,7 @@ export async function authenticate(
         keys: c.jwks as unknown as Parameters<typeof verifySecurityEventToken>[2]['keys'],
         issuer: c.issuer,
         audience: c.audience,
+        maxAgeSeconds: c.maxAgeSeconds,
       });
       return set.claims;
     }

@@ -1,7 +1,9 @@
 /**
  * Input-topic handler: decodes a message into triggers and runs the trigger stage. A message that
  * cannot become a trigger goes to the dead-letter topic with the reason and where it came from, and
- * the partition moves on. Only infrastructure failures (store, bus) throw, causing redelivery.
+ * the partition moves on. Only infrastructure failures (store, bus) throw, causing redelivery; a
+ * failure that is the message's fault but shows only later (the store rejects its data) is bounded
+ * by src/pipeline/poison.ts, which dead-letters it here too.
  *
  * Message formats, chosen by headers:
  *   `tourniquet-format: trigger` — a Trigger produced by our own intake (fingerprinted and sealed);
@@ -16,6 +18,7 @@ import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import { now, type PipelineDeps } from './deps.js';
 import { acceptInput } from './intake.js';
 import { acceptSource } from '../intake/sources.js';
+import type { Attempt } from './poison.js';
 import { handleTrigger } from './triggers.js';
 
 export const FORMAT_HEADER = 'tourniquet-format';
@@ -71,16 +74,33 @@ export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Pr
   for (const t of triggers) await handleTrigger(t, deps);
 }
 
+/**
+ * Text for the audit trail: zod messages can quote input keys (`Unrecognized key: "x\u0000"`), and
+ * the store cannot hold U+0000 or lone surrogates, which would fail the dead letter itself.
+ */
+function storable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- U+0000 is what must go
+  return text.replace(/[\u0000\p{Cs}]/gu, '\uFFFD');
+}
+
+/**
+ * Dead-letters one message of any topic: the DLQ record (reason, origin, payload) and an audit
+ * record. `attempts` is the failure history when the message failed in the handler (poison bound,
+ * src/pipeline/poison.ts) rather than in decoding.
+ */
 export async function deadLetterMessage(
   msg: InMessage,
   e: TourniquetError,
   deps: PipelineDeps,
+  attempts: readonly Attempt[] = [],
 ): Promise<void> {
   const truncated = msg.value.length > DLQ_PAYLOAD_LIMIT;
+  const isTask = msg.topic === 'tasks';
   const record = {
     reason: e.message,
     code: e.code,
     issues: e.details ?? null,
+    attempts,
     source: { topic: msg.topic, partition: msg.partition, offset: msg.offset, timestamp: msg.timestamp },
     payloadBytes: Buffer.byteLength(msg.value),
     payloadTruncated: truncated,
@@ -94,14 +114,15 @@ export async function deadLetterMessage(
     tx.appendAudit(
       [
         {
-          type: 'trigger.rejected',
+          type: isTask ? 'message.dead_lettered' : 'trigger.rejected',
           actor: 'pipeline',
           data: {
             code: e.code,
-            reason: e.message,
+            reason: storable(e.message),
             topic: msg.topic,
             partition: msg.partition,
             offset: msg.offset,
+            attempts: attempts.length,
           },
         },
       ],
@@ -109,10 +130,12 @@ export async function deadLetterMessage(
     ),
   );
   await deps.onAudit?.(records);
-  deps.events?.triggerHandled?.({
-    kind: 'unknown',
-    source: msg.headers[SOURCE_HEADER] ?? msg.topic,
-    outcome: 'rejected',
-  });
+  if (!isTask) {
+    deps.events?.triggerHandled?.({
+      kind: 'unknown',
+      source: msg.headers[SOURCE_HEADER] ?? msg.topic,
+      outcome: 'rejected',
+    });
+  }
   deps.logger.warn({ code: e.code, topic: msg.topic, offset: msg.offset }, 'message dead-lettered');
 }

@@ -7,6 +7,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { TourniquetError } from '../errors.js';
+import { tightenPrivateDir } from '../util/data-dir.js';
 import type { Db } from './db.js';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
@@ -35,7 +36,7 @@ const SHARED_BUFFERS = '16MB';
 
 export async function openPglite(dataDir: string): Promise<Db> {
   const dir = join(dataDir, 'pgdata');
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const release = await lockDataDir(dataDir);
   let pg: PGlite;
   try {
@@ -46,11 +47,21 @@ export async function openPglite(dataDir: string): Promise<Db> {
     await release();
     throw new TourniquetError('STORE_UNAVAILABLE', `cannot open embedded store at ${dir}`, { cause: e });
   }
+  try {
+    // PGlite writes its initial files 0666 and its relcache files 0644 whatever the umask
+    // (src/util/data-dir.ts): private again before anything is stored.
+    await tightenPrivateDir(dir);
+  } catch (e) {
+    await pg.close();
+    await release();
+    throw e;
+  }
   const db = wrap(pg, (fn) => pg.transaction((t) => fn(wrap(t, nested))));
   return {
     ...db,
     async close() {
       await pg.close();
+      await tightenPrivateDir(dir);
       await release();
     },
   };
@@ -66,7 +77,7 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const path = join(dataDir, 'store.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fh = await open(path, 'wx');
+      const fh = await open(path, 'wx', 0o600);
       await fh.writeFile(String(process.pid));
       await fh.close();
       return () => rm(path, { force: true });

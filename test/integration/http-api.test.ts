@@ -42,6 +42,44 @@ describe('HTTP API', () => {
     assert.equal(res.json().error, 'UNAUTHORIZED');
   });
 
+  it('answers 400 naming the query parameter for a bad or unknown one, on every route that reads one', async () => {
+    const cases: [string, string][] = [
+      ['/v1/audit?limit=-1', 'limit'],
+      ['/v1/audit?limit=abc', 'limit'],
+      ['/v1/audit?limit=1e308', 'limit'],
+      ['/v1/audit?limit=1.5', 'limit'],
+      ['/v1/audit?trigger=', 'trigger'],
+      ['/v1/audit?limt=5', '(root)'],
+      ['/v1/tasks?trigger=' + 'x'.repeat(300), 'trigger'],
+      ['/v1/tasks?limit=5', '(root)'],
+      ['/v1/plans?limit=abc', '(root)'],
+      ['/v1/dlq?limit=-1', '(root)'],
+      ['/v1/inventory?limit=-1', '(root)'],
+    ];
+    for (const [url, field] of cases) {
+      const res = await app.inject({ method: 'GET', url, headers: auth });
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+      assert.equal(res.json().error, 'INVALID_INPUT');
+      const paths = (res.json().issues as { path: string }[]).map((i) => i.path);
+      assert.ok(paths.includes(field), `${url} names ${field}: ${paths.join(',')}`);
+    }
+    const ok = await app.inject({ method: 'GET', url: '/v1/audit?limit=5', headers: auth });
+    assert.equal(ok.statusCode, 200);
+  });
+
+  it('answers 413 for more documents in one request than it validates (triggers, plans, inventory)', async () => {
+    const many = Array.from({ length: 10_001 }, () => ({}));
+    for (const [url, payload] of [
+      ['/v1/triggers', many],
+      ['/v1/plan', many],
+      ['/v1/inventory', { credentials: many }],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url, headers: auth, payload });
+      assert.equal(res.statusCode, 413, `${url}: ${res.body}`);
+      assert.equal(res.json().error, 'PAYLOAD_TOO_LARGE');
+    }
+  });
+
   it('accepts a trigger with 202 once it is durably in the log, and processes it', async () => {
     const res = await app.inject({
       method: 'POST',

@@ -25,7 +25,7 @@ describe('webhook intake', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let runtime: Runtime;
   let app: ReturnType<typeof buildApp>;
-  let signSet: (claims: Record<string, unknown>) => Promise<string>;
+  let signSet: (claims: Record<string, unknown>, iat?: number) => Promise<string>;
   let adminToken: string;
   const log = captureLogger();
 
@@ -36,10 +36,10 @@ describe('webhook intake', () => {
     dir = await tempDir();
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
-    signSet = (claims) =>
+    signSet = (claims, iat) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'secevent+jwt' })
-        .setIssuedAt()
+        .setIssuedAt(iat)
         .sign(privateKey);
     const config = testConfig({
       dataDir: dir.path,
@@ -299,5 +299,33 @@ describe('webhook intake', () => {
     });
     assert.equal(garbage.statusCode, 400);
     assert.ok(typeof garbage.json().err === 'string');
+  });
+
+  it('answers 404 for route names that are inherited object properties', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'bearer']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/hooks/${name}`,
+        headers: { authorization: `Bearer ${BEARER}`, 'content-type': 'application/json' },
+        payload: '{}',
+      });
+      assert.equal(res.statusCode, 404, `${name}: ${res.body}`);
+      assert.equal(res.json().error, 'UNKNOWN_SOURCE');
+    }
+  });
+
+  it('SSF push refuses a SET issued ten years ago (default max age 7 days)', async () => {
+    const claims = JSON.parse(fixtureText('ssf.account-disabled.json')) as Record<string, unknown>;
+    delete claims.iat;
+    const tenYears = Math.floor(Date.now() / 1000) - 10 * 365 * 24 * 3600;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/hooks/ssf',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      payload: await signSet(claims, tenYears),
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().description, 'STALE_TIMESTAMP');
+    assert.equal(typeof res.json().err, 'string');
   });
 });
