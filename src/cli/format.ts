@@ -1,5 +1,6 @@
 /** Human-readable CLI output: one line per audit record, task or credential. */
 import type { AuditRecord } from '../../schemas/audit.js';
+import { AUDIT_DAMAGE_CODE, type AuditVerification } from '../audit/verify.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { PlanDraft, Task } from '../../schemas/plan.js';
 
@@ -66,4 +67,22 @@ export function planText(p: PlanDraft): string {
       `  - ${t.action} ${t.credentialId ?? `(by value) ${t.credentialKind}`} via ${t.provider ?? '(no provider: shadow)'} [${t.decision}] ${t.reason}`,
   );
   return [head, ...holds, ...notes, ...tasks].join('\n');
+}
+
+export function verificationText(v: AuditVerification): string {
+  const anchors = v.anchors.map((a) =>
+    a.checkpoint
+      ? `  anchor ${a.anchor}: seq ${a.checkpoint.seq} at ${a.checkpoint.at}${a.problem ? ` (${a.problem})` : ''}`
+      : `  anchor ${a.anchor}: ${a.problem ?? 'no checkpoint yet'}`,
+  );
+  const legacy = v.legacy ? `, ${v.legacy} legacy (unkeyed)` : '';
+  if (v.ok) return [`audit chain intact: ${v.records} record(s)${legacy}`, ...anchors].join('\n');
+  return [
+    `audit chain BROKEN: ${v.damage.map((d) => AUDIT_DAMAGE_CODE[d].code).join(', ')}`,
+    `  ${v.records} record(s)${legacy}`,
+    ...(v.problems.length
+      ? [`  problems: ${v.problems.map((p) => `seq ${p.seq} ${p.problem}`).join(', ')}`]
+      : []),
+    ...anchors,
+  ].join('\n');
 }

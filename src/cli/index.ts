@@ -10,7 +10,8 @@ import { loadConfig } from '../config.js';
 import { isTourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { readStructuredFile } from '../util/files.js';
-import { auditLine, credentialLine, planText, taskLine } from './format.js';
+import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
+import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, type Target } from './target.js';
 
@@ -146,16 +147,19 @@ audit
   );
 audit
   .command('verify')
-  .description('check the hash chain; exits 1 if any record was edited or deleted')
-  .action(async () =>
+  .description(
+    'check the keyed hash chain against the newest signed anchor; on damage prints its kind ' +
+      '(AUDIT_WIPED, AUDIT_TRUNCATED, AUDIT_REHASHED, AUDIT_FORGED, AUDIT_DELETED, AUDIT_EDITED, ' +
+      'AUDIT_ANCHOR_INVALID, AUDIT_ANCHOR_UNAVAILABLE) and exits with its status (10-17)',
+  )
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) =>
     withTarget(async (t) => {
       const v = await t.ops.verifyAudit();
-      if (v.ok) {
-        out(`audit chain intact: ${v.records} record(s)`);
-        return;
-      }
-      out(`audit chain BROKEN: ${v.problems.map((p) => `seq ${p.seq} ${p.problem}`).join(', ')}`);
-      process.exitCode = 1;
+      const kinds = v.damage.map((d) => AUDIT_DAMAGE_CODE[d]);
+      if (kinds[0]) process.exitCode = kinds[0].exit;
+      if (o.json) return out(JSON.stringify(v, null, 2));
+      out(verificationText(v));
     }),
   );
 audit

@@ -159,7 +159,7 @@ export function localOps(deps: PipelineDeps): Operations {
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
         limit: q.limit ?? 1000,
       }),
-    verifyAudit: () => verifyAudit(deps.store),
+    verifyAudit: () => verifyAudit(deps.store, deps.audit),
     exportAudit: () => auditRecords(deps.store),
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
     listPlans: async (q) => {

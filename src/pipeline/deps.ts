@@ -4,6 +4,7 @@
  */
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Config } from '../../schemas/config.js';
+import type { AuditIntegrity } from '../audit/verify.js';
 import type { Bus } from '../bus/port.js';
 import type { Fingerprinter } from '../crypto/fingerprint.js';
 import type { Sealer } from '../crypto/seal.js';
@@ -23,6 +24,8 @@ export interface TokenClass {
 
 export interface PipelineDeps {
   store: Store;
+  /** The audit key and anchors: what `audit verify` checks the chain with. */
+  audit: AuditIntegrity;
   bus: Bus;
   providers: ProviderRegistry;
   logger: Logger;

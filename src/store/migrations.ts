@@ -136,6 +136,16 @@ DROP INDEX tasks_plan;
 CREATE INDEX plans_running ON plans (updated_at) WHERE status IN ('planned', 'approved');
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Keyed audit hashes (HMAC under the audit key) start after the head as it is now: the records
+-- written before keep their SHA-256 hashes and verify as legacy (src/audit/chain.ts). Signed
+-- anchors carry this boundary, so moving it later is detected.
+ALTER TABLE audit_head ADD COLUMN legacy_seq bigint NOT NULL DEFAULT 0;
+UPDATE audit_head SET legacy_seq = seq;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {
