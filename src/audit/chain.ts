@@ -68,12 +68,12 @@ export class ChainVerifier {
     private readonly key: Buffer,
     private readonly legacySeq: number,
     /** Start after a trusted point (an anchor) instead of the genesis. */
-    from: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
+    private readonly start: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH },
     private readonly watch: ReadonlySet<number> = new Set(),
   ) {
-    this.prevHash = from.hash;
-    this.expectedSeq = from.seq + 1;
-    this.last = from;
+    this.prevHash = start.hash;
+    this.expectedSeq = start.seq + 1;
+    this.last = { seq: start.seq, hash: start.hash };
   }
 
   add(r: AuditRecord): void {
@@ -102,8 +102,25 @@ export class ChainVerifier {
   }
 
   finish(head: { seq: number; hash: string }): ChainProblem[] {
-    if (head.seq !== this.expectedSeq - 1 || head.hash !== this.prevHash) {
-      this.report({ seq: head.seq, problem: 'head_mismatch' });
+    return this.finishBetween(head, head);
+  }
+
+  /**
+   * For a chain that may grow while it is read: `before` is the head read before the first page,
+   * `after` the head read after the last. The chain must reach `before` with its hash (else it was
+   * cut back) and must not go past `after` (else records were added without moving the head).
+   */
+  finishBetween(before: { seq: number; hash: string }, after: { seq: number; hash: string }): ChainProblem[] {
+    const atBefore =
+      before.seq === this.last.seq
+        ? this.last.hash
+        : before.seq === this.start.seq
+          ? this.start.hash
+          : this.watched.get(before.seq);
+    if (this.last.seq < before.seq || atBefore !== before.hash) {
+      this.report({ seq: before.seq, problem: 'head_mismatch' });
+    } else if (this.last.seq > after.seq || (this.last.seq === after.seq && this.last.hash !== after.hash)) {
+      this.report({ seq: after.seq, problem: 'head_mismatch' });
     }
     return this.problems;
   }

@@ -107,10 +107,12 @@ export async function verifyAudit(
 ): Promise<AuditVerification> {
   const head = await store.auditHead();
   const found = await newestCheckpoints(integrity);
-  const watch = new Set(found.flatMap((f) => (f.checkpoint ? [f.checkpoint.seq] : [])));
+  const watch = new Set([head.seq, ...found.flatMap((f) => (f.checkpoint ? [f.checkpoint.seq] : []))]);
   const v = new ChainVerifier(integrity.key, head.legacySeq, undefined, watch);
   for await (const r of auditRecords(store)) v.add(r);
-  const problems = v.finish(head);
+  // Appends may go on while the chain is read: it must reach the head read first and not pass the
+  // head read last.
+  const problems = v.finishBetween(head, await store.auditHead());
   const damage = new Set<AuditDamage>();
 
   const anchors: AnchorCheck[] = found.map(({ anchor, checkpoint: c, unreadable }) => {
@@ -181,7 +183,8 @@ function classifyChain(
     out.push('edited');
   }
   if (problems.some((p) => p.problem === 'head_mismatch')) {
-    out.push(headSeq > v.last.seq ? 'truncated' : headSeq < v.last.seq ? 'forged' : 'edited');
+    // Short of the head read first: cut back; past the head read last: added without moving it.
+    out.push(headSeq > v.last.seq ? 'truncated' : headSeq === v.last.seq ? 'edited' : 'forged');
   }
   return out;
 }
