@@ -25,6 +25,7 @@ export const AuditType = z.enum([
   'inventory.imported',
   'credential.flagged',
   'dlq.retried',
+  'dlq.unsealed',
   'replay.started',
   'replay.completed',
   'operator.added',

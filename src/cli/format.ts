@@ -1,6 +1,7 @@
 /** Human-readable CLI output: one line per audit record, task or credential. */
 import type { AuditRecord } from '../../schemas/audit.js';
 import { AUDIT_DAMAGE_CODE, type AuditVerification } from '../audit/verify.js';
+import type { DeadMessageView } from '../pipeline/dead-messages.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { PlanDraft, Task } from '../../schemas/plan.js';
 
@@ -85,4 +86,12 @@ export function verificationText(v: AuditVerification): string {
       : []),
     ...anchors,
   ].join('\n');
+}
+
+export function deadMessageLine(m: DeadMessageView): string {
+  const where = Object.entries(m.source)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const from = m.headers['tourniquet-source'] ? ` source=${m.headers['tourniquet-source']}` : '';
+  return `${m.id}  ${m.at}  ${m.code}  ${m.reason}  (${where}${from}; ${m.payloadBytes} bytes sealed${m.clearPayload ? ', legacy clear payload' : ''})`;
 }

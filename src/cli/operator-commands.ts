@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { ReplayReport } from '../pipeline/replay.js';
-import { taskLine } from './format.js';
+import { deadMessageLine, taskLine } from './format.js';
 import type { Target } from './target.js';
 
 type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -73,20 +73,35 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       );
   }
 
-  const dlq = program.command('dlq').description('dead-lettered tasks');
+  const dlq = program
+    .command('dlq')
+    .description('dead letters: tasks (store) and input messages (the DLQ topic, payloads sealed)');
   dlq
     .command('list')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) =>
       withTarget(async (t) => {
-        const items = await t.ops.listDeadLetters();
-        if (o.json) return out(JSON.stringify(items, null, 2));
-        if (items.length === 0) return out('(no dead letters)');
+        const [items, messages] = await Promise.all([t.ops.listDeadLetters(), t.ops.listDeadMessages()]);
+        if (o.json) return out(JSON.stringify({ tasks: items, messages }, null, 2));
+        if (items.length === 0 && messages.length === 0) return out('(no dead letters)');
         for (const d of items) {
           out(taskLine(d.task));
           out(`    reason: ${d.task.lastError?.code ?? '?'} ${d.task.lastError?.message ?? ''}`);
           for (const h of d.history) out(`    ${h.at}  ${h.type}  ${JSON.stringify(h.data)}`);
         }
+        for (const m of messages) out(deadMessageLine(m));
+      }),
+    );
+  dlq
+    .command('show')
+    .description('one dead message; --unseal opens its payload (responders; audited)')
+    .argument('<id>')
+    .option('--unseal', 'show the payload (it may hold a raw secret)')
+    .option('--operator <name>', 'who unseals (recorded in the audit)', process.env.USER ?? 'cli')
+    .action(async (id: string, o: { unseal?: boolean; operator: string }) =>
+      withTarget(async (t) => {
+        const m = await t.ops.showDeadMessage(id, { unseal: o.unseal === true, operator: o.operator });
+        out(JSON.stringify(m, null, 2));
       }),
     );
   dlq

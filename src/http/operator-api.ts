@@ -57,6 +57,9 @@ function need(req: FastifyRequest, role: Role): Identity {
 const DecisionBody = z
   .object({ reason: z.string().min(1).max(2000), operator: z.string().min(1).max(200).optional() })
   .strict();
+const ShowQuery = z
+  .object({ unseal: z.enum(['true', 'false']).optional(), operator: z.string().min(1).max(200).optional() })
+  .strict();
 const RetryBody = z
   .object({
     ids: z.array(z.string()).optional(),
@@ -170,6 +173,19 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   api.get('/v1/dlq', async (req) => {
     need(req, 'analyst');
     return { deadLetters: await ops.listDeadLetters() };
+  });
+  api.get('/v1/dlq/messages', async (req) => {
+    need(req, 'analyst');
+    return { deadMessages: await ops.listDeadMessages() };
+  });
+  api.get<{ Params: { id: string }; Querystring: unknown }>('/v1/dlq/messages/:id', async (req) => {
+    const q = parse(ShowQuery, req.query);
+    // Opening a sealed payload shows a possible raw secret: responders only, and audited.
+    const id = need(req, q.unseal === 'true' ? 'responder' : 'analyst');
+    return ops.showDeadMessage(req.params.id, {
+      unseal: q.unseal === 'true',
+      operator: actor(id, q.operator),
+    });
   });
   api.post('/v1/dlq/retry', async (req) => {
     const id = need(req, 'responder');

@@ -69,6 +69,15 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         operator: who.operator,
       }),
     listDeadLetters: async () => (await call<{ deadLetters: never }>('GET', '/v1/dlq')).deadLetters,
+    listDeadMessages: async () =>
+      (await call<{ deadMessages: never }>('GET', '/v1/dlq/messages')).deadMessages,
+    showDeadMessage: (id, opts) =>
+      call(
+        'GET',
+        `/v1/dlq/messages/${encodeURIComponent(id)}?${new URLSearchParams(
+          opts.unseal ? { unseal: 'true', operator: opts.operator } : {},
+        )}`,
+      ),
     retryDeadLetters: (ids, operator) =>
       call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
     replay: (req) => call('POST', '/v1/replays', req),
