@@ -95,6 +95,35 @@ export const AuditConfig = z
   })
   .strict();
 
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * How long what may hold raw secrets is kept. Dead letters are sealed, but their reason and origin
+ * are operational data that should not pile up; input topics on Kafka carry raw leak alerts.
+ */
+export const RetentionConfig = z
+  .object({
+    /** Dead letters (embedded `dlq*.jsonl`, the Kafka DLQ topic's retention.ms). */
+    deadLettersMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * DAY_MS),
+    /** …and at most this many bytes of them (Kafka: retention.bytes, split over partitions). */
+    deadLettersMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
+    /** Kafka input topics (raw source events): retention.ms set by `tourniquet topics create`. */
+    inputTopicsMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * DAY_MS),
+  })
+  .strict();
+
 export const Config = z
   .object({
     dataDir: z.string().min(1).default('./.tourniquet'),
@@ -124,6 +153,7 @@ export const Config = z
       .strict()
       .prefault({}),
     audit: AuditConfig.prefault({}),
+    retention: RetentionConfig.prefault({}),
     policy: Policy.prefault({}),
     intake: IntakeConfig.prefault({}),
     providers: z.array(ProviderConfig).default([]),

@@ -106,8 +106,18 @@ async function createBus(config: Config, logger: Logger): Promise<Bus & { idle?:
         : {}),
     });
   }
+  const dlqBytes = config.retention.deadLettersMaxBytes;
   return new LocalLogBus({
     dir: join(config.dataDir, 'log'),
+    // Dead letters are read by operators, never by a consumer group: pruned by age and size alone.
+    readerless: ['dlq'],
+    topicOptions: {
+      dlq: {
+        retentionMs: config.retention.deadLettersMs,
+        maxBytes: dlqBytes,
+        segmentBytes: Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(dlqBytes / 4))),
+      },
+    },
     onHandlerError: (err, msg) =>
       logger.error(
         { err: errorSummary(err), topic: msg.topic, offset: msg.offset },

@@ -28,6 +28,13 @@ interface LocalLogOptions extends TopicLogOptions {
    * stand-in message naming the topic and offset. Those are retried too.
    */
   onHandlerError?: (err: unknown, msg: InMessage) => void;
+  /** Per-topic retention and segment size, over the defaults above. */
+  topicOptions?: Partial<Record<Topic, TopicLogOptions>>;
+  /**
+   * Topics no consumer group reads (the dead-letter topic): retention applies to them without
+   * waiting for a cursor. Other topics without a cursor file are never pruned.
+   */
+  readerless?: readonly Topic[];
 }
 
 /** The local log has one partition per topic. */
@@ -131,7 +138,7 @@ export class LocalLogBus implements Bus {
     if (!p) {
       p = (async () => {
         await mkdir(this.opts.dir, { recursive: true });
-        const l = new TopicLog(this.opts.dir, topic, this.opts);
+        const l = new TopicLog(this.opts.dir, topic, { ...this.opts, ...this.opts.topicOptions?.[topic] });
         await l.load();
         l.onRoll = () => void this.prune(topic, l);
         this.logs.set(topic, l);
@@ -168,6 +175,7 @@ export class LocalLogBus implements Bus {
         this.consume(log, cursor, sub);
       }
     }
+    for (const topic of this.opts.readerless ?? []) await this.log(topic);
     for (const [topic, log] of this.logs) await this.prune(topic, log);
   }
 
@@ -277,7 +285,7 @@ export class LocalLogBus implements Bus {
       const files = (await readdir(this.opts.dir)).filter(
         (f) => f.startsWith(prefix) && f.endsWith('.cursor'),
       );
-      if (files.length === 0) return;
+      if (files.length === 0 && !this.opts.readerless?.includes(topic)) return;
       let floor = Infinity;
       for (const f of files)
         floor = Math.min(floor, Number(await readFile(join(this.opts.dir, f), 'utf8')) || 0);

@@ -194,11 +194,29 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       const config = await loadConfig();
       if (!config.kafka) throw new TourniquetError('INVALID_CONFIG', 'KAFKA_BROKERS is not set');
       const { createTopics } = await import('../bus/kafka-admin.js');
-      const r = await createTopics(
-        { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
-        config.kafka.topics,
-        Number(o.partitions ?? config.kafka.partitions),
-      );
+      const conn = { brokers: config.kafka.brokers, clientId: config.kafka.clientId };
+      const partitions = Number(o.partitions ?? config.kafka.partitions);
+      const { leak, offboarding, decommission, dlq, ...rest } = config.kafka.topics;
+      const { inputTopicsMs, deadLettersMs, deadLettersMaxBytes } = config.retention;
+      // Topics that hold raw source events, and dead letters, get their retention at creation
+      // (README: Security model); an existing topic's configs are left to its owner.
+      const results = [
+        await createTopics(conn, [leak, offboarding, decommission], partitions, {
+          configEntries: { 'retention.ms': String(inputTopicsMs) },
+        }),
+        await createTopics(conn, [dlq], partitions, {
+          configEntries: {
+            'retention.ms': String(deadLettersMs),
+            'retention.bytes': String(Math.max(1, Math.floor(deadLettersMaxBytes / partitions))),
+          },
+        }),
+        await createTopics(conn, Object.values(rest), partitions),
+      ];
+      const r = {
+        created: results.flatMap((x) => x.created),
+        existing: results.flatMap((x) => x.existing),
+        grown: results.flatMap((x) => x.grown),
+      };
       const list = (names: readonly string[]) => names.join(', ') || '(none)';
       out(`created: ${list(r.created)}\nexisting: ${list(r.existing)}\ngrown: ${list(r.grown)}`);
     });
