@@ -150,7 +150,10 @@ export async function verifyAudit(
 
   const anchoredSeq = Math.max(
     0,
-    ...anchors.flatMap((a) => (a.checkpoint && !a.problem ? [a.checkpoint.seq] : [])),
+    // What signed checkpoints saw, whether or not the chain still matches them.
+    ...anchors.flatMap((a) =>
+      a.checkpoint && a.problem !== 'bad_signature' && a.problem !== 'unreadable' ? [a.checkpoint.seq] : [],
+    ),
   );
   for (const kind of classifyChain(v, problems, head.seq, anchoredSeq)) damage.add(kind);
   const ordered = AUDIT_DAMAGE.filter((d) => damage.has(d));

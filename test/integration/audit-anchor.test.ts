@@ -227,11 +227,11 @@ for (const backend of BACKENDS) {
         await b.withSql((sql) => tamper.tamper(sql, b));
         const { v, log } = await verify(b);
         assert.equal(v.ok, false);
-        assert.equal(v.damage[0], tamper.expect, JSON.stringify(v));
+        assert.deepEqual(v.damage, [tamper.expect], JSON.stringify(v));
         // The service noticed too, and did not anchor the damaged head.
         assert.match(log.text(), /does not extend the last checkpoint/);
         const again = await verify(b);
-        assert.equal(again.v.damage[0], tamper.expect, 'still reported after another start and stop');
+        assert.deepEqual(again.v.damage, [tamper.expect], 'still reported after another start and stop');
       });
     }
   });
