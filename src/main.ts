@@ -208,6 +208,7 @@ export async function createRuntime(
   const deps: PipelineDeps = {
     store,
     audit: integrity,
+    checkpoints: checkpointer,
     bus,
     providers,
     logger,

@@ -35,14 +35,25 @@ export function keyId(key: KeyObject): string {
 }
 
 function signedBytes(c: Omit<AuditCheckpoint, 'sig'>): Buffer {
-  return Buffer.from(
-    canonicalJson({ v: c.v, seq: c.seq, hash: c.hash, legacySeq: c.legacySeq, at: c.at, kid: c.kid }),
-    'utf8',
-  );
+  const { v, epoch, seq, hash, legacySeq, at, kid } = c;
+  return Buffer.from(canonicalJson({ v, epoch, seq, hash, legacySeq, at, kid }), 'utf8');
 }
 
-export function signCheckpoint(point: ChainPoint, at: string, key: KeyObject): AuditCheckpoint {
-  const unsigned = { v: 1 as const, ...point, at, kid: keyId(key) };
+export function signCheckpoint(
+  point: ChainPoint,
+  epoch: number,
+  at: string,
+  key: KeyObject,
+): AuditCheckpoint {
+  const unsigned = {
+    v: 1 as const,
+    epoch,
+    seq: point.seq,
+    hash: point.hash,
+    legacySeq: point.legacySeq,
+    at,
+    kid: keyId(key),
+  };
   return { ...unsigned, sig: sign(null, signedBytes(unsigned), key).toString('base64url') };
 }
 
@@ -68,12 +79,16 @@ export function parseCheckpoint(text: string): AuditCheckpoint | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** The newest of several checkpoints (highest seq; the later `at` among equals). */
+/** Orders checkpoints: a later epoch first, then the higher seq, then the later `at`. */
+export function isNewer(a: AuditCheckpoint, b: AuditCheckpoint): boolean {
+  if (a.epoch !== b.epoch) return a.epoch > b.epoch;
+  if (a.seq !== b.seq) return a.seq > b.seq;
+  return a.at > b.at;
+}
+
+/** The newest of several checkpoints (see isNewer). */
 export function newestOf(cs: Iterable<AuditCheckpoint | null>): AuditCheckpoint | null {
   let best: AuditCheckpoint | null = null;
-  for (const c of cs) {
-    if (!c) continue;
-    if (!best || c.seq > best.seq || (c.seq === best.seq && c.at > best.at)) best = c;
-  }
+  for (const c of cs) if (c && (!best || isNewer(c, best))) best = c;
   return best;
 }

@@ -10,7 +10,9 @@
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Logger } from '../logger.js';
 import type { StoreOps } from '../store/port.js';
-import { checkpointSignedBy, signCheckpoint, type ChainPoint } from './anchor.js';
+import type { AuditCheckpoint } from '../../schemas/audit.js';
+import { TourniquetError } from '../errors.js';
+import { checkpointSignedBy, newestOf, signCheckpoint, type ChainPoint } from './anchor.js';
 import { ChainVerifier, GENESIS_HASH } from './chain.js';
 import { auditRecords, type AuditIntegrity } from './verify.js';
 
@@ -23,8 +25,10 @@ export interface CheckpointerOptions {
   everyMs: number;
 }
 
+type Anchored = ChainPoint & { epoch: number };
+
 export class Checkpointer {
-  private last: ChainPoint | null = null;
+  private last: Anchored | null = null;
   private sinceLast = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -48,11 +52,27 @@ export class Checkpointer {
 
   /** Checkpoints the current head (one at a time); resolves once written or refused. */
   checkpoint(): Promise<void> {
-    const next = this.running.then(() => this.write());
-    this.running = next.catch((e: unknown) =>
-      this.opts.logger.error({ err: errorName(e) }, 'audit checkpoint failed'),
+    const next = this.running.then(() => this.write(false));
+    this.running = next.then(
+      () => undefined,
+      (e: unknown) => this.opts.logger.error({ err: errorName(e) }, 'audit checkpoint failed'),
     );
     return this.running;
+  }
+
+  /**
+   * `audit reanchor`: after an operator has investigated damage (and audited that), anchors the
+   * head as it is, in a new epoch, so checkpoints resume. Throws when no anchor took it.
+   */
+  async reanchor(): Promise<AuditCheckpoint> {
+    const next = this.running.then(() => this.write(true));
+    this.running = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    const c = await next;
+    if (!c) throw new TourniquetError('INTERNAL', 'no audit anchor accepted the checkpoint');
+    return c;
   }
 
   async stop(): Promise<void> {
@@ -62,20 +82,22 @@ export class Checkpointer {
     await this.checkpoint();
   }
 
-  private async write(): Promise<void> {
+  private async write(force: boolean): Promise<AuditCheckpoint | null> {
     const { store, integrity, logger } = this.opts;
     const head = await store.auditHead();
     const from = this.last ?? (await this.trustedStart());
-    if (head.seq === from.seq && head.hash === from.hash && head.legacySeq === from.legacySeq) return;
-    const problem = await this.extends(from, head);
+    const same = head.seq === from.seq && head.hash === from.hash && head.legacySeq === from.legacySeq;
+    if (same && !force) return null;
+    const problem = force ? null : await this.extends(from, head);
     if (problem) {
       logger.error(
         { fromSeq: from.seq, headSeq: head.seq, problem },
         'audit chain does not extend the last checkpoint; not anchoring it (run tourniquet audit verify)',
       );
-      return;
+      return null;
     }
-    const c = signCheckpoint(head, this.opts.clock().toISOString(), integrity.anchorKey);
+    const epoch = force ? from.epoch + 1 : from.epoch;
+    const c = signCheckpoint(head, epoch, this.opts.clock().toISOString(), integrity.anchorKey);
     const results = await Promise.allSettled(integrity.anchors.map((a) => a.append(c)));
     results.forEach((r, i) => {
       if (r.status === 'rejected') {
@@ -85,24 +107,21 @@ export class Checkpointer {
         );
       }
     });
-    this.last = head;
+    this.last = { ...head, epoch };
     this.sinceLast = 0;
+    return results.some((r) => r.status === 'fulfilled') ? c : null;
   }
 
   /**
    * Where to verify from: the newest checkpoint in the anchors that is ours and still matches the
    * stored record at its seq; the genesis otherwise (a new chain, or legacy records never anchored).
    */
-  private async trustedStart(): Promise<ChainPoint> {
+  private async trustedStart(): Promise<Anchored> {
     const { store, integrity } = this.opts;
-    const genesis = { seq: 0, hash: GENESIS_HASH, legacySeq: (await store.auditHead()).legacySeq };
     const newest = await Promise.all(integrity.anchors.map((a) => a.newest().catch(() => null)));
-    let best: ChainPoint | null = null;
-    for (const c of newest) {
-      if (!c || !checkpointSignedBy(c, integrity.anchorKey)) continue;
-      if (!best || c.seq > best.seq) best = { seq: c.seq, hash: c.hash, legacySeq: c.legacySeq };
-    }
-    return best ?? genesis;
+    const best = newestOf(newest.filter((c) => c !== null && checkpointSignedBy(c, integrity.anchorKey)));
+    if (best) return { seq: best.seq, hash: best.hash, legacySeq: best.legacySeq, epoch: best.epoch };
+    return { seq: 0, hash: GENESIS_HASH, legacySeq: (await store.auditHead()).legacySeq, epoch: 0 };
   }
 
   /** Null when the chain from `from` to `head` verifies; else what is wrong. */

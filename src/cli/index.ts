@@ -163,6 +163,20 @@ audit
     }),
   );
 audit
+  .command('reanchor')
+  .description(
+    'after investigating damage that audit verify reported: record it in the audit trail and ' +
+      'anchor the chain as it is now (a new epoch), so checkpoints resume',
+  )
+  .requiredOption('--operator <name>', 'who re-anchors (recorded in the audit)')
+  .requiredOption('--reason <text>', 'why (recorded in the audit)')
+  .action(async (o: { operator: string; reason: string }) =>
+    withTarget(async (t) => {
+      const r = await t.ops.reanchorAudit(o.operator, o.reason);
+      out(`re-anchored at seq ${r.seq} (epoch ${r.epoch}) after ${r.damage.join(', ')}`);
+    }),
+  );
+audit
   .command('export')
   .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
   .action(async () =>

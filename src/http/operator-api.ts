@@ -145,6 +145,11 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     return ops.verifyAudit();
   });
+  api.post('/v1/audit/reanchor', async (req) => {
+    const id = need(req, 'responder');
+    const body = parse(DecisionBody, req.body);
+    return ops.reanchorAudit(actor(id, body.operator), body.reason);
+  });
   api.get('/v1/audit/export', async (req, reply) => {
     need(req, 'analyst');
     reply.type('application/x-ndjson');

@@ -164,6 +164,34 @@ export function localOps(deps: PipelineDeps): Operations {
         limit: q.limit ?? 1000,
       }),
     verifyAudit: () => verifyAudit(deps.store, deps.audit),
+    async reanchorAudit(operator, reason) {
+      const v = await verifyAudit(deps.store, deps.audit);
+      if (v.ok) throw new TourniquetError('CONFLICT', 'the audit chain is intact: nothing to re-anchor');
+      if (!deps.checkpoints) throw new TourniquetError('INTERNAL', 'this runtime writes no checkpoints');
+      const records = await deps.store.appendAudit(
+        [
+          {
+            type: 'audit.reanchored',
+            actor: operator,
+            data: {
+              operator,
+              reason,
+              damage: v.damage,
+              records: v.records,
+              anchors: v.anchors.map((a) => ({
+                anchor: a.anchor,
+                seq: a.checkpoint?.seq ?? null,
+                problem: a.problem ?? null,
+              })),
+            },
+          },
+        ],
+        now(deps),
+      );
+      await deps.onAudit?.(records);
+      const c = await deps.checkpoints.reanchor();
+      return { damage: v.damage, epoch: c.epoch, seq: c.seq };
+    },
     exportAudit: () => auditRecords(deps.store),
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
     listPlans: async (q) => {

@@ -36,6 +36,14 @@ export interface Operations {
   listInventory(): Promise<Credential[]>;
   listAudit(q: AuditFilter): Promise<AuditRecord[]>;
   verifyAudit(): Promise<AuditVerification>;
+  /**
+   * After damage was investigated: audits what `verify` found (`audit.reanchored`, with the reason)
+   * and anchors the head as it is in a new epoch, so checkpoints resume. CONFLICT when intact.
+   */
+  reanchorAudit(
+    operator: string,
+    reason: string,
+  ): Promise<{ damage: AuditVerification['damage']; epoch: number; seq: number }>;
   exportAudit(): AsyncIterable<AuditRecord>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
   listPlans(q: { status?: string | undefined }): Promise<Plan[]>;

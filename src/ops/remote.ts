@@ -52,6 +52,7 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       return (await call<{ records: never }>('GET', `/v1/audit?${p}`)).records;
     },
     verifyAudit: () => call('GET', '/v1/audit/verify'),
+    reanchorAudit: (operator, reason) => call('POST', '/v1/audit/reanchor', { operator, reason }),
     async *exportAudit() {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;

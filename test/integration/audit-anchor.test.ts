@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
@@ -18,6 +18,7 @@ import { checkpointSignedBy, parseCheckpoint } from '../../src/audit/anchor.js';
 import { chainHash, GENESIS_HASH, legacyChainHash, type AuditContent } from '../../src/audit/chain.js';
 import type { AuditDamage } from '../../src/audit/verify.js';
 import { createTopics } from '../../src/bus/kafka.js';
+import { isTourniquetError } from '../../src/errors.js';
 import { anchorKeyFromSeed, decodeKey } from '../../src/crypto/keys.js';
 import { anchorFilePath, createRuntime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
@@ -270,6 +271,40 @@ describe('audit anchors (embedded)', () => {
     const r = spawnSync(process.execPath, [BIN, 'audit', 'verify'], { env, encoding: 'utf8' });
     assert.equal(r.status, 11, r.stdout + r.stderr);
     assert.match(r.stdout, /AUDIT_TRUNCATED/);
+  });
+
+  it('a replayed old checkpoint hides nothing; reanchor records the damage and checkpoints resume', async (t) => {
+    const b = await embedded(t);
+    await writeTrail(b);
+    const path = anchorFilePath(b.config)!;
+    const [oldest] = (await readFile(path, 'utf8')).split('\n');
+    await b.withSql((sql) => TAMPERS[0]!.tamper(sql, b));
+    // The intruder can append to the anchor file, but only checkpoints the anchor key signed.
+    await appendFile(path, `${oldest}\n`);
+    const replayed = await verify(b);
+    assert.deepEqual(replayed.v.damage, ['truncated']);
+
+    const runtime = await createRuntime(b.config, { logger: captureLogger('warn').logger });
+    try {
+      const ops = localOps(runtime.deps);
+      const r = await ops.reanchorAudit('responder-1', 'INC-7: truncation investigated');
+      assert.deepEqual(r, { damage: ['truncated'], epoch: 1, seq: 8 });
+      const [rec] = (await ops.listAudit({ limit: 100 })).filter((x) => x.type === 'audit.reanchored');
+      assert.equal(rec?.actor, 'responder-1');
+      assert.deepEqual(rec?.data.damage, ['truncated']);
+      assert.equal((await ops.verifyAudit()).ok, true);
+      await assert.rejects(
+        ops.reanchorAudit('responder-1', 'again'),
+        (e: unknown) => isTourniquetError(e) && e.code === 'CONFLICT',
+      );
+    } finally {
+      await runtime.stop();
+    }
+    // Checkpoints resume in the new epoch.
+    await writeTrail(b);
+    const last = parseCheckpoint((await readFile(path, 'utf8')).trim().split('\n').at(-1)!);
+    assert.deepEqual([last?.epoch, last?.seq], [1, 8 + RECORDS]);
+    assert.equal((await verify(b)).v.ok, true);
   });
 
   it('a chain from before keyed hashing verifies as legacy; moving the boundary is forgery', async (t) => {

@@ -26,6 +26,7 @@ describe('local keys', () => {
     // The same anchor key after a restart: yesterday's checkpoints still verify.
     const c = signCheckpoint(
       { seq: 3, hash: 'a'.repeat(64), legacySeq: 0 },
+      0,
       new Date().toISOString(),
       first.anchor,
     );
@@ -42,6 +43,7 @@ describe('local keys', () => {
     const kb = await loadOrCreateLocalKeys(b.path);
     const c = signCheckpoint(
       { seq: 9, hash: 'b'.repeat(64), legacySeq: 0 },
+      0,
       new Date().toISOString(),
       ka.anchor,
     );
