@@ -33,16 +33,20 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Whether this process ran workers or appended: a read-only CLI run checkpoints nothing. */
+  private started = false;
 
   constructor(private readonly opts: CheckpointerOptions) {}
 
   start(): void {
+    this.started = true;
     this.timer = setInterval(() => void this.checkpoint(), this.opts.everyMs);
     this.timer.unref();
   }
 
   /** Called with the records of every committed append of this process. */
   noteAppended(records: readonly AuditRecord[]): void {
+    this.started = true;
     this.sinceLast += records.length;
     if (this.sinceLast >= this.opts.everyRecords) {
       this.sinceLast = 0;
@@ -79,7 +83,7 @@ export class Checkpointer {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    await this.checkpoint();
+    if (this.started) await this.checkpoint();
   }
 
   private async write(force: boolean): Promise<AuditCheckpoint | null> {
