@@ -89,7 +89,12 @@ function benchConfig(job: WorkerJob, dataDir: string, notes: string[]): Config {
   return Config.parse({
     dataDir,
     logLevel: 'info',
-    keys: { fingerprint: randomBytes(32).toString('base64'), seal: randomBytes(32).toString('base64') },
+    keys: {
+      fingerprint: randomBytes(32).toString('base64'),
+      seal: randomBytes(32).toString('base64'),
+      audit: randomBytes(32).toString('base64'),
+      anchor: randomBytes(32).toString('base64'),
+    },
     // The fan-out must run without a human: lift the blast-radius guard above the scenario size.
     policy: { blastRadius: { maxCredentials: Math.max(25, job.values.length + 1) } },
     providers: [configuredProvider(job, notes)],

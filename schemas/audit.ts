@@ -28,11 +28,13 @@ export const AuditType = z.enum([
   'inventory.imported',
   'credential.flagged',
   'dlq.retried',
+  'dlq.unsealed',
   'replay.started',
   'replay.completed',
   'operator.added',
   'message.dead_lettered',
   'log.loss_accepted',
+  'audit.reanchored',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
@@ -54,3 +56,25 @@ export const AuditRecord = AuditEntry.extend({
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/**
+ * A signed checkpoint of the chain head, written to anchors outside the database (a file, the
+ * Kafka audit topic). `sig` is Ed25519 over the canonical JSON of every other field; `kid` names the
+ * public key (hex SHA-256 of its raw 32 bytes). `legacySeq` is the last record hashed without the
+ * audit key: signing it pins the legacy boundary. `epoch` starts at 0 and grows by one each time an
+ * operator re-anchors a damaged chain (`audit reanchor`): the newest checkpoint is the highest
+ * (epoch, seq), so replaying an old checkpoint line into an anchor cannot hide a truncation.
+ */
+export const AuditCheckpoint = z
+  .object({
+    v: z.literal(1),
+    epoch: z.number().int().nonnegative(),
+    seq: z.number().int().nonnegative(),
+    hash: z.string().regex(/^[0-9a-f]{64}$/),
+    legacySeq: z.number().int().nonnegative(),
+    at: Timestamp,
+    kid: z.string().regex(/^[0-9a-f]{64}$/),
+    sig: z.string().min(1),
+  })
+  .strict();
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;

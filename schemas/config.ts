@@ -86,6 +86,51 @@ export const KafkaConfig = z
   })
   .strict();
 
+/** Signed checkpoints of the audit chain head, kept outside the database (src/audit/anchor.ts). */
+export const AuditConfig = z
+  .object({
+    /**
+     * Append-only anchor file, outside the data dir. Default: next to the data dir,
+     * `<dataDir>.audit-anchors.jsonl`, so removing or rewriting the data dir leaves it. `false`
+     * turns the file off (a deployment anchoring to Kafka only).
+     */
+    anchorFile: z.union([z.string().min(1), z.literal(false)]).optional(),
+    /** A checkpoint once this many records were appended since the last one… */
+    checkpointEveryRecords: z.number().int().positive().default(100),
+    /** …and at least this often while the chain grows. */
+    checkpointEveryMs: z.number().int().positive().default(60_000),
+  })
+  .strict();
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * How long what may hold raw secrets is kept. Dead letters are sealed, but their reason and origin
+ * are operational data that should not pile up; input topics on Kafka carry raw leak alerts.
+ */
+export const RetentionConfig = z
+  .object({
+    /** Dead letters (embedded `dlq*.jsonl`, the Kafka DLQ topic's retention.ms). */
+    deadLettersMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * DAY_MS),
+    /** …and at most this many bytes of them (Kafka: retention.bytes, split over partitions). */
+    deadLettersMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
+    /** Kafka input topics (raw source events): retention.ms set by `tourniquet topics create`. */
+    inputTopicsMs: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * DAY_MS),
+  })
+  .strict();
+
 export const Config = z
   .object({
     dataDir: z.string().min(1).default('./.tourniquet'),
@@ -104,9 +149,18 @@ export const Config = z
      * keeps it in the data dir (mode 0600); production must configure both.
      */
     keys: z
-      .object({ fingerprint: SecretSetting.optional(), seal: SecretSetting.optional() })
+      .object({
+        fingerprint: SecretSetting.optional(),
+        seal: SecretSetting.optional(),
+        /** HMAC key of the audit chain: without it nobody can recompute a record's hash. */
+        audit: SecretSetting.optional(),
+        /** Ed25519 seed that signs audit checkpoints (anchors). */
+        anchor: SecretSetting.optional(),
+      })
       .strict()
       .prefault({}),
+    audit: AuditConfig.prefault({}),
+    retention: RetentionConfig.prefault({}),
     policy: Policy.prefault({}),
     intake: IntakeConfig.prefault({}),
     providers: z.array(ProviderConfig).default([]),

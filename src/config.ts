@@ -68,12 +68,15 @@ function fromEnv(env: Env): Record<string, unknown> {
       ...(env.TOURNIQUET_HTTP_PORT ? { port: Number(env.TOURNIQUET_HTTP_PORT) } : {}),
     };
   }
-  if (env.TOURNIQUET_FINGERPRINT_KEY || env.TOURNIQUET_SEAL_KEY) {
-    out.keys = {
-      ...(env.TOURNIQUET_FINGERPRINT_KEY ? { fingerprint: { env: 'TOURNIQUET_FINGERPRINT_KEY' } } : {}),
-      ...(env.TOURNIQUET_SEAL_KEY ? { seal: { env: 'TOURNIQUET_SEAL_KEY' } } : {}),
-    };
-  }
+  const keyEnv = {
+    fingerprint: 'TOURNIQUET_FINGERPRINT_KEY',
+    seal: 'TOURNIQUET_SEAL_KEY',
+    audit: 'TOURNIQUET_AUDIT_KEY',
+    anchor: 'TOURNIQUET_ANCHOR_KEY',
+  };
+  const keys = Object.entries(keyEnv).filter(([, name]) => env[name]);
+  if (keys.length > 0) out.keys = Object.fromEntries(keys.map(([k, name]) => [k, { env: name }]));
+  if (env.TOURNIQUET_AUDIT_ANCHOR_FILE) out.audit = { anchorFile: env.TOURNIQUET_AUDIT_ANCHOR_FILE };
   return out;
 }
 

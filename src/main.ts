@@ -2,16 +2,22 @@
  * Composition root: the only place that picks adapters from config (PGlite or PostgreSQL, local log
  * or Kafka, provider instances) and wires them into the pipeline.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Registry } from 'prom-client';
 import { classifyToken } from '../handlers/classify/index.js';
+import type { AuditRecord } from '../schemas/audit.js';
 import type { Config } from '../schemas/config.js';
+import type { Anchor } from './audit/anchor.js';
+import { busAnchor } from './audit/anchor-bus.js';
+import { fileAnchor } from './audit/anchor-file.js';
+import { Checkpointer } from './audit/checkpointer.js';
+import type { AuditIntegrity } from './audit/verify.js';
 import { LocalLogBus, type LocalLogOptions } from './bus/local.js';
 import type { LogDamage } from './bus/local-log.js';
 import { INPUT_TOPICS, type Bus, type BusHealth, type Topic } from './bus/port.js';
 import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
-import { decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
+import { anchorKeyFromSeed, decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
 import { sealer } from './crypto/seal.js';
 import { TourniquetError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
@@ -48,22 +54,27 @@ export interface Runtime {
 }
 
 async function loadKeys(config: Config, logger: Logger): Promise<Keys> {
-  const { fingerprint, seal } = config.keys;
-  if (fingerprint && seal) {
+  const { fingerprint, seal, audit, anchor } = config.keys;
+  if (fingerprint && seal && audit && anchor) {
     return {
       fingerprint: decodeKey(resolveSecret(fingerprint), 'fingerprint key'),
       seal: decodeKey(resolveSecret(seal), 'seal key'),
+      audit: decodeKey(resolveSecret(audit), 'audit key'),
+      anchor: anchorKeyFromSeed(decodeKey(resolveSecret(anchor), 'anchor key')),
     };
   }
   if (config.databaseUrl || config.kafka) {
-    // Several processes must agree on keys; a per-data-dir key would silently split fingerprints.
+    // Several processes must agree on keys; a per-data-dir key would silently split fingerprints
+    // and audit hashes.
     throw new TourniquetError(
       'INVALID_CONFIG',
-      'keys.fingerprint and keys.seal are required with DATABASE_URL or Kafka',
+      'keys.fingerprint, keys.seal, keys.audit and keys.anchor are required with DATABASE_URL or Kafka',
     );
   }
   const local = await loadOrCreateLocalKeys(config.dataDir);
-  if (local.generated) logger.warn({ dataDir: config.dataDir }, 'generated local fingerprint and seal keys');
+  if (local.generated.length > 0) {
+    logger.warn({ dataDir: config.dataDir, keys: local.generated }, 'generated local keys');
+  }
   return local;
 }
 
@@ -83,6 +94,21 @@ function auditLoss(store: Store, clock: () => Date) {
       ),
     );
   };
+}
+
+/** The anchor file's default sits next to the data dir, never inside it (README: Security model). */
+export function anchorFilePath(config: Pick<Config, 'audit' | 'dataDir'>): string | null {
+  const f = config.audit.anchorFile;
+  if (f === false) return null;
+  return f ?? `${resolve(config.dataDir)}.audit-anchors.jsonl`;
+}
+
+function anchorsFor(config: Config, bus: Bus, clock: () => Date): Anchor[] {
+  const file = anchorFilePath(config);
+  return [
+    ...(file ? [fileAnchor(file)] : []),
+    ...(config.kafka ? [busAnchor(bus, config.kafka.topics.audit, clock)] : []),
+  ];
 }
 
 async function createBus(
@@ -109,9 +135,19 @@ async function createBus(
     });
   }
   if (loss.acceptLoss) logger.warn('starting with --accept-log-loss: damage in the embedded log is skipped');
+  const dlqBytes = config.retention.deadLettersMaxBytes;
   return new LocalLogBus({
     ...loss,
     dir: join(config.dataDir, 'log'),
+    // Dead letters are read by operators, never by a consumer group: pruned by age and size alone.
+    readerless: ['dlq'],
+    topicOptions: {
+      dlq: {
+        retentionMs: config.retention.deadLettersMs,
+        maxBytes: dlqBytes,
+        segmentBytes: Math.max(64 * 1024, Math.min(64 * 1024 * 1024, Math.floor(dlqBytes / 4))),
+      },
+    },
     onHandlerError: (err, msg) =>
       logger.error(
         { err: errorSummary(err), topic: msg.topic, offset: msg.offset },
@@ -156,7 +192,7 @@ export async function createRuntime(
   process.umask(0o077);
   await preparePrivateDir(config.dataDir);
   const keys = await loadKeys(config, logger);
-  const store = await openStore(config);
+  const store = await openStore(config, { auditKey: keys.audit });
   let bus: Awaited<ReturnType<typeof createBus>>;
   try {
     bus = await createBus(config, logger, {
@@ -190,12 +226,35 @@ export async function createRuntime(
     await store.close();
     throw e;
   }
+  const clock = opts.clock ?? (() => new Date());
+  const integrity: AuditIntegrity = {
+    key: keys.audit,
+    anchorKey: keys.anchor,
+    anchors: anchorsFor(config, bus, clock),
+  };
+  const checkpointer = new Checkpointer({
+    store,
+    integrity,
+    clock,
+    logger,
+    everyRecords: config.audit.checkpointEveryRecords,
+    everyMs: config.audit.checkpointEveryMs,
+  });
+  const publishAudit = config.kafka
+    ? (records: readonly AuditRecord[]) =>
+        bus.publish(
+          'audit',
+          records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) })),
+        )
+    : undefined;
   const deps: PipelineDeps = {
     store,
+    audit: integrity,
+    checkpoints: checkpointer,
     bus,
     providers,
     logger,
-    clock: opts.clock ?? (() => new Date()),
+    clock,
     fingerprint: fingerprinter(keys.fingerprint),
     sealer: sealer(keys.seal),
     classify: (token) => classifyToken(token),
@@ -206,15 +265,10 @@ export async function createRuntime(
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
       logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
     ),
-    ...(config.kafka
-      ? {
-          onAudit: (records) =>
-            bus.publish(
-              'audit',
-              records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) })),
-            ),
-        }
-      : {}),
+    async onAudit(records) {
+      await publishAudit?.(records);
+      checkpointer.noteAppended(records);
+    },
   };
   let scheduler: { stop(): Promise<void> } | undefined;
   // One guard for both subscriptions: a stall on either makes the service not ready.
@@ -248,6 +302,7 @@ export async function createRuntime(
         handler: guard.wrap((m) => handleTaskMessage(m.value, deps)),
       });
       await bus.start();
+      checkpointer.start();
       scheduler = startScheduler(deps, (e) =>
         logger.error({ err: errorSummary(e) }, 'scheduler tick failed'),
       );
@@ -257,6 +312,8 @@ export async function createRuntime(
     },
     async stop() {
       await scheduler?.stop();
+      // Anchors the tail while the bus (the Kafka anchor) is still up.
+      await checkpointer.stop();
       await bus.stop();
       await batcher.drain();
       // After the bus: the last tasks' notifications are summarised and given a short time to go out.

@@ -78,6 +78,11 @@ export function describeDamage(d: LogDamage): string {
 export interface TopicLogOptions {
   segmentBytes?: number;
   retentionMs?: number;
+  /**
+   * Closed segments go, oldest first, while the topic holds more than this (still only past every
+   * group's cursor). Unset: no size limit.
+   */
+  maxBytes?: number;
 }
 
 const TAIL_MAX = 4096;
@@ -179,6 +184,7 @@ export class TopicLog {
   private broken: TourniquetError | undefined;
   private readonly segmentBytes: number;
   private readonly retentionMs: number;
+  private readonly maxBytes: number;
 
   constructor(
     private readonly dir: string,
@@ -187,6 +193,7 @@ export class TopicLog {
   ) {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600 * 1000;
+    this.maxBytes = opts.maxBytes ?? Infinity;
   }
 
   private segmentPath(base: number): string {
@@ -392,7 +399,10 @@ export class TopicLog {
 
   private async rollIfFull(): Promise<void> {
     const last = this.segments.at(-1);
-    if (last && (last.bytes < this.segmentBytes || last.next === last.base)) return;
+    // A segment also closes once its oldest entry is past retention, so that retention can drop it
+    // even on a topic that is written rarely (the dead-letter topic).
+    const expired = last !== undefined && last.minTs < Date.now() - this.retentionMs;
+    if (last && ((last.bytes < this.segmentBytes && !expired) || last.next === last.base)) return;
     const seg: Segment = {
       base: this.end,
       path: this.segmentPath(this.end),
@@ -419,9 +429,12 @@ export class TopicLog {
   /** Applies the retention rule (file header) given the lowest committed offset of every group. */
   async prune(committedFloor: number, now = Date.now()): Promise<number> {
     let deleted = 0;
+    let total = this.segments.reduce((n, x) => n + x.bytes, 0);
     while (this.segments.length > 1) {
       const seg = this.segments[0]!;
-      if (seg.next > committedFloor || seg.maxTs >= now - this.retentionMs) break;
+      const tooBig = total > this.maxBytes;
+      if (seg.next > committedFloor || (seg.maxTs >= now - this.retentionMs && !tooBig)) break;
+      total -= seg.bytes;
       await unlink(seg.path).catch((e: unknown) => {
         if (!isMissing(e)) throw e;
       });

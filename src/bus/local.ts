@@ -40,6 +40,13 @@ export interface LocalLogOptions extends TopicLogOptions {
   acceptLoss?: boolean;
   /** Called once at start with the damage that `acceptLoss` let through, before consuming. */
   onLossAccepted?: (damage: readonly LogDamage[]) => Promise<void>;
+  /** Per-topic retention and segment size, over the defaults above. */
+  topicOptions?: Partial<Record<Topic, TopicLogOptions>>;
+  /**
+   * Topics no consumer group reads (the dead-letter topic): retention applies to them without
+   * waiting for a cursor. Other topics without a cursor file are never pruned.
+   */
+  readerless?: readonly Topic[];
 }
 
 const ALL_TOPICS: readonly Topic[] = ['leak', 'offboarding', 'decommission', 'tasks', 'dlq', 'audit'];
@@ -145,7 +152,7 @@ export class LocalLogBus implements Bus {
     if (!p) {
       p = (async () => {
         await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-        const l = new TopicLog(this.opts.dir, topic, this.opts);
+        const l = new TopicLog(this.opts.dir, topic, { ...this.opts, ...this.opts.topicOptions?.[topic] });
         await l.load();
         l.onRoll = () => void this.prune(topic, l);
         this.logs.set(topic, l);
@@ -211,6 +218,7 @@ export class LocalLogBus implements Bus {
       log.readers.add(cursor);
       this.consume(log, cursor, sub);
     }
+    for (const topic of this.opts.readerless ?? []) await this.log(topic);
     for (const [topic, log] of this.logs) await this.prune(topic, log);
   }
 
@@ -320,7 +328,7 @@ export class LocalLogBus implements Bus {
       const files = (await readdir(this.opts.dir)).filter(
         (f) => f.startsWith(prefix) && f.endsWith('.cursor'),
       );
-      if (files.length === 0) return;
+      if (files.length === 0 && !this.opts.readerless?.includes(topic)) return;
       let floor = Infinity;
       for (const f of files)
         floor = Math.min(floor, Number(await readFile(join(this.opts.dir, f), 'utf8')) || 0);

@@ -1,5 +1,7 @@
 /** Human-readable CLI output: one line per audit record, task or credential. */
 import type { AuditRecord } from '../../schemas/audit.js';
+import { AUDIT_DAMAGE_CODE, type AuditVerification } from '../audit/verify.js';
+import type { DeadMessageView } from '../pipeline/dead-messages.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { PlanDraft, Task } from '../../schemas/plan.js';
 
@@ -72,4 +74,30 @@ export function planText(p: PlanDraft): string {
       `  ! NEEDS OWNER ${n.credentialId ?? `(not in inventory${n.fingerprint ? `, fingerprint ${n.fingerprint.slice(0, 8)}…` : ''})`} ${n.credentialKind}${n.provider ? ` at ${n.provider}` : ''}: ${n.reason} — ${n.detail}\n      to do: ${n.step}`,
   );
   return [head, ...holds, ...notes, ...tasks, ...owner].join('\n');
+}
+
+export function verificationText(v: AuditVerification): string {
+  const anchors = v.anchors.map((a) =>
+    a.checkpoint
+      ? `  anchor ${a.anchor}: seq ${a.checkpoint.seq} at ${a.checkpoint.at}${a.problem ? ` (${a.problem})` : ''}`
+      : `  anchor ${a.anchor}: ${a.problem ?? 'no checkpoint yet'}`,
+  );
+  const legacy = v.legacy ? `, ${v.legacy} legacy (unkeyed)` : '';
+  if (v.ok) return [`audit chain intact: ${v.records} record(s)${legacy}`, ...anchors].join('\n');
+  return [
+    `audit chain BROKEN: ${v.damage.map((d) => AUDIT_DAMAGE_CODE[d].code).join(', ')}`,
+    `  ${v.records} record(s)${legacy}`,
+    ...(v.problems.length
+      ? [`  problems: ${v.problems.map((p) => `seq ${p.seq} ${p.problem}`).join(', ')}`]
+      : []),
+    ...anchors,
+  ].join('\n');
+}
+
+export function deadMessageLine(m: DeadMessageView): string {
+  const where = Object.entries(m.source)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const from = m.headers['tourniquet-source'] ? ` source=${m.headers['tourniquet-source']}` : '';
+  return `${m.id}  ${m.at}  ${m.code}  ${m.reason}  (${where}${from}; ${m.payloadBytes} bytes sealed${m.clearPayload ? ', legacy clear payload' : ''})`;
 }

@@ -10,7 +10,8 @@ import { loadConfig } from '../config.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { linesOf, readStructuredFile } from '../util/files.js';
-import { auditLine, credentialLine, planText, taskLine } from './format.js';
+import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
+import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, type Target } from './target.js';
 
@@ -195,16 +196,33 @@ audit
   );
 audit
   .command('verify')
-  .description('check the hash chain; exits 1 if any record was edited or deleted')
-  .action(async () =>
+  .description(
+    'check the keyed hash chain against the newest signed anchor; on damage prints its kind ' +
+      '(AUDIT_WIPED, AUDIT_TRUNCATED, AUDIT_REHASHED, AUDIT_FORGED, AUDIT_DELETED, AUDIT_EDITED, ' +
+      'AUDIT_ANCHOR_INVALID, AUDIT_ANCHOR_UNAVAILABLE) and exits with its status (10-17)',
+  )
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) =>
     withTarget(async (t) => {
       const v = await t.ops.verifyAudit();
-      if (v.ok) {
-        out(`audit chain intact: ${v.records} record(s)`);
-        return;
-      }
-      out(`audit chain BROKEN: ${v.problems.map((p) => `seq ${p.seq} ${p.problem}`).join(', ')}`);
-      process.exitCode = 1;
+      const kinds = v.damage.map((d) => AUDIT_DAMAGE_CODE[d]);
+      if (kinds[0]) process.exitCode = kinds[0].exit;
+      if (o.json) return out(JSON.stringify(v, null, 2));
+      out(verificationText(v));
+    }),
+  );
+audit
+  .command('reanchor')
+  .description(
+    'after investigating damage that audit verify reported: record it in the audit trail and ' +
+      'anchor the chain as it is now (a new epoch), so checkpoints resume',
+  )
+  .requiredOption('--operator <name>', 'who re-anchors (recorded in the audit)')
+  .requiredOption('--reason <text>', 'why (recorded in the audit)')
+  .action(async (o: { operator: string; reason: string }) =>
+    withTarget(async (t) => {
+      const r = await t.ops.reanchorAudit(o.operator, o.reason);
+      out(`re-anchored at seq ${r.seq} (epoch ${r.epoch}) after ${r.damage.join(', ')}`);
     }),
   );
 audit

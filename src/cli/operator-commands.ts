@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { ReplayReport } from '../pipeline/replay.js';
-import { taskLine } from './format.js';
+import { deadMessageLine, taskLine } from './format.js';
 import type { Target } from './target.js';
 
 type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
@@ -80,20 +80,35 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       );
   }
 
-  const dlq = program.command('dlq').description('dead-lettered tasks');
+  const dlq = program
+    .command('dlq')
+    .description('dead letters: tasks (store) and input messages (the DLQ topic, payloads sealed)');
   dlq
     .command('list')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) =>
       withTarget(async (t) => {
-        const items = await t.ops.listDeadLetters();
-        if (o.json) return out(JSON.stringify(items, null, 2));
-        if (items.length === 0) return out('(no dead letters)');
+        const [items, messages] = await Promise.all([t.ops.listDeadLetters(), t.ops.listDeadMessages()]);
+        if (o.json) return out(JSON.stringify({ tasks: items, messages }, null, 2));
+        if (items.length === 0 && messages.length === 0) return out('(no dead letters)');
         for (const d of items) {
           out(taskLine(d.task));
           out(`    reason: ${d.task.lastError?.code ?? '?'} ${d.task.lastError?.message ?? ''}`);
           for (const h of d.history) out(`    ${h.at}  ${h.type}  ${JSON.stringify(h.data)}`);
         }
+        for (const m of messages) out(deadMessageLine(m));
+      }),
+    );
+  dlq
+    .command('show')
+    .description('one dead message; --unseal opens its payload (responders; audited)')
+    .argument('<id>')
+    .option('--unseal', 'show the payload (it may hold a raw secret)')
+    .option('--operator <name>', 'who unseals (recorded in the audit)', process.env.USER ?? 'cli')
+    .action(async (id: string, o: { unseal?: boolean; operator: string }) =>
+      withTarget(async (t) => {
+        const m = await t.ops.showDeadMessage(id, { unseal: o.unseal === true, operator: o.operator });
+        out(JSON.stringify(m, null, 2));
       }),
     );
   dlq
@@ -186,11 +201,29 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
       const config = await loadConfig();
       if (!config.kafka) throw new TourniquetError('INVALID_CONFIG', 'KAFKA_BROKERS is not set');
       const { createTopics } = await import('../bus/kafka-admin.js');
-      const r = await createTopics(
-        { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
-        config.kafka.topics,
-        Number(o.partitions ?? config.kafka.partitions),
-      );
+      const conn = { brokers: config.kafka.brokers, clientId: config.kafka.clientId };
+      const partitions = Number(o.partitions ?? config.kafka.partitions);
+      const { leak, offboarding, decommission, dlq, ...rest } = config.kafka.topics;
+      const { inputTopicsMs, deadLettersMs, deadLettersMaxBytes } = config.retention;
+      // Topics that hold raw source events, and dead letters, get their retention at creation
+      // (README: Security model); an existing topic's configs are left to its owner.
+      const results = [
+        await createTopics(conn, [leak, offboarding, decommission], partitions, {
+          configEntries: { 'retention.ms': String(inputTopicsMs) },
+        }),
+        await createTopics(conn, [dlq], partitions, {
+          configEntries: {
+            'retention.ms': String(deadLettersMs),
+            'retention.bytes': String(Math.max(1, Math.floor(deadLettersMaxBytes / partitions))),
+          },
+        }),
+        await createTopics(conn, Object.values(rest), partitions),
+      ];
+      const r = {
+        created: results.flatMap((x) => x.created),
+        existing: results.flatMap((x) => x.existing),
+        grown: results.flatMap((x) => x.grown),
+      };
       const list = (names: readonly string[]) => names.join(', ') || '(none)';
       out(`created: ${list(r.created)}\nexisting: ${list(r.existing)}\ngrown: ${list(r.grown)}`);
     });

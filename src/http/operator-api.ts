@@ -90,6 +90,9 @@ const DecisionBody = z
     taskIds: z.array(z.string().min(8).max(64)).max(10_000).optional(),
   })
   .strict();
+const ShowQuery = z
+  .object({ unseal: z.enum(['true', 'false']).optional(), operator: z.string().min(1).max(200).optional() })
+  .strict();
 const RetryBody = z
   .object({
     ids: z.array(z.string()).optional(),
@@ -204,6 +207,11 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     parse(NoQuery, req.query);
     return ops.verifyAudit();
   });
+  api.post('/v1/audit/reanchor', async (req) => {
+    const id = need(req, 'responder');
+    const body = parse(DecisionBody, req.body);
+    return ops.reanchorAudit(actor(id, body.operator), body.reason);
+  });
   api.get('/v1/audit/export', async (req, reply) => {
     need(req, 'analyst');
     parse(NoQuery, req.query);
@@ -237,6 +245,19 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     parse(NoQuery, req.query);
     return { deadLetters: await ops.listDeadLetters() };
+  });
+  api.get('/v1/dlq/messages', async (req) => {
+    need(req, 'analyst');
+    return { deadMessages: await ops.listDeadMessages() };
+  });
+  api.get<{ Params: { id: string }; Querystring: unknown }>('/v1/dlq/messages/:id', async (req) => {
+    const q = parse(ShowQuery, req.query);
+    // Opening a sealed payload shows a possible raw secret: responders only, and audited.
+    const id = need(req, q.unseal === 'true' ? 'responder' : 'analyst');
+    return ops.showDeadMessage(req.params.id, {
+      unseal: q.unseal === 'true',
+      operator: actor(id, q.operator),
+    });
   });
   api.post('/v1/dlq/retry', async (req) => {
     const id = need(req, 'responder');

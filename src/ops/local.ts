@@ -12,8 +12,10 @@ export { PUBLISH_CHUNK } from '../bus/chunks.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
-import { triggerMessage } from '../pipeline/input-topic.js';
+import { listDeadMessages, publishDeadMessages, showDeadMessage } from '../pipeline/dead-messages.js';
+import { SOURCE_HEADER, triggerMessage } from '../pipeline/input-topic.js';
 import { acceptInput } from '../pipeline/intake.js';
+import { badRecords } from '../intake/bad-records.js';
 import { acceptSource } from '../intake/sources.js';
 import { capabilityGaps } from '../../handlers/plan.js';
 import { dryRunPlan, planContext } from '../pipeline/triggers.js';
@@ -94,19 +96,21 @@ export function localOps(deps: PipelineDeps): Operations {
       const res = acceptSource(source, raw, deps);
       await publishTriggers(deps.bus, res.triggers);
       if (res.skipped.length > 0) {
-        // Part of a batch was malformed: keep the event, with the reasons, for reprocessing.
-        await deps.bus.publish('dlq', [
-          {
-            key: `${source}-${now(deps)}`,
-            value: JSON.stringify({
-              reason: 'malformed records in a batch',
-              code: 'INVALID_INPUT',
-              issues: res.skipped,
-              source: { source },
-              payload: Buffer.isBuffer(raw) ? raw.toString('utf8') : JSON.stringify(raw),
-            }),
-          },
-        ]);
+        // Part of a batch was malformed: only the bad records are kept (sealed) for reprocessing.
+        const body = Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw));
+        const event = createHash('sha256').update(body).digest('hex').slice(0, 16);
+        await publishDeadMessages(
+          badRecords(raw, res.skipped, res.triggers.length > 0).map((b) => ({
+            id: `${source}-${event}-${b.path}`,
+            reason: 'malformed record in a batch',
+            code: 'INVALID_INPUT',
+            issues: b.issues,
+            source: { source, record: b.path },
+            headers: { [SOURCE_HEADER]: source },
+            payload: b.payload,
+          })),
+          deps,
+        );
       }
       return {
         accepted: res.triggers.map((t) => ({ id: t.id, kind: t.kind })),
@@ -142,7 +146,35 @@ export function localOps(deps: PipelineDeps): Operations {
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
         limit: q.limit ?? 1000,
       }),
-    verifyAudit: () => verifyAudit(deps.store),
+    verifyAudit: () => verifyAudit(deps.store, deps.audit),
+    async reanchorAudit(operator, reason) {
+      const v = await verifyAudit(deps.store, deps.audit);
+      if (v.ok) throw new TourniquetError('CONFLICT', 'the audit chain is intact: nothing to re-anchor');
+      if (!deps.checkpoints) throw new TourniquetError('INTERNAL', 'this runtime writes no checkpoints');
+      const records = await deps.store.appendAudit(
+        [
+          {
+            type: 'audit.reanchored',
+            actor: operator,
+            data: {
+              operator,
+              reason,
+              damage: v.damage,
+              records: v.records,
+              anchors: v.anchors.map((a) => ({
+                anchor: a.anchor,
+                seq: a.checkpoint?.seq ?? null,
+                problem: a.problem ?? null,
+              })),
+            },
+          },
+        ],
+        now(deps),
+      );
+      await deps.onAudit?.(records);
+      const c = await deps.checkpoints.reanchor();
+      return { damage: v.damage, epoch: c.epoch, seq: c.seq };
+    },
     exportAudit: () => auditRecords(deps.store),
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
     listPlans: async (q) => {
@@ -153,6 +185,8 @@ export function localOps(deps: PipelineDeps): Operations {
     },
     decidePlan: (planId, approve, who) => decidePlan(planId, approve, who, deps),
     listDeadLetters: () => listDeadLetters(deps),
+    listDeadMessages: () => listDeadMessages(deps),
+    showDeadMessage: (id, opts) => showDeadMessage(id, opts, deps),
     retryDeadLetters: (ids, operator) => retryDeadLetters(ids, operator, deps),
     replay: (req) => replay(req, deps),
     async addOperator(name, role) {

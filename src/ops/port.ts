@@ -7,6 +7,7 @@ import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import type { AuditVerification } from '../audit/verify.js';
+import type { DeadMessageView } from '../pipeline/dead-messages.js';
 import type { DeadLetter } from '../pipeline/dlq.js';
 import type { ReplayReport, ReplayRequest } from '../pipeline/replay.js';
 
@@ -46,6 +47,14 @@ export interface Operations {
   listInventory(): Promise<Credential[]>;
   listAudit(q: AuditFilter): Promise<AuditRecord[]>;
   verifyAudit(): Promise<AuditVerification>;
+  /**
+   * After damage was investigated: audits what `verify` found (`audit.reanchored`, with the reason)
+   * and anchors the head as it is in a new epoch, so checkpoints resume. CONFLICT when intact.
+   */
+  reanchorAudit(
+    operator: string,
+    reason: string,
+  ): Promise<{ damage: AuditVerification['damage']; epoch: number; seq: number }>;
   exportAudit(): AsyncIterable<AuditRecord>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
   listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
@@ -55,6 +64,13 @@ export interface Operations {
     who: { operator: string; reason: string; taskIds?: readonly string[] | undefined },
   ): Promise<{ planId: string; status: string; tasks: number }>;
   listDeadLetters(): Promise<DeadLetter[]>;
+  /** Input that could not become a trigger, from the DLQ topic (either transport); no payloads. */
+  listDeadMessages(): Promise<DeadMessageView[]>;
+  /** One dead message; `unseal` opens its payload (responders only) and is audited. */
+  showDeadMessage(
+    id: string,
+    opts: { unseal: boolean; operator: string },
+  ): Promise<DeadMessageView & { payload?: string }>;
   retryDeadLetters(ids: readonly string[] | 'all', operator: string): Promise<{ retried: string[] }>;
   replay(req: ReplayRequest): Promise<ReplayReport>;
   /** Creates (or re-keys) an operator; returns the token, shown once and stored only hashed. */

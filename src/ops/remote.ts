@@ -60,6 +60,7 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       return (await call<{ records: never }>('GET', `/v1/audit?${p}`)).records;
     },
     verifyAudit: () => call('GET', '/v1/audit/verify'),
+    reanchorAudit: (operator, reason) => call('POST', '/v1/audit/reanchor', { operator, reason }),
     async *exportAudit() {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
@@ -78,6 +79,15 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         ...(who.taskIds?.length ? { taskIds: who.taskIds } : {}),
       }),
     listDeadLetters: async () => (await call<{ deadLetters: never }>('GET', '/v1/dlq')).deadLetters,
+    listDeadMessages: async () =>
+      (await call<{ deadMessages: never }>('GET', '/v1/dlq/messages')).deadMessages,
+    showDeadMessage: (id, opts) =>
+      call(
+        'GET',
+        `/v1/dlq/messages/${encodeURIComponent(id)}?${new URLSearchParams(
+          opts.unseal ? { unseal: 'true', operator: opts.operator } : {},
+        )}`,
+      ),
     retryDeadLetters: (ids, operator) =>
       call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
     replay: (req) => call('POST', '/v1/replays', req),

@@ -2,8 +2,9 @@
  * What the pipeline stages depend on: ports only (store, bus, providers, clock, crypto), never an
  * adapter. The composition root (src/main.ts) builds this once.
  */
-import type { AuditRecord } from '../../schemas/audit.js';
+import type { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
 import type { Config } from '../../schemas/config.js';
+import type { AuditIntegrity } from '../audit/verify.js';
 import type { Bus } from '../bus/port.js';
 import type { Fingerprinter } from '../crypto/fingerprint.js';
 import type { Sealer } from '../crypto/seal.js';
@@ -23,6 +24,10 @@ export interface TokenClass {
 
 export interface PipelineDeps {
   store: Store;
+  /** The audit key and anchors: what `audit verify` checks the chain with. */
+  audit: AuditIntegrity;
+  /** This process's checkpoint writer (src/audit/checkpointer.ts), for `audit reanchor`. */
+  checkpoints?: { reanchor(): Promise<AuditCheckpoint> };
   bus: Bus;
   providers: ProviderRegistry;
   logger: Logger;

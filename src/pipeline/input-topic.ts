@@ -15,29 +15,35 @@ import { Trigger } from '../../schemas/trigger.js';
 import type { InMessage } from '../bus/port.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
-import { now, type PipelineDeps } from './deps.js';
+import { type PipelineDeps } from './deps.js';
+import { publishDeadMessages } from './dead-messages.js';
 import { acceptInput } from './intake.js';
-import { acceptSource } from '../intake/sources.js';
+import { badRecords } from '../intake/bad-records.js';
+import { acceptSource, type SourceAcceptance } from '../intake/sources.js';
 import type { Attempt } from './poison.js';
 import { handleTrigger } from './triggers.js';
 
 export const FORMAT_HEADER = 'tourniquet-format';
 export const SOURCE_HEADER = 'tourniquet-source';
-/** Dead-letter records keep at most this much of the original payload. */
-export const DLQ_PAYLOAD_LIMIT = 256 * 1024;
 
 export function triggerMessage(t: Trigger) {
   return { key: t.id, value: JSON.stringify(t), headers: { [FORMAT_HEADER]: 'trigger' } };
 }
 
-function decode(msg: InMessage, deps: PipelineDeps): Trigger[] {
+interface Decoded {
+  triggers: Trigger[];
+  /** Malformed records of a batch whose other records were accepted. */
+  skipped?: SourceAcceptance['skipped'];
+}
+
+function decode(msg: InMessage, deps: PipelineDeps): Decoded {
   const source = msg.headers[SOURCE_HEADER];
   if (source) {
     const res = acceptSource(source, Buffer.from(msg.value, 'utf8'), deps);
     if (res.skipped.length > 0 && res.triggers.length === 0) {
       throw new TourniquetError('INVALID_INPUT', `${source}: no usable record`, { details: res.skipped });
     }
-    return res.triggers;
+    return { triggers: res.triggers, skipped: res.skipped };
   }
   let value: unknown;
   try {
@@ -53,38 +59,54 @@ function decode(msg: InMessage, deps: PipelineDeps): Trigger[] {
         details: fieldIssues(parsed.error),
       });
     }
-    return [parsed.data];
+    return { triggers: [parsed.data] };
   }
   const t = acceptInput(value, deps);
   if (t.kind !== msg.topic) {
     throw new TourniquetError('INVALID_INPUT', `a ${t.kind} trigger on the ${msg.topic} topic`);
   }
-  return [t];
+  return { triggers: [t] };
 }
 
 export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Promise<void> {
-  let triggers: Trigger[];
+  let decoded: Decoded;
   try {
-    triggers = decode(msg, deps);
+    decoded = decode(msg, deps);
   } catch (e) {
     if (!isTourniquetError(e) || (e.code !== 'INVALID_INPUT' && e.code !== 'UNKNOWN_SOURCE')) throw e;
     await deadLetterMessage(msg, e, deps);
     return;
   }
-  for (const t of triggers) await handleTrigger(t, deps);
+  for (const t of decoded.triggers) await handleTrigger(t, deps);
+  if (decoded.skipped?.length) {
+    // Only the malformed records: the accepted ones' secrets stay out of the DLQ.
+    const bad = badRecords(Buffer.from(msg.value, 'utf8'), decoded.skipped, true);
+    await publishDeadMessages(
+      bad.map((b) => ({
+        id: `${messageId(msg)}-${b.path}`,
+        reason: 'malformed record in a batch',
+        code: 'INVALID_INPUT',
+        issues: b.issues,
+        source: { ...origin(msg), record: b.path },
+        headers: msg.headers,
+        payload: b.payload,
+      })),
+      deps,
+    );
+  }
 }
 
-/**
- * Text for the audit trail: zod messages can quote input keys (`Unrecognized key: "x\u0000"`), and
- * the store cannot hold U+0000 or lone surrogates, which would fail the dead letter itself.
- */
-function storable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- U+0000 is what must go
-  return text.replace(/[\u0000\p{Cs}]/gu, '\uFFFD');
-}
+/** Unique per message: a dead letter's key and id. */
+const messageId = (msg: InMessage) => `${msg.topic}-${msg.partition}-${msg.offset}`;
+const origin = (msg: InMessage) => ({
+  topic: msg.topic,
+  partition: msg.partition,
+  offset: msg.offset,
+  timestamp: msg.timestamp,
+});
 
 /**
- * Dead-letters one message of any topic: the DLQ record (reason, origin, payload) and an audit
+ * Dead-letters one message of any topic, sealed (src/pipeline/dead-messages.ts), with an audit
  * record. `attempts` is the failure history when the message failed in the handler (poison bound,
  * src/pipeline/poison.ts) rather than in decoding.
  */
@@ -94,42 +116,24 @@ export async function deadLetterMessage(
   deps: PipelineDeps,
   attempts: readonly Attempt[] = [],
 ): Promise<void> {
-  const truncated = msg.value.length > DLQ_PAYLOAD_LIMIT;
   const isTask = msg.topic === 'tasks';
-  const record = {
-    reason: e.message,
-    code: e.code,
-    issues: e.details ?? null,
-    attempts,
-    source: { topic: msg.topic, partition: msg.partition, offset: msg.offset, timestamp: msg.timestamp },
-    payloadBytes: Buffer.byteLength(msg.value),
-    payloadTruncated: truncated,
-    // The DLQ mirrors the input topic (same ACLs and retention): the payload is kept for reprocessing.
-    payload: truncated ? msg.value.slice(0, DLQ_PAYLOAD_LIMIT) : msg.value,
-  };
-  await deps.bus.publish('dlq', [
-    { key: msg.key || `${msg.topic}-${msg.offset}`, value: JSON.stringify(record) },
-  ]);
-  const records = await deps.store.transaction((tx) =>
-    tx.appendAudit(
-      [
-        {
-          type: isTask ? 'message.dead_lettered' : 'trigger.rejected',
-          actor: 'pipeline',
-          data: {
-            code: e.code,
-            reason: storable(e.message),
-            topic: msg.topic,
-            partition: msg.partition,
-            offset: msg.offset,
-            attempts: attempts.length,
-          },
-        },
-      ],
-      now(deps),
-    ),
+  await publishDeadMessages(
+    [
+      {
+        id: messageId(msg),
+        reason: e.message,
+        code: e.code,
+        issues: e.details ?? null,
+        source: origin(msg),
+        headers: msg.headers,
+        attempts,
+        auditType: isTask ? 'message.dead_lettered' : 'trigger.rejected',
+        // Sealed by publishDeadMessages: the payload may hold a raw secret.
+        payload: msg.value,
+      },
+    ],
+    deps,
   );
-  await deps.onAudit?.(records);
   if (!isTask) {
     deps.events?.triggerHandled?.({
       kind: 'unknown',

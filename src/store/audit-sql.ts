@@ -27,6 +27,8 @@ interface Head {
 /** The chain head this store last wrote; shared by the store and its transactions. */
 export interface HeadHint {
   current: Head | null;
+  /** The audit HMAC key (never stored in the database). */
+  readonly key: Buffer;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function appendAudit(
   const attempts = hint.current ? [hint.current, null] : [null];
   for (const hinted of attempts) {
     const head = hinted ?? (await lockHead(db));
-    const records = chain(parsed, head, at);
+    const records = chain(hint.key, parsed, head, at);
     const last = records[records.length - 1]!;
     if (await write(db, records, head, at)) {
       hint.current = { seq: last.seq, hash: last.hash };
@@ -55,12 +57,12 @@ export async function appendAudit(
   throw new TourniquetError('INTERNAL', 'the audit chain head moved while it was locked');
 }
 
-function chain(entries: readonly ParsedEntry[], head: Head, at: string): AuditRecord[] {
+function chain(key: Buffer, entries: readonly ParsedEntry[], head: Head, at: string): AuditRecord[] {
   let seq = head.seq;
   let prevHash = head.hash;
   return entries.map((e) => {
     const content = { ...e, seq: ++seq, at };
-    const hash = chainHash(prevHash, content);
+    const hash = chainHash(key, prevHash, content);
     const record = { ...content, prevHash, hash };
     prevHash = hash;
     return record;
@@ -141,9 +143,9 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
   return rows.map(auditFromRow);
 }
 
-export async function auditHead(db: Db): Promise<Head> {
-  const [h] = await db.query<{ seq: string | number; hash: string }>(
-    'SELECT seq, hash FROM audit_head WHERE id = 1',
+export async function auditHead(db: Db): Promise<Head & { legacySeq: number }> {
+  const [h] = await db.query<{ seq: string | number; hash: string; legacy_seq: string | number }>(
+    'SELECT seq, hash, legacy_seq FROM audit_head WHERE id = 1',
   );
-  return { seq: Number(h?.seq ?? 0), hash: h?.hash ?? '' };
+  return { seq: Number(h?.seq ?? 0), hash: h?.hash ?? '', legacySeq: Number(h?.legacy_seq ?? 0) };
 }

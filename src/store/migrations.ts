@@ -167,6 +167,16 @@ ALTER TABLE tasks ADD COLUMN rotate_to jsonb;
 ALTER TABLE tasks ADD COLUMN after_task text;
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- Keyed audit hashes (HMAC under the audit key) start after the head as it is now: the records
+-- written before keep their SHA-256 hashes and verify as legacy (src/audit/chain.ts). Signed
+-- anchors carry this boundary, so moving it later is detected.
+ALTER TABLE audit_head ADD COLUMN legacy_seq bigint NOT NULL DEFAULT 0;
+UPDATE audit_head SET legacy_seq = seq;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

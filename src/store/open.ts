@@ -2,9 +2,12 @@
 import type { Config } from '../../schemas/config.js';
 import type { Db } from './db.js';
 import type { Store } from './port.js';
-import { createStore } from './sql-store.js';
+import { createStore, type StoreKeys } from './sql-store.js';
 
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  keys: StoreKeys,
+): Promise<Store> {
   let db: Db;
   if (config.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
@@ -14,7 +17,7 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>)
     db = await openPglite(config.dataDir);
   }
   try {
-    return await createStore(db);
+    return await createStore(db, keys);
   } catch (e) {
     await db.close();
     throw e;

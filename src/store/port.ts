@@ -147,7 +147,8 @@ export interface StoreOps {
 
   appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
   listAudit(q: AuditQuery): Promise<AuditRecord[]>;
-  auditHead(): Promise<{ seq: number; hash: string }>;
+  /** The chain head, and the last seq hashed without the audit key (legacy records, src/audit/chain.ts). */
+  auditHead(): Promise<{ seq: number; hash: string; legacySeq: number }>;
 }
 
 export interface Store extends StoreOps {

@@ -443,8 +443,13 @@ class SqlStore extends SqlOps implements Store {
   }
 }
 
+export interface StoreKeys {
+  /** HMAC key of the audit chain (src/audit/chain.ts); kept outside the database. */
+  auditKey: Buffer;
+}
+
 /** Migrates, then returns the store. */
-export async function createStore(db: Db): Promise<Store> {
+export async function createStore(db: Db, keys: StoreKeys): Promise<Store> {
   await migrate(db);
-  return new SqlStore(db, { current: null });
+  return new SqlStore(db, { current: null, key: keys.auditKey });
 }

@@ -3,10 +3,12 @@
  * and a real PostgreSQL server.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it, type TestContext } from 'node:test';
 import { Credential } from '../../schemas/credential.js';
 import { chainHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
+import { anchorKeyFromSeed } from '../../src/crypto/keys.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import { openPglite } from '../../src/store/pglite.js';
@@ -17,6 +19,9 @@ import { freshDatabase } from '../support/postgres.js';
 import { tempDir } from '../support/runtime.js';
 
 const T0 = '2026-11-23T10:00:00.000Z';
+const AUDIT_KEY = randomBytes(32);
+/** No anchors here: the chain on its own (anchors: test/integration/audit-anchor.test.ts). */
+const INTEGRITY = { key: AUDIT_KEY, anchorKey: anchorKeyFromSeed(randomBytes(32)), anchors: [] };
 const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
 
 const adapters: {
@@ -75,9 +80,9 @@ for (const adapter of adapters) {
       const { another } = opened;
       try {
         await fn(
-          await createStore(opened.db),
+          await createStore(opened.db, { auditKey: AUDIT_KEY }),
           opened.db,
-          another ? async () => createStore(await another()) : undefined,
+          another ? async () => createStore(await another(), { auditKey: AUDIT_KEY }) : undefined,
         );
       } finally {
         await opened.cleanup();
@@ -366,10 +371,10 @@ for (const adapter of adapters) {
         for (const [i, r] of recs.entries()) {
           assert.equal(r.seq, i + 2);
           assert.equal(r.prevHash, prev);
-          assert.equal(r.hash, chainHash(prev, r));
+          assert.equal(r.hash, chainHash(AUDIT_KEY, prev, r));
           prev = r.hash;
         }
-        assert.deepEqual(await s.auditHead(), { seq: 3001, hash: prev });
+        assert.deepEqual(await s.auditHead(), { seq: 3001, hash: prev, legacySeq: 0 });
         const listed = await s.listAudit({ triggerId: 'tr', limit: 5000 });
         assert.deepEqual(listed, recs, 'round-trips through the database unchanged');
         // Small appends go as a VALUES list, large ones through arrays: both sides of the switch.
@@ -377,7 +382,7 @@ for (const adapter of adapters) {
           const more = await s.transaction((tx) => tx.appendAudit(entries.slice(0, n), later(2)));
           assert.deepEqual(await s.listAudit({ afterSeq: more[0]!.seq - 1, limit: 100 }), more);
         }
-        const v = await verifyAudit(s);
+        const v = await verifyAudit(s, INTEGRITY);
         assert.equal(v.ok, true);
       }));
 
@@ -417,7 +422,7 @@ for (const adapter of adapters) {
                 }),
           ),
         );
-        const v = await verifyAudit(s);
+        const v = await verifyAudit(s, INTEGRITY);
         assert.equal(v.ok, true);
         assert.equal((await s.auditHead()).seq, 3 + 14 + 26 * 3);
       }));
@@ -435,12 +440,12 @@ for (const adapter of adapters) {
         );
         assert.equal(recs[0]?.prevHash, GENESIS_HASH);
         assert.equal(recs[1]?.prevHash, recs[0]?.hash);
-        assert.equal(recs[1]?.hash, chainHash(recs[0]!.hash, recs[1]!));
+        assert.equal(recs[1]?.hash, chainHash(AUDIT_KEY, recs[0]!.hash, recs[1]!));
         const listed = await s.listAudit({ triggerId: 'x' });
         assert.equal(listed[0]?.hash, recs[1]?.hash, 'round-trips through the database unchanged');
-        assert.equal((await verifyAudit(s)).ok, true);
+        assert.equal((await verifyAudit(s, INTEGRITY)).ok, true);
         await db.query('DELETE FROM audit WHERE seq = 2');
-        const v = await verifyAudit(s);
+        const v = await verifyAudit(s, INTEGRITY);
         assert.equal(v.ok, false);
         assert.deepEqual(
           v.problems.map((p) => p.problem),

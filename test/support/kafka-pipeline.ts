@@ -122,7 +122,12 @@ export async function pipelineSetup(
       retry: { leaseMs: 2_000, schedulerIntervalMs: 200, ...opts.retry },
     }),
   );
-  const keys = { TOURNIQUET_FINGERPRINT_KEY: key32(), TOURNIQUET_SEAL_KEY: key32() };
+  const keys = {
+    TOURNIQUET_FINGERPRINT_KEY: key32(),
+    TOURNIQUET_SEAL_KEY: key32(),
+    TOURNIQUET_AUDIT_KEY: key32(),
+    TOURNIQUET_ANCHOR_KEY: key32(),
+  };
 
   const ctx: PipelineCtx = {
     k,
