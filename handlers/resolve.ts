@@ -185,18 +185,21 @@ const leak: Resolver<'leak'> = (t, inv, opts) => {
   if (s.secret) {
     const { providerType, tokenType } = s.secret;
     const noApi = tokenType ? noApiStep(tokenType) : undefined;
-    if (noApi) {
+    // A token that is in no inventory and that nothing here can revoke: its owner must.
+    const ownerMust = (reason: 'no_api' | 'unrecognised', detail: string, step: string) =>
       out.needsOwner.push({
         credentialId: null,
         credentialKind: tokenType ?? 'unknown',
         provider: null,
-        fingerprint: s.secret.fingerprint,
+        fingerprint: s.secret!.fingerprint,
         wanted: 'revoke',
-        reason: 'no_api',
-        detail: `no API revokes a ${tokenType}`,
-        step: noApi,
+        reason,
+        detail,
+        step,
         flags: [],
       });
+    if (noApi) {
+      ownerMust('no_api', `no API revokes a ${tokenType}`, noApi);
     } else if (providerType && tokenType && tokenType !== 'unknown' && tokenType !== 'aws.access_key') {
       out.atRisk.push({
         credential: null,
@@ -210,17 +213,11 @@ const leak: Resolver<'leak'> = (t, inv, opts) => {
         ref: `fp:${s.secret.fingerprint}`,
       });
     } else if (s.providerKeyId === undefined) {
-      out.needsOwner.push({
-        credentialId: null,
-        credentialKind: tokenType ?? 'unknown',
-        provider: null,
-        fingerprint: s.secret.fingerprint,
-        wanted: 'revoke',
-        reason: 'unrecognised',
-        detail: 'the leaked value matched no credential and its format names no provider',
-        step: `find which system issued the secret at ${where(t)}, revoke it there, and add it to the inventory`,
-        flags: [],
-      });
+      ownerMust(
+        'unrecognised',
+        'the leaked value matched no credential and its format names no provider',
+        `find which system issued the secret at ${where(t)}, revoke it there, and add it to the inventory`,
+      );
     }
   }
   if (s.providerKeyId !== undefined && /^AKIA[A-Z2-7]{16}$/.test(s.providerKeyId)) {

@@ -273,6 +273,7 @@ if ('reason' in moto || 'reason' in bao) {
       // Slack: sessions gone, account deactivated, so her user token is dead too.
       assert.equal(slack.user('U0ADA')?.sessions, 0);
       assert.equal(slack.user('U0ADA')?.active, false);
+      assert.equal(slack.isLive(ids.slackToken!), false, 'her user token died with her account');
       // AWS: her user has no key and no console password.
       assert.deepEqual(await keysOf(w.iamUser), []);
       await assert.rejects(iam.send(new GetLoginProfileCommand({ UserName: w.iamUser })), {
