@@ -76,6 +76,11 @@ interface Choice {
 type Picked =
   { ok: true; choice: Choice; also: Action[] } | { ok: false; reason: NeedsOwnerReason; detail: string };
 
+/** A configured instance by name: own keys only (`constructor` names no provider). */
+function viewOf(ctx: PlanContext, name: string): CapabilityView | undefined {
+  return Object.hasOwn(ctx.capabilities, name) ? ctx.capabilities[name] : undefined;
+}
+
 function runnable(view: CapabilityView, item: AtRisk, action: Action, ctx: PlanContext) {
   const cap = view.kinds[item.credentialKind]?.find((c) => c.action === action);
   if (!cap) return 'unsupported' as const;
@@ -84,7 +89,7 @@ function runnable(view: CapabilityView, item: AtRisk, action: Action, ctx: PlanC
   if (cap.needs.includes('providerId') && id === undefined) return 'needs_provider_id' as const;
   if (cap.needs.includes('destination')) {
     const to = item.credential?.rotateTo;
-    if (!to || !ctx.capabilities[to.provider]?.writesValues) return 'needs_destination' as const;
+    if (!to || !viewOf(ctx, to.provider)?.writesValues) return 'needs_destination' as const;
   }
   if (item.credential === null && item.providerId !== undefined && item.ref?.startsWith('identity:')) {
     if (!cap.acceptsIdentity) return 'unsupported' as const;
@@ -153,7 +158,7 @@ function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
     return { ok: true, choice: { provider: null, action }, also: [] };
   }
   if (item.provider !== undefined) {
-    const view = ctx.capabilities[item.provider];
+    const view = viewOf(ctx, item.provider);
     if (!view) {
       return {
         ok: false,
@@ -166,7 +171,16 @@ function pick(item: AtRisk, ctx: PlanContext, shadow: boolean): Picked {
   // A token not in the inventory: an instance of the type its format names (of its account, when known
   // and the instances say which accounts they act in).
   const ofType = Object.values(ctx.capabilities).filter((v) => v.type === item.providerType);
-  const scoped = item.account !== undefined && ofType.some((v) => v.accounts.length > 0);
+  const scoped = ofType.some((v) => v.accounts.length > 0) && item.providerId?.startsWith('AKIA') === true;
+  if (scoped && item.account === undefined) {
+    // Instances act in named accounts and the key's is unknown: another account's IAM would answer
+    // "no such key", which must never read as "already dead".
+    return {
+      ok: false,
+      reason: 'provider_not_configured',
+      detail: `the AWS account of ${item.providerId} could not be looked up`,
+    };
+  }
   const candidates = scoped ? ofType.filter((v) => v.accounts.includes(item.account!)) : ofType;
   if (candidates.length === 0) {
     return {
@@ -210,7 +224,7 @@ function followUps(item: AtRisk, { action, provider }: Choice, ctx: PlanContext)
         ? [{ action: 'delete', delayMinutes: leakedKeyDeleteMinutes }]
         : [];
   if (provider === null) return planned; // shadow: recorded, never run
-  const view = ctx.capabilities[provider];
+  const view = viewOf(ctx, provider);
   return planned.filter((s) => view !== undefined && runnable(view, item, s.action, ctx) === 'ok');
 }
 
@@ -221,7 +235,7 @@ function identityItems(
 ): AtRisk[] {
   const out: AtRisk[] = [];
   for (const { provider, account, person } of ids) {
-    const view = ctx.capabilities[provider];
+    const view = viewOf(ctx, provider);
     if (!view) {
       notes.push(`identity ${account} of ${person} at ${provider}: no such provider is configured`);
       continue;

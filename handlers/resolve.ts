@@ -234,7 +234,25 @@ const leak: Resolver<'leak'> = (t, inv, opts) => {
       ref: `aws-key:${s.providerKeyId}`,
       ...(typeof t.evidence.awsAccountId === 'string' ? { account: t.evidence.awsAccountId } : {}),
     });
-  } else if (!s.secret) {
+  } else if (s.providerKeyId !== undefined && out.atRisk.length === 0 && out.needsOwner.length === 0) {
+    // A key id nothing here can act on (an STS ASIA key, an X.509 serial): never silently dropped.
+    const temporary = /^ASIA/.test(s.providerKeyId);
+    out.needsOwner.push({
+      credentialId: null,
+      credentialKind: temporary ? 'aws.temporary_access_key' : 'unknown',
+      provider: null,
+      ...(s.secret ? { fingerprint: s.secret.fingerprint } : {}),
+      wanted: 'revoke',
+      reason: temporary ? 'no_api' : 'unrecognised',
+      detail: temporary
+        ? `${s.providerKeyId} is an STS session key: no API deletes it`
+        : `key id ${s.providerKeyId} matched no credential in the inventory`,
+      step: temporary
+        ? `deny sessions issued before now on the role or user that minted ${s.providerKeyId} (IAM "Revoke active sessions"), or wait for it to expire`
+        : `find the credential ${s.providerKeyId} names, revoke it at its provider, and add it to the inventory`,
+      flags: [],
+    });
+  } else if (!s.secret && s.providerKeyId === undefined) {
     out.notes.push('leak matched no credential in the inventory');
   }
   return out;

@@ -83,20 +83,19 @@ const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
 function awsPairs(findings: readonly (GitleaksFinding | undefined)[]) {
   const byKeyId = new Map<number, string>();
   const secretOf = new Set<number>();
+  // Secret candidates by file and commit, so pairing stays linear in the size of the report.
+  const where = (f: GitleaksFinding) => `${f.File ?? ''}\u0000${f.Commit ?? ''}`;
+  const candidates = new Map<string, number[]>();
+  findings.forEach((f, n) => {
+    if (f && AWS_SECRET.test(f.Secret)) candidates.set(where(f), [...(candidates.get(where(f)) ?? []), n]);
+  });
   findings.forEach((k, i) => {
     if (!k || !isAwsAccessKeyId(k.Secret)) return;
-    const j = findings.findIndex(
-      (s, n) =>
-        s !== undefined &&
-        n !== i &&
-        !secretOf.has(n) &&
-        AWS_SECRET.test(s.Secret) &&
-        s.File === k.File &&
-        (s.Commit ?? '') === (k.Commit ?? '') &&
-        Math.abs((s.StartLine ?? 0) - (k.StartLine ?? 0)) <= 5,
+    const j = (candidates.get(where(k)) ?? []).find(
+      (n) => !secretOf.has(n) && Math.abs((findings[n]?.StartLine ?? 0) - (k.StartLine ?? 0)) <= 5,
     );
-    const secret = j >= 0 ? findings[j] : undefined;
-    if (secret) {
+    const secret = j === undefined ? undefined : findings[j];
+    if (j !== undefined && secret) {
       byKeyId.set(i, secret.Secret);
       secretOf.add(j);
     }

@@ -87,7 +87,10 @@ const DecisionBody = z
     reason: z.string().min(1).max(2000),
     operator: z.string().min(1).max(200).optional(),
     /** Decide only these held tasks; absent: every task the plan holds. */
-    taskIds: z.array(z.string().min(8).max(64)).max(10_000).optional(),
+    taskIds: z
+      .array(z.string().regex(/^[0-9a-f]{8,32}$/, 'a task id or a prefix of 8+ hex digits'))
+      .max(1000)
+      .optional(),
   })
   .strict();
 const ShowQuery = z

@@ -99,7 +99,8 @@ async function referenceIssues(
   const issues: FieldIssue[] = [];
   const caps = deps.providers.capabilities();
   const configured = Object.keys(caps).length > 0;
-  const typeOf = (name: string) => caps[name]?.type;
+  const has = (name: string) => Object.hasOwn(caps, name);
+  const typeOf = (name: string) => (has(name) ? caps[name]?.type : undefined);
   const knownPeople = new Set(
     [...people, ...(await deps.store.listPeople())]
       .flatMap((p) => [p.id, ...p.aliases])
@@ -110,7 +111,7 @@ async function referenceIssues(
   );
   people.forEach((p, i) => {
     for (const instance of Object.keys(p.identities)) {
-      if (configured && !caps[instance]) {
+      if (configured && !has(instance)) {
         issues.push({
           path: `people.${i}.identities.${instance}`,
           message: `no provider instance named ${instance} is configured`,
@@ -120,7 +121,7 @@ async function referenceIssues(
   });
   creds.forEach((c, i) => {
     const at = `${prefix}${i}`;
-    if (configured && !caps[c.provider]) {
+    if (configured && !has(c.provider)) {
       issues.push({
         path: `${at}.provider`,
         message: `no provider instance named ${c.provider} is configured`,
@@ -140,7 +141,7 @@ async function referenceIssues(
         issues.push({ path: `${at}.readers.${j}`, message: `no person ${r} in the inventory` });
       }
     });
-    if (c.rotateTo && configured && !caps[c.rotateTo.provider]) {
+    if (c.rotateTo && configured && !has(c.rotateTo.provider)) {
       issues.push({
         path: `${at}.rotateTo.provider`,
         message: `no provider instance named ${c.rotateTo.provider} is configured`,

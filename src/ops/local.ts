@@ -18,7 +18,7 @@ import { acceptInput } from '../pipeline/intake.js';
 import { badRecords } from '../intake/bad-records.js';
 import { acceptSource } from '../intake/sources.js';
 import { capabilityGaps } from '../../handlers/plan.js';
-import { dryRunPlan, planContext } from '../pipeline/triggers.js';
+import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
 import { importInventory } from './inventory-import.js';
 import type { Operations } from './port.js';
 
@@ -121,7 +121,7 @@ export function localOps(deps: PipelineDeps): Operations {
 
     async plan(docs) {
       const triggers = acceptAll(docs, deps);
-      return Promise.all(triggers.map((t) => dryRunPlan(t, deps)));
+      return Promise.all(triggers.map(async (t) => dryRunPlan(await withAwsAccount(t, deps), deps)));
     },
 
     async checkInventory() {
@@ -131,7 +131,9 @@ export function localOps(deps: PipelineDeps): Operations {
     async planSource(source, raw) {
       const res = acceptSource(source, raw, deps);
       return {
-        plans: await Promise.all(res.triggers.map((t) => dryRunPlan(t, deps))),
+        plans: await Promise.all(
+          res.triggers.map(async (t) => dryRunPlan(await withAwsAccount(t, deps), deps)),
+        ),
         ...(res.ignored ? { ignored: res.ignored } : {}),
         ...(res.skipped.length ? { skipped: res.skipped } : {}),
       };

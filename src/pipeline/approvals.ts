@@ -82,9 +82,12 @@ function pickTasks<T extends { id: string }>(
   wanted: readonly string[],
   planId: string,
 ): T[] {
-  const out: T[] = [];
+  const out = new Set<T>();
   for (const w of wanted) {
-    const hits = waiting.filter((t) => t.id === w || (w.length >= 8 && t.id.startsWith(w)));
+    if (!/^[0-9a-f]{8,32}$/.test(w)) {
+      throw new TourniquetError('INVALID_INPUT', 'a task is named by its id or a prefix of 8+ hex digits');
+    }
+    const hits = waiting.filter((t) => t.id.startsWith(w));
     if (hits.length !== 1) {
       throw new TourniquetError(
         hits.length === 0 ? 'NOT_FOUND' : 'INVALID_INPUT',
@@ -93,7 +96,7 @@ function pickTasks<T extends { id: string }>(
           : `task prefix ${w} is ambiguous in plan ${planId}`,
       );
     }
-    if (!out.includes(hits[0]!)) out.push(hits[0]!);
+    out.add(hits[0]!);
   }
-  return out;
+  return [...out];
 }

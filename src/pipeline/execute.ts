@@ -235,6 +235,9 @@ function precheckReason(
   provider: Provider,
 ): 'interrupted attempt' | 'earlier attempt' | 'precheck' | undefined {
   if (!provider.capabilities.canVerify) return undefined;
+  // A rotation's re-attempt finds its own earlier work itself, and reports the new provider id that
+  // the inventory must learn; a pre-check would record "done" without it.
+  if (task.action === 'rotate') return undefined;
   if (interrupted) return 'interrupted attempt';
   if (task.attempts > 1 || task.lastError !== null) return 'earlier attempt';
   if (provider.capabilities.precheckFirstAttempt && !task.flags.includes(FORCED_FLAG)) return 'precheck';

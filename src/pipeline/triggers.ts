@@ -106,13 +106,19 @@ async function withResolvedSecret(t: Trigger, deps: PipelineDeps): Promise<Trigg
  * GetAccessKeyInfo), so the IAM instance of that account handles it. Asked only when some instance
  * says which account it acts in; a failed lookup is recorded, never fatal.
  */
-async function withAwsAccount(t: Trigger, deps: PipelineDeps): Promise<Trigger> {
+export async function withAwsAccount(t: Trigger, deps: PipelineDeps): Promise<Trigger> {
   const keyId = t.kind === 'leak' ? t.subject.providerKeyId : undefined;
   if (!keyId || !/^AKIA[A-Z2-7]{16}$/.test(keyId) || t.evidence.awsAccountId !== undefined) return t;
   const views = Object.values(deps.providers.capabilities()).filter((v) => v.type === 'aws');
   if (!views.some((v) => v.accounts.length > 0)) return t;
   const asker = views.map((v) => deps.providers.get(v.name)).find((p) => p?.accountOf);
-  if (!asker?.accountOf || (await deps.store.getTrigger(t.id))) return t;
+  if (!asker?.accountOf) return t;
+  const stored = await deps.store.getTrigger(t.id);
+  if (stored) {
+    // A redelivery, or a dry run of a payload already taken: the account found the first time.
+    const known = stored.evidence.awsAccountId;
+    return known === undefined ? t : { ...t, evidence: { ...t.evidence, awsAccountId: known } };
+  }
   try {
     const account = await asker.accountOf(keyId, AbortSignal.timeout(15_000));
     return account ? { ...t, evidence: { ...t.evidence, awsAccountId: account } } : t;

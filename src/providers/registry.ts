@@ -52,7 +52,8 @@ export function buildRegistry(
 
 export function registryOf(providers: readonly Provider[]): ProviderRegistry {
   const byName = new Map<string, Provider>();
-  const views: Record<string, CapabilityView> = {};
+  // No prototype: a provider named `constructor` or `__proto__` is just a name.
+  const views: Record<string, CapabilityView> = Object.create(null) as Record<string, CapabilityView>;
   for (const p of providers) {
     if (byName.has(p.name)) throw new TourniquetError('INVALID_CONFIG', `two providers are named ${p.name}`);
     byName.set(p.name, p);

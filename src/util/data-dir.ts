@@ -69,7 +69,10 @@ export async function preparePrivateDir(dir: string): Promise<void> {
 /** Removes group and world access from the dir and everything in it; returns how many changed. */
 export async function tightenPrivateDir(dir: string): Promise<number> {
   let changed = 0;
-  if ((await stat(dir)).mode & GROUP_WORLD) {
+  // A data dir removed already (a test tidying up before the store closed) has nothing to tighten.
+  const top = await stat(dir).catch(ignoreMissing);
+  if (!top) return 0;
+  if (top.mode & GROUP_WORLD) {
     await chmod(dir, 0o700);
     changed++;
   }
