@@ -217,8 +217,9 @@ function followUps(item: AtRisk, { action, provider }: Choice, ctx: PlanContext)
   const planned: Step[] =
     action === 'rotate'
       ? [
+          // Deactivated a grace period after the rotation, deleted a grace period after that.
           { action: 'disable', delayMinutes: graceMinutes },
-          { action: 'delete', delayMinutes: 2 * graceMinutes },
+          { action: 'delete', delayMinutes: graceMinutes },
         ]
       : action === 'disable' && item.credential === null
         ? [{ action: 'delete', delayMinutes: leakedKeyDeleteMinutes }]
@@ -317,7 +318,9 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
       ...followUps(item, picked.choice, ctx),
     ];
     let previous: string | undefined;
+    let elapsedMinutes = 0;
     for (const step of steps) {
+      elapsedMinutes += step.delayMinutes ?? 0;
       const action = step.action;
       const provider = picked.choice.provider;
       const id = taskId(scope, ref, action);
@@ -351,7 +354,11 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
         ...(action === 'rotate' && item.credential?.rotateTo ? { rotateTo: item.credential.rotateTo } : {}),
         ...(after !== undefined ? { after } : {}),
         ...(step.delayMinutes !== undefined
-          ? { notBefore: new Date(Date.parse(trigger.receivedAt) + step.delayMinutes * 60_000).toISOString() }
+          ? {
+              // The earliest it could run; the real clock starts when its predecessor succeeds.
+              notBefore: new Date(Date.parse(trigger.receivedAt) + elapsedMinutes * 60_000).toISOString(),
+              waitMs: Math.round(step.delayMinutes * 60_000),
+            }
           : {}),
       });
     }

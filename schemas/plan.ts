@@ -66,6 +66,8 @@ export const TaskDraft = z.object({
   notBefore: Timestamp.optional(),
   /** Runs only after this task of the same plan succeeded (deactivate the old key after the rotation). */
   after: z.string().optional(),
+  /** With `after`: how long after its predecessor succeeded this task may run (the grace period). */
+  waitMs: z.number().int().nonnegative().optional(),
 });
 export type TaskDraft = z.infer<typeof TaskDraft>;
 

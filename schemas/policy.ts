@@ -38,8 +38,8 @@ export const Policy = z
      */
     grace: z
       .object({
-        graceMinutes: z.number().int().nonnegative().default(60),
-        leakedKeyDeleteMinutes: z.number().int().nonnegative().default(60),
+        graceMinutes: z.number().nonnegative().default(60),
+        leakedKeyDeleteMinutes: z.number().nonnegative().default(60),
       })
       .strict()
       .prefault({}),

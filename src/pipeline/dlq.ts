@@ -39,6 +39,13 @@ export async function retryDeadLetters(ids: readonly string[] | 'all', operator:
       if (await tx.requeueDeadLetter(id, at)) done.push((await tx.getTask(id))!.task);
       else if (ids !== 'all') throw new TourniquetError('CONFLICT', `task ${id} is not dead-lettered`);
     }
+    // Follow-ups that gave up because this task had failed wait for it again.
+    done.push(
+      ...(await tx.requeueFollowUps(
+        done.map((t) => t.id),
+        at,
+      )),
+    );
     const recs = await tx.appendAudit(
       done.map((t) => ({
         type: 'dlq.retried' as const,

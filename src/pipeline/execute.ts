@@ -84,6 +84,10 @@ export async function executeTask(
   if (task.after) {
     // A follow-up (deactivate the old key after its rotation) runs only once its predecessor succeeded.
     const before = (await deps.store.getTask(task.after))?.task;
+    if (before?.status === 'skipped') {
+      // Its predecessor was denied (or only recorded): so is this step.
+      return finish(task, { status: 'skipped', outcome: before.outcome ?? 'denied' }, deps, actor);
+    }
     if (!before || (before.status !== 'succeeded' && FINAL_TASK_STATUSES.includes(before.status))) {
       const why = new TourniquetError(
         'DEPENDENCY_FAILED',
@@ -414,6 +418,7 @@ async function finish(
       );
     }
     const finished = await tx.finishTask(task.id, f, at);
+    if (f.status === 'succeeded') await tx.releaseFollowUps(task.id, at);
     await tx.completePlanIfDone(task.planId, at);
     return { finished, records: await tx.appendAudit(entries, at) };
   });

@@ -158,6 +158,9 @@ export async function handleTrigger(
       return { duplicate: true, records, runnable: null };
     }
     const runnable = await tx.insertPlan(plan, sealedByTask, at);
+    // Its tasks may all belong to an earlier trigger (a second event for one workload): then this
+    // plan has nothing of its own left open, and is done rather than waiting forever.
+    if (runnable.length === 0 && plan.tasks.length > 0) await tx.completePlanIfDone(plan.id, at);
     const entries: AuditEntry[] = [
       {
         type: 'trigger.accepted',

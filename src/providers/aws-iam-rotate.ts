@@ -17,6 +17,7 @@ import {
   ListAccessKeysCommand,
   ListUserTagsCommand,
   TagUserCommand,
+  UntagUserCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { AwsIamProviderConfig } from '../../schemas/providers/aws.js';
@@ -66,6 +67,16 @@ export function iamKeyRotation(
       client.send(new ListAccessKeysCommand({ UserName: user }), { abortSignal: s }),
     );
     const ids = (keys?.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId ?? '');
+    // Tags of earlier rotations whose key is gone say nothing any more; a user holds at most 50 tags.
+    const stale = (tags?.Tags ?? [])
+      .filter((t) => t.Key?.startsWith('tourniquet-rotation-') && t.Key !== rotationTag(task.taskId))
+      .filter((t) => !ids.includes(t.Value ?? ''))
+      .map((t) => t.Key!);
+    if (stale.length > 0) {
+      await run('UntagUser', signal, (s) =>
+        client.send(new UntagUserCommand({ UserName: user, TagKeys: stale }), { abortSignal: s }),
+      );
+    }
     return { oldKey, user, ours: ours !== undefined && ids.includes(ours) ? ours : undefined, ids };
   }
 
@@ -98,15 +109,30 @@ export function iamKeyRotation(
       throw new TourniquetError('PROVIDER_REJECTED', 'IAM created no access key', { retriable: true });
     }
     const secret = key.SecretAccessKey;
-    await run('TagUser', signal, (s) =>
-      client.send(
-        new TagUserCommand({
-          UserName: s0.user,
-          Tags: [{ Key: rotationTag(task.taskId), Value: key.AccessKeyId }],
+    try {
+      await run('TagUser', signal, (s) =>
+        client.send(
+          new TagUserCommand({
+            UserName: s0.user,
+            Tags: [{ Key: rotationTag(task.taskId), Value: key.AccessKeyId }],
+          }),
+          { abortSignal: s },
+        ),
+      );
+    } catch (e) {
+      // Untagged, the new key could not be recognised as ours on a re-attempt: it must not stay.
+      await run('DeleteAccessKey', signal, (s) =>
+        client.send(new DeleteAccessKeyCommand({ UserName: s0.user, AccessKeyId: key.AccessKeyId }), {
+          abortSignal: s,
         }),
-        { abortSignal: s },
-      ),
-    );
+      ).catch((cleanup: unknown) =>
+        log?.warn(
+          { userName: s0.user, accessKeyId: key.AccessKeyId, code: (cleanup as { code?: string }).code },
+          'could not delete an untagged new key: delete it by hand',
+        ),
+      );
+      throw e;
+    }
     try {
       await dest.write(JSON.stringify({ accessKeyId: key.AccessKeyId, secretAccessKey: secret }), signal);
     } catch (e) {

@@ -165,6 +165,8 @@ ALTER TABLE plans ADD COLUMN needs_owner jsonb NOT NULL DEFAULT '[]';
 ALTER TABLE tasks ADD COLUMN hold text;
 ALTER TABLE tasks ADD COLUMN rotate_to jsonb;
 ALTER TABLE tasks ADD COLUMN after_task text;
+ALTER TABLE tasks ADD COLUMN wait_ms bigint;
+CREATE INDEX tasks_after ON tasks (after_task) WHERE after_task IS NOT NULL;
 `,
   },
   {

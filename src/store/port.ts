@@ -136,6 +136,10 @@ export interface StoreOps {
    * `staleSeconds` (their message was lost before it was published), and expired leases.
    */
   dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]>;
+  /** A task succeeded: its follow-ups become due `waitMs` from now. */
+  releaseFollowUps(id: string, now: string): Promise<number>;
+  /** `dlq retry` of tasks: their follow-ups dead-lettered for that failure are re-armed too. */
+  requeueFollowUps(ids: readonly string[], now: string): Promise<Task[]>;
   /** `dlq retry`: a dead-lettered task becomes planned again with a fresh retry budget. */
   requeueDeadLetter(id: string, now: string): Promise<boolean>;
   addOperator(op: { name: string; role: string; tokenHash: string }, now: string): Promise<void>;

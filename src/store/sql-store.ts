@@ -173,6 +173,7 @@ class SqlOps implements StoreOps {
         'rotate_to',
         'after_task',
         'not_before',
+        'wait_ms',
       ],
       plan.tasks.map((t, i) => [
         t.id,
@@ -192,6 +193,7 @@ class SqlOps implements StoreOps {
         t.rotateTo ? j(t.rotateTo) : null,
         t.after ?? null,
         t.notBefore ?? null,
+        t.waitMs === undefined ? null : String(t.waitMs),
       ]),
       10,
     );
@@ -204,10 +206,10 @@ class SqlOps implements StoreOps {
          VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7,$8::jsonb,$9::jsonb) ON CONFLICT (id) DO NOTHING)
        INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
          provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, hold, rotate_to, after_task,
-         next_attempt_at, created_at, updated_at)
+         next_attempt_at, wait_ms, created_at, updated_at)
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
          fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, hold, rotate_to::jsonb, after_task,
-         not_before::timestamptz, $7::timestamptz, $7::timestamptz
+         not_before::timestamptz, wait_ms::bigint, $7::timestamptz, $7::timestamptz
        FROM ${source.sql}
        ON CONFLICT (id) DO NOTHING
        RETURNING id, status`,
@@ -369,6 +371,35 @@ class SqlOps implements StoreOps {
       [now, limit, staleSeconds],
     );
     return rows.map(taskFromRow);
+  }
+
+  async releaseFollowUps(id: string, now: string): Promise<number> {
+    // The grace period runs from the moment the predecessor succeeded, never from the trigger.
+    const rows = await this.db.query(
+      `UPDATE tasks SET next_attempt_at = $2::timestamptz + make_interval(secs => COALESCE(wait_ms, 0) / 1000.0),
+         updated_at = $2 WHERE after_task = $1 AND status = 'planned' RETURNING id`,
+      [id, now],
+    );
+    return rows.length;
+  }
+
+  async requeueFollowUps(ids: readonly string[], now: string): Promise<Task[]> {
+    const out: Task[] = [];
+    let wave = [...ids];
+    // A chain (rotate → disable → delete) is re-armed whole.
+    while (wave.length > 0) {
+      const rows = await this.db.query(
+        `UPDATE tasks SET status = 'planned', attempts = 0, next_attempt_at = NULL, lease_until = NULL,
+           last_error = NULL, retry_window_started_at = $2, updated_at = $2
+         WHERE after_task = ANY($1::text[]) AND status = 'dead_lettered'
+           AND last_error->>'code' = 'DEPENDENCY_FAILED' RETURNING *`,
+        [wave, now],
+      );
+      const tasks = rows.map(taskFromRow);
+      out.push(...tasks);
+      wave = tasks.map((t) => t.id);
+    }
+    return out;
   }
 
   async requeueDeadLetter(id: string, now: string): Promise<boolean> {

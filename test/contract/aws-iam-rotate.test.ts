@@ -21,7 +21,7 @@ import { createAwsIamProvider } from '../../src/providers/aws-iam.js';
 import { rotationTag } from '../../src/providers/aws-iam-rotate.js';
 import { createAwsSecretsProvider } from '../../src/providers/aws-secrets.js';
 import type { ProviderTask } from '../../src/providers/port.js';
-import { awsTestConnection, findMoto } from '../support/moto.js';
+import { awsTestConnection, findMoto, startFaultProxy } from '../support/moto.js';
 import { unavailable } from '../support/services.js';
 import { unique } from '../support/asserts.js';
 
@@ -133,5 +133,27 @@ if ('reason' in moto) {
       },
     );
     assert.deepEqual((await w.keys()).map((k) => k.AccessKeyId).sort(), [w.oldKey, other].sort());
+  });
+
+  it('a new key that could not be tagged as ours is deleted again, and the rotation can be retried', async () => {
+    const w = await world();
+    const proxy = await startFaultProxy(moto.url);
+    const viaProxy = createAwsIamProvider({
+      type: 'aws_iam',
+      name: 'aws-iam',
+      ...awsTestConnection(proxy.url),
+      propagationMs: 0,
+    });
+    proxy.failNext(1, { kind: 'error', status: 500, code: 'ServiceFailure' }, 'TagUser');
+    await assert.rejects(viaProxy.execute(w.task, signal()));
+    assert.deepEqual(
+      (await w.keys()).map((k) => k.AccessKeyId),
+      [w.oldKey],
+      'no untagged orphan left',
+    );
+    assert.equal((await viaProxy.execute(w.task, signal())).outcome, 'revoked');
+    assert.equal((await w.keys()).length, 2);
+    await viaProxy.close?.();
+    await proxy.close();
   });
 }

@@ -211,6 +211,11 @@ describe('planTrigger: capabilities decide', () => {
     assert.equal(disable?.notBefore, new Date(Date.parse(T) + 30 * 60_000).toISOString());
     assert.equal(del?.after, disable?.id);
     assert.equal(del?.notBefore, new Date(Date.parse(T) + 60 * 60_000).toISOString());
+    assert.deepEqual(
+      [disable?.waitMs, del?.waitMs],
+      [30 * 60_000, 30 * 60_000],
+      'each waits from its predecessor',
+    );
     assert.equal(plan.needsOwner.length, 0);
   });
 
