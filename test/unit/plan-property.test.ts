@@ -88,7 +88,9 @@ const trigger = fc.oneof(
         'slack.incoming_webhook_url',
         'unknown',
       ),
-      providerKeyId: fc.option(fc.constant('AKIAIOSFODNN7EXAMPLE'), { nil: undefined }),
+      providerKeyId: fc.option(fc.constantFrom('AKIAIOSFODNN7EXAMPLE', 'ASIAIOSFODNN7EXAMPLE', 'x509:01ab'), {
+        nil: undefined,
+      }),
     })
     .map(({ sealed, tokenType, providerKeyId }) => ({
       kind: 'leak',
@@ -103,6 +105,25 @@ const trigger = fc.oneof(
       },
     })),
 );
+
+/** Independently of the resolver: the live credentials a trigger puts at risk. */
+function atRisk(t: Trigger, creds: readonly Credential[]): Credential[] {
+  const live = creds.filter((c) => ['active', 'disabled', 'rotated'].includes(c.status));
+  if (t.kind === 'offboarding') {
+    const p = t.subject.person;
+    return live.filter((c) => c.owner === p || c.createdBy === p || c.readers.includes(p));
+  }
+  if (t.kind === 'decommission') {
+    const names = t.subject.workload === 'w2' ? ['w2'] : ['w1', 'w1-alias', 'k8s:serviceaccount:a/w1'];
+    return live.filter((c) => c.workload !== undefined && names.includes(c.workload));
+  }
+  const s = t.subject;
+  return live.filter(
+    (c) =>
+      (s.secret !== undefined && c.fingerprint === s.secret.fingerprint) ||
+      (s.providerKeyId !== undefined && c.providerId === s.providerKeyId),
+  );
+}
 
 function assertRunnable(
   task: ReturnType<typeof planTrigger>['tasks'][number],
@@ -119,8 +140,8 @@ function assertRunnable(
   if (cap.needs.includes('destination')) {
     assert.ok(task.rotateTo && caps[task.rotateTo.provider]?.writesValues, `${task.id} needs a destination`);
   }
-  const identityDriven =
-    task.credentialId === null && task.fingerprint === undefined && !task.id.startsWith('aws-key');
+  // A task on no credential and no value acts on a person's account, or on a leaked AWS key id.
+  const identityDriven = task.credentialId === null && task.fingerprint === undefined;
   if (identityDriven && !task.providerId?.startsWith('AKIA')) {
     assert.ok(cap.acceptsIdentity, `${task.provider} takes no identity for ${task.credentialKind}`);
   }
@@ -154,7 +175,18 @@ it('no plan holds a task its provider cannot run', () => {
         // Every follow-up waits for a task of the same plan.
         const ids = new Set(plan.tasks.map((x) => x.id));
         for (const task of plan.tasks) if (task.after) assert.ok(ids.has(task.after));
-        // Nothing is silently dropped: every needs_owner item says why and what to do.
+        // Nothing is silently dropped: every credential at risk is a task or needs its owner, ...
+        const handled = new Set([
+          ...plan.tasks.map((x) => x.credentialId),
+          ...plan.needsOwner.map((n) => n.credentialId),
+        ]);
+        for (const c of atRisk(trig, creds))
+          assert.ok(handled.has(c.id), `${c.id} (${c.kind} at ${c.provider}) was dropped`);
+        // ... a leak that matched nothing is a task, needs its owner, or is noted,
+        if (trig.kind === 'leak' && atRisk(trig, creds).length === 0) {
+          assert.ok(plan.tasks.length + plan.needsOwner.length + plan.notes.length > 0, 'a leak vanished');
+        }
+        // ... and every needs_owner item says why and what to do.
         for (const n of plan.needsOwner) assert.ok(n.step.length > 10 && n.detail.length > 5);
       },
     ),
