@@ -12,6 +12,11 @@ export interface BackoffPolicy {
   baseMs: number;
   /** The ceiling never grows past this. */
   capMs: number;
+  /**
+   * A floor under the draw (default 0, plain full jitter): the delay is uniform in [floor, ceiling].
+   * For retries that must never be immediate (the bus redelivering to a failing handler).
+   */
+  minMs?: number;
 }
 
 /** The upper bound of the delay before retry number `attempt` (1-based): base doubling, capped. */
@@ -22,7 +27,7 @@ export function backoffCeilingMs(attempt: number, policy: BackoffPolicy): number
 
 /**
  * The delay before retry number `attempt` (1-based): `retryAfterMs` when the other side gave one
- * (never negative), otherwise a full-jitter draw in [0, backoffCeilingMs]. Whole milliseconds.
+ * (never negative), otherwise a full-jitter draw in [minMs, backoffCeilingMs]. Whole milliseconds.
  */
 export function backoffMs(
   attempt: number,
@@ -33,5 +38,7 @@ export function backoffMs(
     return Math.max(0, Math.round(opts.retryAfterMs));
   }
   const r = Math.min(Math.max((opts.random ?? Math.random)(), 0), 1);
-  return Math.floor(r * backoffCeilingMs(attempt, policy));
+  const ceiling = backoffCeilingMs(attempt, policy);
+  const floor = Math.min(Math.max(0, policy.minMs ?? 0), ceiling);
+  return Math.floor(floor + r * (ceiling - floor));
 }
