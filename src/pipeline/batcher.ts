@@ -65,7 +65,8 @@ export class Batcher {
     const admission = await gate.acquire(0);
     if (!admission.ok) {
       const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
-      for (const it of items) await defer(it.attempt, until, deps, 'pipeline', `${provider.name}: batch budget`);
+      for (const it of items)
+        await defer(it.attempt, until, deps, 'pipeline', `${provider.name}: batch budget`);
       deps.logger.info(
         { provider: provider.name, tasks: items.length, until, reason: admission.reason },
         'batch deferred',

@@ -90,7 +90,9 @@ async function attemptTask(
   if (!provider) {
     return finish(
       attempt,
-      deadLetter(new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`)),
+      deadLetter(
+        new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`),
+      ),
       deps,
       actor,
     );
@@ -239,7 +241,9 @@ export function failTask(
 
 /** Another attempt owns the task now: what this one would write is refused (see finish). */
 function lostLease(task: Task): TourniquetError {
-  return new TourniquetError('LEASE_LOST', `task ${task.id}: another attempt owns it now`, { retriable: true });
+  return new TourniquetError('LEASE_LOST', `task ${task.id}: another attempt owns it now`, {
+    retriable: true,
+  });
 }
 
 /** One provider call's signal: its own timeout, and the lease (aborted once another attempt owns it). */

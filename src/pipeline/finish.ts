@@ -36,7 +36,8 @@ export function failure(task: Task, e: TourniquetError, deps: PipelineDeps): Fin
   if (!e.retriable) return deadLetter(e);
   const age = deps.clock().getTime() - Date.parse(task.retryWindowStartedAt);
   const d = nextRetry(deps.config.retry, task.attempts, age, e.retryAfterMs);
-  if (!d.retry) return { ...deadLetter(e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
+  if (!d.retry)
+    return { ...deadLetter(e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
   return {
     status: 'planned',
     lastError: taskError(e),

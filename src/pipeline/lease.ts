@@ -47,9 +47,12 @@ export class LeaseKeeper {
     private readonly maxHoldMs: number,
   ) {
     const leaseMs = deps.config.retry.leaseMs;
-    this.timer = setInterval(() => {
-      this.renewing = this.renewing.then(() => this.renew(leaseMs));
-    }, Math.max(1, Math.floor(leaseMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.renewing = this.renewing.then(() => this.renew(leaseMs));
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
     this.timer.unref();
   }
 
@@ -73,7 +76,10 @@ export class LeaseKeeper {
     if (this.stopped) return;
     if (Date.now() - this.started > this.maxHoldMs) {
       clearInterval(this.timer);
-      this.deps.logger.warn({ task: this.taskId }, 'attempt outlived its longest bound; lease left to expire');
+      this.deps.logger.warn(
+        { task: this.taskId },
+        'attempt outlived its longest bound; lease left to expire',
+      );
       return;
     }
     const at = this.deps.clock();

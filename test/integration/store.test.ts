@@ -179,7 +179,10 @@ for (const adapter of adapters) {
         );
         const recovered = await s.claimTask(task.id, later(61_000), 60_000);
         assert.equal(recovered?.interrupted, true, 'an expired lease is recovered as interrupted');
-        assert.ok(recovered && first && recovered.lease > first.lease, 'each claim is a new lease generation');
+        assert.ok(
+          recovered && first && recovered.lease > first.lease,
+          'each claim is a new lease generation',
+        );
         await s.finishTask(
           task.id,
           { status: 'planned', nextAttemptAt: later(120_000) },
@@ -209,6 +212,85 @@ for (const adapter of adapters) {
         assert.equal(done?.task.status, 'succeeded');
         assert.equal(done?.sealedSecret, null, 'the sealed secret is dropped once the task is final');
         assert.equal(await s.claimTask(task.id, later(200_000), 60_000), null);
+      }));
+
+    it('fencing: a stale lease can neither finish, defer nor renew; the current one can', (t) =>
+      withStore(t, async (s) => {
+        await s.upsertCredentials([cred('c1')]);
+        const trigger = {
+          id: 'leak-f',
+          kind: 'leak' as const,
+          source: 't',
+          occurredAt: T0,
+          receivedAt: T0,
+          evidence: {},
+          subject: { credentialId: 'c1' },
+        };
+        await s.insertTrigger(trigger);
+        const task = {
+          id: 'f'.repeat(32),
+          action: 'revoke' as const,
+          decision: 'auto' as const,
+          provider: 'oauth-main',
+          credentialId: 'c1',
+          credentialKind: 'oauth.access_token',
+          reason: 'r',
+          flags: [],
+        };
+        await s.insertPlan(
+          {
+            id: 'pf',
+            triggerId: 'leak-f',
+            decision: 'auto',
+            status: 'planned',
+            holds: [],
+            notes: [],
+            needsOwner: [],
+            tasks: [task],
+          },
+          new Map(),
+          T0,
+        );
+        const stale = await s.claimTask(task.id, T0, 60_000);
+        assert.ok(stale);
+        assert.equal(
+          await s.renewLease(task.id, stale.lease, later(90_000), later(30_000)),
+          true,
+          'the owner renews',
+        );
+        assert.equal(await s.claimTask(task.id, later(89_000), 60_000), null, 'renewed: still leased');
+        const current = await s.claimTask(task.id, later(91_000), 60_000);
+        assert.ok(current && current.lease !== stale.lease, 'recovered under a new generation');
+
+        assert.equal(
+          await s.finishTask(
+            task.id,
+            { status: 'dead_lettered', lastError: null },
+            later(92_000),
+            stale.lease,
+          ),
+          null,
+          'the stale finish is refused',
+        );
+        assert.equal(await s.deferTask(task.id, later(99_000), later(92_000), stale.lease), false);
+        assert.equal(await s.renewLease(task.id, stale.lease, later(200_000), later(92_000)), false);
+        const row = await s.getTask(task.id);
+        assert.equal(row?.task.status, 'running', 'nothing of the stale attempt was written');
+        assert.equal(row?.task.attempts, 2);
+
+        const done = await s.finishTask(
+          task.id,
+          { status: 'succeeded', outcome: 'revoked' },
+          later(93_000),
+          current.lease,
+        );
+        assert.equal(done?.task.status, 'succeeded');
+        assert.equal(
+          await s.finishTask(task.id, { status: 'failed' }, later(94_000), current.lease),
+          null,
+          'a finished task is no longer leased: a second finish is refused',
+        );
+        assert.equal((await s.getTask(task.id))?.task.status, 'succeeded');
       }));
 
     it('findCredentials combines only the arms given; an empty query matches nothing', (t) =>
