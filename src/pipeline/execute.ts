@@ -160,6 +160,8 @@ async function attemptTask(
     deps.batcher.submit(provider, attempt, input);
     return null;
   }
+  // The lease was lost while it waited (a long gate wait, a slow precheck): act no more.
+  if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
   const admission = await admit(gate, attempt, provider, deps, actor);
   if (!admission) return null;
   let outcome;
