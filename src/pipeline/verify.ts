@@ -4,7 +4,7 @@
  * dead. A provider that cannot verify yields `unknown`, recorded as such.
  *
  * A check refused for now (429, 5xx, timeout) is no answer: it is asked again after the delay the
- * provider gave, for up to ANSWER_BUDGET_MS past the propagation window, so a burst that meets the
+ * provider gave, for up to VERIFY_ANSWER_BUDGET_MS past the propagation window, so a burst that meets the
  * rate limit still ends with proof rather than `unknown`.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
@@ -15,8 +15,8 @@ import { now, type PipelineDeps } from './deps.js';
 
 type Entry = Pick<AuditEntry, 'type' | 'data'>;
 
+/** How long past the propagation window an unanswered check is asked again. */
 export const VERIFY_ANSWER_BUDGET_MS = 60_000;
-const ANSWER_BUDGET_MS = VERIFY_ANSWER_BUDGET_MS;
 /** Propagation is usually quick: check again soon, then back off up to 2 s. */
 const RECHECK = { baseMs: 400, capMs: 2_000 };
 /** Each check's own bound. */
@@ -59,7 +59,6 @@ export async function verifyDead(
       noAnswer = err.retriable;
       retryAfterMs = err.retryAfterMs;
     }
-    if (signal?.aborted) break;
     if (last === 'dead') {
       const at = now(deps);
       return {
@@ -68,7 +67,9 @@ export async function verifyDead(
         entries: [{ type: 'task.verified', data: { liveness: 'dead', checks, effectiveAt: at } }],
       };
     }
-    const remaining = (noAnswer ? deadline + ANSWER_BUDGET_MS : deadline) - deps.clock().getTime();
+    // The attempt lost its task (fencing): the new owner verifies; this one stops asking.
+    if (signal?.aborted) break;
+    const remaining = (noAnswer ? deadline + VERIFY_ANSWER_BUDGET_MS : deadline) - deps.clock().getTime();
     if (remaining <= 0) break;
     // A provider that said when to come back is asked then.
     const wait = Math.min(remaining, backoffMs(checks, RECHECK, { retryAfterMs }));
