@@ -4,8 +4,8 @@
  * dead. A provider that cannot verify yields `unknown`, recorded as such.
  *
  * A check refused for now (429, 5xx, timeout) is no answer: it is asked again after the delay the
- * provider gave, for up to VERIFY_ANSWER_BUDGET_MS past the propagation window, so a burst that meets the
- * rate limit still ends with proof rather than `unknown`.
+ * provider gave, for up to VERIFY_ANSWER_BUDGET_MS past the propagation window, so a burst that
+ * meets the rate limit still ends with proof rather than `unknown`.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
 import { coerceError } from '../errors.js';
