@@ -25,6 +25,8 @@ export const AuditType = z.enum([
   'task.dead_lettered',
   'task.verified',
   'task.verify_failed',
+  // an attempt whose lease a later claim took over wrote nothing (fencing, src/pipeline/lease.ts)
+  'task.attempt_fenced',
   'inventory.imported',
   'credential.flagged',
   'dlq.retried',

@@ -19,7 +19,7 @@ import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
 import { anchorKeyFromSeed, decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
 import { sealer } from './crypto/seal.js';
-import { TourniquetError } from './errors.js';
+import { coerceError, TourniquetError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
@@ -157,9 +157,10 @@ async function createBus(
 }
 
 export function errorSummary(err: unknown): Record<string, unknown> {
-  if (err instanceof TourniquetError)
-    return { code: err.code, message: err.message, retriable: err.retriable };
-  return { name: err instanceof Error ? err.name : typeof err };
+  const e = coerceError(err);
+  const summary = { code: e.code, message: e.message, retriable: e.retriable };
+  // A foreign error: its scrubbed stack (src/errors.ts), never the error object itself.
+  return e === err || !(e.cause instanceof Error) ? summary : { ...summary, stack: e.cause.stack };
 }
 
 /** GitHub secret-scanning alerts are resolved through the first configured GitHub provider. */

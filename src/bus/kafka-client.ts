@@ -11,6 +11,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel, type ISocketFactory, type LogEntry, type RetryOptions } from 'kafkajs';
 import { TourniquetError } from '../errors.js';
+import { backoffMs } from '../util/backoff.js';
 
 /** The pino subset the bus logs through. */
 export interface BusLogger {
@@ -222,10 +223,12 @@ export interface Backoff {
   maxMs: number;
 }
 
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries never synchronise. */
+/**
+ * The one backoff (src/util/backoff.ts), jittered so retries never synchronise, with a floor of half
+ * the first delay: a failing handler or a crashed consumer is never retried at once.
+ */
 export function jitteredDelay(attempt: number, { initialMs, maxMs }: Backoff): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  return backoffMs(attempt, { baseMs: initialMs, capMs: maxMs, minMs: initialMs / 2 });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));

@@ -25,7 +25,11 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bus, BusHealth, InMessage, OutMessage, Subscription, Topic } from './port.js';
 import { TourniquetError } from '../errors.js';
+import { backoffMs } from '../util/backoff.js';
 import { describeDamage, TopicLog, type Entry, type LogDamage, type TopicLogOptions } from './local-log.js';
+
+/** A throwing handler gets its message again after this backoff (src/util/backoff.ts). */
+const HANDLER_RETRY = { baseMs: 200, capMs: 30_000 };
 
 export interface LocalLogOptions extends TopicLogOptions {
   dir: string;
@@ -311,8 +315,8 @@ export class LocalLogBus implements Bus {
       } catch (err) {
         this.opts.onHandlerError?.(err, msg);
         if (!this.running) return false;
-        const cap = Math.min(30_000, 200 * 2 ** Math.min(attempt, 8));
-        await new Promise((r) => setTimeout(r, Math.random() * cap));
+        const delay = backoffMs(attempt + 1, HANDLER_RETRY);
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
   }

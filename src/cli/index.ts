@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { loadConfig } from '../config.js';
-import { isTourniquetError, TourniquetError } from '../errors.js';
+import { coerceError, isTourniquetError, TourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { linesOf, readStructuredFile } from '../util/files.js';
 import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
@@ -247,10 +247,7 @@ program
 registerOperatorCommands(program, withTarget);
 
 program.parseAsync().catch((e: unknown) => {
-  if (isTourniquetError(e)) {
-    process.stderr.write(`error ${e.code}: ${e.message}\n`);
-  } else {
-    process.stderr.write(`error INTERNAL: ${e instanceof Error ? e.name : 'unexpected failure'}\n`);
-  }
+  const err = coerceError(e);
+  process.stderr.write(`error ${err.code}: ${err.message}\n`);
   process.exit(1);
 });

@@ -6,7 +6,7 @@
  */
 import type { IntakeConfig } from '../../schemas/intake.js';
 import { resolveSecret } from '../config.js';
-import { isTourniquetError } from '../errors.js';
+import { coerceError, isTourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
 import { authenticate } from './authenticate.js';
@@ -94,7 +94,8 @@ export function startSsfPoller(
     running = pollOnce()
       .then((r) => (timer = setTimeout(loop, r.moreAvailable ? 0 : cfg.intervalMs)))
       .catch((e: unknown) => {
-        logger.warn({ error: e instanceof Error ? e.message.slice(0, 200) : 'unknown' }, 'SSF poll failed');
+        const err = coerceError(e);
+        logger.warn({ code: err.code, error: err.message.slice(0, 200) }, 'SSF poll failed');
         timer = setTimeout(loop, cfg.intervalMs);
       });
   };

@@ -20,6 +20,7 @@ import {
   type Logger as SlackLogger,
 } from '@slack/web-api';
 import type { Logger } from '../logger.js';
+import { backoffMs } from '../util/backoff.js';
 import type { NotificationChannel, NotificationResult } from './metrics.js';
 
 export interface OutgoingMessage {
@@ -168,8 +169,11 @@ export class SlackDelivery {
         last = this.#classify(err);
       }
       if (!last.retriable || attempt === this.settings.maxAttempts || this.#stop.signal.aborted) break;
-      const wait =
-        last.retryAfterMs ?? Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      const wait = backoffMs(
+        attempt + 1,
+        { baseMs: BACKOFF_BASE_MS, capMs: BACKOFF_CAP_MS },
+        { retryAfterMs: last.retryAfterMs },
+      );
       if (wait > this.settings.maxRetryAfterMs) break;
       if (!(await this.#sleep(wait))) break;
     }

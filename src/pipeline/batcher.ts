@@ -1,17 +1,20 @@
 /**
  * Batches tasks for providers with a batch endpoint (GitHub's /credentials/revoke: up to 1000
  * tokens a call, 60 calls an hour). Claimed tasks wait here in memory under their lease; a batch
- * goes out when full or after `lingerMs`, under the batch endpoint's own rate budget. If the budget
- * is spent, the tasks are deferred durably. A crash loses nothing: the leases expire and the
+ * goes out when full or after `lingerMs`, under the batch endpoint's own rate budget; each task's
+ * lease keeper keeps renewing meanwhile, and every write is fenced. If the budget is spent, the
+ * tasks are deferred durably. A crash loses nothing: the leases expire and the
  * scheduler recovers the tasks (verifying first, so nothing is revoked twice).
  */
-import type { Task } from '../../schemas/plan.js';
+import { coerceError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
-import { now, type PipelineDeps } from './deps.js';
-import { afterExecute, asTourniquet, failTask } from './execute.js';
+import type { PipelineDeps } from './deps.js';
+import { afterExecute, failTask } from './execute.js';
+import { defer } from './finish.js';
+import type { Attempt } from './lease.js';
 
 interface Item {
-  task: Task;
+  attempt: Attempt;
   input: ProviderTask;
 }
 
@@ -30,11 +33,11 @@ export class Batcher {
     private readonly lingerMs = 2000,
   ) {}
 
-  submit(provider: Provider, task: Task, input: ProviderTask): void {
+  submit(provider: Provider, attempt: Attempt, input: ProviderTask): void {
     const batch = provider.batch!;
     let q = this.queues.get(provider.name);
     if (!q) this.queues.set(provider.name, (q = { provider, items: [], timer: undefined }));
-    q.items.push({ task, input });
+    q.items.push({ attempt, input });
     if (q.items.length >= batch.limits.maxBatch) this.flush(provider.name);
     else q.timer ??= setTimeout(() => this.flush(provider.name), this.lingerMs);
   }
@@ -46,9 +49,11 @@ export class Batcher {
     q.timer = undefined;
     const items = q.items.splice(0, q.provider.batch!.limits.maxBatch);
     if (q.items.length > 0) q.timer = setTimeout(() => this.flush(name), this.lingerMs);
-    const p = this.send(q.provider, items).catch((e: unknown) =>
-      this.deps().logger.error({ provider: name, code: asTourniquet(e).code }, 'batch failed'),
-    );
+    const p = this.send(q.provider, items).catch(async (e: unknown) => {
+      this.deps().logger.error({ provider: name, code: coerceError(e).code }, 'batch failed');
+      // The leases expire and the scheduler recovers the tasks (verifying first).
+      await Promise.all(items.map((it) => it.attempt.keeper.stop()));
+    });
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
@@ -60,7 +65,8 @@ export class Batcher {
     const admission = await gate.acquire(0);
     if (!admission.ok) {
       const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
-      for (const it of items) await deps.store.deferTask(it.task.id, until, now(deps));
+      for (const it of items)
+        await defer(it.attempt, until, deps, 'pipeline', `${provider.name}: batch budget`);
       deps.logger.info(
         { provider: provider.name, tasks: items.length, until, reason: admission.reason },
         'batch deferred',
@@ -75,15 +81,19 @@ export class Batcher {
       );
       admission.release('success');
     } catch (e) {
-      const err = asTourniquet(e);
+      const err = coerceError(e, {
+        during: `provider ${provider.name} batch execute`,
+        redact: items.map((i) => i.input.secret),
+        transient: 'PROVIDER_NETWORK',
+      });
       admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
-      for (const it of items) await failTask(it.task, err, deps);
+      for (const it of items) await failTask(it.attempt, err, deps);
       return;
     }
     deps.logger.info({ provider: provider.name, tasks: items.length }, 'batch revoked');
     await Promise.all(
       items.map((it, i) =>
-        afterExecute(it.task, it.input, provider, results[i] ?? { outcome: 'revoked' }, deps),
+        afterExecute(it.attempt, it.input, provider, results[i] ?? { outcome: 'revoked' }, deps),
       ),
     );
   }

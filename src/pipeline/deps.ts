@@ -11,11 +11,11 @@ import type { Sealer } from '../crypto/seal.js';
 import type { Logger } from '../logger.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { Task } from '../../schemas/plan.js';
 import type { LeakReference } from '../../schemas/trigger.js';
 import type { Store } from '../store/port.js';
 import type { PipelineEvents } from './events.js';
 import type { Gates } from './gate.js';
+import type { Attempt } from './lease.js';
 
 export interface TokenClass {
   tokenType: string;
@@ -39,7 +39,7 @@ export interface PipelineDeps {
   /** Per-provider rate budgets, concurrency limits and circuit breakers (per process). */
   gates: Gates;
   /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
-  batcher?: { submit(provider: Provider, task: Task, input: ProviderTask): void };
+  batcher?: { submit(provider: Provider, attempt: Attempt, input: ProviderTask): void };
   /**
    * Fetches the secret of a finding whose event omitted it (GitHub secret-scanning alert) from the
    * reporter's API; null when the reporter no longer has it.

@@ -1,27 +1,22 @@
 /**
  * Execute stage: one task message → at most one provider call → outcome, verification, audit.
  *
- * Effectively-once: the task row is claimed under a lease before the call. A task found `running`
- * with an expired lease was interrupted (its process died mid-call): we verify first, and if the
- * credential is already dead we record that instead of calling the provider again. Provider errors
- * are task states (delayed retry or dead letter), never exceptions out of the handler; only store
- * and bus failures throw, so the message is redelivered.
+ * Effectively-once: the task row is claimed under a lease before the call, and the claim's fencing
+ * token (src/pipeline/lease.ts) guards everything the attempt writes afterwards. A task found
+ * `running` with an expired lease was interrupted (its process died mid-call): we verify first, and
+ * if the credential is already dead we record that instead of calling the provider again. Provider
+ * errors are task states (delayed retry or dead letter), never exceptions out of the handler; only
+ * store and bus failures throw, so the message is redelivered.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
-import {
-  FINAL_TASK_STATUSES,
-  FORCED_FLAG,
-  OLD_VALUE_FLAG,
-  type Task,
-  type TaskError,
-} from '../../schemas/plan.js';
-import { isTourniquetError, TourniquetError } from '../errors.js';
+import { FINAL_TASK_STATUSES, FORCED_FLAG, type Task } from '../../schemas/plan.js';
+import { coerceError, TourniquetError } from '../errors.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
-import type { FinishedTask, TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
+import { deadLetter, defer, failure, finish, refs } from './finish.js';
 import type { Admission, ProviderGate } from './gate.js';
-import { nextRetry } from './retry.js';
-import { verifyDead } from './verify.js';
+import { LeaseKeeper, type Attempt } from './lease.js';
+import { VERIFY_ANSWER_BUDGET_MS, verifyDead } from './verify.js';
 
 export async function handleTaskMessage(value: string, deps: PipelineDeps): Promise<void> {
   let taskId: unknown;
@@ -68,13 +63,34 @@ export async function executeTask(
   if (!claim) return null;
   await deps.onAudit?.(claim.records);
   const { task, sealedSecret } = claim.claimed;
-
   const provider = task.provider ? deps.providers.get(task.provider) : undefined;
+  const attempt: Attempt = {
+    task,
+    lease: claim.lease,
+    keeper: new LeaseKeeper(deps, task.id, claim.lease, longestHoldMs(deps, provider)),
+  };
+  try {
+    return await attemptTask(attempt, claim.interrupted, sealedSecret, provider, deps, actor);
+  } catch (e) {
+    // A store or bus failure: the message is redelivered; this attempt stops renewing its lease.
+    await attempt.keeper.stop();
+    throw e;
+  }
+}
+
+async function attemptTask(
+  attempt: Attempt,
+  interrupted: boolean,
+  sealedSecret: string | null,
+  provider: Provider | undefined,
+  deps: PipelineDeps,
+  actor: string,
+): Promise<Task | null> {
+  const { task } = attempt;
   if (!provider) {
     return finish(
-      task,
+      attempt,
       deadLetter(
-        task,
         new TourniquetError('PROVIDER_MISCONFIGURED', `provider ${task.provider} is not configured`),
       ),
       deps,
@@ -86,51 +102,47 @@ export async function executeTask(
     const before = (await deps.store.getTask(task.after))?.task;
     if (before?.status === 'skipped') {
       // Its predecessor was denied (or only recorded): so is this step.
-      return finish(task, { status: 'skipped', outcome: before.outcome ?? 'denied' }, deps, actor);
+      return finish(attempt, { status: 'skipped', outcome: before.outcome ?? 'denied' }, deps, actor);
     }
     if (!before || (before.status !== 'succeeded' && FINAL_TASK_STATUSES.includes(before.status))) {
       const why = new TourniquetError(
         'DEPENDENCY_FAILED',
         `the task this one follows (${task.after}) ended ${before?.status ?? 'missing'}: not done`,
       );
-      return finish(task, deadLetter(task, why), deps, actor);
+      return finish(attempt, deadLetter(why), deps, actor);
     }
     if (before.status !== 'succeeded') {
-      await deps.store.deferTask(
-        task.id,
-        new Date(deps.clock().getTime() + DEPENDENCY_WAIT_MS).toISOString(),
-        at,
-      );
-      return null;
+      const until = new Date(deps.clock().getTime() + DEPENDENCY_WAIT_MS).toISOString();
+      return defer(attempt, until, deps, actor, 'dependency');
     }
   }
   let input: ProviderTask;
   try {
     input = providerTask(task, provider, sealedSecret, deps);
   } catch (e) {
-    return finish(task, deadLetter(task, asTourniquet(e)), deps, actor);
+    return finish(attempt, deadLetter(coerceError(e, { during: `task ${task.id} input` })), deps, actor);
   }
-  const signal = AbortSignal.timeout(deps.config.retry.leaseMs);
   const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
 
-  const checkFirst = precheckReason(task, claim.interrupted, provider);
+  const checkFirst = precheckReason(task, interrupted, provider);
   if (checkFirst) {
     // An earlier call may already have revoked it, or the provider is configured to tell "already
     // dead" apart. Checked here rather than in the adapter so the call goes through the gate.
-    const check = await admit(gate, task, provider, deps);
+    const check = await admit(gate, attempt, provider, deps, actor);
     if (!check) return null;
     let liveness = 'unknown';
     try {
-      liveness = (await provider.verify(input, signal)).liveness;
+      liveness = (await provider.verify(input, callSignal(attempt, deps))).liveness;
       check.release('success');
     } catch (e) {
       // No answer is not "dead": go on and act, which every adapter makes safe to repeat.
-      const err = asTourniquet(e);
+      const err = providerError(e, provider, 'verify', input, deps);
       check.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
     }
+    if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
     if (liveness === 'dead') {
       return finish(
-        task,
+        attempt,
         { status: 'succeeded', outcome: 'already_revoked', verifiedAt: now(deps), effectiveAt: now(deps) },
         deps,
         actor,
@@ -149,32 +161,35 @@ export async function executeTask(
   if (provider.batch?.accepts(input) && deps.batcher) {
     // Batched calls (GitHub /credentials/revoke): the claim's lease keeps the task safe while it
     // waits in the in-memory batch, so the message is done here and the partition moves on.
-    deps.batcher.submit(provider, task, input);
+    deps.batcher.submit(provider, attempt, input);
     return null;
   }
-  const admission = await admit(gate, task, provider, deps);
+  // The lease was lost while it waited (a long gate wait, a slow precheck): act no more.
+  if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
+  const admission = await admit(gate, attempt, provider, deps, actor);
   if (!admission) return null;
   let outcome;
   try {
-    outcome = await provider.execute(input, signal);
+    outcome = await provider.execute(input, callSignal(attempt, deps));
     admission.release('success');
   } catch (e) {
-    const err = asTourniquet(e);
+    const err = providerError(e, provider, 'execute', input, deps);
     admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
-    return finish(task, failure(task, err, deps), deps, actor);
+    return finish(attempt, failure(task, err, deps), deps, actor);
   }
-  return afterExecute(task, input, provider, outcome, deps, actor);
+  return afterExecute(attempt, input, provider, outcome, deps, actor);
 }
 
 /** After the provider accepted: audit the outcome, verify the credential is dead, record it. */
 export async function afterExecute(
-  task: Task,
+  attempt: Attempt,
   input: ProviderTask,
   provider: Provider,
   outcome: ExecuteResult,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<Task | null> {
+  const { task } = attempt;
   const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
   const revokedAt = now(deps);
   const revokedEntry: AuditEntry = {
@@ -183,11 +198,14 @@ export async function afterExecute(
     ...refs(task),
     data: { provider: provider.name, action: task.action, ...(outcome.details ?? {}) },
   };
-  const v = await verifyDead(provider, input, deps, (fn) => gated(gate, fn));
+  // The verification window may outlast the lease: the keeper renews it meanwhile, and its signal
+  // stops the checks once another attempt owns the task.
+  const signal = attempt.keeper.signal;
+  const v = await verifyDead(provider, input, deps, (fn) => gated(gate, fn, signal), signal);
   const entries: AuditEntry[] = [revokedEntry, ...v.entries.map((e) => ({ ...e, actor, ...refs(task) }))];
   if (v.liveness === 'alive') {
     return finish(
-      task,
+      attempt,
       {
         status: 'failed',
         outcome: outcome.outcome,
@@ -203,7 +221,7 @@ export async function afterExecute(
     );
   }
   return finish(
-    task,
+    attempt,
     {
       status: 'succeeded',
       outcome: outcome.outcome,
@@ -219,12 +237,61 @@ export async function afterExecute(
 
 /** A provider call failed: a delayed retry, or a dead letter. */
 export function failTask(
-  task: Task,
+  attempt: Attempt,
   err: unknown,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<Task | null> {
-  return finish(task, failure(task, asTourniquet(err), deps), deps, actor);
+  return finish(attempt, failure(attempt.task, coerceError(err), deps), deps, actor);
+}
+
+/** Another attempt owns the task now: what this one would write is refused (see finish). */
+function lostLease(task: Task): TourniquetError {
+  return new TourniquetError('LEASE_LOST', `task ${task.id}: another attempt owns it now`, {
+    retriable: true,
+  });
+}
+
+/** One provider call's signal: its own timeout, and the lease (aborted once another attempt owns it). */
+function callSignal(attempt: Attempt, deps: PipelineDeps): AbortSignal {
+  return AbortSignal.any([AbortSignal.timeout(deps.config.retry.leaseMs), attempt.keeper.signal]);
+}
+
+/**
+ * What a provider call threw, as a TourniquetError. Adapters classify what the provider answered;
+ * anything else (an adapter bug, an SDK surprise) is coerced with the provider, the operation and
+ * the throw site named, and logged with its (scrubbed) stack.
+ */
+function providerError(
+  e: unknown,
+  provider: Provider,
+  op: 'verify' | 'execute',
+  input: ProviderTask,
+  deps: PipelineDeps,
+): TourniquetError {
+  const err = coerceError(e, {
+    during: `provider ${provider.name} ${op} ${input.action} ${input.credentialKind}`,
+    redact: [input.secret],
+    transient: 'PROVIDER_NETWORK',
+  });
+  if (err !== e) {
+    deps.logger.error(
+      { task: input.taskId, provider: provider.name, code: err.code, err: err.cause },
+      'provider call threw an unclassified error',
+    );
+  }
+  return err;
+}
+
+/**
+ * The longest an attempt can legitimately run (its lease is renewed up to this): a precheck and the
+ * call (each bounded by the lease), the gate's waits, and verification across the propagation
+ * window with its answer budget and per-check timeouts. A hung call past that loses its lease.
+ */
+function longestHoldMs(deps: PipelineDeps, provider: Provider | undefined): number {
+  const leaseMs = deps.config.retry.leaseMs;
+  const propagationMs = provider?.capabilities.propagationMs ?? 0;
+  return 3 * leaseMs + GATE_WAIT_MS + propagationMs + VERIFY_ANSWER_BUDGET_MS + 2 * GATED_WAIT_MS;
 }
 
 /**
@@ -260,25 +327,26 @@ const GATE_WAIT_MS = 2_000;
  */
 async function admit(
   gate: ProviderGate,
-  task: Task,
+  attempt: Attempt,
   provider: Provider,
   deps: PipelineDeps,
+  actor: string,
 ): Promise<Extract<Admission, { ok: true }> | null> {
   const admission = await gate.acquire(GATE_WAIT_MS);
   if (admission.ok) return admission;
   const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
-  await deps.store.deferTask(task.id, until, now(deps));
-  deps.logger.debug(
-    { task: task.id, provider: provider.name, reason: admission.reason, until },
-    'task deferred',
-  );
+  await defer(attempt, until, deps, actor, `${provider.name}: ${admission.reason}`);
   return null;
 }
 
+/** How long a verification call may wait for its gate before the check counts as unanswered. */
+const GATED_WAIT_MS = 60_000;
+
 /** Runs one provider call inside the gate, waiting as long as needed (verification calls). */
-async function gated<T>(gate: ProviderGate, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 60_000;
+async function gated<T>(gate: ProviderGate, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const deadline = Date.now() + GATED_WAIT_MS;
   for (;;) {
+    signal.throwIfAborted();
     const a = await gate.acquire(Math.max(0, deadline - Date.now()));
     if (!a.ok) {
       if (Date.now() + a.deferMs > deadline) {
@@ -294,15 +362,11 @@ async function gated<T>(gate: ProviderGate, fn: () => Promise<T>): Promise<T> {
       a.release('success');
       return result;
     } catch (e) {
-      const err = asTourniquet(e);
+      const err = coerceError(e);
       a.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
       throw e;
     }
   }
-}
-
-function refs(t: Task) {
-  return { triggerId: t.triggerId, planId: t.planId, taskId: t.id, credentialId: t.credentialId };
 }
 
 function providerTask(
@@ -341,113 +405,4 @@ function destinationOf(to: NonNullable<Task['rotateTo']>, taskId: string, deps: 
     );
   }
   return dest;
-}
-
-export function asTourniquet(e: unknown): TourniquetError {
-  if (isTourniquetError(e)) return e;
-  return new TourniquetError('INTERNAL', `unexpected ${e instanceof Error ? e.name : typeof e}`);
-}
-
-function taskError(e: TourniquetError): TaskError {
-  return {
-    code: e.code,
-    message: e.message,
-    retriable: e.retriable,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-  };
-}
-
-function deadLetter(_task: Task, e: TourniquetError): TaskFinish & { audit: AuditEntry['type'] } {
-  return { status: 'dead_lettered', lastError: taskError(e), audit: 'task.dead_lettered' };
-}
-
-function failure(
-  task: Task,
-  e: TourniquetError,
-  deps: PipelineDeps,
-): TaskFinish & { audit: AuditEntry['type'] } {
-  if (!e.retriable) return deadLetter(task, e);
-  const age = deps.clock().getTime() - Date.parse(task.retryWindowStartedAt);
-  const d = nextRetry(deps.config.retry, task.attempts, age, e.retryAfterMs);
-  if (!d.retry)
-    return { ...deadLetter(task, e), lastError: { ...taskError(e), message: `${e.message} (${d.reason})` } };
-  return {
-    status: 'planned',
-    lastError: taskError(e),
-    nextAttemptAt: new Date(deps.clock().getTime() + d.delayMs).toISOString(),
-    audit: 'task.retry_scheduled',
-  };
-}
-
-async function finish(
-  task: Task,
-  f: TaskFinish & { audit?: AuditEntry['type'] },
-  deps: PipelineDeps,
-  actor: string,
-  extra: AuditEntry[] = [],
-  newProviderId?: string,
-): Promise<Task | null> {
-  const at = now(deps);
-  const entries: AuditEntry[] = [...extra];
-  if (f.audit) {
-    entries.push({
-      type: f.audit,
-      actor,
-      ...refs(task),
-      data: {
-        code: f.lastError?.code ?? '',
-        retriable: f.lastError?.retriable ?? false,
-        nextAttemptAt: f.nextAttemptAt ?? null,
-        attempt: task.attempts,
-      },
-    });
-  }
-  const { finished, records } = await deps.store.transaction(async (tx) => {
-    // The credential first: finishTask returns it as observers should see it.
-    // A step that kills a rotated credential's old value leaves the record (now the new value) alone.
-    if (f.status === 'succeeded' && task.credentialId && !task.flags.includes(OLD_VALUE_FLAG)) {
-      await tx.updateCredential(
-        task.credentialId,
-        task.action === 'rotate'
-          ? {
-              status: 'rotated',
-              // The record now names the new value: the old value's fingerprint no longer matches it.
-              ...(newProviderId !== undefined ? { providerId: newProviderId, clearFingerprint: true } : {}),
-            }
-          : { status: 'revoked' },
-      );
-    }
-    const finished = await tx.finishTask(task.id, f, at);
-    if (f.status === 'succeeded') await tx.releaseFollowUps(task.id, at);
-    await tx.completePlanIfDone(task.planId, at);
-    return { finished, records: await tx.appendAudit(entries, at) };
-  });
-  await deps.onAudit?.(records);
-  if (finished && deps.events) report(finished, f, deps);
-  return finished?.task ?? null;
-}
-
-/**
- * Tells observers (metrics, notifications) what became of the task. Everything they need came back
- * with the finishing statement: no store reads here.
- */
-function report({ task, trigger, credential }: FinishedTask, f: TaskFinish, deps: PipelineDeps): void {
-  const events = deps.events!;
-  if (task.status === 'planned') {
-    const delayMs = task.nextAttemptAt ? Date.parse(task.nextAttemptAt) - deps.clock().getTime() : 0;
-    events.retryScheduled?.({ task, code: f.lastError?.code ?? '', delayMs });
-    return;
-  }
-  const since = (iso: string | null) =>
-    iso && trigger ? Date.parse(iso) - Date.parse(trigger.receivedAt) : undefined;
-  const revokedAfterMs = since(task.effectiveAt);
-  const verifiedAfterMs = since(task.verifiedAt);
-  events.taskFinished?.({
-    task,
-    trigger,
-    credential,
-    ...(revokedAfterMs !== undefined ? { revokedAfterMs } : {}),
-    ...(verifiedAfterMs !== undefined ? { verifiedAfterMs } : {}),
-  });
-  if (task.lastError?.code === 'VERIFY_FAILED') events.verificationFailed?.({ task, credential });
 }

@@ -8,6 +8,7 @@
  * limit divided by the replica count (the provider configs accept a `rateBudget` override).
  */
 import type { Capabilities } from '../providers/port.js';
+import { backoffCeilingMs } from '../util/backoff.js';
 
 export type Admission =
   | { ok: true; release(result: 'success' | 'retriable' | 'permanent', retryAfterMs?: number): void }
@@ -31,6 +32,7 @@ export class ProviderGate {
   private failures = 0;
   private openUntil = 0;
   private openMs: number;
+  private failedTrials = 0;
   private trialInFlight = false;
 
   constructor(
@@ -99,13 +101,21 @@ export class ProviderGate {
   private recordFailure(trial: boolean) {
     this.failures++;
     if (this.failures >= this.breaker.failureThreshold) {
-      if (trial) this.openMs = Math.min(this.openMs * 2, this.breaker.maxOpenMs);
+      // The ceiling of the one backoff, without jitter: a random open period could probe sooner.
+      if (trial) {
+        this.failedTrials++;
+        this.openMs = backoffCeilingMs(this.failedTrials + 1, {
+          baseMs: this.breaker.openMs,
+          capMs: this.breaker.maxOpenMs,
+        });
+      }
       this.openUntil = this.now() + this.openMs;
     }
   }
 
   private recordSuccess() {
     this.failures = 0;
+    this.failedTrials = 0;
     this.openMs = this.breaker.openMs;
   }
 

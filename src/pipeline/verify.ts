@@ -4,22 +4,31 @@
  * dead. A provider that cannot verify yields `unknown`, recorded as such.
  *
  * A check refused for now (429, 5xx, timeout) is no answer: it is asked again after the delay the
- * provider gave, for up to ANSWER_BUDGET_MS past the propagation window, so a burst that meets the
- * rate limit still ends with proof rather than `unknown`.
+ * provider gave, for up to VERIFY_ANSWER_BUDGET_MS past the propagation window, so a burst that
+ * meets the rate limit still ends with proof rather than `unknown`.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
+import { coerceError } from '../errors.js';
 import type { Liveness, Provider, ProviderTask } from '../providers/port.js';
+import { backoffMs } from '../util/backoff.js';
 import { now, type PipelineDeps } from './deps.js';
 
 type Entry = Pick<AuditEntry, 'type' | 'data'>;
 
-const ANSWER_BUDGET_MS = 60_000;
+/** How long past the propagation window an unanswered check is asked again. */
+export const VERIFY_ANSWER_BUDGET_MS = 60_000;
+/** Propagation is usually quick: check again soon, then back off up to 2 s. */
+const RECHECK = { baseMs: 400, capMs: 2_000 };
+/** Each check's own bound. */
+const CHECK_TIMEOUT_MS = 30_000;
 
 export async function verifyDead(
   provider: Provider,
   task: ProviderTask,
   deps: Pick<PipelineDeps, 'clock'>,
   call: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+  /** Aborted when the attempt lost its task to another (fencing): the checks stop. */
+  signal?: AbortSignal,
 ): Promise<{ liveness: Liveness; at: string; entries: Entry[] }> {
   if (!provider.capabilities.canVerify) {
     return {
@@ -38,14 +47,16 @@ export async function verifyDead(
     checks++;
     let noAnswer = false;
     let retryAfterMs: number | undefined;
+    const timeout = AbortSignal.timeout(CHECK_TIMEOUT_MS);
     try {
-      last = (await call(() => provider.verify(task, AbortSignal.timeout(30_000)))).liveness;
+      const s = signal ? AbortSignal.any([timeout, signal]) : timeout;
+      last = (await call(() => provider.verify(task, s))).liveness;
       lastCode = '';
     } catch (e) {
-      const err = e as { code?: string; retriable?: boolean; retryAfterMs?: number };
+      const err = coerceError(e, { redact: [task.secret], transient: 'PROVIDER_NETWORK' });
       last = 'unknown';
-      lastCode = err.code ?? 'INTERNAL';
-      noAnswer = err.retriable === true;
+      lastCode = err.code;
+      noAnswer = err.retriable;
       retryAfterMs = err.retryAfterMs;
     }
     if (last === 'dead') {
@@ -56,12 +67,13 @@ export async function verifyDead(
         entries: [{ type: 'task.verified', data: { liveness: 'dead', checks, effectiveAt: at } }],
       };
     }
-    const remaining = (noAnswer ? deadline + ANSWER_BUDGET_MS : deadline) - deps.clock().getTime();
+    // The attempt lost its task (fencing): the new owner verifies; this one stops asking.
+    if (signal?.aborted) break;
+    const remaining = (noAnswer ? deadline + VERIFY_ANSWER_BUDGET_MS : deadline) - deps.clock().getTime();
     if (remaining <= 0) break;
-    // Propagation is usually quick: check again soon, then back off up to 2 s; a provider that
-    // said when to come back is asked then.
-    const backoff = 100 * 2 ** Math.min(checks, 4);
-    await new Promise((r) => setTimeout(r, Math.min(remaining, retryAfterMs ?? backoff)));
+    // A provider that said when to come back is asked then.
+    const wait = Math.min(remaining, backoffMs(checks, RECHECK, { retryAfterMs }));
+    if (!(await sleep(wait, signal))) break;
   }
   return {
     liveness: last,
@@ -73,4 +85,18 @@ export async function verifyDead(
       },
     ],
   };
+}
+
+/** False when the signal aborted the sleep. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve(!signal?.aborted);
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -6,7 +6,7 @@
  * Messages are built here from status codes and operation names only. Nothing a provider sent back
  * (bodies echo request parameters, sometimes the token) and no SDK error object is ever copied in.
  */
-import { TourniquetError } from '../errors.js';
+import { coerceError, TourniquetError } from '../errors.js';
 
 /** Header lookup over the shapes SDKs hand out (plain objects with lower-case keys, or Headers). */
 export type HeaderBag = Headers | Readonly<Record<string, string | number | readonly string[] | undefined>>;
@@ -120,11 +120,12 @@ export function transportError(
   );
 }
 
-/** Something neither an answer nor a transport failure (a bug, an SDK surprise): not retried. */
+/**
+ * Something neither an answer nor a transport failure (a bug, an SDK surprise): not retried. The
+ * one coercion (src/errors.ts) names what broke and where, and keeps nothing of the SDK's error.
+ */
 export function unexpectedError(provider: string, op: string, err: unknown): TourniquetError {
-  return new TourniquetError('INTERNAL', `${provider} ${op}: unexpected ${errorName(err)}`, {
-    details: { error: errorName(err) },
-  });
+  return coerceError(err, { during: `${provider} ${op}`, transient: 'PROVIDER_NETWORK' });
 }
 
 /**

@@ -179,6 +179,15 @@ ALTER TABLE audit_head ADD COLUMN legacy_seq bigint NOT NULL DEFAULT 0;
 UPDATE audit_head SET legacy_seq = seq;
 `,
   },
+  {
+    version: 7,
+    sql: `
+-- Fencing: each claim increments the task's lease generation, and finishing, deferring or renewing
+-- the lease names the generation it holds. An attempt whose lease expired (and whose task another
+-- worker claimed since) can then never overwrite the new owner's outcome.
+ALTER TABLE tasks ADD COLUMN lease_generation bigint NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -46,6 +46,12 @@ export interface TaskQuery {
   limit?: number;
 }
 
+/**
+ * Fencing token: the task's lease generation, incremented by every claim. Whatever an attempt writes
+ * to its task names the token its claim returned, and is refused once a later claim has taken over.
+ */
+export type LeaseToken = number;
+
 /** A task together with the sealed secret it carries (only the executor ever reads this). */
 export interface ClaimedTask {
   task: Task;
@@ -117,9 +123,14 @@ export interface StoreOps {
     id: string,
     now: string,
     leaseMs: number,
-  ): Promise<{ claimed: ClaimedTask; interrupted: boolean } | null>;
-  /** Null when no task has this id. */
-  finishTask(id: string, f: TaskFinish, now: string): Promise<FinishedTask | null>;
+  ): Promise<{ claimed: ClaimedTask; interrupted: boolean; lease: LeaseToken } | null>;
+  /**
+   * Records the outcome of the attempt holding `lease`. Null, changing nothing, when that attempt no
+   * longer owns the task (its lease expired and another claim took it, or it is not running).
+   */
+  finishTask(id: string, f: TaskFinish, now: string, lease: LeaseToken): Promise<FinishedTask | null>;
+  /** Extends the lease of the attempt holding `lease` to `leaseUntil`; false when it no longer owns the task. */
+  renewLease(id: string, lease: LeaseToken, leaseUntil: string, now: string): Promise<boolean>;
   /** Marks the plan done if none of its tasks is open (planned, awaiting approval, running). */
   completePlanIfDone(planId: string, now: string): Promise<boolean>;
   /** Marks done the running plans (last touched before `updatedBefore`) with no open task left. */
@@ -144,8 +155,11 @@ export interface StoreOps {
   requeueDeadLetter(id: string, now: string): Promise<boolean>;
   addOperator(op: { name: string; role: string; tokenHash: string }, now: string): Promise<void>;
   operatorByTokenHash(hash: string): Promise<{ name: string; role: string } | null>;
-  /** Gives a claimed task back without counting the attempt (rate budget, open circuit). */
-  deferTask(id: string, until: string, now: string): Promise<void>;
+  /**
+   * Gives a claimed task back without counting the attempt (rate budget, open circuit); false,
+   * changing nothing, when the attempt holding `lease` no longer owns the task.
+   */
+  deferTask(id: string, until: string, now: string, lease: LeaseToken): Promise<boolean>;
   /** After republishing: clears due times and recovered leases so the next tick skips them. */
   markRepublished(ids: readonly string[], now: string, staleSeconds: number): Promise<void>;
 

@@ -276,24 +276,34 @@ class SqlOps implements StoreOps {
     const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
     const [r] = await this.db.query(
       `UPDATE tasks SET status = 'running', attempts = attempts + 1, next_attempt_at = NULL, lease_until = $3,
-         updated_at = $2 WHERE id = $1 RETURNING *`,
+         lease_generation = lease_generation + 1, updated_at = $2 WHERE id = $1 RETURNING *`,
       [id, now, leaseUntil],
     );
     if (!r) return null;
     return {
       claimed: { task: taskFromRow(r), sealedSecret: (r.sealed_secret as string | null) ?? null },
       interrupted: before.status === 'running',
+      lease: Number(r.lease_generation),
     };
   }
 
-  async finishTask(id: string, f: TaskFinish, now: string): Promise<FinishedTask | null> {
+  async renewLease(id: string, lease: number, leaseUntil: string, now: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE tasks SET lease_until = $3, updated_at = $4
+       WHERE id = $1 AND status = 'running' AND lease_generation = $2 RETURNING id`,
+      [id, lease, leaseUntil, now],
+    );
+    return rows.length === 1;
+  }
+
+  async finishTask(id: string, f: TaskFinish, now: string, lease: number): Promise<FinishedTask | null> {
     // RETURNING the task with what observers of its outcome read (trigger kind and receipt time, the
     // credential as this transaction left it), so the caller needs no further reads.
     const [r] = await this.db.query(
       `UPDATE tasks SET status = $2, outcome = COALESCE($3, outcome), last_error = $4::jsonb,
          next_attempt_at = $5, verified_at = COALESCE($6, verified_at), effective_at = COALESCE($7, effective_at),
          sealed_secret = CASE WHEN $8 THEN NULL ELSE sealed_secret END, lease_until = NULL, updated_at = $9
-       WHERE id = $1
+       WHERE id = $1 AND status = 'running' AND lease_generation = $10
        RETURNING *,
          (SELECT jsonb_build_object('id', g.id, 'kind', g.kind, 'receivedAt', g.body->'receivedAt')
             FROM triggers g WHERE g.id = tasks.trigger_id) AS finished_trigger,
@@ -308,6 +318,7 @@ class SqlOps implements StoreOps {
         f.effectiveAt ?? null,
         f.dropSecret ?? SECRET_DROP_STATUSES.includes(f.status),
         now,
+        lease,
       ],
     );
     if (!r) return null;
@@ -427,12 +438,14 @@ class SqlOps implements StoreOps {
     return r ? { name: r.name, role: r.role } : null;
   }
 
-  async deferTask(id: string, until: string, now: string) {
-    await this.db.query(
+  async deferTask(id: string, until: string, now: string, lease: number) {
+    const rows = await this.db.query(
       `UPDATE tasks SET status = 'planned', attempts = GREATEST(attempts - 1, 0), next_attempt_at = $2,
-         lease_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'running'`,
-      [id, until, now],
+         lease_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'running' AND lease_generation = $4
+       RETURNING id`,
+      [id, until, now, lease],
     );
+    return rows.length === 1;
   }
 
   async markRepublished(ids: readonly string[], now: string, staleSeconds: number) {

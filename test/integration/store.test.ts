@@ -179,7 +179,16 @@ for (const adapter of adapters) {
         );
         const recovered = await s.claimTask(task.id, later(61_000), 60_000);
         assert.equal(recovered?.interrupted, true, 'an expired lease is recovered as interrupted');
-        await s.finishTask(task.id, { status: 'planned', nextAttemptAt: later(120_000) }, later(62_000));
+        assert.ok(
+          recovered && first && recovered.lease > first.lease,
+          'each claim is a new lease generation',
+        );
+        await s.finishTask(
+          task.id,
+          { status: 'planned', nextAttemptAt: later(120_000) },
+          later(62_000),
+          recovered.lease,
+        );
         assert.equal(
           await s.claimTask(task.id, later(63_000), 60_000),
           null,
@@ -191,15 +200,97 @@ for (const adapter of adapters) {
         );
         await s.markRepublished([task.id], later(121_000), 300);
         assert.deepEqual(await s.dueTasks(later(122_000), 10, 300), []);
+        const retried = await s.claimTask(task.id, later(122_500), 60_000);
+        assert.ok(retried);
         await s.finishTask(
           task.id,
           { status: 'succeeded', outcome: 'revoked', verifiedAt: later(123_000) },
           later(123_000),
+          retried.lease,
         );
         const done = await s.getTask(task.id);
         assert.equal(done?.task.status, 'succeeded');
         assert.equal(done?.sealedSecret, null, 'the sealed secret is dropped once the task is final');
         assert.equal(await s.claimTask(task.id, later(200_000), 60_000), null);
+      }));
+
+    it('fencing: a stale lease can neither finish, defer nor renew; the current one can', (t) =>
+      withStore(t, async (s) => {
+        await s.upsertCredentials([cred('c1')]);
+        const trigger = {
+          id: 'leak-f',
+          kind: 'leak' as const,
+          source: 't',
+          occurredAt: T0,
+          receivedAt: T0,
+          evidence: {},
+          subject: { credentialId: 'c1' },
+        };
+        await s.insertTrigger(trigger);
+        const task = {
+          id: 'f'.repeat(32),
+          action: 'revoke' as const,
+          decision: 'auto' as const,
+          provider: 'oauth-main',
+          credentialId: 'c1',
+          credentialKind: 'oauth.access_token',
+          reason: 'r',
+          flags: [],
+        };
+        await s.insertPlan(
+          {
+            id: 'pf',
+            triggerId: 'leak-f',
+            decision: 'auto',
+            status: 'planned',
+            holds: [],
+            notes: [],
+            needsOwner: [],
+            tasks: [task],
+          },
+          new Map(),
+          T0,
+        );
+        const stale = await s.claimTask(task.id, T0, 60_000);
+        assert.ok(stale);
+        assert.equal(
+          await s.renewLease(task.id, stale.lease, later(90_000), later(30_000)),
+          true,
+          'the owner renews',
+        );
+        assert.equal(await s.claimTask(task.id, later(89_000), 60_000), null, 'renewed: still leased');
+        const current = await s.claimTask(task.id, later(91_000), 60_000);
+        assert.ok(current && current.lease !== stale.lease, 'recovered under a new generation');
+
+        assert.equal(
+          await s.finishTask(
+            task.id,
+            { status: 'dead_lettered', lastError: null },
+            later(92_000),
+            stale.lease,
+          ),
+          null,
+          'the stale finish is refused',
+        );
+        assert.equal(await s.deferTask(task.id, later(99_000), later(92_000), stale.lease), false);
+        assert.equal(await s.renewLease(task.id, stale.lease, later(200_000), later(92_000)), false);
+        const row = await s.getTask(task.id);
+        assert.equal(row?.task.status, 'running', 'nothing of the stale attempt was written');
+        assert.equal(row?.task.attempts, 2);
+
+        const done = await s.finishTask(
+          task.id,
+          { status: 'succeeded', outcome: 'revoked' },
+          later(93_000),
+          current.lease,
+        );
+        assert.equal(done?.task.status, 'succeeded');
+        assert.equal(
+          await s.finishTask(task.id, { status: 'failed' }, later(94_000), current.lease),
+          null,
+          'a finished task is no longer leased: a second finish is refused',
+        );
+        assert.equal((await s.getTask(task.id))?.task.status, 'succeeded');
       }));
 
     it('findCredentials combines only the arms given; an empty query matches nothing', (t) =>
@@ -310,18 +401,21 @@ for (const adapter of adapters) {
         assert.equal((await s.getTask(tasks[1]!.id))?.sealedSecret, null);
 
         assert.equal(await s.completePlanIfDone('p-big', later(2)), false, 'planned tasks are open');
+        const c0 = await s.claimTask(tasks[0]!.id, later(3), 60_000);
+        const c1 = await s.claimTask(tasks[1]!.id, later(3), 60_000);
+        assert.ok(c0 && c1);
         const finished = await s.transaction(async (tx) => {
           await tx.updateCredential('c0', { status: 'revoked' });
-          return tx.finishTask(tasks[0]!.id, { status: 'succeeded', outcome: 'revoked' }, later(3));
+          return tx.finishTask(tasks[0]!.id, { status: 'succeeded', outcome: 'revoked' }, later(3), c0.lease);
         });
         assert.equal(finished?.task.status, 'succeeded');
         assert.equal(finished?.task.outcome, 'revoked');
         assert.deepEqual(finished?.trigger, { id: 'off-1', kind: 'offboarding', receivedAt: T1 });
         assert.equal(finished?.credential?.id, 'c0');
         assert.equal(finished?.credential?.status, 'revoked', 'as the finishing transaction left it');
-        const noCred = await s.finishTask(tasks[1]!.id, { status: 'failed' }, later(3));
+        const noCred = await s.finishTask(tasks[1]!.id, { status: 'failed' }, later(3), c1.lease);
         assert.equal(noCred?.credential, null, 'c1 is not in the inventory');
-        assert.equal(await s.finishTask('no-such-task', { status: 'failed' }, later(3)), null);
+        assert.equal(await s.finishTask('no-such-task', { status: 'failed' }, later(3), 1), null);
 
         await s.setTaskStatus(
           tasks.slice(4, -1).map((x) => x.id),
@@ -335,7 +429,7 @@ for (const adapter of adapters) {
         assert.equal(last?.claimed.task.status, 'running');
         assert.equal(await s.completePlanIfDone('p-big', later(7)), false, 'a running task is open');
         assert.deepEqual(await s.completeFinishedPlans(later(7), later(7), 10), [], 'the sweep agrees');
-        await s.finishTask(tasks[2499]!.id, { status: 'succeeded' }, later(8));
+        await s.finishTask(tasks[2499]!.id, { status: 'succeeded' }, later(8), last!.lease);
         // The sweep (the backstop when concurrent finishes each saw the other open) leaves plans
         // touched recently alone, and closes the others.
         assert.deepEqual(await s.completeFinishedPlans(later(9), T0, 10), []);
