@@ -17,7 +17,7 @@ import { SOURCE_HEADER, triggerMessage } from '../pipeline/input-topic.js';
 import { acceptInput } from '../pipeline/intake.js';
 import { badRecords } from '../intake/bad-records.js';
 import { acceptSource } from '../intake/sources.js';
-import { capabilityGaps } from '../../handlers/plan.js';
+import { capabilityGaps } from '../../handlers/inventory-check.js';
 import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
 import { importInventory } from './inventory-import.js';
 import type { Operations } from './port.js';
