@@ -313,10 +313,13 @@ export async function createRuntime(
     },
     async stop() {
       await scheduler?.stop();
-      // Anchors the tail while the bus (the Kafka anchor) is still up.
+      // No new work first: a final checkpoint can take seconds (it reads the newest anchor), and a
+      // process told to stop must not go on consuming meanwhile.
+      await bus.stopConsuming?.();
+      await batcher.drain();
+      // Anchors the tail while the bus (the Kafka anchor) can still publish.
       await checkpointer.stop();
       await bus.stop();
-      await batcher.drain();
       // After the bus: the last tasks' notifications are summarised and given a short time to go out.
       await notifications?.close();
       await providers.close();

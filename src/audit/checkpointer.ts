@@ -27,8 +27,12 @@ export interface CheckpointerOptions {
 
 type Anchored = ChainPoint & { epoch: number };
 
+/** How long a stop waits for its final checkpoint. */
+const STOP_CHECKPOINT_MS = 5_000;
+
 export class Checkpointer {
   private last: Anchored | null = null;
+  private priming: Promise<Anchored | null> | undefined;
   private sinceLast = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -42,6 +46,15 @@ export class Checkpointer {
     this.started = true;
     this.timer = setInterval(() => void this.checkpoint(), this.opts.everyMs);
     this.timer.unref();
+    // Finding the newest anchored checkpoint can take seconds (the Kafka anchor reads its topic):
+    // done now, in the background, so neither the first checkpoint nor a stop waits for it.
+    this.priming = this.trustedStart().then(
+      (a) => a,
+      (e: unknown) => {
+        this.opts.logger.warn({ err: errorName(e) }, 'newest audit checkpoint not read at start');
+        return null;
+      },
+    );
   }
 
   /** Called with the records of every committed append of this process. */
@@ -83,13 +96,24 @@ export class Checkpointer {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    if (this.started) await this.checkpoint();
+    if (!this.started) return;
+    // A stop is on a deadline (a pod's grace period): the last checkpoint gets a bounded time, and
+    // what it could not anchor is the window since the previous one (README: Security model).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), STOP_CHECKPOINT_MS);
+    });
+    const outcome = await Promise.race([this.checkpoint().then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      this.opts.logger.warn({ waitedMs: STOP_CHECKPOINT_MS }, 'final audit checkpoint not written in time');
+    }
   }
 
   private async write(force: boolean): Promise<AuditCheckpoint | null> {
     const { store, integrity, logger } = this.opts;
     const head = await store.auditHead();
-    const from = this.last ?? (await this.trustedStart());
+    const from = this.last ?? (await this.priming) ?? (await this.trustedStart());
     const same = head.seq === from.seq && head.hash === from.hash && head.legacySeq === from.legacySeq;
     if (same && !force) return null;
     const problem = force ? null : await this.extends(from, head);

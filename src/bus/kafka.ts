@@ -187,6 +187,11 @@ export class KafkaBus implements Bus {
     return this.stopping;
   }
 
+  async stopConsuming(): Promise<void> {
+    // Each group's stop is idempotent: drain() stops them again, as a no-op.
+    await Promise.all([...this.groups.values()].map((g) => g.consumer?.stop()));
+  }
+
   /**
    * connected: the producer is connected and a broker answers within the health timeout. A broker
    * that answers with an error (a new partition's leader not serving yet, a group coordinator

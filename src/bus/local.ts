@@ -361,9 +361,13 @@ export class LocalLogBus implements Bus {
     }
   }
 
-  async stop(): Promise<void> {
+  async stopConsuming(): Promise<void> {
     this.running = false;
     await Promise.allSettled([...this.active]);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopConsuming();
     await Promise.all(this.cursors.map((c) => c.save()));
     for (const l of this.logs.values()) await l.close();
     this.events.removeAllListeners();

@@ -60,6 +60,11 @@ export interface Bus {
   start(): Promise<void>;
   /** Drains: stop fetching, let in-flight handlers finish, commit, disconnect. */
   stop(): Promise<void>;
+  /**
+   * The first half of `stop`: stop fetching and let in-flight handlers finish, but keep publishing
+   * (the last audit checkpoint still goes out). `stop` afterwards completes the shutdown.
+   */
+  stopConsuming?(): Promise<void>;
   health(): Promise<BusHealth>;
   /**
    * Replay support: the messages of a topic appended in [fromTs, toTs) (ms since epoch). The Kafka
