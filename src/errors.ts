@@ -154,21 +154,29 @@ function stackFrames(stack: string | undefined, redact: readonly string[]): stri
     .map((l) => l.replace('file://', '').replace(`${process.cwd()}/`, ''));
 }
 
-function errnoIn(err: unknown): string | undefined {
+/** The first error in the cause chain (at most 5 deep) that `match` accepts. */
+export function inCauseChain<T>(err: unknown, match: (e: Error) => T | undefined): T | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(E[A-Z0-9]+|UND_ERR_[A-Z_]+)$/.test(code)) return code;
+    const found = match(current);
+    if (found !== undefined) return found;
     current = current.cause;
   }
   return undefined;
 }
 
-function isAbort(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.name === 'AbortError' || current.name === 'TimeoutError') return true;
-    current = current.cause;
-  }
-  return false;
+/** The errno-style code (ECONNREFUSED, UND_ERR_SOCKET…) somewhere in the cause chain. */
+function errnoIn(err: unknown): string | undefined {
+  return inCauseChain(err, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' && /^(E[A-Z0-9]+|UND_ERR_[A-Z_]+)$/.test(code) ? code : undefined;
+  });
+}
+
+/** An abort or timeout somewhere in the cause chain. */
+export function isAbort(err: unknown): boolean {
+  return (
+    inCauseChain(err, (e) => (e.name === 'AbortError' || e.name === 'TimeoutError' ? true : undefined)) ??
+    false
+  );
 }

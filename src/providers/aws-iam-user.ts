@@ -12,9 +12,7 @@ import {
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   GetLoginProfileCommand,
-  GetUserPolicyCommand,
   ListAccessKeysCommand,
-  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
   type AccessKeyMetadata,
   type IAMClient,
@@ -30,7 +28,11 @@ export const AWS_IAM_USER_KIND = 'aws.iam_user';
 export function iamUserActions(
   client: IAMClient,
   cfg: AwsIamProviderConfig,
-  sessionPolicy: (issuedBefore: Date) => string,
+  /** The adapter's own deny-older-sessions policy calls (aws-iam.ts), shared with its key actions. */
+  sessions: {
+    has(user: string, signal: AbortSignal): Promise<boolean>;
+    put(user: string, signal: AbortSignal, context: Details): Promise<Details>;
+  },
   log?: Logger,
 ) {
   const call = async <T>(op: string, signal: AbortSignal, fn: (s: AbortSignal) => Promise<unknown>) => {
@@ -67,15 +69,6 @@ export function iamUserActions(
       )
     ).found;
 
-  const hasPolicy = async (user: string, signal: AbortSignal) =>
-    (
-      await call('GetUserPolicy', signal, (s) =>
-        client.send(new GetUserPolicyCommand({ UserName: user, PolicyName: cfg.sessionPolicyName }), {
-          abortSignal: s,
-        }),
-      )
-    ).found;
-
   async function execute(task: ProviderTask, signal: AbortSignal): Promise<ExecuteResult> {
     const user = userName(task);
     const found = await keys(user, signal);
@@ -102,19 +95,9 @@ export function iamUserActions(
     );
     if (login.found) changed++;
     details.loginProfile = login.found ? 'deleted' : 'absent';
-    if (cfg.revokeSessions && !(await hasPolicy(user, signal))) {
-      await call('PutUserPolicy', signal, (s) =>
-        client.send(
-          new PutUserPolicyCommand({
-            UserName: user,
-            PolicyName: cfg.sessionPolicyName,
-            PolicyDocument: sessionPolicy(new Date()),
-          }),
-          { abortSignal: s },
-        ),
-      );
-      changed++;
-      details.sessionPolicy = 'applied';
+    if (cfg.revokeSessions && !(await sessions.has(user, signal))) {
+      Object.assign(details, await sessions.put(user, signal, { userClosed: true }));
+      if (details.sessionPolicy === 'applied') changed++;
     }
     log?.info({ userName: user, taskId: task.taskId, changed, ...details }, 'iam user closed');
     return { outcome: changed > 0 ? 'revoked' : 'already_revoked', details };
@@ -129,7 +112,7 @@ export function iamUserActions(
     const details: Details = { activeKeys: live, loginProfile: login };
     if (live > 0 || login) return { liveness: 'alive', details };
     if (cfg.revokeSessions) {
-      const policy = await hasPolicy(user, signal);
+      const policy = await sessions.has(user, signal);
       details.sessionPolicy = policy;
       if (!policy) return { liveness: 'unknown', details };
     }

@@ -200,7 +200,7 @@ export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: Aws
     return { outcome: deleted ? 'revoked' : 'already_revoked', details };
   }
 
-  const users = iamUserActions(client, cfg, sessionDenyPolicy, log);
+  const users = iamUserActions(client, cfg, { has: hasSessionPolicy, put: putSessionPolicy }, log);
   const rotation = iamKeyRotation(client, cfg, userOf, log);
 
   return {

@@ -6,7 +6,7 @@
  * Messages are built here from status codes and operation names only. Nothing a provider sent back
  * (bodies echo request parameters, sometimes the token) and no SDK error object is ever copied in.
  */
-import { coerceError, TourniquetError } from '../errors.js';
+import { coerceError, inCauseChain, isAbort, TourniquetError } from '../errors.js';
 
 /** Header lookup over the shapes SDKs hand out (plain objects with lower-case keys, or Headers). */
 export type HeaderBag = Headers | Readonly<Record<string, string | number | readonly string[] | undefined>>;
@@ -141,22 +141,10 @@ export function deadline(
 
 /** The errno-style code (ECONNREFUSED, UND_ERR_SOCKET…) somewhere in the cause chain, if any. */
 export function errnoOf(err: unknown): string | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code)) return code;
-    current = current.cause;
-  }
-  return undefined;
-}
-
-function isAbort(err: unknown): boolean {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.name === 'AbortError' || current.name === 'TimeoutError') return true;
-    current = current.cause;
-  }
-  return false;
+  return inCauseChain(err, (e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : undefined;
+  });
 }
 
 function errorName(err: unknown): string {
