@@ -70,9 +70,13 @@ export async function dryRunPlan(t: Trigger, deps: Pick<PipelineDeps, 'store' | 
   return planTrigger(t, await inventoryFor(t, deps.store), planContext(deps));
 }
 
-export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>): OutMessage {
-  // Keyed by credential so that one credential's tasks stay in order on one partition.
-  return { key: t.credentialId ?? t.fingerprint ?? t.id, value: JSON.stringify({ taskId: t.id }) };
+export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>): OutMessage {
+  // Keyed by credential so that one credential's tasks stay in order on one partition; the provider
+  // names the lane it runs in (src/pipeline/lanes.ts), so routing needs no store read.
+  return {
+    key: t.credentialId ?? t.fingerprint ?? t.id,
+    value: JSON.stringify({ taskId: t.id, provider: t.provider }),
+  };
 }
 
 /**
