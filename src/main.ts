@@ -312,6 +312,8 @@ export async function createRuntime(
           if (routed) await lanes.submit({ ...routed, key: m.key });
         }),
       });
+      // From now on small batches of runnable tasks go straight into this process's lanes.
+      deps.dispatch = (tasks) => lanes.submitAll(tasks);
       await bus.start();
       checkpointer.start();
       scheduler = startScheduler(deps, (e) =>

@@ -38,6 +38,11 @@ export interface PipelineDeps {
   config: Pick<Config, 'policy' | 'retry'>;
   /** Per-lane rate budgets, concurrency limits and circuit breakers, shared by every worker. */
   admission: SharedAdmission;
+  /**
+   * Routes runnable tasks into this process's lanes without the task topic (small batches,
+   * src/pipeline/dispatch.ts); absent where no lanes run (CLI one-shots publish instead).
+   */
+  dispatch?: (tasks: readonly { taskId: string; key: string; provider: string | null }[]) => Promise<void>;
   /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
   batcher?: { submit(provider: Provider, attempt: Attempt, input: ProviderTask): void };
   /**

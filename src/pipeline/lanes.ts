@@ -39,6 +39,7 @@ interface Entry {
   key: string;
   /** Not before this time (a verification check due soon), ms since epoch. */
   notBefore: number;
+  queuedAt: number;
 }
 
 /** A refusal shorter than this is waited out in memory; a longer one is postponed in the store. */
@@ -53,10 +54,30 @@ export class Lanes {
   /** This process, as the holder of admission slots. */
   readonly holder = randomUUID();
 
+  private touchTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly deps: () => PipelineDeps,
     private readonly admission: SharedAdmission,
   ) {}
+
+  /**
+   * Tells the store, every third of `republishAfterMs`, which tasks wait in this process's queues,
+   * so that only the tasks of a worker that died are republished (one statement per tick).
+   */
+  private keepQueuesAlive(): void {
+    if (this.touchTimer || this.stopped) return;
+    const every = Math.max(1_000, Math.floor(this.deps().config.retry.republishAfterMs / 3));
+    this.touchTimer = setInterval(() => {
+      const ids = [...this.lanes.values()].flatMap((l) => l.waitingIds(Date.now() - every));
+      if (ids.length === 0) return;
+      const deps = this.deps();
+      deps.store
+        .touchTasks(ids, now(deps))
+        .catch((e: unknown) => deps.logger.warn({ code: coerceError(e).code }, 'lane queue renewal failed'));
+    }, every);
+    this.touchTimer.unref();
+  }
 
   /** Routes one task message into its lane; resolves once routed (never after the task ran). */
   async submit(r: Routed): Promise<void> {
@@ -66,12 +87,18 @@ export class Lanes {
     const name = provider ?? NO_PROVIDER;
     let lane = this.lanes.get(name);
     if (!lane) this.lanes.set(name, (lane = new Lane(name, this)));
-    lane.enqueue({ taskId: r.taskId, key: r.key, notBefore: 0 });
+    lane.enqueue({ taskId: r.taskId, key: r.key, notBefore: 0, queuedAt: Date.now() });
+    this.keepQueuesAlive();
+  }
+
+  async submitAll(rs: readonly Routed[]): Promise<void> {
+    for (const r of rs) await this.submit(r);
   }
 
   /** Stops taking work, waits for the attempts in flight, and gives the queued tasks back to the store. */
   async drain(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.touchTimer);
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     const at = now(this.deps());
     const queued = [...this.lanes.values()].flatMap((l) => l.takeAll());
@@ -136,6 +163,11 @@ class Lane {
     return { queued: this.queue.length, running: this.running };
   }
 
+  /** Tasks queued since before `before` (ms since epoch). */
+  waitingIds(before: number): string[] {
+    return this.queue.filter((e) => e.queuedAt < before).map((e) => e.taskId);
+  }
+
   private pump(): void {
     if (this.pumping) {
       this.again = true;
@@ -167,9 +199,10 @@ class Lane {
       const t = Date.now();
       const idx = this.queue.findIndex((e) => e.notBefore <= t && !this.runningKeys.has(e.key));
       if (idx < 0) {
-        const soonest = Math.min(
-          ...this.queue.filter((e) => !this.runningKeys.has(e.key)).map((e) => e.notBefore),
-        );
+        let soonest = Infinity;
+        for (const e of this.queue)
+          if (!this.runningKeys.has(e.key)) soonest = Math.min(soonest, e.notBefore);
+        // Entries behind a running key wait for it: its end pumps the lane again.
         if (Number.isFinite(soonest)) this.wake(soonest - t);
         return;
       }
@@ -203,7 +236,8 @@ class Lane {
         // the scheduler's round trip (a duplicate from the scheduler is refused by the claim).
         if (task?.status === 'verifying' && task.nextAttemptAt) {
           const due = Date.parse(task.nextAttemptAt);
-          if (due - Date.now() <= HOLD_IN_MEMORY_MS) this.enqueue({ ...entry, notBefore: due });
+          if (due - Date.now() <= HOLD_IN_MEMORY_MS)
+            this.enqueue({ ...entry, notBefore: due, queuedAt: Date.now() });
         }
       } catch (e) {
         // A store or bus failure: the task's lease expires and the scheduler recovers it.

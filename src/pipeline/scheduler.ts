@@ -7,7 +7,7 @@
  * per-task completion check can miss on PostgreSQL (each transaction saw the other task open).
  */
 import { now, type PipelineDeps } from './deps.js';
-import { taskMessage } from './triggers.js';
+import { taskMessage } from './dispatch.js';
 
 /** How often the plan sweep runs: it only repairs a rare race, so it need not be prompt. */
 const PLAN_SWEEP_MS = 30_000;

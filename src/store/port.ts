@@ -172,6 +172,8 @@ export interface StoreOps {
    * left alone. Returns how many were postponed.
    */
   postponeTasks(items: readonly { id: string; until: string }[], now: string): Promise<number>;
+  /** Tasks waiting in a live lane's queue: their lost-message repair (`staleSeconds`) starts over. */
+  touchTasks(ids: readonly string[], now: string): Promise<void>;
 
   appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
   listAudit(q: AuditQuery): Promise<AuditRecord[]>;

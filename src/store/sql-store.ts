@@ -391,12 +391,15 @@ class SqlOps implements StoreOps {
   async dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]> {
     const rows = await this.db.query(
       `SELECT * FROM tasks
-       WHERE (status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $1)
+       WHERE (status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $1
+              -- A follow-up waits for its predecessor's end, not for a message.
+              AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.id = tasks.after_task
+                                AND NOT (p.status = ANY($4::text[]))))
           OR (status = 'running' AND lease_until <= $1)
           OR (status = 'verifying'
               AND COALESCE(lease_until, next_attempt_at, updated_at + make_interval(secs => $3)) <= $1)
        ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
-      [now, limit, staleSeconds],
+      [now, limit, staleSeconds, FINAL_TASK_STATUSES],
     );
     return rows.map(taskFromRow);
   }
@@ -477,6 +480,15 @@ class SqlOps implements StoreOps {
            OR (status = 'verifying'
                AND COALESCE(lease_until, next_attempt_at, updated_at + make_interval(secs => $3)) <= $2))`,
       [ids, now, staleSeconds],
+    );
+  }
+
+  async touchTasks(ids: readonly string[], now: string): Promise<void> {
+    if (ids.length === 0) return;
+    // Queued in a live lane: not stranded, so the scheduler's lost-message repair leaves them be.
+    await this.db.query(
+      `UPDATE tasks SET updated_at = $2 WHERE id = ANY($1::text[]) AND status IN ('planned', 'verifying')`,
+      [ids, now],
     );
   }
 
