@@ -174,21 +174,22 @@ class Lane {
       return;
     }
     this.pumping = true;
-    const run = async () => {
-      do {
-        this.again = false;
-        await this.fill();
-      } while (this.again);
-    };
-    run()
-      .catch((e: unknown) => {
+    void (async () => {
+      // The flag is cleared in the same synchronous run as the last `again` check: a pump asked for
+      // in between would otherwise be lost, and the lane would sleep with work queued.
+      try {
+        do {
+          this.again = false;
+          await this.fill();
+        } while (this.again);
+      } catch (e) {
         const { deps } = this.owner.ctx;
         deps().logger.error({ lane: this.name, code: coerceError(e).code }, 'lane failed; retrying');
         this.wake(HOLD_IN_MEMORY_MS);
-      })
-      .finally(() => {
+      } finally {
         this.pumping = false;
-      });
+      }
+    })();
   }
 
   /** Starts every queued task the lane's admission lets through now. */
