@@ -27,6 +27,8 @@ export interface PipelineOptions {
   partitions?: number;
   /** config `retry` overrides. */
   retry?: Record<string, number>;
+  /** The OAuth provider's rate budget (shared by every process on PostgreSQL). */
+  rateBudget?: { perSecond: number; burst: number; concurrency: number };
 }
 
 export interface Service extends ServiceProcess {
@@ -117,7 +119,10 @@ export async function pipelineSetup(
       },
       // The default budget (20 calls/s, two calls a task) would make 1,000 tasks take 100 s.
       providers: [
-        { ...oauthProviderConfig(oauth), rateBudget: { perSecond: 500, burst: 100, concurrency: 16 } },
+        {
+          ...oauthProviderConfig(oauth),
+          rateBudget: opts.rateBudget ?? { perSecond: 500, burst: 100, concurrency: 16 },
+        },
       ],
       retry: { leaseMs: 2_000, schedulerIntervalMs: 200, ...opts.retry },
     }),

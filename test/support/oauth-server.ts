@@ -41,6 +41,8 @@ export interface OAuthServer {
    * called: a provider that does not answer for as long as the test needs.
    */
   holdRevocations(): () => void;
+  /** When each call from tourniquet arrived (revocations and introspections, ms since epoch). */
+  callTimes(): readonly number[];
   /** Revocation requests received and not yet answered, now and at most so far. */
   revocationsInFlight(): { now: number; max: number };
   close(): Promise<void>;
@@ -91,6 +93,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   let inFlight = 0;
   let maxInFlight = 0;
   let held: Promise<void> | undefined;
+  const calls: number[] = [];
   let introspections = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   let failAfter = { n: 0, status: 0 };
@@ -99,6 +102,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/token/introspection') && req.headers['x-test-probe'] === undefined) {
       introspections++;
+      calls.push(Date.now());
       if (introspectionFailures.n > 0) {
         introspectionFailures.n--;
         const { status, retryAfter } = introspectionFailures;
@@ -109,6 +113,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     }
     if (req.url?.startsWith('/token/revocation')) {
       revocations++;
+      calls.push(Date.now());
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       res.once('close', () => inFlight--);
@@ -210,6 +215,7 @@ export async function startOAuthServer(): Promise<OAuthServer> {
       };
     },
     revocationsInFlight: () => ({ now: inFlight, max: maxInFlight }),
+    callTimes: () => calls,
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
