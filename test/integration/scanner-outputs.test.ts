@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
 import { captureLogger, tempDir, testConfig } from '../support/runtime.js';
@@ -101,5 +102,36 @@ describe('real scanner outputs of one planted repository', () => {
       for (const f of await filesUnder(dir.path))
         assert.ok(!(await readFile(f)).includes(secret), `a planted value is in ${f}`);
     }
+  });
+
+  it('over the operator API: a SARIF log is accepted; an unknown source answers 404 with the valid names', async (t) => {
+    const dir = await tempDir();
+    t.after(() => dir.remove());
+    const log = captureLogger('debug');
+    const runtime = await createRuntime(testConfig({ dataDir: join(dir.path, 'data'), providers: [] }), {
+      logger: log.logger,
+    });
+    t.after(() => runtime.stop());
+    const app = buildApp({
+      ops: localOps(runtime.deps),
+      logger: log.logger,
+      bodyLimitBytes: 1024 * 1024,
+      adminToken: 'admin-token',
+      health: () => runtime.deps.bus.health(),
+    });
+    t.after(() => app.close());
+    const headers = { authorization: 'Bearer admin-token', 'content-type': 'application/octet-stream' };
+    const payload = Buffer.from(fixtureText('scanners/gitleaks-8.30.1.sarif'));
+    const ok = await app.inject({ method: 'POST', url: '/v1/sources/sarif/events', headers, payload });
+    assert.equal(ok.statusCode, 202);
+    assert.equal((ok.json() as { accepted: unknown[] }).accepted.length, 4);
+    const bad = await app.inject({ method: 'POST', url: '/v1/sources/sarif-2/events', headers, payload });
+    assert.equal(bad.statusCode, 404);
+    const body = bad.json() as { error: string; issues?: { validSources?: string[] } };
+    assert.equal(body.error, 'UNKNOWN_SOURCE');
+    assert.ok(body.issues?.validSources?.includes('sarif'));
+    assert.ok(body.issues?.validSources?.includes('gitlab.secret_detection'));
+    for (const secret of [GH, FAKE.scannerSlack, FAKE.scannerAwsSecret])
+      assert.ok(![ok.body, bad.body, log.text()].join('').includes(secret));
   });
 });
