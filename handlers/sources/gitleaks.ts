@@ -15,6 +15,21 @@ import { isoTime } from './time.js';
 
 export const GITLEAKS_SOURCE = 'gitleaks';
 
+/** Betterleaks' attribute (by name) where the deprecated top-level field is empty. */
+function attr(f: GitleaksFinding, name: string, legacy: string | null | undefined): string | undefined {
+  if (legacy) return legacy;
+  const v = f.Attributes && Object.hasOwn(f.Attributes, name) ? f.Attributes[name] : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= 2000 ? v : undefined;
+}
+
+/** Betterleaks reports an AWS key's secret as a required component of the key id's finding. */
+function requiredSecret(f: GitleaksFinding): string | undefined {
+  for (const set of f.RequiredSets ?? [])
+    for (const c of set.components ?? [])
+      if (c.RuleID === 'aws-secret-access-key' && c.Secret && c.Secret.length >= 8) return c.Secret;
+  return undefined;
+}
+
 /** `--redact` writes `REDACTED`; `--redact=N` keeps a prefix and appends `...`. */
 function isRedacted(secret: string): boolean {
   return secret === 'REDACTED' || secret.endsWith('...');
@@ -38,7 +53,12 @@ export function gitleaksLike(source: string): (raw: unknown) => NormalizeResult 
     }));
     const located = parsed.map(({ f }) =>
       f && !isRedacted(f.Secret)
-        ? { secret: f.Secret, file: opt(f.File), commit: opt(f.Commit), line: opt(f.StartLine) }
+        ? {
+            secret: f.Secret,
+            file: attr(f, 'path', f.File),
+            commit: attr(f, 'git.sha', f.Commit),
+            line: opt(f.StartLine),
+          }
         : undefined,
     );
     const pairs = pairAwsKeys(located);
@@ -59,20 +79,22 @@ export function gitleaksLike(source: string): (raw: unknown) => NormalizeResult 
         {
           kind: 'leak',
           source,
-          occurredAt: isoTime(f.Date),
-          subject: scannerSubject(f.Secret, pairs.byKeyId.get(i)),
+          occurredAt: isoTime(attr(f, 'git.date', f.Date)),
+          subject: scannerSubject(f.Secret, pairs.byKeyId.get(i) ?? requiredSecret(f)),
           evidence: evidence({
             rule: f.RuleID,
             ruleTokenType: ruleTokenType(f.RuleID),
             description: opt(f.Description),
-            file: opt(f.File),
+            repository: attr(f, 'git.remote_url', undefined),
+            file: attr(f, 'path', f.File),
             symlinkFile: opt(f.SymlinkFile) || undefined,
             startLine: opt(f.StartLine),
             endLine: opt(f.EndLine),
-            commit: opt(f.Commit) || undefined,
-            link: opt(f.Link) || undefined,
-            author: opt(f.Author) || undefined,
-            email: opt(f.Email) || undefined,
+            commit: attr(f, 'git.sha', f.Commit),
+            link: attr(f, 'url', f.Link),
+            author: attr(f, 'git.author_name', f.Author),
+            email: attr(f, 'git.author_email', f.Email),
+            validation: opt(f.ValidationStatus) || undefined,
             entropy: opt(f.Entropy),
             tags: f.Tags && f.Tags.length > 0 ? f.Tags.join(',') : undefined,
             location: opt(f.Fingerprint),

@@ -119,9 +119,12 @@ export const SOURCE_CASES: readonly SourceCase[] = [
     fixture: () => fixture('betterleaks.report.json'),
     planted: (s) => {
       const report = fixture('betterleaks.report.json') as Json[];
-      (report[0] as Json)['Secret'] = s;
-      (report[0] as Json)['Match'] = `TOKEN=${s}`;
-      (report[2] as Json)['Match'] = `AWS_SECRET_ACCESS_KEY=${s}`;
+      const gh = report[0] as Json;
+      gh['Secret'] = s;
+      gh['Match'] = `TOKEN=${s}`;
+      gh['MatchContext'] = `# x\nTOKEN=${s}\n`;
+      gh['CaptureGroups'] = { secret: s };
+      at(report[1], 'RequiredSets', 0, 'components', 0)['Match'] = `AWS_SECRET_ACCESS_KEY=${s}`;
       return report;
     },
   },

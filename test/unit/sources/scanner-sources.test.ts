@@ -226,15 +226,26 @@ describe('kingfisher', () => {
 });
 
 describe('betterleaks', () => {
-  it("reads Gitleaks' report format: one trigger per secret, the AWS pair as one key", () => {
+  it("reads Gitleaks' report format with Betterleaks' Attributes; the AWS secret from RequiredSets", () => {
     const r = okResult(normalizeBetterleaks(fixture('betterleaks.report.json')));
     assert.equal(r.triggers.length, 2);
     const [gh, aws] = leaks(r);
     assert.equal(gh?.source, 'betterleaks');
     assert.equal(gh?.subject.token, GH2);
     assert.equal(gh?.occurredAt, '2025-05-06T07:08:09.000Z');
+    assert.equal(gh?.evidence['validation'], 'needs_validation');
     assert.deepEqual(aws?.subject, { providerKeyId: FAKE.awsKeyId, token: FAKE.awsSecretPart });
-    assert.ok(!JSON.stringify(r).includes('GITHUB_TOKEN='), 'Match is never read');
+    // Its deprecated fields are empty: the place comes from Attributes.
+    assert.deepEqual(
+      [aws?.evidence['file'], aws?.evidence['commit'], aws?.evidence['author'], aws?.occurredAt],
+      [
+        'ci/release.env',
+        '5e1f0c2a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f',
+        'Grace Hopper',
+        '2025-05-06T07:08:09.000Z',
+      ],
+    );
+    assert.ok(!JSON.stringify(r).includes('GITHUB_TOKEN='), 'Match and MatchContext are never read');
     assertSecretsConfined(r, [GH2, FAKE.awsSecretPart]);
   });
 });
