@@ -15,7 +15,12 @@ import { normalizeDecommission } from './decommission.js';
 import { normalizeGitGuardian } from './gitguardian.js';
 import { normalizeGitHubPartner } from './github-partner.js';
 import { normalizeGitHubSecretScanningAlert } from './github-secret-scanning.js';
+import { normalizeBetterleaks } from './betterleaks.js';
+import { normalizeDetectSecrets } from './detect-secrets.js';
 import { normalizeGitleaks } from './gitleaks.js';
+import { normalizeGitLabSecretDetection } from './gitlab-secret-detection.js';
+import { normalizeKingfisher } from './kingfisher.js';
+import { normalizeSarif } from './sarif.js';
 import { normalizeHris } from './hris.js';
 import { normalizeKubernetesAudit } from './kubernetes-audit.js';
 import { normalizeOkta } from './okta.js';
@@ -68,6 +73,11 @@ export const SOURCES: { readonly [N in SourceName]: SourceHandler<N> } = Object.
   gitguardian: source('gitguardian', 'leak', normalizeGitGuardian),
   trufflehog: source('trufflehog', 'leak', normalizeTruffleHog),
   gitleaks: source('gitleaks', 'leak', normalizeGitleaks),
+  betterleaks: source('betterleaks', 'leak', normalizeBetterleaks),
+  kingfisher: source('kingfisher', 'leak', normalizeKingfisher),
+  sarif: source('sarif', 'leak', normalizeSarif),
+  'detect-secrets': source('detect-secrets', 'leak', normalizeDetectSecrets),
+  'gitlab.secret_detection': source('gitlab.secret_detection', 'leak', normalizeGitLabSecretDetection),
   'aws.health': source('aws.health', 'leak', normalizeAwsHealth),
   okta: source('okta', 'offboarding', normalizeOkta),
   scim: source('scim', 'offboarding', normalizeScim),

@@ -25,6 +25,18 @@ export function isoTime(text: string | null | undefined): string | undefined {
   return fromMillis(Date.parse(t));
 }
 
+const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Like `isoTime`, but a bare day (Kingfisher's commit `date`) is read as that day's start in UTC:
+ * the commit happened that day, which is closer to the truth than the time of ingest.
+ */
+export function isoTimeOrDay(text: string | null | undefined): string | undefined {
+  const t = text?.trim();
+  if (t !== undefined && DAY_ONLY.test(t)) return isoTime(`${t}T00:00:00Z`);
+  return isoTime(text);
+}
+
 function fromMillis(ms: number): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const d = new Date(ms);

@@ -9,6 +9,7 @@ import { TruffleHogFinding } from '../../schemas/sources/trufflehog.js';
 import { evidence, opt, type EvidenceFields } from './evidence.js';
 import { splitJsonLines } from './input.js';
 import { Outcome, parseRecord, type NormalizeResult, type Path } from './result.js';
+import { isoTime } from './time.js';
 
 export const TRUFFLEHOG_SOURCE = 'trufflehog';
 
@@ -45,29 +46,42 @@ function locationEvidence(data: Record<string, unknown> | null | undefined): Evi
   return {};
 }
 
+/**
+ * The key id and the secret of a finding. AWS findings name the key id in `Raw` and the pair in
+ * `RawV2`, written `idsecret` by older detectors and `id:secret` by current ones (some builds put
+ * `id:secret` in `Raw` itself): the key id becomes `providerKeyId`, the separator belongs to neither.
+ */
+function secretParts(raw: string, rawV2: string): { token?: string; providerKeyId?: string } {
+  for (const pair of [raw, rawV2]) {
+    const colon = pair.indexOf(':');
+    if (colon > 0 && isAwsAccessKeyId(pair.slice(0, colon))) {
+      const secret = pair.slice(colon + 1);
+      return { providerKeyId: pair.slice(0, colon), ...(secret.length > 0 ? { token: secret } : {}) };
+    }
+  }
+  if (isAwsAccessKeyId(raw)) {
+    const rest = rawV2.startsWith(raw) ? rawV2.slice(raw.length) : '';
+    return { providerKeyId: raw, ...(rest.length > 0 ? { token: rest } : {}) };
+  }
+  if (raw !== '') return { token: raw };
+  return rawV2 !== '' ? { token: rawV2 } : {};
+}
+
 function normalizeFinding(outcome: Outcome, value: unknown, at: Path): void {
   const f = parseRecord(outcome, TruffleHogFinding, value, at);
   if (!f) return;
-  const raw = f.Raw;
-  const rawV2 = f.RawV2 ?? '';
-  let token: string | undefined;
-  let providerKeyId: string | undefined;
-  if (isAwsAccessKeyId(raw)) {
-    providerKeyId = raw;
-    if (rawV2.startsWith(raw) && rawV2.length > raw.length) token = rawV2.slice(raw.length);
-  } else if (raw !== '') {
-    token = raw;
-  } else if (rawV2 !== '') {
-    token = rawV2;
-  }
+  const { token, providerKeyId } = secretParts(f.Raw, f.RawV2 ?? '');
   if (token === undefined && providerKeyId === undefined) {
     outcome.skipAt([...at, 'Raw'], 'empty: the finding names no secret');
     return;
   }
+  const location = locationEvidence(f.SourceMetadata?.Data);
   outcome.add(
     {
       kind: 'leak',
       source: TRUFFLEHOG_SOURCE,
+      // The commit time of git sources, not the time of the scan.
+      occurredAt: typeof location['timestamp'] === 'string' ? isoTime(location['timestamp']) : undefined,
       subject: {
         ...(token === undefined ? {} : { token }),
         ...(providerKeyId === undefined ? {} : { providerKeyId }),
@@ -79,7 +93,7 @@ function normalizeFinding(outcome: Outcome, value: unknown, at: Path): void {
         verified: f.Verified,
         sourceName: opt(f.SourceName),
         sourceType: opt(f.SourceType),
-        ...locationEvidence(f.SourceMetadata?.Data),
+        ...location,
       }),
     },
     at,

@@ -10,6 +10,11 @@ export const SourceName = z.enum([
   'gitguardian',
   'trufflehog',
   'gitleaks',
+  'betterleaks',
+  'kingfisher',
+  'sarif',
+  'detect-secrets',
+  'gitlab.secret_detection',
   'aws.health',
   'okta',
   'scim',
@@ -29,6 +34,11 @@ export * from './github-partner.js';
 export * from './gitguardian.js';
 export * from './trufflehog.js';
 export * from './gitleaks.js';
+export * from './betterleaks.js';
+export * from './kingfisher.js';
+export * from './sarif.js';
+export * from './detect-secrets.js';
+export * from './gitlab-secret-detection.js';
 export * from './aws-health.js';
 export * from './okta.js';
 export * from './scim.js';

@@ -30,10 +30,29 @@ function segments(path: string): Segment[] | null {
   return out;
 }
 
-/** The record part of a path: through the first array index. */
+/**
+ * Batches nested in a batch: a SARIF log's `runs[i].results[j]`, a Kingfisher JSON Lines line
+ * holding a `{findings: [...]}` report. Their records are one level further in.
+ */
+const NESTED_BATCHES: ReadonlySet<Segment> = new Set(['results', 'findings']);
+
+/** The record part of a path: through the first array index (or a nested batch's index after it). */
 function recordPath(segs: readonly Segment[]): Segment[] {
   const i = segs.findIndex((s) => typeof s === 'number');
-  return i < 0 ? [] : segs.slice(0, i + 1);
+  if (i < 0) return [];
+  let end = i + 1;
+  while (NESTED_BATCHES.has(segs[end] ?? '') && typeof segs[end + 1] === 'number') end += 2;
+  return segs.slice(0, end);
+}
+
+function parsedLine(line: string | undefined): unknown {
+  if (line === undefined) return undefined;
+  try {
+    return JSON.parse(line) as unknown;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    return undefined;
+  }
 }
 
 function format(segs: readonly Segment[]): string {
@@ -73,7 +92,11 @@ export function badRecords(raw: unknown, skipped: readonly NormalizeIssue[], par
   return [...groups].map(([path, { segs, issues }]) => {
     let payload: string | null = null;
     if (segs.length > 0 || !partial) {
-      if (lines && typeof segs[0] === 'number') {
+      if (lines && typeof segs[0] === 'number' && segs.length > 1) {
+        // A report on one line of JSON Lines: the record is the finding inside it.
+        const v = at(parsedLine(lines[segs[0]]), segs.slice(1));
+        payload = v === undefined ? null : JSON.stringify(v);
+      } else if (lines && typeof segs[0] === 'number') {
         // A JSON Lines event: the record is its line.
         payload = lines[segs[0]] ?? null;
       } else if (!lines) {

@@ -3,7 +3,7 @@
  * intake (fingerprint + seal + deterministic id) on each result. Shared by the webhook routes, the
  * operator API, `tourniquet ingest --source` and raw events on the input topics.
  */
-import { getSource, type NormalizeResult } from '../../handlers/sources/registry.js';
+import { getSource, SOURCE_NAMES, type NormalizeResult } from '../../handlers/sources/registry.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { TourniquetError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -20,7 +20,10 @@ export interface SourceAcceptance {
 export function normalizeSource(name: string, raw: unknown): NormalizeResult {
   const source = getSource(name);
   if (!source)
-    throw new TourniquetError('UNKNOWN_SOURCE', `unknown source ${JSON.stringify(name.slice(0, 60))}`);
+    // The names are ours; the asked-for name is not echoed (a mistyped flag may hold anything).
+    throw new TourniquetError('UNKNOWN_SOURCE', `unknown source; valid sources: ${SOURCE_NAMES.join(', ')}`, {
+      details: { validSources: SOURCE_NAMES },
+    });
   return source.normalize(raw);
 }
 

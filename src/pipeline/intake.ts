@@ -53,10 +53,13 @@ export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
           : subject;
       const secret =
         token !== undefined ? secretRef(token, deps) : fp === undefined ? undefined : { fingerprint: fp };
-      const identity = fp
-        ? ['fp', fp]
-        : rest.providerKeyId
-          ? ['key', rest.providerKeyId]
+      // A provider key id names the credential whatever else a report says about it: scanners find
+      // an AWS key id with its secret, or the id alone (detect-secrets, SARIF, AWS Health), and
+      // every such report is one key, one trigger.
+      const identity = rest.providerKeyId
+        ? ['key', rest.providerKeyId]
+        : fp
+          ? ['fp', fp]
           : rest.credentialId
             ? ['cred', rest.credentialId]
             : ['ref', rest.reference?.system ?? '', rest.reference?.id ?? ''];

@@ -211,6 +211,9 @@ const HOOKS = [
   'github.secret_scanning_alert',
   'trufflehog',
   'gitleaks',
+  'sarif',
+  'kingfisher',
+  'detect-secrets',
   'hris',
   'okta',
   'ssf',
@@ -249,6 +252,12 @@ const requestArb = fc.record({
     fc.string({ maxLength: 300 }),
     fc.constant(JSON.stringify({ kind: 'leak', subject: { token: PLANTED } })),
     fc.constant(`{"DetectorName":"x","Raw":"${PLANTED}"`),
+    fc.constant(
+      JSON.stringify({
+        version: '2.1.0',
+        runs: [{ tool: { driver: { name: 'x' } }, results: [{ ruleId: 7, message: { text: PLANTED } }] }],
+      }),
+    ),
   ),
   type: fc.constantFrom('application/json', 'text/plain', 'application/x-ndjson', 'application/octet-stream'),
   signed: fc.boolean(),
@@ -266,7 +275,15 @@ const httpIntake: FuzzTarget = {
       intake: {
         'github.secret_scanning_alert': { webhookSecret: HOOK_SECRET },
         okta: { secret: HOOK_SECRET },
-        bearer: { trufflehog: BEARER, gitleaks: BEARER, hris: BEARER, scim: BEARER },
+        bearer: {
+          trufflehog: BEARER,
+          gitleaks: BEARER,
+          sarif: BEARER,
+          kingfisher: BEARER,
+          'detect-secrets': BEARER,
+          hris: BEARER,
+          scim: BEARER,
+        },
       },
     });
     const runtime = await createRuntime(config, { logger });
@@ -368,7 +385,18 @@ const inputTopic: FuzzTarget = {
             body.map((v) => JSON.stringify(v) ?? 'null'),
             fc.string({ maxLength: 100 }),
           ),
-          fc.option(fc.constantFrom('trufflehog', 'hris', 'gitleaks', 'okta', 'nope', '__proto__')),
+          fc.option(
+            fc.constantFrom(
+              'trufflehog',
+              'hris',
+              'gitleaks',
+              'sarif',
+              'kingfisher',
+              'okta',
+              'nope',
+              '__proto__',
+            ),
+          ),
           async (topic, value, source) => {
             await handleInputMessage(
               {

@@ -110,5 +110,8 @@ describe('CLI', () => {
     );
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^error UNKNOWN_SOURCE/);
+    // What to type instead: the valid names (issue 14, "an unknown --source does not list them").
+    for (const name of ['gitleaks', 'sarif', 'kingfisher', 'detect-secrets'])
+      assert.ok(bad.stderr.includes(name), name);
   });
 });

@@ -155,6 +155,61 @@ if ('reason' in moto) {
       assert.ok(del?.nextAttemptAt && Date.parse(del.nextAttemptAt) > Date.now());
     });
 
+    it('scanner reports of one AWS key (Gitleaks pair, SARIF, detect-secrets) make one trigger; the key goes inactive', async () => {
+      const userName = unique('scanned');
+      await iam.send(new CreateUserCommand({ UserName: userName }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+      const [id, secret] = [key.AccessKeyId!, key.SecretAccessKey!];
+      const at = { File: 'deploy/aws.env', Commit: 'c0ffee', Date: '2026-11-20T09:15:00Z' };
+      const gitleaks = [
+        { RuleID: 'aws-access-token', Secret: id, StartLine: 2, ...at },
+        { RuleID: 'generic-api-key', Secret: secret, StartLine: 3, ...at },
+      ];
+      const snippet = (text: string, startLine: number) => ({
+        ruleId: 'aws-access-token',
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: at.File },
+              region: { startLine, snippet: { text } },
+            },
+          },
+        ],
+        partialFingerprints: { commitSha: at.Commit, date: at.Date },
+      });
+      const sarif = {
+        version: '2.1.0',
+        runs: [{ tool: { driver: { name: 'x' } }, results: [snippet(id, 2)] }],
+      };
+      const detectSecrets = {
+        results: [
+          { filename: at.File, lines: { '2': `key = ${id}` }, secrets: id, types: ['AWS Access Key'] },
+        ],
+      };
+      const accepted = [
+        ...(await ops().ingestSource('gitleaks', Buffer.from(JSON.stringify(gitleaks)))).accepted,
+        ...(await ops().ingestSource('sarif', Buffer.from(JSON.stringify(sarif)))).accepted,
+        ...(await ops().ingestSource('detect-secrets', Buffer.from(JSON.stringify(detectSecrets)))).accepted,
+      ];
+      assert.equal(new Set(accepted.map((a) => a.id)).size, 1, 'one key, one trigger');
+      const triggerId = accepted[0]!.id;
+      await waitFor(
+        'deactivated',
+        () => runtime.deps.store.listTasks({ triggerId }),
+        (ts) => ts.some((t) => t.action === 'disable' && t.status === 'succeeded'),
+        30_000,
+      );
+      const keys =
+        (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? [];
+      assert.deepEqual(
+        keys.map((k) => k.Status),
+        ['Inactive'],
+      );
+      const trigger = await runtime.deps.store.getTrigger(triggerId);
+      assert.equal(trigger?.occurredAt, '2026-11-20T09:15:00.000Z', 'the commit time');
+      assert.ok(!JSON.stringify(trigger).includes(secret));
+    });
+
     it('a leaked Slack webhook URL needs its owner: steps, SOC told, no dead letter, no provider call', async () => {
       const url = `https://hooks.slack.com/services/T0001/B0HOOK/${'x'.repeat(24)}`;
       const calls = slack.received.length;

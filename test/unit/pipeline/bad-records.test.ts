@@ -52,4 +52,28 @@ describe('badRecords', () => {
       ],
     );
   });
+
+  it('a report on one line of JSON Lines (Kingfisher): the finding inside it, never its siblings', () => {
+    const finding = (snippet: unknown) => ({ rule: { id: 'betterleaks.github-pat' }, finding: { snippet } });
+    const report = { findings: [finding('ghp_goodgoodgood1'), finding(42), finding('ghp_goodgoodgood2')] };
+    const body = Buffer.from(JSON.stringify(report));
+    const res = normalizeSource('kingfisher', body);
+    assert.ok(res.ok && res.skipped?.length);
+    const one = badRecords(body, res.skipped, true);
+    assert.deepEqual(
+      one.map((b) => b.path),
+      ['$.findings[1]'],
+    );
+    assert.equal(one[0]?.payload, JSON.stringify(finding(42)));
+    // The same report, as lines that are not one JSON document: the path names the line too.
+    const lines = Buffer.from(`${JSON.stringify(report)}\n${JSON.stringify(finding('ghp_goodgoodgood3'))}\n`);
+    const byLine = normalizeSource('kingfisher', lines);
+    assert.ok(byLine.ok && byLine.skipped?.length);
+    const bad = badRecords(lines, byLine.skipped, true);
+    assert.deepEqual(
+      bad.map((b) => b.path),
+      ['$[0].findings[1]'],
+    );
+    assert.equal(bad[0]?.payload, JSON.stringify(finding(42)));
+  });
 });

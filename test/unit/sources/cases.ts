@@ -13,7 +13,12 @@ import { normalizeDecommission } from '../../../handlers/sources/decommission.js
 import { normalizeGitGuardian } from '../../../handlers/sources/gitguardian.js';
 import { normalizeGitHubPartner } from '../../../handlers/sources/github-partner.js';
 import { normalizeGitHubSecretScanningAlert } from '../../../handlers/sources/github-secret-scanning.js';
+import { normalizeBetterleaks } from '../../../handlers/sources/betterleaks.js';
+import { normalizeDetectSecrets } from '../../../handlers/sources/detect-secrets.js';
 import { normalizeGitleaks } from '../../../handlers/sources/gitleaks.js';
+import { normalizeGitLabSecretDetection } from '../../../handlers/sources/gitlab-secret-detection.js';
+import { normalizeKingfisher } from '../../../handlers/sources/kingfisher.js';
+import { normalizeSarif } from '../../../handlers/sources/sarif.js';
 import { normalizeHris } from '../../../handlers/sources/hris.js';
 import { normalizeKubernetesAudit } from '../../../handlers/sources/kubernetes-audit.js';
 import { normalizeOkta } from '../../../handlers/sources/okta.js';
@@ -36,6 +41,13 @@ export interface SourceCase {
 const obj = (name: string): Json => fixture(name) as Json;
 const at = (v: unknown, ...keys: Array<string | number>): Json =>
   keys.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], v) as Json;
+
+function jsonLines(name: string): Json[] {
+  return fixtureText(name)
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Json);
+}
 
 function truffleFindings(): Json[] {
   return fixtureText('trufflehog.jsonl')
@@ -98,6 +110,75 @@ export const SOURCE_CASES: readonly SourceCase[] = [
       (report[0] as Json)['Secret'] = s;
       (report[0] as Json)['Match'] = `TOKEN=${s}`;
       (report[1] as Json)['Match'] = `aws_secret_access_key=${s}`;
+      return report;
+    },
+  },
+  {
+    name: 'betterleaks',
+    normalize: normalizeBetterleaks,
+    fixture: () => fixture('betterleaks.report.json'),
+    planted: (s) => {
+      const report = fixture('betterleaks.report.json') as Json[];
+      const gh = report[0] as Json;
+      gh['Secret'] = s;
+      gh['Match'] = `TOKEN=${s}`;
+      gh['MatchContext'] = `# x\nTOKEN=${s}\n`;
+      gh['CaptureGroups'] = { secret: s };
+      at(report[1], 'RequiredSets', 0, 'components', 0)['Match'] = `AWS_SECRET_ACCESS_KEY=${s}`;
+      return report;
+    },
+  },
+  {
+    name: 'kingfisher',
+    normalize: normalizeKingfisher,
+    fixture: () => fixtureText('scanners/kingfisher-2.14.0.jsonl'),
+    planted: (s) => {
+      const lines = jsonLines('scanners/kingfisher-2.14.0.jsonl');
+      const gh = at(lines[0], 'finding');
+      gh['snippet'] = s;
+      gh['validate_command'] = `kingfisher validate '${s}'`;
+      gh['blast_radius_command'] = `kingfisher blast-radius '${s}'`;
+      at(lines[2], 'finding')['validate_command'] = `kingfisher validate --var AWS_SECRET_ACCESS_KEY='${s}'`;
+      return lines;
+    },
+  },
+  {
+    name: 'sarif',
+    normalize: normalizeSarif,
+    fixture: () => fixture('scanners/kingfisher-2.14.0.sarif'),
+    planted: (s) => {
+      const log = fixture('scanners/kingfisher-2.14.0.sarif') as Json;
+      const result = at(log, 'runs', 0, 'results', 0);
+      result['message'] = { text: `found ${s}` };
+      const loc = at(result, 'locations', 0);
+      at(loc, 'physicalLocation', 'region', 'snippet')['text'] = s;
+      at(loc, 'physicalLocation')['contextRegion'] = { snippet: { text: `TOKEN=${s}` } };
+      at(loc, 'properties')['validate_command'] = `kingfisher validate '${s}'`;
+      return log;
+    },
+  },
+  {
+    name: 'detect-secrets',
+    normalize: normalizeDetectSecrets,
+    fixture: () => fixture('scanners/detect-secrets-1.5.0.audit-report.json'),
+    planted: (s) => {
+      const report = fixture('scanners/detect-secrets-1.5.0.audit-report.json') as Json;
+      const slack = at(report, 'results', 1);
+      slack['secrets'] = s;
+      slack['lines'] = { '3': `SLACK_BOT_TOKEN=${s}`, '9': `again ${s}` };
+      return report;
+    },
+  },
+  {
+    name: 'gitlab.secret_detection',
+    normalize: normalizeGitLabSecretDetection,
+    fixture: () => fixture('gitlab-secret-detection.report.json'),
+    planted: (s) => {
+      const report = fixture('gitlab-secret-detection.report.json') as Json;
+      const v = at(report, 'vulnerabilities', 0);
+      v['raw_source_code_extract'] = s;
+      v['message'] = `leaked ${s}`;
+      at(v, 'location', 'commit')['message'] = `oops ${s}`;
       return report;
     },
   },

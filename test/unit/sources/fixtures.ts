@@ -48,6 +48,10 @@ export const FAKE = JSON.parse(readFileSync(new URL('fake-values.json', FIXTURES
   slackBotFromGitleaks: string;
   plantedSlack: string;
   plantedGitHub: string;
+  /** Planted in the repository the real scanner outputs in fixtures/sources/scanners/ were made from. */
+  scannerAwsKeyId: string;
+  scannerAwsSecret: string;
+  scannerSlack: string;
 }>;
 
 export const FIXTURE_TOKENS: Readonly<Record<string, string>> = {
