@@ -50,51 +50,51 @@ export class MemoryAdmission implements SharedAdmission {
     this.now = opts.now ?? Date.now;
   }
 
-  tryAcquire(lane: string, limits: LaneLimits, _holder: string, holdMs: number): Promise<Grant> {
+  async tryAcquire(lane: string, limits: LaneLimits, _holder: string, holdMs: number): Promise<Grant> {
     checkLaneLimits(lane, limits, holdMs);
     const t = this.now();
     const l = this.lane(lane, limits, t);
     this.reclaim(l, t);
     const breaker = this.breakerOf(l, t);
     if (breaker === 'open') {
-      return Promise.resolve({ ok: false, reason: 'circuit_open', retryInMs: Math.max(1, l.openUntil - t) });
+      return { ok: false, reason: 'circuit_open', retryInMs: Math.max(1, l.openUntil - t) };
     }
     if (breaker === 'half_open' && l.trialSlot !== null) {
       const until = l.slots.get(l.trialSlot) ?? t;
-      return Promise.resolve({
+      return {
         ok: false,
         reason: 'circuit_open',
         retryInMs: Math.max(1, Math.min(TRIAL_HINT_MS, until - t)),
-      });
+      };
     }
     this.refill(l, limits, t);
     if (l.pausedUntil > t) {
-      return Promise.resolve({ ok: false, reason: 'rate_limited', retryInMs: Math.ceil(l.pausedUntil - t) });
+      return { ok: false, reason: 'rate_limited', retryInMs: Math.ceil(l.pausedUntil - t) };
     }
     if (l.tokens < 1) {
-      return Promise.resolve({
+      return {
         ok: false,
         reason: 'rate_budget',
         retryInMs: Math.max(1, Math.ceil(((1 - l.tokens) / limits.perSecond) * 1000)),
-      });
+      };
     }
     if (l.slots.size >= limits.concurrency) {
       const earliest = Math.min(...l.slots.values());
-      return Promise.resolve({
+      return {
         ok: false,
         reason: 'concurrency',
         retryInMs: Math.max(1, Math.min(CONCURRENCY_HINT_MS, earliest - t)),
-      });
+      };
     }
     const slot = randomUUID();
     l.tokens -= 1;
     l.slots.set(slot, t + holdMs);
     const trial = breaker === 'half_open';
     if (trial) l.trialSlot = slot;
-    return Promise.resolve({ ok: true, slot, trial });
+    return { ok: true, slot, trial };
   }
 
-  charge(lane: string, limits: LaneLimits): Promise<void> {
+  async charge(lane: string, limits: LaneLimits): Promise<void> {
     checkLaneLimits(lane, limits);
     const t = this.now();
     const l = this.lane(lane, limits, t);
@@ -102,26 +102,26 @@ export class MemoryAdmission implements SharedAdmission {
     // At most one token of debt: the call happens anyway (its slot is held), and the next acquire
     // waits for the token it took.
     l.tokens = Math.max(l.tokens - 1, -1);
-    return Promise.resolve();
+    return;
   }
 
-  renew(lane: string, slot: string, holdMs: number): Promise<boolean> {
+  async renew(lane: string, slot: string, holdMs: number): Promise<boolean> {
     const t = this.now();
     const l = this.lanes.get(lane);
     const until = l?.slots.get(slot);
-    if (!l || until === undefined || until <= t) return Promise.resolve(false);
+    if (!l || until === undefined || until <= t) return false;
     l.slots.set(slot, t + holdMs);
-    return Promise.resolve(true);
+    return true;
   }
 
-  record(lane: string, slot: string, result: CallResult, retryAfterMs?: number): Promise<LaneState> {
+  async record(lane: string, slot: string, result: CallResult, retryAfterMs?: number): Promise<LaneState> {
     const t = this.now();
     const l = this.lanes.get(lane);
     if (l) this.result(l, slot, result, retryAfter(retryAfterMs), t);
     return this.state(lane);
   }
 
-  release(
+  async release(
     lane: string,
     slot: string,
     result: CallResult | 'unused',
@@ -142,10 +142,10 @@ export class MemoryAdmission implements SharedAdmission {
     return this.state(lane);
   }
 
-  state(lane: string): Promise<LaneState> {
+  async state(lane: string): Promise<LaneState> {
     const t = this.now();
     const l = this.lanes.get(lane);
-    if (!l) return Promise.resolve({ breaker: 'closed', probeInMs: null });
+    if (!l) return { breaker: 'closed', probeInMs: null };
     this.reclaim(l, t);
     const breaker = this.breakerOf(l, t);
     let probeInMs: number | null = null;
@@ -154,7 +154,7 @@ export class MemoryAdmission implements SharedAdmission {
       const until = l.trialSlot === null ? undefined : l.slots.get(l.trialSlot);
       probeInMs = until === undefined ? 0 : Math.min(TRIAL_HINT_MS, until - t);
     }
-    return Promise.resolve({ breaker, probeInMs });
+    return { breaker, probeInMs };
   }
 
   private lane(name: string, limits: LaneLimits, t: number): Lane {
