@@ -97,7 +97,7 @@ class CountingServer {
 
 function startWorker(
   t: TestContext,
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
 ): Promise<{ child: ChildProcess; stderr: () => string }> {
   const child = spawn(
     process.execPath,
@@ -209,8 +209,45 @@ describe('shared admission: postgres, two worker processes', () => {
       busiest >= limits.perSecond,
       `the workers pushed against the budget (busiest second: ${busiest})`,
     );
+    t.diagnostic(
+      `calls ${server.arrivals.length}, busiest second ${busiest}, most at once ${server.maxInFlight}`,
+    );
     assert.ok(server.maxInFlight <= limits.concurrency, `at most 3 at once, saw ${server.maxInFlight}`);
     assert.equal(a.stderr().includes('call failed'), false, a.stderr());
     assert.equal(b.stderr().includes('call failed'), false, b.stderr());
+  });
+});
+
+describe('control: the same two workers with per-process admission', () => {
+  it('spend the budget twice, and the counting server sees it', async (t) => {
+    const server = new CountingServer();
+    const target = await server.listen();
+    t.after(() => server.close());
+    const limits: LaneLimits = { perSecond: 4, burst: 4, concurrency: 3 };
+    const env = (name: string) => ({
+      ADAPTER: 'memory',
+      DATABASE_URL: 'unused',
+      LANE: 'provider-x',
+      LIMITS: JSON.stringify(limits),
+      HOLD_MS: '3000',
+      TARGET: target,
+      NAME: name,
+      LOOPS: '4',
+    });
+    const workers = await Promise.all([startWorker(t, env('a')), startWorker(t, env('b'))]);
+    await waitFor(
+      '30 calls',
+      async () => server.arrivals.length,
+      (n) => n >= 30,
+    );
+    for (const w of workers) w.child.kill('SIGKILL');
+    const busiest = server.busiestWindow(1000);
+    t.diagnostic(
+      `calls ${server.arrivals.length}, busiest second ${busiest}, most at once ${server.maxInFlight}`,
+    );
+    assert.ok(
+      busiest > limits.burst + limits.perSecond || server.maxInFlight > limits.concurrency,
+      `per-process budgets stay within one budget? busiest ${busiest}, at once ${server.maxInFlight}`,
+    );
   });
 });

@@ -4,9 +4,12 @@
  * real HTTP call per grant to the test's counting server, and release with the call's result. Long
  * calls renew their slot, as an attempt's lease keeper would.
  *
- * Environment: DATABASE_URL, LANE, LIMITS (JSON LaneLimits), HOLD_MS, TARGET (URL), NAME, LOOPS.
+ * Environment: DATABASE_URL, LANE, LIMITS (JSON LaneLimits), HOLD_MS, TARGET (URL), NAME, LOOPS;
+ * ADAPTER=memory gives each process its own in-process budget (today's per-process gates): the
+ * control case, which the counting server must catch.
  */
 import type { LaneLimits } from '../../src/pipeline/admission/port.js';
+import { memoryAdmission } from '../../src/pipeline/admission/memory.js';
 import { openAdmission } from '../../src/store/admission-open.js';
 
 const env = (k: string): string => {
@@ -22,7 +25,10 @@ const name = env('NAME');
 const loops = Number(env('LOOPS'));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const admission = await openAdmission({ databaseUrl: env('DATABASE_URL') }, { poolSize: loops + 2 });
+const admission =
+  process.env.ADAPTER === 'memory'
+    ? memoryAdmission()
+    : await openAdmission({ databaseUrl: env('DATABASE_URL') }, { poolSize: loops + 2 });
 
 async function loop(): Promise<never> {
   for (;;) {
