@@ -1,5 +1,8 @@
 /** The in-process admission adapter (the embedded default) against the conformance suite, on a fake clock. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { MemoryAdmission } from '../../src/pipeline/admission/memory.js';
+import { openAdmission } from '../../src/store/admission-open.js';
 import { admissionSuite } from './admission-suite.js';
 
 admissionSuite({
@@ -16,4 +19,15 @@ admissionSuite({
       },
     });
   },
+});
+
+describe('openAdmission', () => {
+  it('is in-process when no DATABASE_URL is configured (PGlite: one process owns every worker)', async () => {
+    const a = await openAdmission({}, { breaker: { failureThreshold: 1, openMs: 1000, maxOpenMs: 1000 } });
+    assert.ok(a instanceof MemoryAdmission);
+    // The breaker settings reach the adapter: one failure opens the circuit.
+    const g = await a.tryAcquire('l', { perSecond: 1, burst: 1, concurrency: 1 }, 'w', 1000);
+    assert.ok(g.ok);
+    assert.equal((await a.release('l', g.slot, 'retriable')).breaker, 'open');
+  });
 });
