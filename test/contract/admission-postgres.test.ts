@@ -181,13 +181,26 @@ describe('shared admission: postgres, two worker processes', () => {
     const killedAt = server.arrivals.length;
     assert.ok((await slotsOf('a')) >= 1, 'the dead worker’s slots are still held');
 
-    // b reaches the full concurrency only once a's slots expired and were taken back (never more).
+    // While a's dead slots are held, b cannot have them: b's calls in flight (read first; with its
+    // answers held they only grow) plus a's slots (read second; they only shrink) never exceed the
+    // limit. b reaches the full concurrency only once a's slots expired and were taken back.
+    const samples: { b: number; a: number }[] = [];
     await waitFor(
       'b holding every slot',
-      async () => server.inFlightOf.get('b') ?? 0,
-      (n) => n === 3,
+      async () => {
+        const inFlightB = server.inFlightOf.get('b') ?? 0;
+        const sample = { b: inFlightB, a: await slotsOf('a') };
+        samples.push(sample);
+        return sample;
+      },
+      (x) => x.b === 3,
       60_000,
       20,
+    );
+    for (const x of samples) assert.ok(x.a + x.b <= limits.concurrency, JSON.stringify(x));
+    assert.ok(
+      samples.some((x) => x.a >= 1 && x.b === limits.concurrency - x.a),
+      'b was held to the slots a left free',
     );
     assert.equal(await slotsOf('a'), 0, 'a’s slots were taken back');
     assert.equal(await slotsOf('b'), 3);
