@@ -1,5 +1,3 @@
-import { TourniquetError } from '../../errors.js';
-
 /**
  * The shared admission port: whether a worker may call a provider lane now, for every worker of the
  * deployment at once. The same semantics as the per-process ProviderGate (src/pipeline/gate.ts),
@@ -12,7 +10,7 @@ import { TourniquetError } from '../../errors.js';
  * - breaker: `failureThreshold` consecutive retriable failures (a 429 with Retry-After is a rate
  *   limit, not an outage, and does not count) open the lane for `openMs`; then one trial call
  *   (half-open); a failed trial reopens it for twice as long (the one backoff's ceiling, up to
- *   `maxOpenMs`); any success closes it and resets the period.
+ *   `maxOpenMs`); any answer (success, or a permanent error) closes it and resets the period.
  *
  * Glossary: a *lane* is one provider instance (and account); a *slot* is one held unit of its
  * concurrency, named by an opaque id; a *holder* names the worker (diagnostics, and the slots table
@@ -24,7 +22,15 @@ import { TourniquetError } from '../../errors.js';
  * Deliberately left out: waiting (tryAcquire never waits; the caller defers its task by the
  * returned horizon and releases whatever it holds), fairness between workers (the first to ask after
  * a token appears gets it), and queueing (the lane's queue lives in the store's tasks).
+ *
+ * One attempt that makes several calls (precheck, execute, verify) holds one slot:
+ *   g = tryAcquire(...)            // the precheck's token; not ok → defer the task by g.retryInMs
+ *   precheck → record(slot, r1)    // the first result in a trial slot is the probe's outcome
+ *   charge(...) → execute → record(slot, r2)
+ *   charge(...) → verify → release(slot, r3)   // or release(slot, 'unused') if no call was made
+ * renew(slot) meanwhile when the attempt outlasts holdMs.
  */
+import { TourniquetError } from '../../errors.js';
 
 export interface LaneLimits {
   perSecond: number;
