@@ -143,7 +143,9 @@ BEGIN
   SELECT * INTO l FROM admission_lanes WHERE lane = p_lane FOR UPDATE;
   IF NOT FOUND THEN breaker := 'closed'; probe_in_ms := NULL; RETURN; END IF;
   t := clock_timestamp();
-  trial := l.trial_slot IS NOT NULL AND l.trial_slot = p_slot;
+  -- The probe's slot, unless it expired (then the probe was lost and another worker may hold the next).
+  trial := l.trial_slot IS NOT NULL AND l.trial_slot = p_slot AND EXISTS (
+    SELECT 1 FROM admission_slots WHERE lane = p_lane AND slot = p_slot AND until > t);
   IF p_release THEN
     DELETE FROM admission_slots WHERE lane = p_lane AND slot = p_slot;
     held := FOUND;

@@ -203,6 +203,20 @@ export function admissionSuite(h: AdmissionHarness): void {
       assert.equal(granted(await a.tryAcquire('g', WIDE, 'w3', HOLD)).trial, true);
     });
 
+    it('the late result of an expired trial is an ordinary call: it does not double the open period', async (t) => {
+      const u = await open(t);
+      if (!u) return;
+      const a = u.admission;
+      await fail(a, 'e', BREAKER.failureThreshold);
+      await u.advance(BREAKER.openMs);
+      const lost = granted(await a.tryAcquire('e', WIDE, 'slow-worker', 300));
+      assert.equal(lost.trial, true);
+      await u.advance(300);
+      const s = await a.release('e', lost.slot, 'retriable');
+      assert.equal(s.breaker, 'open');
+      horizon(u, s.probeInMs, BREAKER.openMs);
+    });
+
     it('doubles the open period per failed trial up to maxOpenMs; a success closes and resets it', async (t) => {
       const u = await open(t);
       if (!u) return;

@@ -117,7 +117,7 @@ export class MemoryAdmission implements SharedAdmission {
   async record(lane: string, slot: string, result: CallResult, retryAfterMs?: number): Promise<LaneState> {
     const t = this.now();
     const l = this.lanes.get(lane);
-    if (l) this.result(l, slot, result, retryAfter(retryAfterMs), t);
+    if (l) this.result(l, this.isTrial(l, slot, t), result, retryAfter(retryAfterMs), t);
     return this.state(lane);
   }
 
@@ -130,14 +130,16 @@ export class MemoryAdmission implements SharedAdmission {
     const t = this.now();
     const l = this.lanes.get(lane);
     if (l) {
+      const trial = this.isTrial(l, slot, t);
       const held = l.slots.delete(slot);
+      if (l.trialSlot === slot) l.trialSlot = null;
+      // No call was made: its token goes back (the next refill clamps it to the burst), and a trial
+      // slot gives the probe back untried.
       if (result === 'unused') {
-        // No call was made: its token goes back, and a trial slot gives the probe back untried.
         if (held) l.tokens += 1;
       } else {
-        this.result(l, slot, result, retryAfter(retryAfterMs), t);
+        this.result(l, trial, result, retryAfter(retryAfterMs), t);
       }
-      if (l.trialSlot === slot) l.trialSlot = null;
     }
     return this.state(lane);
   }
@@ -146,13 +148,13 @@ export class MemoryAdmission implements SharedAdmission {
     const t = this.now();
     const l = this.lanes.get(lane);
     if (!l) return { breaker: 'closed', probeInMs: null };
-    this.reclaim(l, t);
+    // A read: expired slots are taken back by the next acquire, as in the SQL adapter.
     const breaker = this.breakerOf(l, t);
     let probeInMs: number | null = null;
     if (breaker === 'open') probeInMs = l.openUntil - t;
     else if (breaker === 'half_open') {
       const until = l.trialSlot === null ? undefined : l.slots.get(l.trialSlot);
-      probeInMs = until === undefined ? 0 : Math.min(TRIAL_HINT_MS, until - t);
+      probeInMs = until === undefined || until <= t ? 0 : Math.min(TRIAL_HINT_MS, until - t);
     }
     return { breaker, probeInMs };
   }
@@ -193,8 +195,12 @@ export class MemoryAdmission implements SharedAdmission {
     l.refilledAt = t;
   }
 
-  private result(l: Lane, slot: string, result: CallResult, retryAfterMs: number | undefined, t: number) {
-    const trial = l.trialSlot === slot;
+  /** The slot holds the probe: it is the trial slot and has not expired (else its trial was lost). */
+  private isTrial(l: Lane, slot: string, t: number): boolean {
+    return l.trialSlot === slot && (l.slots.get(slot) ?? t) > t;
+  }
+
+  private result(l: Lane, trial: boolean, result: CallResult, retryAfterMs: number | undefined, t: number) {
     // The probe's outcome is its first result; later calls in the same slot are ordinary calls.
     if (trial) l.trialSlot = null;
     if (retryAfterMs !== undefined && retryAfterMs > 0) {
