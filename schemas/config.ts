@@ -41,8 +41,11 @@ export const RetryConfig = z
       .default(24 * 3_600_000),
     /** How long one attempt owns a running task; past it a crashed attempt is recovered. */
     leaseMs: z.number().int().positive().default(60_000),
-    /** A planned task not picked up for this long has its message published again. */
-    republishAfterMs: z.number().int().positive().default(300_000),
+    /**
+     * A planned task not picked up for this long has its message published again: the bound on how
+     * long a task routed to a worker that died waits for another (a live lane's queue is renewed).
+     */
+    republishAfterMs: z.number().int().positive().default(30_000),
     /** How often the scheduler republishes due retries and recovers stranded tasks. */
     schedulerIntervalMs: z.number().int().positive().default(1_000),
   })

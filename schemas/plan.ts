@@ -17,6 +17,8 @@ export const TaskStatus = z.enum([
   'planned',
   'awaiting_approval',
   'running',
+  /** Revoked at the provider; its death is being confirmed by checks scheduled in the store. */
+  'verifying',
   'succeeded',
   'failed',
   'dead_lettered',
@@ -123,6 +125,23 @@ export const FORCED_FLAG = 'forced_replay';
  */
 export const OLD_VALUE_FLAG = 'old_value';
 
+/**
+ * A revoked task whose death is still being confirmed: the checks are scheduled in the store
+ * (`nextAttemptAt` is the next one), so a long propagation window holds no worker.
+ */
+export const VerifyState = z.object({
+  /** When the provider accepted the revocation. */
+  revokedAt: Timestamp,
+  /** End of the provider's propagation window: a credential alive past it failed to die. */
+  until: Timestamp,
+  checks: z.number().int().nonnegative(),
+  /** The last check's error code when it got no answer (429, 5xx, timeout). */
+  lastCode: z.string().optional(),
+  /** A rotation's new provider-side id, recorded on the credential once the task succeeds. */
+  newProviderId: z.string().optional(),
+});
+export type VerifyState = z.infer<typeof VerifyState>;
+
 export const Task = TaskDraft.extend({
   planId: z.string(),
   triggerId: Id,
@@ -133,6 +152,8 @@ export const Task = TaskDraft.extend({
   outcome: Outcome.nullable(),
   verifiedAt: Timestamp.nullable(),
   effectiveAt: Timestamp.nullable(),
+  /** While `verifying`: the confirmation's progress. */
+  verify: VerifyState.nullable().default(null),
   /** Start of the current retry budget: creation, or the last `dlq retry`. */
   retryWindowStartedAt: Timestamp,
   createdAt: Timestamp,

@@ -23,11 +23,12 @@ import { coerceError, TourniquetError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
-import { handleTaskMessage } from './pipeline/execute.js';
+import { taskIdOf } from './pipeline/execute.js';
+import { Lanes } from './pipeline/lanes.js';
 import { deadLetterMessage, handleInputMessage } from './pipeline/input-topic.js';
 import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
-import { Gates } from './pipeline/gate.js';
+import { MemoryAdmission } from './pipeline/admission/memory.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { createMetrics } from './observe/metrics.js';
 import { createSlackNotifier, type Notifier } from './observe/notify.js';
@@ -39,6 +40,8 @@ import { preparePrivateDir } from './util/data-dir.js';
 
 export interface Runtime {
   deps: PipelineDeps;
+  /** The provider lanes tasks run in (src/pipeline/lanes.ts). */
+  lanes: Lanes;
   config: Config;
   /** This runtime's Prometheus registry (served at GET /metrics). */
   metrics: Registry;
@@ -205,11 +208,12 @@ export async function createRuntime(
     throw e;
   }
   const providers = buildRegistry(config.providers, { logger });
-  const gates = new Gates();
+  // One process on the embedded store, so its budgets are in process; a PostgreSQL cluster shares them.
+  const admission = new MemoryAdmission();
   // The batcher reaches the finished deps lazily: they are built below and reference it.
   const batcher = new Batcher(() => deps);
   const metrics = createMetrics(
-    { store, bus, gates, providers: () => providers.names() },
+    { store, bus, admission, lanes: () => lanes.stats(), providers: () => providers.names() },
     { onError: (e, gauge) => logger.warn({ err: errorSummary(e), gauge }, 'metrics collection failed') },
   );
   let notifications: Notifier | undefined;
@@ -260,7 +264,7 @@ export async function createRuntime(
     sealer: sealer(keys.seal),
     classify: (token) => classifyToken(token),
     config,
-    gates,
+    admission,
     batcher,
     ...referenceResolver(providers),
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
@@ -271,6 +275,7 @@ export async function createRuntime(
       checkpointer.noteAppended(records);
     },
   };
+  const lanes = new Lanes(() => deps, admission);
   let scheduler: { stop(): Promise<void> } | undefined;
   // One guard for both subscriptions: a stall on either makes the service not ready.
   const guard = new PoisonGuard({
@@ -282,6 +287,7 @@ export async function createRuntime(
 
   return {
     deps,
+    lanes,
     config,
     metrics: metrics.registry,
     ...(notifications ? { notifications } : {}),
@@ -300,8 +306,14 @@ export async function createRuntime(
       await bus.subscribe({
         topics: ['tasks'],
         group: `${group}.tasks`,
-        handler: guard.wrap((m) => handleTaskMessage(m.value, deps)),
+        // Routed into the task's provider lane, not run here: a partition never waits on a provider.
+        handler: guard.wrap(async (m) => {
+          const routed = taskIdOf(m.value, deps);
+          if (routed) await lanes.submit({ ...routed, key: m.key });
+        }),
       });
+      // From now on small batches of runnable tasks go straight into this process's lanes.
+      deps.dispatch = (tasks) => lanes.submitAll(tasks);
       await bus.start();
       checkpointer.start();
       scheduler = startScheduler(deps, (e) =>
@@ -316,6 +328,7 @@ export async function createRuntime(
       // No new work first: a final checkpoint can take seconds (it reads the newest anchor), and a
       // process told to stop must not go on consuming meanwhile.
       await bus.stopConsuming?.();
+      await lanes.drain();
       await batcher.drain();
       // Anchors the tail while the bus (the Kafka anchor) can still publish.
       await checkpointer.stop();

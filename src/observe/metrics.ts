@@ -17,7 +17,9 @@ import type { Store } from '../store/port.js';
 export interface MetricsSources {
   store: Pick<Store, 'listTasks'>;
   bus: Pick<Bus, 'health'>;
-  gates: { states(): Record<string, string> };
+  admission: { states(): Record<string, string> };
+  /** Per provider lane: tasks queued and running in this process. */
+  lanes?: () => Record<string, { queued: number; running: number }>;
   /** Configured provider instances: their circuit reads 0 (closed) before their first call. */
   providers?: () => Iterable<string>;
 }
@@ -147,8 +149,20 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
     registers,
     collect() {
       for (const name of sources.providers?.() ?? []) this.set({ provider: label('provider', name) }, 0);
-      for (const [name, state] of Object.entries(sources.gates.states())) {
+      for (const [name, state] of Object.entries(sources.admission.states())) {
         this.set({ provider: label('provider', name) }, CIRCUIT_VALUE[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'tourniquet_lane_tasks',
+    help: 'Tasks per provider lane in this process: queued (admitted next) and running.',
+    labelNames: ['provider', 'state'] as const,
+    registers,
+    collect() {
+      for (const [name, s] of Object.entries(sources.lanes?.() ?? {})) {
+        this.set({ provider: label('provider', name), state: 'queued' }, s.queued);
+        this.set({ provider: label('provider', name), state: 'running' }, s.running);
       }
     },
   });

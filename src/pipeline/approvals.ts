@@ -7,7 +7,7 @@
  */
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
-import { taskMessage } from './triggers.js';
+import { dispatchTasks } from './dispatch.js';
 
 export interface Decision {
   operator: string;
@@ -73,7 +73,7 @@ export async function decidePlan(planId: string, approve: boolean, who: Decision
     return { records, tasks: chosen, status };
   });
   await deps.onAudit?.(result.records);
-  if (approve) await deps.bus.publish('tasks', result.tasks.map(taskMessage));
+  if (approve) await dispatchTasks(deps, result.tasks);
   return { planId, status: result.status, tasks: result.tasks.length };
 }
 

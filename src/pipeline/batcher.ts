@@ -9,8 +9,9 @@
 import { coerceError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import type { PipelineDeps } from './deps.js';
-import { afterExecute, failTask } from './execute.js';
+import { afterExecute, failTask, longestHoldMs } from './execute.js';
 import { defer } from './finish.js';
+import { SlotCalls } from './lane-calls.js';
 import type { Attempt } from './lease.js';
 
 interface Item {
@@ -61,39 +62,49 @@ export class Batcher {
   private async send(provider: Provider, items: Item[]): Promise<void> {
     const deps = this.deps();
     const batch = provider.batch!;
-    const gate = deps.gates.for(`${provider.name}#batch`, batch.limits.rateBudget);
-    const admission = await gate.acquire(0);
-    if (!admission.ok) {
-      const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
+    // The batch endpoint has a budget (and lane) of its own; the checks after it use the
+    // provider's, charged per call since they hold no slot there.
+    const lane = `${provider.name}#batch`;
+    const grant = await deps.admission.tryAcquire(
+      lane,
+      batch.limits.rateBudget,
+      'batcher',
+      longestHoldMs(deps),
+    );
+    if (!grant.ok) {
+      const until = new Date(deps.clock().getTime() + grant.retryInMs).toISOString();
       for (const it of items)
         await defer(it.attempt, until, deps, 'pipeline', `${provider.name}: batch budget`);
       deps.logger.info(
-        { provider: provider.name, tasks: items.length, until, reason: admission.reason },
+        { provider: provider.name, tasks: items.length, until, reason: grant.reason },
         'batch deferred',
       );
       return;
     }
     let results;
     try {
-      results = await batch.execute(
-        items.map((i) => i.input),
-        AbortSignal.timeout(deps.config.retry.leaseMs),
+      results = await new SlotCalls(deps.admission, lane, batch.limits.rateBudget).call(() =>
+        batch.execute(
+          items.map((i) => i.input),
+          AbortSignal.timeout(deps.config.retry.leaseMs),
+        ),
       );
-      admission.release('success');
     } catch (e) {
       const err = coerceError(e, {
         during: `provider ${provider.name} batch execute`,
         redact: items.map((i) => i.input.secret),
         transient: 'PROVIDER_NETWORK',
       });
-      admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
       for (const it of items) await failTask(it.attempt, err, deps);
       return;
+    } finally {
+      await deps.admission.release(lane, grant.slot);
     }
     deps.logger.info({ provider: provider.name, tasks: items.length }, 'batch revoked');
+    const checks = () => new SlotCalls(deps.admission, provider.name, provider.capabilities.rateBudget, true);
     await Promise.all(
       items.map((it, i) =>
-        afterExecute(it.attempt, it.input, provider, results[i] ?? { outcome: 'revoked' }, deps),
+        afterExecute(it.attempt, it.input, provider, results[i] ?? { outcome: 'revoked' }, checks(), deps),
       ),
     );
   }

@@ -14,7 +14,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { LeakReference } from '../../schemas/trigger.js';
 import type { Store } from '../store/port.js';
 import type { PipelineEvents } from './events.js';
-import type { Gates } from './gate.js';
+import type { SharedAdmission } from './admission/port.js';
 import type { Attempt } from './lease.js';
 
 export interface TokenClass {
@@ -36,8 +36,13 @@ export interface PipelineDeps {
   sealer: Sealer;
   classify: (token: string) => TokenClass;
   config: Pick<Config, 'policy' | 'retry'>;
-  /** Per-provider rate budgets, concurrency limits and circuit breakers (per process). */
-  gates: Gates;
+  /** Per-lane rate budgets, concurrency limits and circuit breakers, shared by every worker. */
+  admission: SharedAdmission;
+  /**
+   * Routes runnable tasks into this process's lanes without the task topic (small batches,
+   * src/pipeline/dispatch.ts); absent where no lanes run (CLI one-shots publish instead).
+   */
+  dispatch?: (tasks: readonly { taskId: string; key: string; provider: string | null }[]) => Promise<void>;
   /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
   batcher?: { submit(provider: Provider, attempt: Attempt, input: ProviderTask): void };
   /**

@@ -7,7 +7,7 @@ import type { AuditRecord } from '../../schemas/audit.js';
 import type { Task } from '../../schemas/plan.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
-import { taskMessage } from './triggers.js';
+import { dispatchTasks } from './dispatch.js';
 
 export interface DeadLetter {
   task: Task;
@@ -61,6 +61,6 @@ export async function retryDeadLetters(ids: readonly string[] | 'all', operator:
     return { retried: done, records: recs };
   });
   await deps.onAudit?.(records);
-  await deps.bus.publish('tasks', retried.map(taskMessage));
+  await dispatchTasks(deps, retried);
   return { retried: retried.map((t) => t.id) };
 }

@@ -1,40 +1,56 @@
 /**
- * Execute stage: one task message → at most one provider call → outcome, verification, audit.
+ * Execute stage: one claimed task → at most one provider call → outcome, verification, audit.
  *
- * Effectively-once: the task row is claimed under a lease before the call, and the claim's fencing
- * token (src/pipeline/lease.ts) guards everything the attempt writes afterwards. A task found
- * `running` with an expired lease was interrupted (its process died mid-call): we verify first, and
- * if the credential is already dead we record that instead of calling the provider again. Provider
- * errors are task states (delayed retry or dead letter), never exceptions out of the handler; only
- * store and bus failures throw, so the message is redelivered.
+ * A task runs in its provider's lane (src/pipeline/lanes.ts), which admitted it (a slot and a
+ * token of the provider's budget) before claiming it; every call goes through the lane's meter
+ * (`LaneCalls`). Effectively-once: the task row is claimed under a lease before the call, and the
+ * claim's fencing token (src/pipeline/lease.ts) guards everything the attempt writes afterwards. A
+ * task found `running` with an expired lease was interrupted (its process died mid-call): we verify
+ * first, and if the credential is already dead we record that instead of calling the provider
+ * again. After the provider accepted, the first check runs at once; if it cannot prove death yet the
+ * task waits `verifying` in the store for its next check (src/pipeline/verify.ts). Provider errors
+ * are task states (delayed retry or dead letter), never exceptions out of the handler; only store and
+ * bus failures throw.
  */
 import type { AuditEntry } from '../../schemas/audit.js';
-import { FINAL_TASK_STATUSES, FORCED_FLAG, type Task } from '../../schemas/plan.js';
+import {
+  FINAL_TASK_STATUSES,
+  FORCED_FLAG,
+  type Outcome,
+  type Task,
+  type VerifyState,
+} from '../../schemas/plan.js';
 import { coerceError, TourniquetError } from '../errors.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { deadLetter, defer, failure, finish, refs } from './finish.js';
-import type { Admission, ProviderGate } from './gate.js';
+import type { LaneCalls } from './lane-calls.js';
 import { LeaseKeeper, type Attempt } from './lease.js';
-import { VERIFY_ANSWER_BUDGET_MS, verifyDead } from './verify.js';
+import { CANNOT_VERIFY, checkOnce, CHECK_TIMEOUT_MS, judge } from './verify.js';
 
-export async function handleTaskMessage(value: string, deps: PipelineDeps): Promise<void> {
-  let taskId: unknown;
+/** The task id a task-topic message names, or null (logged) for a message without one. */
+export function taskIdOf(
+  value: string,
+  deps: Pick<PipelineDeps, 'logger'>,
+): { taskId: string; provider?: string | null } | null {
+  let body: { taskId?: unknown; provider?: unknown } = {};
   try {
-    taskId = (JSON.parse(value) as { taskId?: unknown }).taskId;
+    body = JSON.parse(value) as typeof body;
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
   }
-  if (typeof taskId !== 'string') {
+  if (typeof body?.taskId !== 'string') {
     deps.logger.error({ topic: 'tasks' }, 'task message without a task id ignored');
-    return;
+    return null;
   }
-  await executeTask(taskId, deps);
+  const provider = typeof body.provider === 'string' || body.provider === null ? body.provider : undefined;
+  return { taskId: body.taskId, ...(provider !== undefined ? { provider } : {}) };
 }
 
 export async function executeTask(
   taskId: string,
   deps: PipelineDeps,
+  calls: LaneCalls,
   actor = 'pipeline',
 ): Promise<Task | null> {
   const at = now(deps);
@@ -42,6 +58,8 @@ export async function executeTask(
     const c = await tx.claimTask(taskId, at, deps.config.retry.leaseMs);
     if (!c) return null;
     const t = c.claimed.task;
+    // A verification check is no attempt: the trail records its verdict, not each look.
+    if (t.status === 'verifying') return { ...c, records: [] };
     const records = await tx.appendAudit(
       [
         {
@@ -61,18 +79,18 @@ export async function executeTask(
     return { ...c, records };
   });
   if (!claim) return null;
-  await deps.onAudit?.(claim.records);
+  if (claim.records.length > 0) await deps.onAudit?.(claim.records);
   const { task, sealedSecret } = claim.claimed;
   const provider = task.provider ? deps.providers.get(task.provider) : undefined;
   const attempt: Attempt = {
     task,
     lease: claim.lease,
-    keeper: new LeaseKeeper(deps, task.id, claim.lease, longestHoldMs(deps, provider)),
+    keeper: new LeaseKeeper(deps, task.id, claim.lease, longestHoldMs(deps)),
   };
   try {
-    return await attemptTask(attempt, claim.interrupted, sealedSecret, provider, deps, actor);
+    return await attemptTask(attempt, claim.interrupted, sealedSecret, provider, calls, deps, actor);
   } catch (e) {
-    // A store or bus failure: the message is redelivered; this attempt stops renewing its lease.
+    // A store or bus failure: the lease expires and the scheduler recovers the task.
     await attempt.keeper.stop();
     throw e;
   }
@@ -83,6 +101,7 @@ async function attemptTask(
   interrupted: boolean,
   sealedSecret: string | null,
   provider: Provider | undefined,
+  calls: LaneCalls,
   deps: PipelineDeps,
   actor: string,
 ): Promise<Task | null> {
@@ -98,7 +117,8 @@ async function attemptTask(
     );
   }
   if (task.after) {
-    // A follow-up (deactivate the old key after its rotation) runs only once its predecessor succeeded.
+    // A follow-up (deactivate the old key after its rotation) runs only once its predecessor
+    // succeeded; the claim refuses it while the predecessor is still open, so this sees it final.
     const before = (await deps.store.getTask(task.after))?.task;
     if (before?.status === 'skipped') {
       // Its predecessor was denied (or only recorded): so is this step.
@@ -122,22 +142,18 @@ async function attemptTask(
   } catch (e) {
     return finish(attempt, deadLetter(coerceError(e, { during: `task ${task.id} input` })), deps, actor);
   }
-  const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
+  if (task.status === 'verifying') return verifyAgain(attempt, input, provider, calls, deps, actor);
 
   const checkFirst = precheckReason(task, interrupted, provider);
   if (checkFirst) {
     // An earlier call may already have revoked it, or the provider is configured to tell "already
-    // dead" apart. Checked here rather than in the adapter so the call goes through the gate.
-    const check = await admit(gate, attempt, provider, deps, actor);
-    if (!check) return null;
+    // dead" apart. Checked here rather than in the adapter so the call is metered by the lane.
     let liveness = 'unknown';
     try {
-      liveness = (await provider.verify(input, callSignal(attempt, deps))).liveness;
-      check.release('success');
+      liveness = (await calls.call(() => provider.verify(input, callSignal(attempt, deps)))).liveness;
     } catch (e) {
       // No answer is not "dead": go on and act, which every adapter makes safe to repeat.
-      const err = providerError(e, provider, 'verify', input, deps);
-      check.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
+      providerError(e, provider, 'verify', input, deps);
     }
     if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
     if (liveness === 'dead') {
@@ -160,37 +176,32 @@ async function attemptTask(
 
   if (provider.batch?.accepts(input) && deps.batcher) {
     // Batched calls (GitHub /credentials/revoke): the claim's lease keeps the task safe while it
-    // waits in the in-memory batch, so the message is done here and the partition moves on.
+    // waits in the in-memory batch, which has a lane (and budget) of its own.
     deps.batcher.submit(provider, attempt, input);
     return null;
   }
-  // The lease was lost while it waited (a long gate wait, a slow precheck): act no more.
   if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
-  const admission = await admit(gate, attempt, provider, deps, actor);
-  if (!admission) return null;
   let outcome;
   try {
-    outcome = await provider.execute(input, callSignal(attempt, deps));
-    admission.release('success');
+    outcome = await calls.call(() => provider.execute(input, callSignal(attempt, deps)));
   } catch (e) {
     const err = providerError(e, provider, 'execute', input, deps);
-    admission.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
     return finish(attempt, failure(task, err, deps), deps, actor);
   }
-  return afterExecute(attempt, input, provider, outcome, deps, actor);
+  return afterExecute(attempt, input, provider, outcome, calls, deps, actor);
 }
 
-/** After the provider accepted: audit the outcome, verify the credential is dead, record it. */
+/** After the provider accepted: audit the outcome, check the credential is dead, record it. */
 export async function afterExecute(
   attempt: Attempt,
   input: ProviderTask,
   provider: Provider,
   outcome: ExecuteResult,
+  calls: LaneCalls,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<Task | null> {
   const { task } = attempt;
-  const gate = deps.gates.for(provider.name, provider.capabilities.rateBudget);
   const revokedAt = now(deps);
   const revokedEntry: AuditEntry = {
     type: outcome.outcome === 'revoked' ? 'task.revoked' : 'task.already_revoked',
@@ -198,17 +209,71 @@ export async function afterExecute(
     ...refs(task),
     data: { provider: provider.name, action: task.action, ...(outcome.details ?? {}) },
   };
-  // The verification window may outlast the lease: the keeper renews it meanwhile, and its signal
-  // stops the checks once another attempt owns the task.
-  const signal = attempt.keeper.signal;
-  const v = await verifyDead(provider, input, deps, (fn) => gated(gate, fn, signal), signal);
-  const entries: AuditEntry[] = [revokedEntry, ...v.entries.map((e) => ({ ...e, actor, ...refs(task) }))];
+  if (!provider.capabilities.canVerify) {
+    return finish(
+      attempt,
+      { status: 'succeeded', outcome: outcome.outcome, verifiedAt: null, effectiveAt: revokedAt },
+      deps,
+      actor,
+      [revokedEntry, { ...CANNOT_VERIFY, actor, ...refs(task) }],
+      outcome.newProviderId,
+    );
+  }
+  const state: VerifyState = {
+    revokedAt,
+    until: new Date(Date.parse(revokedAt) + provider.capabilities.propagationMs).toISOString(),
+    checks: 0,
+    ...(outcome.newProviderId !== undefined ? { newProviderId: outcome.newProviderId } : {}),
+  };
+  return verifyStep(attempt, input, provider, outcome.outcome, state, calls, deps, actor, [revokedEntry]);
+}
+
+/** A `verifying` task's next check, claimed from the store. */
+function verifyAgain(
+  attempt: Attempt,
+  input: ProviderTask,
+  provider: Provider,
+  calls: LaneCalls,
+  deps: PipelineDeps,
+  actor: string,
+): Promise<Task | null> {
+  const { task } = attempt;
+  // A task that became verifying before its state was stored cannot be: fall back to "now".
+  const state = task.verify ?? { revokedAt: now(deps), until: now(deps), checks: 0 };
+  return verifyStep(attempt, input, provider, task.outcome ?? 'revoked', state, calls, deps, actor, []);
+}
+
+async function verifyStep(
+  attempt: Attempt,
+  input: ProviderTask,
+  provider: Provider,
+  outcome: Outcome,
+  state: VerifyState,
+  calls: LaneCalls,
+  deps: PipelineDeps,
+  actor: string,
+  before: AuditEntry[],
+): Promise<Task | null> {
+  const { task } = attempt;
+  const check = await checkOnce(provider, input, calls, attempt.keeper.signal);
+  // The attempt lost its task (fencing): the new owner verifies; this one writes nothing.
+  const v = judge(state, check, deps.clock().getTime(), !attempt.keeper.lost);
+  if (!v.final) {
+    return finish(
+      attempt,
+      { status: 'verifying', outcome, nextAttemptAt: v.nextCheckAt, verify: v.state, dropSecret: false },
+      deps,
+      actor,
+      before,
+    );
+  }
+  const entries: AuditEntry[] = [...before, ...v.entries.map((e) => ({ ...e, actor, ...refs(task) }))];
   if (v.liveness === 'alive') {
     return finish(
       attempt,
       {
         status: 'failed',
-        outcome: outcome.outcome,
+        outcome,
         lastError: {
           code: 'VERIFY_FAILED',
           message: 'credential still alive after the propagation window',
@@ -224,14 +289,14 @@ export async function afterExecute(
     attempt,
     {
       status: 'succeeded',
-      outcome: outcome.outcome,
+      outcome,
       verifiedAt: v.liveness === 'dead' ? v.at : null,
-      effectiveAt: v.liveness === 'dead' ? v.at : revokedAt,
+      effectiveAt: v.liveness === 'dead' ? v.at : state.revokedAt,
     },
     deps,
     actor,
     entries,
-    outcome.newProviderId,
+    state.newProviderId,
   );
 }
 
@@ -284,14 +349,12 @@ function providerError(
 }
 
 /**
- * The longest an attempt can legitimately run (its lease is renewed up to this): a precheck and the
- * call (each bounded by the lease), the gate's waits, and verification across the propagation
- * window with its answer budget and per-check timeouts. A hung call past that loses its lease.
+ * The longest an attempt can legitimately run (its lease is renewed up to this): a pre-check, the
+ * call and the first verification check, each bounded. A hung call past that loses its lease.
+ * Waiting (budget, breaker, the propagation window) happens outside attempts, in the store.
  */
-function longestHoldMs(deps: PipelineDeps, provider: Provider | undefined): number {
-  const leaseMs = deps.config.retry.leaseMs;
-  const propagationMs = provider?.capabilities.propagationMs ?? 0;
-  return 3 * leaseMs + GATE_WAIT_MS + propagationMs + VERIFY_ANSWER_BUDGET_MS + 2 * GATED_WAIT_MS;
+export function longestHoldMs(deps: Pick<PipelineDeps, 'config'>): number {
+  return 2 * deps.config.retry.leaseMs + CHECK_TIMEOUT_MS;
 }
 
 /**
@@ -317,57 +380,6 @@ function precheckReason(
 
 /** How long a follow-up waits before it looks at its predecessor again. */
 const DEPENDENCY_WAIT_MS = 30_000;
-
-/** How long an attempt may wait for its provider's rate budget before it is deferred. */
-const GATE_WAIT_MS = 2_000;
-
-/**
- * A slot for one call of a claimed task. A short wait is fine; a longer one gives the task back
- * (durably, due when the gate expects a slot) instead of holding the partition: null then.
- */
-async function admit(
-  gate: ProviderGate,
-  attempt: Attempt,
-  provider: Provider,
-  deps: PipelineDeps,
-  actor: string,
-): Promise<Extract<Admission, { ok: true }> | null> {
-  const admission = await gate.acquire(GATE_WAIT_MS);
-  if (admission.ok) return admission;
-  const until = new Date(deps.clock().getTime() + admission.deferMs).toISOString();
-  await defer(attempt, until, deps, actor, `${provider.name}: ${admission.reason}`);
-  return null;
-}
-
-/** How long a verification call may wait for its gate before the check counts as unanswered. */
-const GATED_WAIT_MS = 60_000;
-
-/** Runs one provider call inside the gate, waiting as long as needed (verification calls). */
-async function gated<T>(gate: ProviderGate, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  const deadline = Date.now() + GATED_WAIT_MS;
-  for (;;) {
-    signal.throwIfAborted();
-    const a = await gate.acquire(Math.max(0, deadline - Date.now()));
-    if (!a.ok) {
-      if (Date.now() + a.deferMs > deadline) {
-        throw new TourniquetError('PROVIDER_UNAVAILABLE', `provider admission refused: ${a.reason}`, {
-          retriable: true,
-        });
-      }
-      await new Promise((r) => setTimeout(r, a.deferMs));
-      continue;
-    }
-    try {
-      const result = await fn();
-      a.release('success');
-      return result;
-    } catch (e) {
-      const err = coerceError(e);
-      a.release(err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);
-      throw e;
-    }
-  }
-}
 
 function providerTask(
   task: Task,

@@ -159,6 +159,8 @@ async function fenced(
  */
 function report({ task, trigger, credential }: FinishedTask, f: TaskFinish, deps: PipelineDeps): void {
   const events = deps.events!;
+  // Revoked, its death still being confirmed: observers hear of it once it is final.
+  if (task.status === 'verifying') return;
   if (task.status === 'planned') {
     const delayMs = task.nextAttemptAt ? Date.parse(task.nextAttemptAt) - deps.clock().getTime() : 0;
     events.retryScheduled?.({ task, code: f.lastError?.code ?? '', delayMs });

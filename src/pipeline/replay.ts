@@ -14,7 +14,8 @@ import { INPUT_TOPICS } from '../bus/port.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
 import { FORMAT_HEADER } from './input-topic.js';
-import { handleTrigger, inventoryFor, planContext, taskMessage } from './triggers.js';
+import { handleTrigger, inventoryFor, planContext } from './triggers.js';
+import { dispatchTasks } from './dispatch.js';
 
 export interface ReplayRequest {
   triggerIds?: readonly string[];
@@ -185,6 +186,6 @@ async function replayLive(
   const runnable = (await deps.store.listTasks({ planId: plan.id, statuses: ['planned'] })).filter(
     (x) => !existing.has(x.id),
   );
-  await deps.bus.publish('tasks', runnable.map(taskMessage));
+  await dispatchTasks(deps, runnable);
   return plan.tasks.filter((x) => !existing.has(x.id)).length;
 }

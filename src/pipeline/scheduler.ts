@@ -7,7 +7,7 @@
  * per-task completion check can miss on PostgreSQL (each transaction saw the other task open).
  */
 import { now, type PipelineDeps } from './deps.js';
-import { taskMessage } from './triggers.js';
+import { taskMessage } from './dispatch.js';
 
 /** How often the plan sweep runs: it only repairs a rare race, so it need not be prompt. */
 const PLAN_SWEEP_MS = 30_000;
@@ -26,16 +26,22 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
     const done = await deps.store.completeFinishedPlans(now(deps), before, 1_000);
     if (done.length > 0) deps.logger.info({ plans: done.length }, 'plans marked done by the sweep');
   };
+  // The first tick after a start republishes every waiting task at once: tasks routed into a lane
+  // but not claimed when the last process stopped are `planned` with no due time, and would
+  // otherwise wait `republishAfterMs`. A task another worker holds is refused by its claim.
+  let first = true;
   const tick = async () => {
     await sweepPlans();
-    const due = await deps.store.dueTasks(now(deps), 500, staleSeconds);
+    const stale = first ? 0 : staleSeconds;
+    first = false;
+    const due = await deps.store.dueTasks(now(deps), 500, stale);
     if (due.length === 0) return;
     // Publish first: a crash before the mark only causes a duplicate message, which claims refuse.
     await deps.bus.publish('tasks', due.map(taskMessage));
     await deps.store.markRepublished(
       due.map((t) => t.id),
       now(deps),
-      staleSeconds,
+      stale,
     );
   };
   const timer = setInterval(() => {

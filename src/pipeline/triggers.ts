@@ -7,11 +7,11 @@
 import { planTrigger, type PlanContext } from '../../handlers/plan.js';
 import type { InventoryView } from '../../schemas/credential.js';
 import type { AuditEntry } from '../../schemas/audit.js';
-import type { PlanDraft, Task } from '../../schemas/plan.js';
+import type { PlanDraft } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
-import type { OutMessage } from '../bus/port.js';
 import type { CredentialQuery } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
+import { dispatchTasks } from './dispatch.js';
 import { secretRef } from './intake.js';
 
 export interface TriggerResult {
@@ -68,11 +68,6 @@ export function planContext(deps: Pick<PipelineDeps, 'providers' | 'config'>, ep
 /** Plans a trigger against today's inventory and policy without storing anything (dry run). */
 export async function dryRunPlan(t: Trigger, deps: Pick<PipelineDeps, 'store' | 'providers' | 'config'>) {
   return planTrigger(t, await inventoryFor(t, deps.store), planContext(deps));
-}
-
-export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>): OutMessage {
-  // Keyed by credential so that one credential's tasks stay in order on one partition.
-  return { key: t.credentialId ?? t.fingerprint ?? t.id, value: JSON.stringify({ taskId: t.id }) };
 }
 
 /**
@@ -254,7 +249,7 @@ export async function handleTrigger(
   // its commit and its publish.
   const runnable =
     outcome.runnable ?? (await deps.store.listTasks({ triggerId: t.id, statuses: ['planned'] }));
-  await deps.bus.publish('tasks', runnable.map(taskMessage));
+  await dispatchTasks(deps, runnable);
   deps.logger.info(
     {
       trigger: t.id,

@@ -189,6 +189,14 @@ UPDATE audit_head SET legacy_seq = seq;
 ALTER TABLE tasks ADD COLUMN lease_generation bigint NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 8,
+    sql: `
+-- Verification is durable: a revoked task waits for its next check in the store ('verifying',
+-- next_attempt_at), not asleep in a worker. verify_state holds the window and the checks so far.
+ALTER TABLE tasks ADD COLUMN verify_state jsonb;
+`,
+  },
   // Shared admission (issue 11 item 4): lanes, slots and their functions.
   ADMISSION_MIGRATION,
 ];

@@ -14,6 +14,7 @@ import type {
   TaskDraft,
   TaskError,
   TaskStatus,
+  VerifyState,
 } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 
@@ -67,6 +68,8 @@ export interface TaskFinish {
   effectiveAt?: string | null;
   /** Drop the sealed secret: the task no longer needs the value. */
   dropSecret?: boolean;
+  /** For `verifying`: the confirmation's progress (cleared by any other status). */
+  verify?: VerifyState | null;
 }
 
 /** A task as finishTask left it, with what observers of its outcome need (read in the same statement). */
@@ -116,8 +119,9 @@ export interface StoreOps {
   listTasks(q: TaskQuery): Promise<Task[]>;
   /**
    * Moves a task to `running` under a lease and counts the attempt, if it is runnable: planned, or
-   * running with an expired lease (its process died; `interrupted` = true). Returns null when the task
-   * is final, waiting for approval, or leased by an attempt in progress: nothing to do now.
+   * running with an expired lease (its process died; `interrupted` = true). A `verifying` task whose
+   * next check is due is claimed for that check: it stays `verifying` and no attempt is counted.
+   * Returns null when the task is final, waiting for approval, or leased by an attempt in progress.
    */
   claimTask(
     id: string,
@@ -162,6 +166,14 @@ export interface StoreOps {
   deferTask(id: string, until: string, now: string, lease: LeaseToken): Promise<boolean>;
   /** After republishing: clears due times and recovered leases so the next tick skips them. */
   markRepublished(ids: readonly string[], now: string, staleSeconds: number): Promise<void>;
+  /**
+   * Unclaimed tasks a lane cannot run yet (its budget's next slot, its breaker's probe time): each
+   * becomes due at its `until`, durably, with no claim and no attempt. Tasks claimed meanwhile are
+   * left alone. Returns how many were postponed.
+   */
+  postponeTasks(items: readonly { id: string; until: string }[], now: string): Promise<number>;
+  /** Tasks waiting in a live lane's queue: their lost-message repair (`staleSeconds`) starts over. */
+  touchTasks(ids: readonly string[], now: string): Promise<void>;
 
   appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
   listAudit(q: AuditQuery): Promise<AuditRecord[]>;

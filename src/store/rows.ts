@@ -94,6 +94,7 @@ export function taskFromRow(r: Row): Task {
     outcome: r.outcome ?? null,
     verifiedAt: isoOrNull(r.verified_at),
     effectiveAt: isoOrNull(r.effective_at),
+    verify: r.verify_state === null || r.verify_state === undefined ? null : json(r.verify_state),
     retryWindowStartedAt: iso(r.retry_window_started_at ?? r.created_at),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),

@@ -263,21 +263,34 @@ class SqlOps implements StoreOps {
   }
 
   async claimTask(id: string, now: string, leaseMs: number) {
-    const [before] = await this.db.query<{ status: string; lease_until: unknown; next_attempt_at: unknown }>(
-      'SELECT status, lease_until, next_attempt_at FROM tasks WHERE id = $1 FOR UPDATE',
-      [id],
+    const [before] = await this.db.query<{
+      status: string;
+      lease_until: unknown;
+      next_attempt_at: unknown;
+      after_open: boolean | null;
+    }>(
+      `SELECT t.status, t.lease_until, t.next_attempt_at, NOT (p.status = ANY($2::text[])) AS after_open
+       FROM tasks t LEFT JOIN tasks p ON p.id = t.after_task WHERE t.id = $1 FOR UPDATE OF t`,
+      [id, FINAL_TASK_STATUSES],
     );
     if (!before) return null;
+    // A follow-up whose predecessor is still open is not claimed (no attempt, no record): the
+    // predecessor's success makes it due (releaseFollowUps).
+    if (before.status === 'planned' && before.after_open === true) return null;
     // A running task whose lease is still valid belongs to an attempt in progress elsewhere; the
     // scheduler clears the lease of a task it recovers. A planned task not yet due is a stale message.
     const leaseExpired = before.lease_until === null || iso(before.lease_until) <= iso(now);
     const due = before.next_attempt_at === null || iso(before.next_attempt_at) <= iso(now);
-    if (!(before.status === 'planned' && due) && !(before.status === 'running' && leaseExpired)) return null;
+    // A verifying task is claimed for one check: it stays verifying, and the check is no attempt.
+    const verify = before.status === 'verifying' && due && leaseExpired;
+    if (!(before.status === 'planned' && due) && !(before.status === 'running' && leaseExpired) && !verify)
+      return null;
     const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
     const [r] = await this.db.query(
-      `UPDATE tasks SET status = 'running', attempts = attempts + 1, next_attempt_at = NULL, lease_until = $3,
+      `UPDATE tasks SET status = CASE WHEN $4 THEN 'verifying' ELSE 'running' END,
+         attempts = attempts + CASE WHEN $4 THEN 0 ELSE 1 END, next_attempt_at = NULL, lease_until = $3,
          lease_generation = lease_generation + 1, updated_at = $2 WHERE id = $1 RETURNING *`,
-      [id, now, leaseUntil],
+      [id, now, leaseUntil, verify],
     );
     if (!r) return null;
     return {
@@ -290,7 +303,7 @@ class SqlOps implements StoreOps {
   async renewLease(id: string, lease: number, leaseUntil: string, now: string): Promise<boolean> {
     const rows = await this.db.query(
       `UPDATE tasks SET lease_until = $3, updated_at = $4
-       WHERE id = $1 AND status = 'running' AND lease_generation = $2 RETURNING id`,
+       WHERE id = $1 AND status IN ('running', 'verifying') AND lease_generation = $2 RETURNING id`,
       [id, lease, leaseUntil, now],
     );
     return rows.length === 1;
@@ -302,8 +315,9 @@ class SqlOps implements StoreOps {
     const [r] = await this.db.query(
       `UPDATE tasks SET status = $2, outcome = COALESCE($3, outcome), last_error = $4::jsonb,
          next_attempt_at = $5, verified_at = COALESCE($6, verified_at), effective_at = COALESCE($7, effective_at),
-         sealed_secret = CASE WHEN $8 THEN NULL ELSE sealed_secret END, lease_until = NULL, updated_at = $9
-       WHERE id = $1 AND status = 'running' AND lease_generation = $10
+         sealed_secret = CASE WHEN $8 THEN NULL ELSE sealed_secret END, lease_until = NULL, updated_at = $9,
+         verify_state = $11::jsonb
+       WHERE id = $1 AND status IN ('running', 'verifying') AND lease_generation = $10
        RETURNING *,
          (SELECT jsonb_build_object('id', g.id, 'kind', g.kind, 'receivedAt', g.body->'receivedAt')
             FROM triggers g WHERE g.id = tasks.trigger_id) AS finished_trigger,
@@ -319,6 +333,7 @@ class SqlOps implements StoreOps {
         f.dropSecret ?? SECRET_DROP_STATUSES.includes(f.status),
         now,
         lease,
+        f.verify ? j(f.verify) : null,
       ],
     );
     if (!r) return null;
@@ -376,10 +391,15 @@ class SqlOps implements StoreOps {
   async dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]> {
     const rows = await this.db.query(
       `SELECT * FROM tasks
-       WHERE (status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $1)
+       WHERE (status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $1
+              -- A follow-up waits for its predecessor's end, not for a message.
+              AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.id = tasks.after_task
+                                AND NOT (p.status = ANY($4::text[]))))
           OR (status = 'running' AND lease_until <= $1)
+          OR (status = 'verifying'
+              AND COALESCE(lease_until, next_attempt_at, updated_at + make_interval(secs => $3)) <= $1)
        ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
-      [now, limit, staleSeconds],
+      [now, limit, staleSeconds, FINAL_TASK_STATUSES],
     );
     return rows.map(taskFromRow);
   }
@@ -453,12 +473,41 @@ class SqlOps implements StoreOps {
     // the scheduler read it must keep its lease and due time.
     await this.db.query(
       `UPDATE tasks SET next_attempt_at = NULL, updated_at = $2,
-         lease_until = CASE WHEN status = 'running' THEN NULL ELSE lease_until END
+         lease_until = CASE WHEN status IN ('running', 'verifying') THEN NULL ELSE lease_until END
        WHERE id = ANY($1::text[])
          AND ((status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $2)
-           OR (status = 'running' AND lease_until <= $2))`,
+           OR (status = 'running' AND lease_until <= $2)
+           OR (status = 'verifying'
+               AND COALESCE(lease_until, next_attempt_at, updated_at + make_interval(secs => $3)) <= $2))`,
       [ids, now, staleSeconds],
     );
+  }
+
+  async touchTasks(ids: readonly string[], now: string): Promise<void> {
+    if (ids.length === 0) return;
+    // Queued in a live lane: not stranded, so the scheduler's lost-message repair leaves them be.
+    await this.db.query(
+      `UPDATE tasks SET updated_at = $2 WHERE id = ANY($1::text[]) AND status IN ('planned', 'verifying')`,
+      [ids, now],
+    );
+  }
+
+  async postponeTasks(items: readonly { id: string; until: string }[], now: string): Promise<number> {
+    if (items.length === 0) return 0;
+    // Unclaimed work waiting for its lane (budget, open circuit): due again at its horizon. A running
+    // task here is one recovered from a dead worker: its expired lease becomes the due time.
+    const rows = await this.db.query(
+      `UPDATE tasks t SET updated_at = $3,
+         next_attempt_at = CASE WHEN t.status = 'running' THEN t.next_attempt_at ELSE v.until END,
+         lease_until = CASE WHEN t.status = 'running' THEN v.until ELSE t.lease_until END
+       FROM (SELECT unnest($1::text[]) AS id, unnest($2::timestamptz[]) AS until) v
+       WHERE t.id = v.id AND (
+         (t.status IN ('planned', 'verifying') AND (t.lease_until IS NULL OR t.lease_until <= $3))
+         OR (t.status = 'running' AND t.lease_until <= $3))
+       RETURNING t.id`,
+      [items.map((i) => i.id), items.map((i) => i.until), now],
+    );
+    return rows.length;
   }
 
   appendAudit(entries: readonly AuditEntry[], now: string) {

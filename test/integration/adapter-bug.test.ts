@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
 import type { PipelineDeps } from '../../src/pipeline/deps.js';
-import { executeTask } from '../../src/pipeline/execute.js';
+import { runTaskNow } from '../../src/pipeline/lanes.js';
 import { acceptInput } from '../../src/pipeline/intake.js';
 import { handleTrigger } from '../../src/pipeline/triggers.js';
 import type { Provider, ProviderTask } from '../../src/providers/port.js';
@@ -80,7 +80,7 @@ describe('an adapter that throws a TypeError', () => {
     const [planned] = await deps.store.listTasks({ triggerId: trigger.id });
     assert.ok(planned);
 
-    const task = await executeTask(planned.id, deps);
+    const task = await runTaskNow(planned.id, deps);
     assert.equal(task?.status, 'dead_lettered', 'a bug is not retried');
     assert.equal(task?.lastError?.code, 'INTERNAL');
     assert.equal(task?.lastError?.retriable, false);

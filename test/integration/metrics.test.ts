@@ -236,7 +236,7 @@ describe('GET /metrics on a real runtime', () => {
   it('keeps one registry per runtime, and caps free-form label values', async () => {
     // A second registry over the same runtime's parts: no "already registered" clash with the first.
     const second = createMetrics(
-      { store: runtime.deps.store, bus: runtime.deps.bus, gates: runtime.deps.gates },
+      { store: runtime.deps.store, bus: runtime.deps.bus, admission: runtime.deps.admission },
       { maxLabelValues: 2, processMetrics: false },
     );
     for (const source of ['s1', 's2', 's3', 's4'])

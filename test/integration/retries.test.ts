@@ -91,7 +91,7 @@ describe('retries, rate limits and the circuit breaker', () => {
     );
     await waitFor(
       'circuit open',
-      async () => runtime.deps.gates.states()['oauth-a'],
+      async () => runtime.deps.admission.states()['oauth-a'],
       (s) => s === 'open',
       20_000,
     );

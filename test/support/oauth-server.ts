@@ -36,6 +36,13 @@ export interface OAuthServer {
    * timed out after the server acted): the caller sees a failure although the token is dead.
    */
   failAfterRevoking(n: number, status: number): void;
+  /**
+   * Holds every revocation request (before it reaches the server) until the returned function is
+   * called: a provider that does not answer for as long as the test needs.
+   */
+  holdRevocations(): () => void;
+  /** Revocation requests received and not yet answered, now and at most so far. */
+  revocationsInFlight(): { now: number; max: number };
   close(): Promise<void>;
 }
 
@@ -81,6 +88,9 @@ export async function startOAuthServer(): Promise<OAuthServer> {
   let revocations = 0;
   let delayMs = 0;
   let responseDelayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let held: Promise<void> | undefined;
   let introspections = 0;
   let failures: { n: number; status: number; retryAfter?: string } = { n: 0, status: 0 };
   let failAfter = { n: 0, status: 0 };
@@ -99,6 +109,13 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     }
     if (req.url?.startsWith('/token/revocation')) {
       revocations++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.once('close', () => inFlight--);
+      if (held) {
+        void held.then(() => callback(req, res));
+        return;
+      }
       if (failures.n > 0) {
         failures.n--;
         res.writeHead(failures.status, failures.retryAfter ? { 'retry-after': failures.retryAfter } : {});
@@ -184,6 +201,15 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     failAfterRevoking(n, status) {
       failAfter = { n, status };
     },
+    holdRevocations() {
+      let release = () => {};
+      held = new Promise<void>((r) => (release = r));
+      return () => {
+        held = undefined;
+        release();
+      };
+    },
+    revocationsInFlight: () => ({ now: inFlight, max: maxInFlight }),
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,233 +1,171 @@
 /**
- * In-process adapter of the shared admission port: the embedded default, where one process owns the
- * store (PGlite) and so all of the deployment's workers. The same state machine as the PostgreSQL
- * adapter's functions (src/store/admission-sql.ts, migration 9), step for step, so that the one
- * conformance suite (test/contract/admission-suite.ts) holds both to it.
+ * In-process admission (the embedded default: one process, so one budget). A token bucket per
+ * lane, a concurrency count with slots that expire (a slot whose holder never released it), a
+ * provider-wide pause after Retry-After, and a breaker that opens after consecutive retriable
+ * failures and lets one trial through when half-open, its open period doubling per failed trial.
  */
 import { randomUUID } from 'node:crypto';
 import { backoffCeilingMs } from '../../util/backoff.js';
 import {
-  CONCURRENCY_HINT_MS,
   DEFAULT_BREAKER,
-  checkLaneLimits,
-  retryAfter,
-  TRIAL_HINT_MS,
   type BreakerSettings,
+  type BreakerView,
   type CallResult,
   type Grant,
   type LaneLimits,
-  type LaneState,
   type SharedAdmission,
 } from './port.js';
 
-interface Lane {
+interface LaneState {
   tokens: number;
   refilledAt: number;
+  /** Slot id → when it expires. */
+  slots: Map<string, number>;
   pausedUntil: number;
   failures: number;
   openUntil: number;
   openMs: number;
   failedTrials: number;
-  /** The slot holding the half-open probe, until its first result (or its expiry). */
-  trialSlot: string | null;
-  /** Slot id → held until (ms). */
-  slots: Map<string, number>;
+  trial: string | null;
 }
 
-export interface MemoryAdmissionOptions {
-  breaker?: BreakerSettings;
-  /** Milliseconds; injectable so tests drive time. */
-  now?: () => number;
-}
+/** How soon to ask again when every slot is taken: a local release wakes the lane sooner. */
+const CONCURRENCY_RETRY_MS = 50;
+/** How soon to ask again while the half-open probe is out. */
+const TRIAL_RETRY_MS = 1_000;
 
 export class MemoryAdmission implements SharedAdmission {
-  private readonly lanes = new Map<string, Lane>();
-  private readonly breaker: BreakerSettings;
-  private readonly now: () => number;
+  private readonly lanes = new Map<string, LaneState>();
 
-  constructor(opts: MemoryAdmissionOptions = {}) {
-    this.breaker = opts.breaker ?? DEFAULT_BREAKER;
-    this.now = opts.now ?? Date.now;
-  }
+  constructor(
+    private readonly breaker: BreakerSettings = DEFAULT_BREAKER,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  async tryAcquire(lane: string, limits: LaneLimits, _holder: string, holdMs: number): Promise<Grant> {
-    checkLaneLimits(lane, limits, holdMs);
+  tryAcquire(lane: string, limits: LaneLimits, _holder: string, holdMs: number): Promise<Grant> {
+    const s = this.lane(lane, limits);
     const t = this.now();
-    const l = this.lane(lane, limits, t);
-    this.reclaim(l, t);
-    const breaker = this.breakerOf(l, t);
-    if (breaker === 'open') {
-      return { ok: false, reason: 'circuit_open', retryInMs: Math.max(1, l.openUntil - t) };
-    }
-    if (breaker === 'half_open' && l.trialSlot !== null) {
-      const until = l.slots.get(l.trialSlot) ?? t;
-      return {
-        ok: false,
-        reason: 'circuit_open',
-        retryInMs: Math.max(1, Math.min(TRIAL_HINT_MS, until - t)),
-      };
-    }
-    this.refill(l, limits, t);
-    if (l.pausedUntil > t) {
-      return { ok: false, reason: 'rate_limited', retryInMs: Math.ceil(l.pausedUntil - t) };
-    }
-    if (l.tokens < 1) {
-      return {
-        ok: false,
-        reason: 'rate_budget',
-        retryInMs: Math.max(1, Math.ceil(((1 - l.tokens) / limits.perSecond) * 1000)),
-      };
-    }
-    if (l.slots.size >= limits.concurrency) {
-      const earliest = Math.min(...l.slots.values());
-      return {
-        ok: false,
-        reason: 'concurrency',
-        retryInMs: Math.max(1, Math.min(CONCURRENCY_HINT_MS, earliest - t)),
-      };
-    }
+    this.refill(s, limits, t);
+    for (const [id, until] of s.slots) if (until <= t) this.drop(s, id);
+    const breaker = this.breakerOf(s, t);
+    if (breaker === 'open') return refuse('circuit_open', Math.max(s.openUntil - t, CONCURRENCY_RETRY_MS));
+    // The probe is out: its verdict decides (a local release wakes the lane sooner).
+    if (breaker === 'half_open' && s.trial !== null) return refuse('circuit_open', TRIAL_RETRY_MS);
+    if (s.pausedUntil > t) return refuse('rate_limited', s.pausedUntil - t);
+    if (s.tokens < 1) return refuse('rate_budget', Math.ceil(((1 - s.tokens) / limits.perSecond) * 1000));
+    if (s.slots.size >= limits.concurrency) return refuse('concurrency', CONCURRENCY_RETRY_MS);
+    s.tokens -= 1;
     const slot = randomUUID();
-    l.tokens -= 1;
-    l.slots.set(slot, t + holdMs);
+    s.slots.set(slot, t + holdMs);
     const trial = breaker === 'half_open';
-    if (trial) l.trialSlot = slot;
-    return { ok: true, slot, trial };
+    if (trial) s.trial = slot;
+    return Promise.resolve({ ok: true, slot, trial });
   }
 
-  async charge(lane: string, limits: LaneLimits): Promise<void> {
-    checkLaneLimits(lane, limits);
-    const t = this.now();
-    const l = this.lane(lane, limits, t);
-    this.refill(l, limits, t);
-    // At most one token of debt: the call happens anyway (its slot is held), and the next acquire
-    // waits for the token it took.
-    l.tokens = Math.max(l.tokens - 1, -1);
-    return;
+  charge(lane: string, limits: LaneLimits): Promise<void> {
+    const s = this.lane(lane, limits);
+    this.refill(s, limits, this.now());
+    s.tokens -= 1;
+    return Promise.resolve();
   }
 
-  async renew(lane: string, slot: string, holdMs: number): Promise<boolean> {
+  record(lane: string, result: CallResult, retryAfterMs?: number): Promise<void> {
+    const s = this.lanes.get(lane);
+    if (!s) return Promise.resolve();
     const t = this.now();
-    const l = this.lanes.get(lane);
-    const until = l?.slots.get(slot);
-    if (!l || until === undefined || until <= t) return false;
-    l.slots.set(slot, t + holdMs);
-    return true;
-  }
-
-  async record(lane: string, slot: string, result: CallResult, retryAfterMs?: number): Promise<LaneState> {
-    const t = this.now();
-    const l = this.lanes.get(lane);
-    if (l) this.result(l, this.isTrial(l, slot, t), result, retryAfter(retryAfterMs), t);
-    return this.state(lane);
-  }
-
-  async release(
-    lane: string,
-    slot: string,
-    result: CallResult | 'unused',
-    retryAfterMs?: number,
-  ): Promise<LaneState> {
-    const t = this.now();
-    const l = this.lanes.get(lane);
-    if (l) {
-      const trial = this.isTrial(l, slot, t);
-      const held = l.slots.delete(slot);
-      if (l.trialSlot === slot) l.trialSlot = null;
-      // No call was made: its token goes back (the next refill clamps it to the burst), and a trial
-      // slot gives the probe back untried.
-      if (result === 'unused') {
-        if (held) l.tokens += 1;
-      } else {
-        this.result(l, trial, result, retryAfter(retryAfterMs), t);
-      }
+    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+      // "Slow down" applies to every call at the provider, and says nothing about its health.
+      s.pausedUntil = Math.max(s.pausedUntil, t + retryAfterMs);
+    } else if (result === 'retriable') {
+      this.failure(s, t);
+    } else {
+      s.failures = 0;
+      s.failedTrials = 0;
+      s.openMs = this.breaker.openMs;
+      s.trial = null;
     }
-    return this.state(lane);
+    return Promise.resolve();
   }
 
-  async state(lane: string): Promise<LaneState> {
+  renew(lane: string, slot: string, holdMs: number): Promise<boolean> {
+    const s = this.lanes.get(lane);
+    const until = s?.slots.get(slot);
+    if (!s || until === undefined || until <= this.now()) return Promise.resolve(false);
+    s.slots.set(slot, this.now() + holdMs);
+    return Promise.resolve(true);
+  }
+
+  release(lane: string, slot: string): Promise<void> {
+    const s = this.lanes.get(lane);
+    if (s) this.drop(s, slot);
+    return Promise.resolve();
+  }
+
+  state(lane: string): Promise<BreakerView> {
+    const s = this.lanes.get(lane);
+    if (!s) return Promise.resolve({ breaker: 'closed', probeAtMs: null });
+    const breaker = this.breakerOf(s, this.now());
+    return Promise.resolve({ breaker, probeAtMs: breaker === 'closed' ? null : s.openUntil });
+  }
+
+  states(): Record<string, BreakerView['breaker']> {
     const t = this.now();
-    const l = this.lanes.get(lane);
-    if (!l) return { breaker: 'closed', probeInMs: null };
-    // A read: expired slots are taken back by the next acquire, as in the SQL adapter.
-    const breaker = this.breakerOf(l, t);
-    let probeInMs: number | null = null;
-    if (breaker === 'open') probeInMs = l.openUntil - t;
-    else if (breaker === 'half_open') {
-      const until = l.trialSlot === null ? undefined : l.slots.get(l.trialSlot);
-      probeInMs = until === undefined || until <= t ? 0 : Math.min(TRIAL_HINT_MS, until - t);
-    }
-    return { breaker, probeInMs };
+    return Object.fromEntries([...this.lanes].map(([name, s]) => [name, this.breakerOf(s, t)]));
   }
 
-  private lane(name: string, limits: LaneLimits, t: number): Lane {
-    let l = this.lanes.get(name);
-    if (!l) {
-      l = {
+  private lane(name: string, limits: LaneLimits): LaneState {
+    let s = this.lanes.get(name);
+    if (!s) {
+      s = {
         tokens: limits.burst,
-        refilledAt: t,
+        refilledAt: this.now(),
+        slots: new Map(),
         pausedUntil: 0,
         failures: 0,
         openUntil: 0,
         openMs: this.breaker.openMs,
         failedTrials: 0,
-        trialSlot: null,
-        slots: new Map(),
+        trial: null,
       };
-      this.lanes.set(name, l);
+      this.lanes.set(name, s);
     }
-    return l;
+    return s;
   }
 
-  private breakerOf(l: Lane, t: number): LaneState['breaker'] {
-    if (l.failures < this.breaker.failureThreshold) return 'closed';
-    return t < l.openUntil ? 'open' : 'half_open';
+  private drop(s: LaneState, slot: string) {
+    s.slots.delete(slot);
+    // A trial that ended without a result (its task was given back) leaves the next probe free.
+    if (s.trial === slot) s.trial = null;
   }
 
-  /** Slots past their hold are free again; a trial whose slot expired is given back untried. */
-  private reclaim(l: Lane, t: number) {
-    for (const [slot, until] of l.slots) if (until <= t) l.slots.delete(slot);
-    if (l.trialSlot !== null && !l.slots.has(l.trialSlot)) l.trialSlot = null;
-  }
-
-  private refill(l: Lane, limits: LaneLimits, t: number) {
-    const elapsed = Math.max(0, t - l.refilledAt) / 1000;
-    l.tokens = Math.min(limits.burst, l.tokens + elapsed * limits.perSecond);
-    l.refilledAt = t;
-  }
-
-  /** The slot holds the probe: it is the trial slot and has not expired (else its trial was lost). */
-  private isTrial(l: Lane, slot: string, t: number): boolean {
-    return l.trialSlot === slot && (l.slots.get(slot) ?? t) > t;
-  }
-
-  private result(l: Lane, trial: boolean, result: CallResult, retryAfterMs: number | undefined, t: number) {
-    // The probe's outcome is its first result; later calls in the same slot are ordinary calls.
-    if (trial) l.trialSlot = null;
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      l.pausedUntil = Math.max(l.pausedUntil, t + retryAfterMs);
+  private failure(s: LaneState, t: number) {
+    s.failures++;
+    if (s.failures < this.breaker.failureThreshold) return;
+    if (s.trial !== null) {
+      // The probe failed: stay open longer. The ceiling of the one backoff, without jitter: a
+      // random open period could probe sooner than the interval promises.
+      s.failedTrials++;
+      s.openMs = backoffCeilingMs(s.failedTrials + 1, {
+        baseMs: this.breaker.openMs,
+        capMs: this.breaker.maxOpenMs,
+      });
+      s.trial = null;
     }
-    if (result === 'retriable' && retryAfterMs === undefined) {
-      l.failures++;
-      if (l.failures >= this.breaker.failureThreshold) {
-        // The ceiling of the one backoff, without jitter: a random open period could probe sooner.
-        if (trial) {
-          l.failedTrials++;
-          l.openMs = backoffCeilingMs(l.failedTrials + 1, {
-            baseMs: this.breaker.openMs,
-            capMs: this.breaker.maxOpenMs,
-          });
-        }
-        l.openUntil = t + l.openMs;
-      }
-    } else if (result !== 'retriable') {
-      l.failures = 0;
-      l.failedTrials = 0;
-      l.openMs = this.breaker.openMs;
-    }
+    s.openUntil = t + s.openMs;
+  }
+
+  private breakerOf(s: LaneState, t: number): BreakerView['breaker'] {
+    if (s.failures < this.breaker.failureThreshold) return 'closed';
+    return t < s.openUntil ? 'open' : 'half_open';
+  }
+
+  private refill(s: LaneState, limits: LaneLimits, t: number) {
+    const elapsed = (t - s.refilledAt) / 1000;
+    s.tokens = Math.min(limits.burst, s.tokens + elapsed * limits.perSecond);
+    s.refilledAt = t;
   }
 }
 
-/** The embedded default: one adapter for the process, breaker settings as configured. */
-export function memoryAdmission(opts?: MemoryAdmissionOptions): SharedAdmission {
-  return new MemoryAdmission(opts);
+function refuse(reason: Exclude<Grant, { ok: true }>['reason'], retryInMs: number): Promise<Grant> {
+  return Promise.resolve({ ok: false, reason, retryInMs });
 }
