@@ -8,7 +8,7 @@
  * pool is busy (a worker waiting for a connection to learn that it must wait is the wrong order).
  */
 import type { Config } from '../../schemas/config.js';
-import { memoryAdmission } from '../pipeline/admission/memory.js';
+import { MemoryAdmission } from '../pipeline/admission/memory.js';
 import { DEFAULT_BREAKER, type BreakerSettings, type SharedAdmission } from '../pipeline/admission/port.js';
 import { SqlAdmission } from './admission-sql.js';
 import type { Db } from './db.js';
@@ -30,7 +30,7 @@ export async function openAdmission(
   opts: AdmissionOptions = {},
 ): Promise<SharedAdmission> {
   const breaker = opts.breaker ?? DEFAULT_BREAKER;
-  if (!config.databaseUrl) return memoryAdmission({ breaker });
+  if (!config.databaseUrl) return new MemoryAdmission(breaker);
   const { openPostgres } = await import('./postgres.js');
   const db = await openPostgres(config.databaseUrl, { max: opts.poolSize ?? 4 });
   try {

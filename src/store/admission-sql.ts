@@ -1,41 +1,40 @@
 /**
- * PostgreSQL adapter of the shared admission port: every worker of a deployment shares each lane's
- * budget, concurrency, pause and breaker through the rows of migration 9
- * (src/store/migration-admission.ts), on the database's clock.
+ * PostgreSQL adapter of the shared admission port (src/pipeline/admission/port.ts): every worker of
+ * a deployment shares each lane's budget, concurrency, pause and breaker through the rows of
+ * migration 9 (src/store/migration-admission.ts), on the database's clock.
  *
  * Round trips: tryAcquire, charge, record and release are one statement each (a function call that
- * locks the lane row, reads and writes, and commits on its own); renew is one UPDATE of the slot row;
- * state one SELECT. A lane's row lock is held only for the function's few statements, never across
- * a provider call. All of a lane's operations serialise on it: that is the point (exactly one worker
- * gets the last token or the half-open trial), and at provider rates (tens to hundreds of calls a
- * second) it is far from a bottleneck.
+ * locks the lane row, reads and writes, and commits on its own); renew is one UPDATE of the slot
+ * row; state one SELECT. The lane row's lock is held for the function's few statements, never
+ * across a provider call. All of a lane's operations serialise on it: that is the point (exactly one
+ * worker gets the last token or the half-open probe), and at provider rates (tens to hundreds of
+ * calls a second, about 1 ms a statement) it is far from a bottleneck.
+ *
+ * `probeAtMs` is on the database's clock (ms since the epoch there); `states()` is what this process
+ * last learnt of each lane it used (synchronous, for metrics), not a query.
  */
 import { randomUUID } from 'node:crypto';
 import { TourniquetError } from '../errors.js';
 import {
-  CONCURRENCY_HINT_MS,
   DEFAULT_BREAKER,
-  checkLaneLimits,
-  retryAfter,
-  TRIAL_HINT_MS,
   type BreakerSettings,
-  type BreakerState,
+  type BreakerView,
   type CallResult,
-  type DenyReason,
   type Grant,
   type LaneLimits,
-  type LaneState,
+  type RefusalReason,
   type SharedAdmission,
 } from '../pipeline/admission/port.js';
 import { backoffCeilingMs } from '../util/backoff.js';
 import type { Db } from './db.js';
 
-interface ViewRow {
-  breaker: BreakerState;
-  probe_in_ms: number | null;
-}
+type Breaker = BreakerView['breaker'];
 
-/** backoffCeilingMs's schedule up to its cap: the open period after k failed trials is entry k + 1. */
+/** The in-process adapter's hints (src/pipeline/admission/memory.ts), so both answer alike. */
+const CONCURRENCY_RETRY_MS = 50;
+const TRIAL_RETRY_MS = 1_000;
+
+/** The one backoff's ceilings up to its cap: entry k + 1 is the open period after k failed trials. */
 export function openPeriods(b: BreakerSettings): number[] {
   const policy = { baseMs: b.openMs, capMs: b.maxOpenMs };
   const periods = [backoffCeilingMs(1, policy)];
@@ -45,13 +44,12 @@ export function openPeriods(b: BreakerSettings): number[] {
   return periods;
 }
 
-function view(r: ViewRow | undefined): LaneState {
-  if (!r) return { breaker: 'closed', probeInMs: null };
-  return { breaker: r.breaker, probeInMs: r.probe_in_ms === null ? null : Math.max(0, r.probe_in_ms) };
-}
+/** A Retry-After that is not a finite number is none (NaN compares greater than anything in SQL). */
+const finite = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) ? ms : null);
 
 export class SqlAdmission implements SharedAdmission {
   private readonly periods: number[];
+  private readonly seen = new Map<string, Breaker>();
 
   constructor(
     private readonly db: Db,
@@ -62,13 +60,13 @@ export class SqlAdmission implements SharedAdmission {
   }
 
   async tryAcquire(lane: string, limits: LaneLimits, holder: string, holdMs: number): Promise<Grant> {
-    checkLaneLimits(lane, limits, holdMs);
     const slot = randomUUID();
     const [r] = await this.db.query<{
       ok: boolean;
       trial: boolean;
-      reason: DenyReason | null;
+      reason: RefusalReason | null;
       retry_in_ms: number;
+      breaker: Breaker;
     }>('SELECT * FROM admission_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
       lane,
       limits.perSecond,
@@ -79,22 +77,30 @@ export class SqlAdmission implements SharedAdmission {
       holdMs,
       this.breaker.failureThreshold,
       this.breaker.openMs,
-      TRIAL_HINT_MS,
-      CONCURRENCY_HINT_MS,
+      TRIAL_RETRY_MS,
+      CONCURRENCY_RETRY_MS,
     ]);
     if (!r) throw new TourniquetError('INTERNAL', 'admission_acquire returned no row');
+    this.seen.set(lane, r.breaker);
     if (r.ok) return { ok: true, slot, trial: r.trial };
     return { ok: false, reason: r.reason ?? 'concurrency', retryInMs: Math.max(1, Math.ceil(r.retry_in_ms)) };
   }
 
   async charge(lane: string, limits: LaneLimits): Promise<void> {
-    checkLaneLimits(lane, limits);
     await this.db.query('SELECT admission_charge($1, $2, $3, $4)', [
       lane,
       limits.perSecond,
       limits.burst,
       this.breaker.openMs,
     ]);
+  }
+
+  async record(lane: string, result: CallResult, retryAfterMs?: number): Promise<void> {
+    const [r] = await this.db.query<{ breaker: Breaker }>(
+      'SELECT breaker FROM admission_record($1, $2, $3, $4, $5::float8[])',
+      [lane, result, finite(retryAfterMs), this.breaker.failureThreshold, this.periods],
+    );
+    if (r) this.seen.set(lane, r.breaker);
   }
 
   async renew(lane: string, slot: string, holdMs: number): Promise<boolean> {
@@ -108,52 +114,28 @@ export class SqlAdmission implements SharedAdmission {
     return rows.length === 1;
   }
 
-  record(lane: string, slot: string, result: CallResult, retryAfterMs?: number): Promise<LaneState> {
-    return this.result(lane, slot, result, retryAfterMs, false);
+  async release(lane: string, slot: string): Promise<void> {
+    await this.db.query('SELECT admission_release($1, $2)', [lane, slot]);
   }
 
-  release(
-    lane: string,
-    slot: string,
-    result: CallResult | 'unused',
-    retryAfterMs?: number,
-  ): Promise<LaneState> {
-    return this.result(lane, slot, result, retryAfterMs, true);
-  }
-
-  async state(lane: string): Promise<LaneState> {
-    const [r] = await this.db.query<ViewRow>(
-      `SELECT v.breaker, v.probe_in_ms FROM admission_lanes l,
-         LATERAL admission_view(l, clock_timestamp(), $2, $3) v WHERE l.lane = $1`,
-      [lane, this.breaker.failureThreshold, TRIAL_HINT_MS],
+  async state(lane: string): Promise<BreakerView> {
+    const [r] = await this.db.query<{ breaker: Breaker; probe_at_ms: number | null }>(
+      `SELECT admission_breaker(l, clock_timestamp(), $2) AS breaker,
+         CASE WHEN l.failures < $2 THEN NULL
+           ELSE extract(epoch FROM l.open_until)::float8 * 1000 END AS probe_at_ms
+       FROM admission_lanes l WHERE l.lane = $1`,
+      [lane, this.breaker.failureThreshold],
     );
-    return view(r);
+    if (!r) return { breaker: 'closed', probeAtMs: null };
+    this.seen.set(lane, r.breaker);
+    return { breaker: r.breaker, probeAtMs: r.probe_at_ms };
+  }
+
+  states(): Record<string, Breaker> {
+    return Object.fromEntries(this.seen);
   }
 
   close(): Promise<void> {
     return this.onClose();
-  }
-
-  private async result(
-    lane: string,
-    slot: string,
-    result: CallResult | 'unused',
-    retryAfterMs: number | undefined,
-    release: boolean,
-  ): Promise<LaneState> {
-    const [r] = await this.db.query<ViewRow>(
-      'SELECT * FROM admission_result($1, $2, $3, $4, $5, $6, $7::float8[], $8)',
-      [
-        lane,
-        slot,
-        result,
-        retryAfter(retryAfterMs) ?? null,
-        release,
-        this.breaker.failureThreshold,
-        this.periods,
-        TRIAL_HINT_MS,
-      ],
-    );
-    return view(r);
   }
 }

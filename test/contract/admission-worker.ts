@@ -9,7 +9,7 @@
  * control case, which the counting server must catch.
  */
 import type { LaneLimits } from '../../src/pipeline/admission/port.js';
-import { memoryAdmission } from '../../src/pipeline/admission/memory.js';
+import { MemoryAdmission } from '../../src/pipeline/admission/memory.js';
 import { openAdmission } from '../../src/store/admission-open.js';
 
 const env = (k: string): string => {
@@ -27,7 +27,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const admission =
   process.env.ADAPTER === 'memory'
-    ? memoryAdmission()
+    ? new MemoryAdmission()
     : await openAdmission({ databaseUrl: env('DATABASE_URL') }, { poolSize: loops + 2 });
 
 async function loop(): Promise<never> {
@@ -49,7 +49,8 @@ async function loop(): Promise<never> {
     } finally {
       clearInterval(keeper);
     }
-    await admission.release(lane, g.slot, result);
+    await admission.record(lane, result);
+    await admission.release(lane, g.slot);
   }
 }
 
