@@ -32,7 +32,15 @@ export async function openAdmission(
   const breaker = opts.breaker ?? DEFAULT_BREAKER;
   if (!config.databaseUrl) return new MemoryAdmission(breaker);
   const { openPostgres } = await import('./postgres.js');
-  const db = await openPostgres(config.databaseUrl, { max: opts.poolSize ?? 4 });
+  // Admission state is soft: after a database crash, losing its last fraction of a second (a token
+  // or a slot given back, a failure forgotten) costs at most a few calls over the budget once, while
+  // waiting for a WAL flush on every grant and release would put a disk sync in front of every
+  // provider call. The store's own pool keeps synchronous commits. (Not measured here: the test
+  // clusters run with fsync off.)
+  const db = await openPostgres(config.databaseUrl, {
+    max: opts.poolSize ?? 4,
+    options: '-c synchronous_commit=off',
+  });
   try {
     // Normally the store migrated already; this makes the adapter usable on its own (idempotent,
     // under the migrations' advisory lock).
