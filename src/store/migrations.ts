@@ -3,6 +3,7 @@
  * They run on start under an advisory lock so that several processes can start at once.
  */
 import type { Db } from './db.js';
+import { ADMISSION_MIGRATION } from './migration-admission.js';
 
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -196,6 +197,8 @@ ALTER TABLE tasks ADD COLUMN lease_generation bigint NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN verify_state jsonb;
 `,
   },
+  // Shared admission (issue 11 item 4): lanes, slots and their functions.
+  ADMISSION_MIGRATION,
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -19,8 +19,19 @@ function wrap(c: Client, transaction: Db['transaction']): Db {
   };
 }
 
-export async function openPostgres(url: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+export async function openPostgres(
+  url: string,
+  opts: {
+    max?: number;
+    /** Session settings for every connection (libpq `options`). */
+    options?: string;
+  } = {},
+): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    ...(opts.options === undefined ? {} : { options: opts.options }),
+  });
   // An idle client error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   try {
