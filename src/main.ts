@@ -28,7 +28,7 @@ import { Lanes } from './pipeline/lanes.js';
 import { deadLetterMessage, handleInputMessage } from './pipeline/input-topic.js';
 import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
-import { MemoryAdmission } from './pipeline/admission/memory.js';
+import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { createMetrics } from './observe/metrics.js';
 import { createSlackNotifier, type Notifier } from './observe/notify.js';
@@ -207,9 +207,16 @@ export async function createRuntime(
     await store.close();
     throw e;
   }
-  const providers = buildRegistry(config.providers, { logger });
   // One process on the embedded store, so its budgets are in process; a PostgreSQL cluster shares them.
-  const admission = new MemoryAdmission();
+  let admission: Awaited<ReturnType<typeof openAdmission>>;
+  try {
+    admission = await openAdmission(config);
+  } catch (e) {
+    await bus.stop();
+    await store.close();
+    throw e;
+  }
+  const providers = buildRegistry(config.providers, { logger });
   // The batcher reaches the finished deps lazily: they are built below and reference it.
   const batcher = new Batcher(() => deps);
   const metrics = createMetrics(
@@ -227,6 +234,7 @@ export async function createRuntime(
       : undefined;
   } catch (e) {
     await providers.close();
+    await admission.close?.();
     await bus.stop();
     await store.close();
     throw e;
@@ -336,6 +344,7 @@ export async function createRuntime(
       // After the bus: the last tasks' notifications are summarised and given a short time to go out.
       await notifications?.close();
       await providers.close();
+      await admission.close?.();
       await store.close();
     },
   };

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { coerceError } from '../errors.js';
 import type { LaneLimits, RefusalReason, SharedAdmission } from './admission/port.js';
 import { now, type PipelineDeps } from './deps.js';
-import { executeTask, longestHoldMs } from './execute.js';
+import { executeTask } from './execute.js';
 import { SlotCalls } from './lane-calls.js';
 
 export interface Routed {
@@ -41,6 +41,9 @@ interface Entry {
   notBefore: number;
   queuedAt: number;
 }
+
+/** How long an admission slot is held before it must be renewed: the task lease's length. */
+const slotHoldMs = (deps: Pick<PipelineDeps, 'config'>) => deps.config.retry.leaseMs;
 
 /** A refusal shorter than this is waited out in memory; a longer one is postponed in the store. */
 const HOLD_IN_MEMORY_MS = 2_000;
@@ -211,7 +214,7 @@ class Lane {
       let slot: string | null = null;
       const limits = provider?.capabilities.rateBudget;
       if (provider && limits) {
-        const grant = await admission.tryAcquire(this.name, limits, holder, longestHoldMs(deps()));
+        const grant = await admission.tryAcquire(this.name, limits, holder, slotHoldMs(deps()));
         if (!grant.ok) {
           await this.refused(grant.reason, grant.retryInMs, limits);
           return;
@@ -230,6 +233,16 @@ class Lane {
     this.running++;
     this.runningKeys.add(entry.key);
     const calls = new SlotCalls(admission, this.name, limits ?? { perSecond: 1, burst: 1, concurrency: 1 });
+    // The slot is held as the task's lease is: a short hold, renewed while the attempt runs, so the
+    // slots of a worker that died come back to the others within one lease.
+    const holdMs = slotHoldMs(deps());
+    const renewal =
+      slot === null
+        ? undefined
+        : setInterval(() => {
+            admission.renew(this.name, slot, holdMs).catch(() => undefined);
+          }, Math.max(1, Math.floor(holdMs / 3)));
+    renewal?.unref();
     const p = (async () => {
       try {
         const task = await executeTask(entry.taskId, deps(), calls);
@@ -247,6 +260,7 @@ class Lane {
           'task attempt failed',
         );
       } finally {
+        clearInterval(renewal);
         if (slot !== null) await admission.release(this.name, slot).catch(() => undefined);
         this.running--;
         this.runningKeys.delete(entry.key);
@@ -303,7 +317,7 @@ export async function runTaskNow(taskId: string, deps: PipelineDeps, actor = 'pi
   if (!task) return null;
   const limits = provider?.capabilities.rateBudget;
   if (!provider || !limits) return executeTask(taskId, deps, noMeter, actor);
-  const grant = await deps.admission.tryAcquire(provider.name, limits, 'direct', longestHoldMs(deps));
+  const grant = await deps.admission.tryAcquire(provider.name, limits, 'direct', slotHoldMs(deps));
   if (!grant.ok) return null;
   try {
     return await executeTask(taskId, deps, new SlotCalls(deps.admission, provider.name, limits), actor);
