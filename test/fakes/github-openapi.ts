@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Contract } from './contract.js';
-import type { FakeReply, FakeRequest } from './http-fake.js';
+import type { FakeReply } from './http-fake.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
