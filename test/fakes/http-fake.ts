@@ -35,6 +35,11 @@ export type FakeHandler = (req: FakeRequest) => FakeReply;
 export interface Fault {
   delayMs?: number;
   reply?: (req: FakeRequest) => FakeReply;
+  /**
+   * Why this reply breaks the provider's published description on purpose (a provider seen doing
+   * so anyway): it is sent as is, unchecked. Without it, a fault is checked like any reply.
+   */
+  offDescription?: string;
 }
 
 interface Route {
@@ -170,7 +175,8 @@ export class FakeHttpServer {
       if (res.destroyed) return;
     }
     const reply = fault?.reply ? fault.reply(request) : route.handler(request);
-    const wrong = this.#breach(request, 'response', this.contract?.response(request, route.key, reply));
+    const checked = fault?.reply && fault.offDescription !== undefined ? undefined : this.contract;
+    const wrong = this.#breach(request, 'response', checked?.response(request, route.key, reply));
     send(res, wrong ?? reply, this.commonHeaders(request));
   }
 
