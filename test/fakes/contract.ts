@@ -61,9 +61,12 @@ export class ViolationLog {
     return out;
   }
 
-  /** Throws the uncollected breaches as one AssertionError (called by close()). */
+  /**
+   * Throws the uncollected breaches as one AssertionError (called by close()). They stay on record
+   * until taken: swallowing this error does not make them go away at exit.
+   */
   assertNone(label: string): void {
-    const pending = this.take();
+    const pending = [...this.#mine];
     if (pending.length === 0) return;
     throw new AssertionError({
       message: `${label} fake: ${pending.length} request(s)/response(s) broke the published API description:\n${describe(pending)}`,
