@@ -66,6 +66,10 @@ describe('fake GitHub against GitHub OpenAPI description', () => {
     const before = gh.calls(ROUTES.revoke);
     refused(await send(`${base}/credentials/revoke`, json('POST', {})), gh.http, 'request');
     refused(await send(`${base}/credentials/revoke`, { method: 'POST' }), gh.http, 'request');
+    // pat_ids belongs to the bulk endpoint (POST /orgs/{org}/personal-access-tokens), not the single one.
+    const app = gh.mintToken({ prefix: 'ghs_' });
+    const single = `${base}/orgs/acme/personal-access-tokens/${gh.addPatGrant('acme', 'mona')}`;
+    refused(await send(single, json('POST', { action: 'revoke', pat_ids: [1] }, app)), gh.http, 'request');
     assert.equal(gh.calls(ROUTES.revoke), before);
   });
 

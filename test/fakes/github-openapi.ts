@@ -6,7 +6,8 @@
  *
  * Requests: the method and path template must be an operation of the description; path and query
  * parameters must be of the described types (URL strings coerced, as a server would), required ones
- * present, unknown query parameters refused; a required body must be there and match its schema.
+ * present, unknown query parameters refused; a required body must be there and match its schema,
+ * with no top-level field the operation does not name.
  * Replies: the status must be one the operation describes, or one GitHub documents for every endpoint
  * (401 bad credentials; 403/429 rate limits and missing permissions; 404 for what the token may not
  * see; 5xx) with a `basic-error` body; the body must match the schema of that status; a success
@@ -43,6 +44,8 @@ interface Compiled {
   arrays: Set<string>;
   body: ValidateFunction | undefined;
   bodyRequired: boolean;
+  /** Top-level body fields the description names (undefined: it leaves them open). */
+  bodyFields: Set<string> | undefined;
   responses: Map<string, ValidateFunction | 'empty'>;
 }
 
@@ -142,6 +145,10 @@ export function githubContract(): Contract {
       ),
       body: bodySchema ? ajv.compile(refs(bodySchema)) : undefined,
       bodyRequired: body?.required === true,
+      bodyFields:
+        bodySchema?.properties && bodySchema.additionalProperties === undefined
+          ? new Set(Object.keys(bodySchema.properties))
+          : undefined,
       responses,
     };
     compiled.set(key, entry);
@@ -178,6 +185,11 @@ export function githubContract(): Contract {
       } else if (!c.body(req.body)) {
         problems.push(...errors('request body', c.body.errors));
       }
+      // GitHub ignores body fields it does not know: an adapter sending one has misread the API.
+      if (c.bodyFields)
+        for (const field of Object.keys(req.body))
+          if (!c.bodyFields.has(field))
+            problems.push(`request body: ${field} is not a field of this operation`);
       return problems;
     },
 
