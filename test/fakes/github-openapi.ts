@@ -70,25 +70,15 @@ function description(): Description {
   const file = require.resolve('@octokit/openapi/generated/ghec.json');
   const spec = JSON.parse(readFileSync(file, 'utf8')) as { paths: Description['paths']; components: Json };
   normaliseNullable(spec.components.schemas);
-  const validator = (coerceTypes: false | 'array') => {
-    const ajv = new Ajv({ strict: false, allErrors: true, coerceTypes, validateSchema: false });
-    addFormats(ajv);
-    // The component schemas are one document: `gh#/components/schemas/x` refs resolve inside it.
-    ajv.addSchema(
-      { $id: 'gh', components: { schemas: spec.components.schemas } },
-      undefined,
-      undefined,
-      false,
-    );
-    return ajv;
-  };
-  loaded = {
-    paths: spec.paths,
-    components: spec.components,
-    ajv: validator(false),
-    coercing: validator('array'),
-    compiled: new Map(),
-  };
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  addFormats(ajv);
+  // The component schemas are one document: `gh#/components/schemas/x` refs resolve inside it.
+  ajv.addSchema({ $id: 'gh', components: { schemas: spec.components.schemas } }, undefined, undefined, false);
+  // Parameter schemas are small and get their refs inlined, so this one needs no components (saves
+  // registering the 14 MB document twice).
+  const coercing = new Ajv({ strict: false, allErrors: true, coerceTypes: 'array', validateSchema: false });
+  addFormats(coercing);
+  loaded = { paths: spec.paths, components: spec.components, ajv, coercing, compiled: new Map() };
   return loaded;
 }
 
@@ -108,6 +98,13 @@ export function githubContract(): Contract {
     }
     return node as T;
   };
+  /** A copy of `node` with every `#/components/...` ref replaced by its target (parameter schemas). */
+  const inline = (node: unknown): Json => {
+    if (Array.isArray(node)) return node.map(inline) as unknown as Json;
+    if (!node || typeof node !== 'object') return node as Json;
+    if ('$ref' in node) return inline(deref(node as Json));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v)]));
+  };
   const operation = (key: string): Operation | undefined => {
     const [method = '', template = ''] = key.split(' ');
     return spec.paths[template]?.[method.toLowerCase()];
@@ -122,7 +119,7 @@ export function githubContract(): Contract {
       const list = params.filter((p) => p.in === where);
       return {
         type: 'object',
-        properties: Object.fromEntries(list.map((p) => [p.name, refs(p.schema ?? {})])),
+        properties: Object.fromEntries(list.map((p) => [p.name, inline(p.schema ?? {})])),
         required: list.filter((p) => p.required).map((p) => p.name),
         // GitHub ignores unknown query parameters, but an adapter sending one has misread the API.
         additionalProperties: false,
