@@ -293,6 +293,7 @@ describe('slack error classification', () => {
   it('a 429 without Retry-After is still a retriable rate limit', async () => {
     w.fake.inject(slackRoute('auth.revoke'), {
       reply: () => ({ status: 429, body: { ok: false, error: 'ratelimited' } }),
+      offDescription: 'Slack documents Retry-After on every 429; the adapter must cope without one',
     });
     const err = await rejects(w.provider.execute(botTask(), signal()));
     assert.equal(err.code, 'PROVIDER_RATE_LIMITED');

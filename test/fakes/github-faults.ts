@@ -74,7 +74,12 @@ export const githubFaults = {
       status: 422,
       body: {
         message: `Validation Failed: ${req.rawBody}`,
-        errors: [{ resource: 'Credential', value: req.body }],
+        documentation_url: 'https://docs.github.com/rest',
+        // /credentials/revoke documents validation-error-simple (errors are strings); others validation-error.
+        errors:
+          req.path === '/credentials/revoke'
+            ? [`credentials is invalid: ${req.rawBody}`]
+            : [{ resource: 'Credential', code: 'invalid', value: req.rawBody }],
       },
     }),
   }),

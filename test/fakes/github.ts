@@ -4,9 +4,13 @@
  * token stops working, a deleted key is gone, a removed member is no longer a member. Per-route call
  * counters and fault injection (429 + Retry-After, secondary and primary rate limits, 5xx, slow
  * answers, a 422 that echoes the request body as GitHub validation errors can) come from FakeHttpServer.
+ * Every request and reply is checked against GitHub's OpenAPI description (github-openapi.ts): a
+ * breach answers 500 and fails the test when the fake is closed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import * as bodies from './github-bodies.js';
 import { ROUTES } from './github-faults.js';
+import { githubContract } from './github-openapi.js';
 import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './http-fake.js';
 
 export { githubFaults, ROUTES } from './github-faults.js';
@@ -24,7 +28,7 @@ interface FakeToken {
 }
 
 export class FakeGithub {
-  readonly http = new FakeHttpServer('github');
+  readonly http = new FakeHttpServer('github', githubContract());
   readonly #tokens = new Map<string, FakeToken>();
   readonly #deployKeys = new Set<string>();
   readonly #memberships = new Map<string, Map<string, 'active' | 'pending'>>();
@@ -144,7 +148,7 @@ export class FakeGithub {
   #routes(): void {
     const h = this.http;
     h.route(ROUTES.user, (req) =>
-      this.#asUser(req, (t) => ({ status: 200, body: { login: t.login, id: 1 } })),
+      this.#asUser(req, (t) => ({ status: 200, body: bodies.privateUser(t.login) })),
     );
 
     h.route(ROUTES.revoke, (req) => {
@@ -173,7 +177,7 @@ export class FakeGithub {
     h.route(ROUTES.installationRepos, (req) =>
       this.#asUser(req, (t) =>
         t.prefix === 'ghs_'
-          ? { status: 200, body: { total_count: 0, repositories: [] } }
+          ? { status: 200, body: { total_count: 0, repository_selection: 'selected', repositories: [] } }
           : message(403, 'Resource not accessible by personal access token'),
       ),
     );
@@ -190,10 +194,9 @@ export class FakeGithub {
         page(
           req,
           this.http.baseUrl,
-          [...(this.#patGrants.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, g]) => ({
-            id,
-            owner: { login: g.owner },
-          })),
+          [...(this.#patGrants.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, g]) =>
+            bodies.patGrant(req.params.org ?? '', id, g.owner),
+          ),
         ),
       ),
     );
@@ -229,7 +232,7 @@ export class FakeGithub {
     h.route(ROUTES.oauthCheckToken, (req) =>
       oauth(req, (t) => ({
         status: 200,
-        body: { user: { login: t.login }, app: { client_id: t.clientId } },
+        body: bodies.authorization(t.clientId ?? '', String(req.body.access_token), t.login),
       })),
     );
 
@@ -241,7 +244,14 @@ export class FakeGithub {
     h.route(ROUTES.deployKeyGet, (req) =>
       this.#asAdmin(req, () =>
         this.#deployKeys.has(repoKey(req))
-          ? { status: 200, body: { id: Number(req.params.key_id), title: 'deploy', read_only: true } }
+          ? {
+              status: 200,
+              body: bodies.deployKey(
+                req.params.owner ?? '',
+                req.params.repo ?? '',
+                Number(req.params.key_id),
+              ),
+            }
           : message(404, 'Not Found'),
       ),
     );
@@ -257,7 +267,10 @@ export class FakeGithub {
       this.#asAdmin(req, () => {
         const state = this.#memberships.get(req.params.org ?? '')?.get(user(req));
         return state
-          ? { status: 200, body: { state, role: 'member', user: { login: req.params.username } } }
+          ? {
+              status: 200,
+              body: bodies.orgMembership(req.params.org ?? '', req.params.username ?? '', state),
+            }
           : message(404, 'Not Found');
       }),
     );
@@ -278,7 +291,7 @@ export class FakeGithub {
         page(
           req,
           this.http.baseUrl,
-          [...(this.#collaborators.get(req.params.org ?? '') ?? [])].map((login, id) => ({ login, id })),
+          [...(this.#collaborators.get(req.params.org ?? '') ?? [])].map((login) => bodies.simpleUser(login)),
         ),
       ),
     );
@@ -295,12 +308,9 @@ export class FakeGithub {
         page(
           req,
           this.http.baseUrl,
-          [...(this.#saml.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, a]) => ({
-            login: a.login,
-            credential_id: id,
-            credential_type: 'personal access token',
-            token_last_eight: a.lastEight,
-          })),
+          [...(this.#saml.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, a]) =>
+            bodies.credentialAuthorization(a.login, id, a.lastEight),
+          ),
         ),
       ),
     );
@@ -317,7 +327,7 @@ export class FakeGithub {
     h.route(ROUTES.sshKeyGet, (req) =>
       this.#asUser(req, (t) =>
         ownKey(req, t)
-          ? { status: 200, body: { id: Number(req.params.key_id), key: 'ssh-ed25519 AAAA' } }
+          ? { status: 200, body: bodies.sshKey(Number(req.params.key_id)) }
           : message(404, 'Not Found'),
       ),
     );
@@ -326,14 +336,10 @@ export class FakeGithub {
       this.#asAdmin(req, () => {
         const alert = this.#alerts.get(`${req.params.owner}/${req.params.repo}#${req.params.alert_number}`);
         if (!alert) return message(404, 'Not Found');
+        const { owner = '', repo = '' } = req.params;
         return {
           status: 200,
-          body: {
-            number: Number(req.params.alert_number),
-            state: alert.state,
-            secret_type: 'github_personal_access_token',
-            secret: alert.secret,
-          },
+          body: bodies.secretScanningAlert(owner, repo, Number(req.params.alert_number), alert),
         };
       }),
     );
@@ -348,9 +354,11 @@ export class FakeGithub {
         }
         alert.state = 'resolved';
         alert.resolution = String(req.body.resolution);
+        const { owner = '', repo = '' } = req.params;
+        // GitHub answers with the whole alert, the secret included.
         return {
           status: 200,
-          body: { number: Number(req.params.alert_number), state: alert.state, resolution: alert.resolution },
+          body: bodies.secretScanningAlert(owner, repo, Number(req.params.alert_number), alert),
         };
       }),
     );

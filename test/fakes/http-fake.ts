@@ -2,10 +2,13 @@
  * FAKE — plumbing shared by the fake provider servers in this folder (test/fakes/github.ts,
  * test/fakes/slack.ts): a node:http server on 127.0.0.1 port 0 with a small route table, per-route
  * call counters the tests read, and fault injection (the next N calls of a route answer with a canned
- * reply, or answer late). Never used by production code.
+ * reply, or answer late). With a `Contract` (test/fakes/contract.ts), every request and every reply —
+ * injected faults included — is checked against the provider's published API description. Never used
+ * by production code.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ViolationLog, violationReply, type Contract, type Violation } from './contract.js';
 
 export interface FakeRequest {
   method: string;
@@ -32,6 +35,11 @@ export type FakeHandler = (req: FakeRequest) => FakeReply;
 export interface Fault {
   delayMs?: number;
   reply?: (req: FakeRequest) => FakeReply;
+  /**
+   * Why this reply breaks the provider's published description on purpose (a provider seen doing
+   * so anyway): it is sent as is, unchecked. Without it, a fault is checked like any reply.
+   */
+  offDescription?: string;
 }
 
 interface Route {
@@ -51,7 +59,12 @@ export class FakeHttpServer {
   /** Headers added to every answer (e.g. rate-limit headers a real provider always sends). */
   commonHeaders: (req: FakeRequest) => Record<string, string> = () => ({});
 
-  constructor(readonly label: string) {
+  readonly #violations = new ViolationLog();
+
+  constructor(
+    readonly label: string,
+    readonly contract?: Contract,
+  ) {
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         // A fake's own bug: answer 500 so that the test sees it, and say why on stderr.
@@ -67,6 +80,7 @@ export class FakeHttpServer {
 
   /** Registers `METHOD /path/{param}`; the same string is the key for `calls` and `inject`. */
   route(key: string, handler: FakeHandler): void {
+    this.contract?.checkRoute(key);
     const [method = '', template = ''] = key.split(' ');
     const names: string[] = [];
     const source = template
@@ -104,11 +118,21 @@ export class FakeHttpServer {
     return this.#baseUrl;
   }
 
+  /**
+   * Closes the server, then fails with every contract violation nobody collected: each test closes
+   * its fakes, so a violation fails the test that caused it.
+   */
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve, reject) =>
       this.#server.close((err) => (err ? reject(err) : resolve())),
     );
+    this.#violations.assertNone(this.label);
+  }
+
+  /** Collects the contract violations seen so far (for tests that send wrong requests on purpose). */
+  takeViolations(): Violation[] {
+    return this.#violations.take();
   }
 
   #takeFault(key: string): Fault | undefined {
@@ -140,6 +164,8 @@ export class FakeHttpServer {
       body: parseBody(rawBody, req.headers['content-type']),
       rawBody,
     };
+    const refused = this.#breach(request, 'request', this.contract?.request(request, route?.key));
+    if (refused) return send(res, refused, this.commonHeaders(request));
     if (!route)
       return send(res, { status: 404, body: { message: 'Not Found' } }, this.commonHeaders(request));
     this.#calls.set(route.key, (this.#calls.get(route.key) ?? 0) + 1);
@@ -149,7 +175,16 @@ export class FakeHttpServer {
       if (res.destroyed) return;
     }
     const reply = fault?.reply ? fault.reply(request) : route.handler(request);
-    send(res, reply, this.commonHeaders(request));
+    const checked = fault?.reply && fault.offDescription !== undefined ? undefined : this.contract;
+    const wrong = this.#breach(request, 'response', checked?.response(request, route.key, reply));
+    send(res, wrong ?? reply, this.commonHeaders(request));
+  }
+
+  /** Records a breach and returns the 500 to answer instead; undefined when there is none. */
+  #breach(req: FakeRequest, kind: Violation['kind'], problems: string[] | undefined): FakeReply | undefined {
+    if (!problems?.length) return undefined;
+    this.#violations.record({ fake: this.label, request: `${req.method} ${req.path}`, kind, problems });
+    return violationReply(kind, problems);
   }
 }
 

@@ -7,9 +7,12 @@
  * fault injection come from FakeHttpServer (route keys: `POST /api/auth.revoke`, see `slackRoute`).
  * Messaging (notifications): `chat.postMessage` to a known channel or to a user id (a DM) and
  * `users.lookupByEmail`; posted messages and every Web API request body are kept for inspection.
+ * Every request and reply is checked against Slack's published method definitions
+ * (slack-contract.ts): a breach answers 500 and fails the test when the fake is closed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './http-fake.js';
+import { slackContract } from './slack-contract.js';
 
 interface FakeToken {
   type: 'bot' | 'user' | 'admin';
@@ -56,7 +59,7 @@ export const slackFaults = {
 };
 
 export class FakeSlack {
-  readonly http = new FakeHttpServer('slack');
+  readonly http = new FakeHttpServer('slack', slackContract());
   readonly #tokens = new Map<string, FakeToken>();
   readonly #users = new Map<string, FakeUser>();
   readonly #installs = new Map<string, Set<string>>();
@@ -155,6 +158,9 @@ export class FakeSlack {
 
     method('auth.test', (_req, t) => ({
       ok: true,
+      url: `https://${t.teamId.toLowerCase()}.slack.com/`,
+      team: t.teamId,
+      user: t.userId.toLowerCase(),
       team_id: t.teamId,
       user_id: t.userId,
       ...(t.type === 'bot' ? { bot_id: 'B01' } : {}),
@@ -233,8 +239,9 @@ export class FakeSlack {
       const appId = String(req.body.app_id);
       const teamIds = typeof req.body.team_ids === 'string' ? req.body.team_ids.split(',') : undefined;
       const enterprise = req.body.enterprise_id;
+      // The method page's error for neither or both (was `invalid_arguments` here).
       if ((teamIds === undefined) === (enterprise === undefined))
-        return { ok: false, error: 'invalid_arguments' };
+        return { ok: false, error: 'specify_enterprise_or_teams' };
       const installed = this.#installs.get(appId);
       const targets = teamIds ?? [...(installed ?? [])];
       if (!installed || !targets.some((team) => installed.has(team)))
