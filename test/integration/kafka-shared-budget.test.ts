@@ -50,10 +50,10 @@ test('two workers share one provider budget; killing one mid-run loses nothing a
   t.diagnostic(
     `calls ${times.length}, busiest second ${busiest}, budget ${budget.perSecond}/s + ${budget.burst}`,
   );
-  // A token bucket lets through at most its burst plus one second's refill in any second.
-  assert.ok(
-    busiest <= budget.burst + budget.perSecond,
-    `at most ${budget.burst + budget.perSecond} calls in any second across both workers, saw ${busiest}`,
-  );
+  // A token bucket lets through at most its burst plus one second's refill in any second; calls
+  // granted just outside a window can arrive inside it, at most one per slot in flight. Two
+  // budgets (one per worker) would allow twice the bucket: 30 here.
+  const bound = budget.burst + budget.perSecond + budget.concurrency;
+  assert.ok(busiest <= bound, `at most ${bound} calls in any second across both workers, saw ${busiest}`);
   assert.equal(await a.stop('SIGTERM'), 0);
 });
