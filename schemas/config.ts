@@ -11,6 +11,7 @@ import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
 import { GithubProviderConfig } from './providers/github.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
+import { OktaProviderConfig } from './providers/okta.js';
 import { SlackProviderConfig } from './providers/slack.js';
 import { VaultProviderConfig } from './providers/vault.js';
 
@@ -21,6 +22,7 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   VaultProviderConfig,
   GithubProviderConfig,
   SlackProviderConfig,
+  OktaProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -12,6 +12,7 @@ import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
 import { createGithubProvider } from './github.js';
 import { createOAuthProvider } from './oauth.js';
+import { createOktaProvider } from './okta.js';
 import { createSlackProvider } from './slack.js';
 import { createVaultProvider } from './vault.js';
 
@@ -36,6 +37,7 @@ const FACTORIES: Factories = {
   vault: createVaultProvider,
   github: createGithubProvider,
   slack: createSlackProvider,
+  okta: createOktaProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {
