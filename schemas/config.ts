@@ -9,6 +9,7 @@ import { IntakeConfig } from './intake.js';
 import { NotificationsConfig } from './notifications.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
+import { EntraProviderConfig } from './providers/entra.js';
 import { GithubProviderConfig } from './providers/github.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
 import { OktaProviderConfig } from './providers/okta.js';
@@ -23,6 +24,7 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   GithubProviderConfig,
   SlackProviderConfig,
   OktaProviderConfig,
+  EntraProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

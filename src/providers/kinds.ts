@@ -3,6 +3,7 @@
  * an inventory record of a kind no adapter knows is a typo, and is refused at import.
  * (`tourniquet inventory check` reports known kinds that no configured instance can act on.)
  */
+import { ENTRA_CREDENTIAL_KINDS } from '../../schemas/providers/entra.js';
 import { GITHUB_CREDENTIAL_KINDS } from '../../schemas/providers/github.js';
 import { OKTA_CREDENTIAL_KINDS } from '../../schemas/providers/okta.js';
 import { SLACK_CREDENTIAL_KINDS } from '../../schemas/providers/slack.js';
@@ -17,6 +18,7 @@ export const KINDS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   vault: Object.values(VAULT_KINDS),
   oauth: ['oauth.access_token', 'oauth.refresh_token'],
   okta: OKTA_CREDENTIAL_KINDS,
+  entra: ENTRA_CREDENTIAL_KINDS,
 };
 
 /** Whether a kind is known; `oauth.*` kinds are configurable per instance, so any oauth kind is. */

@@ -10,6 +10,7 @@ import { capabilityView } from './capabilities.js';
 import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
+import { createEntraProvider } from './entra.js';
 import { createGithubProvider } from './github.js';
 import { createOAuthProvider } from './oauth.js';
 import { createOktaProvider } from './okta.js';
@@ -38,6 +39,7 @@ const FACTORIES: Factories = {
   github: createGithubProvider,
   slack: createSlackProvider,
   okta: createOktaProvider,
+  entra: createEntraProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {
