@@ -5,6 +5,7 @@
  */
 import { ENTRA_CREDENTIAL_KINDS } from '../../schemas/providers/entra.js';
 import { GITHUB_CREDENTIAL_KINDS } from '../../schemas/providers/github.js';
+import { GOOGLE_WORKSPACE_KINDS } from '../../schemas/providers/google.js';
 import { OKTA_CREDENTIAL_KINDS } from '../../schemas/providers/okta.js';
 import { SLACK_CREDENTIAL_KINDS } from '../../schemas/providers/slack.js';
 import { AWS_ACCESS_KEY_KIND } from './aws-iam.js';
@@ -19,6 +20,7 @@ export const KINDS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   oauth: ['oauth.access_token', 'oauth.refresh_token'],
   okta: OKTA_CREDENTIAL_KINDS,
   entra: ENTRA_CREDENTIAL_KINDS,
+  google_workspace: GOOGLE_WORKSPACE_KINDS,
 };
 
 /** Whether a kind is known; `oauth.*` kinds are configurable per instance, so any oauth kind is. */

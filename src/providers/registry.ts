@@ -12,6 +12,7 @@ import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
 import { createEntraProvider } from './entra.js';
 import { createGithubProvider } from './github.js';
+import { createGoogleWorkspaceProvider } from './google-workspace.js';
 import { createOAuthProvider } from './oauth.js';
 import { createOktaProvider } from './okta.js';
 import { createSlackProvider } from './slack.js';
@@ -40,6 +41,7 @@ const FACTORIES: Factories = {
   slack: createSlackProvider,
   okta: createOktaProvider,
   entra: createEntraProvider,
+  google_workspace: createGoogleWorkspaceProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {
