@@ -11,7 +11,7 @@ import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
 import { EntraProviderConfig } from './providers/entra.js';
 import { GithubProviderConfig } from './providers/github.js';
-import { GoogleWorkspaceProviderConfig } from './providers/google.js';
+import { GcpIamProviderConfig, GoogleWorkspaceProviderConfig } from './providers/google.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
 import { OktaProviderConfig } from './providers/okta.js';
 import { SlackProviderConfig } from './providers/slack.js';
@@ -27,6 +27,7 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   OktaProviderConfig,
   EntraProviderConfig,
   GoogleWorkspaceProviderConfig,
+  GcpIamProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

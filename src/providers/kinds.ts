@@ -5,7 +5,7 @@
  */
 import { ENTRA_CREDENTIAL_KINDS } from '../../schemas/providers/entra.js';
 import { GITHUB_CREDENTIAL_KINDS } from '../../schemas/providers/github.js';
-import { GOOGLE_WORKSPACE_KINDS } from '../../schemas/providers/google.js';
+import { GCP_IAM_KINDS, GOOGLE_WORKSPACE_KINDS } from '../../schemas/providers/google.js';
 import { OKTA_CREDENTIAL_KINDS } from '../../schemas/providers/okta.js';
 import { SLACK_CREDENTIAL_KINDS } from '../../schemas/providers/slack.js';
 import { AWS_ACCESS_KEY_KIND } from './aws-iam.js';
@@ -21,6 +21,7 @@ export const KINDS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   okta: OKTA_CREDENTIAL_KINDS,
   entra: ENTRA_CREDENTIAL_KINDS,
   google_workspace: GOOGLE_WORKSPACE_KINDS,
+  gcp_iam: GCP_IAM_KINDS,
 };
 
 /** Whether a kind is known; `oauth.*` kinds are configurable per instance, so any oauth kind is. */

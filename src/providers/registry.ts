@@ -11,6 +11,7 @@ import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
 import { createEntraProvider } from './entra.js';
+import { createGcpIamProvider } from './gcp-iam.js';
 import { createGithubProvider } from './github.js';
 import { createGoogleWorkspaceProvider } from './google-workspace.js';
 import { createOAuthProvider } from './oauth.js';
@@ -42,6 +43,7 @@ const FACTORIES: Factories = {
   okta: createOktaProvider,
   entra: createEntraProvider,
   google_workspace: createGoogleWorkspaceProvider,
+  gcp_iam: createGcpIamProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {

@@ -258,6 +258,10 @@ export class FakeGoogle {
     this.#keys.set(`${email}/${keyId}`, { project, disabled: false });
     return keyId;
   }
+  /** A key whose id is given (the `private_key_id` of a key file made by addServiceAccount). */
+  addKeyWithId(project: string, email: string, keyId: string): void {
+    this.#keys.set(`${email}/${keyId}`, { project, disabled: false });
+  }
   key(email: string, keyId: string): { disabled: boolean } | undefined {
     return this.#keys.get(`${email}/${keyId}`);
   }

@@ -92,3 +92,39 @@ describe('offboarding playbook: identity providers', () => {
     assert.equal(plan.notes.filter((n) => /okta-main|entra-main|gws-main/.test(n)).length, 3);
   });
 });
+
+describe('a leaked GCP service-account key file', () => {
+  it('is deleted by value at the configured gcp_iam instance', () => {
+    const capabilities = capabilitiesOf([
+      ...FULL_CONFIGS,
+      { type: 'gcp_iam', name: 'gcp-prod', serviceAccountKey: SA_KEY, projects: ['acme-prod'] },
+    ]);
+    const leak = Trigger.parse({
+      id: 'leak-gcp',
+      kind: 'leak',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: {
+        secret: {
+          fingerprint: 'f'.repeat(64),
+          sealed: 'sealed-envelope',
+          tokenType: 'gcp.service_account_key',
+          providerType: 'gcp_iam',
+        },
+      },
+    });
+    const plan = planTrigger(
+      leak,
+      { credentials: [], people: [], workloads: [] },
+      {
+        policy: Policy.parse({}),
+        capabilities,
+      },
+    );
+    assert.deepEqual(
+      plan.tasks.map((t) => [t.provider, t.credentialKind, t.action]),
+      [['gcp-prod', 'gcp.service_account_key', 'revoke_by_value']],
+    );
+  });
+});
