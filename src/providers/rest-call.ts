@@ -97,10 +97,11 @@ function classify(c: RestClient, op: string, res: Response, body: unknown): Tour
   const requestId = c.requestIdHeader ? (res.headers.get(c.requestIdHeader) ?? undefined) : undefined;
   const reason = c.reasonOf?.(body);
   const details = { requestId, ...(reason !== undefined ? { error: reason } : {}) };
-  const retryAfterMs =
-    parseRetryAfter(res.headers.get('retry-after'), nowMs) ?? c.rateLimitDelay?.(res.headers, nowMs);
+  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), nowMs);
   if (res.status === 429 || c.isRateLimited?.(res.status, body) === true) {
-    return rateLimitedError(c.provider, op, retryAfterMs, { status: res.status, ...details });
+    // The provider's own reset header only for a rate limit: Okta sends it on every answer.
+    const delay = retryAfterMs ?? c.rateLimitDelay?.(res.headers, nowMs);
+    return rateLimitedError(c.provider, op, delay, { status: res.status, ...details });
   }
   return statusError(c.provider, op, res.status, {
     ...(res.status >= 500 ? { retryAfterMs } : {}),

@@ -92,6 +92,11 @@ describe('okta provider', () => {
     const unavailable = await rejects(provider.execute(userTask(id), signal()));
     assert.equal(unavailable.code, 'PROVIDER_UNAVAILABLE');
     assert.equal(unavailable.retriable, true);
+    assert.equal(
+      unavailable.retryAfterMs,
+      undefined,
+      'the X-Rate-Limit-Reset every answer carries is no delay',
+    );
     const bad = createOktaProvider({ ...w.cfg, apiToken: '00-wrong-token' });
     const denied = await rejects(bad.execute(userTask(id), signal()));
     assert.equal(denied.code, 'PROVIDER_AUTH_FAILED');
