@@ -94,6 +94,21 @@ describe('gcp iam provider', () => {
     assert.equal(foreign.code, 'PROVIDER_MISCONFIGURED', 'a key of a project this instance does not act in');
   });
 
+  it('a service-account key the token endpoint does not know → permanent PROVIDER_AUTH_FAILED', async () => {
+    const stranger = new FakeGoogle().addServiceAccount('elsewhere', false);
+    const provider = createGcpIamProvider({ ...w.cfg, serviceAccountKey: stranger.keyJson });
+    const email = `y@${PROJECT}.iam.gserviceaccount.com`;
+    const err = await rejects(
+      provider.execute(
+        keyTask('delete', { providerId: `${email}:${w.fake.addKey(PROJECT, email)}` }),
+        signal(),
+      ),
+    );
+    assert.equal(err.code, 'PROVIDER_AUTH_FAILED');
+    assert.equal(err.retriable, false);
+    assert.equal((err.details as { error?: string }).error, 'invalid_grant');
+  });
+
   it('malformed ids are INVALID_INPUT; the full key resource name is accepted', async () => {
     const provider = createGcpIamProvider(w.cfg);
     const bad = await rejects(provider.execute(keyTask('delete', { providerId: 'not-a-key' }), signal()));
