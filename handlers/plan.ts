@@ -29,6 +29,29 @@ export type { PlanContext } from './choose.js';
 const IDENTITY_PLAYBOOK: Readonly<
   Record<string, readonly { kind: string; actions: Action[]; what: string }[]>
 > = {
+  // Identity providers: one task each ends her sessions and tokens, then closes the account (the
+  // adapter orders the calls, so a refused deactivation still leaves no live session).
+  okta: [
+    {
+      kind: 'okta.user',
+      actions: ['revoke', 'disable'],
+      what: 'end her Okta sessions and OAuth tokens, revoke her grants, deactivate her',
+    },
+  ],
+  entra: [
+    {
+      kind: 'entra.user',
+      actions: ['revoke', 'disable'],
+      what: 'revoke her Entra ID sign-in sessions, disable her account',
+    },
+  ],
+  google_workspace: [
+    {
+      kind: 'google_workspace.user',
+      actions: ['revoke', 'disable'],
+      what: 'sign her out of Google, delete her OAuth tokens and app passwords, suspend her',
+    },
+  ],
   slack: [
     { kind: 'slack.user_session', actions: ['revoke'], what: 'reset her Slack sessions' },
     {
@@ -53,6 +76,12 @@ const IDENTITY_PLAYBOOK: Readonly<
     },
   ],
 };
+
+/** Provider types where her sign-in lives: closed before anything else of hers. */
+const IDENTITY_PROVIDER_TYPES: ReadonlySet<string> = new Set(['okta', 'entra', 'google_workspace']);
+
+const typeOf = (item: AtRisk, ctx: PlanContext) =>
+  (item.provider !== undefined ? viewOf(ctx, item.provider)?.type : undefined) ?? '';
 
 function identityItems(
   ids: ReturnType<typeof resolve>['identities'],
@@ -106,7 +135,12 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
         `${res.identities.length} account(s) at providers not acted on: no provider configured (shadow)`,
       );
   } else {
-    items.push(...identityItems(res.identities, ctx, notes));
+    // Her identity-provider accounts go first: they are the door to every SSO-federated app,
+    // and their tasks are released (dispatched) before the rest of her credentials.
+    const accounts = identityItems(res.identities, ctx, notes);
+    const doors = accounts.filter((i) => IDENTITY_PROVIDER_TYPES.has(typeOf(i, ctx)));
+    items.unshift(...doors);
+    items.push(...accounts.filter((i) => !doors.includes(i)));
   }
   const base = res.scope ?? trigger.id;
   const scope = ctx.epoch ? `${base}#${ctx.epoch}` : base;

@@ -9,8 +9,11 @@ import { IntakeConfig } from './intake.js';
 import { NotificationsConfig } from './notifications.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
+import { EntraProviderConfig } from './providers/entra.js';
 import { GithubProviderConfig } from './providers/github.js';
+import { GcpIamProviderConfig, GoogleWorkspaceProviderConfig } from './providers/google.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
+import { OktaProviderConfig } from './providers/okta.js';
 import { SlackProviderConfig } from './providers/slack.js';
 import { VaultProviderConfig } from './providers/vault.js';
 
@@ -21,6 +24,10 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   VaultProviderConfig,
   GithubProviderConfig,
   SlackProviderConfig,
+  OktaProviderConfig,
+  EntraProviderConfig,
+  GoogleWorkspaceProviderConfig,
+  GcpIamProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -3,6 +3,7 @@
  * Used by intake to label a leaked value (SecretRef.tokenType/providerType) and by the resolver to
  * pick a revoke-by-value provider. Unknown formats are labelled `unknown`, never dropped.
  */
+import { serviceAccountKeyRef } from './gcp.js';
 import { classifyGitHubPrefixed } from './github.js';
 import { normaliseSecret } from './normalise.js';
 import { TOKEN_RULES } from './rules.js';
@@ -39,6 +40,10 @@ export function classifyToken(value: string): TokenClass {
       checksumValid: github.checksumValid,
       credential: true,
     };
+  }
+  if (serviceAccountKeyRef(v)) {
+    // A key file, not a token: the gcp_iam adapter disables/deletes it by its private_key_id.
+    return { tokenType: 'gcp.service_account_key', providerType: 'gcp_iam', credential: true };
   }
   for (const rule of TOKEN_RULES) {
     if (rule.pattern.test(v) && (rule.also === undefined || rule.also(v))) {

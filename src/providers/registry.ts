@@ -10,8 +10,12 @@ import { capabilityView } from './capabilities.js';
 import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
+import { createEntraProvider } from './entra.js';
+import { createGcpIamProvider } from './gcp-iam.js';
 import { createGithubProvider } from './github.js';
+import { createGoogleWorkspaceProvider } from './google-workspace.js';
 import { createOAuthProvider } from './oauth.js';
+import { createOktaProvider } from './okta.js';
 import { createSlackProvider } from './slack.js';
 import { createVaultProvider } from './vault.js';
 
@@ -36,6 +40,10 @@ const FACTORIES: Factories = {
   vault: createVaultProvider,
   github: createGithubProvider,
   slack: createSlackProvider,
+  okta: createOktaProvider,
+  entra: createEntraProvider,
+  google_workspace: createGoogleWorkspaceProvider,
+  gcp_iam: createGcpIamProvider,
 };
 
 function build(cfg: ProviderConfig, deps: Deps): Provider {
