@@ -239,9 +239,12 @@ class Lane {
     const renewal =
       slot === null
         ? undefined
-        : setInterval(() => {
-            admission.renew(this.name, slot, holdMs).catch(() => undefined);
-          }, Math.max(1, Math.floor(holdMs / 3)));
+        : setInterval(
+            () => {
+              admission.renew(this.name, slot, holdMs).catch(() => undefined);
+            },
+            Math.max(1, Math.floor(holdMs / 3)),
+          );
     renewal?.unref();
     const p = (async () => {
       try {

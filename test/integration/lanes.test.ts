@@ -66,7 +66,12 @@ describe('provider lanes', () => {
     const release = slow.holdRevocations();
     const slowLeaks = [];
     for (let i = 0; i < 24; i++) slowLeaks.push(await leakOAuthToken(r, slow, 'oauth-slow', `slow-${i}`));
-    await waitFor('slow lane full', async () => slow.revocationsInFlight().now, (n) => n === 16, 30_000);
+    await waitFor(
+      'slow lane full',
+      async () => slow.revocationsInFlight().now,
+      (n) => n === 16,
+      30_000,
+    );
     const fastLeaks = [];
     for (let i = 0; i < 10; i++) fastLeaks.push(await leakOAuthToken(r, fast, 'oauth-fast', `fast-${i}`));
     const fastIds = fastLeaks.map((l) => l.triggerId);
