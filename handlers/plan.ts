@@ -11,6 +11,7 @@
  */
 import type { InventoryView } from '../schemas/credential.js';
 import {
+  GATES_LATER_PHASE_FLAG,
   OLD_VALUE_FLAG,
   type Action,
   type NeedsOwner,
@@ -83,6 +84,12 @@ const IDENTITY_PROVIDER_TYPES: ReadonlySet<string> = new Set(['okta', 'entra', '
 const typeOf = (item: AtRisk, ctx: PlanContext) =>
   (item.provider !== undefined ? viewOf(ctx, item.provider)?.type : undefined) ?? '';
 
+/** Whether a planned task acts on this at-risk item (an identity has no credential record). */
+const isTaskOf = (t: TaskDraft, item: AtRisk) =>
+  t.credentialKind === item.credentialKind &&
+  t.provider === (item.provider ?? null) &&
+  (t.providerId ?? null) === (item.providerId ?? item.credential?.providerId ?? null);
+
 function identityItems(
   ids: ReturnType<typeof resolve>['identities'],
   ctx: PlanContext,
@@ -129,6 +136,7 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
   const notes = [...res.notes];
   const needsOwner: NeedsOwner[] = [...res.needsOwner];
   const items = [...res.atRisk];
+  let doors: AtRisk[] = [];
   if (shadow) {
     if (res.identities.length > 0)
       notes.push(
@@ -138,7 +146,7 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
     // Her identity-provider accounts go first: they are the door to every SSO-federated app,
     // and their tasks are released (dispatched) before the rest of her credentials.
     const accounts = identityItems(res.identities, ctx, notes);
-    const doors = accounts.filter((i) => IDENTITY_PROVIDER_TYPES.has(typeOf(i, ctx)));
+    doors = accounts.filter((i) => IDENTITY_PROVIDER_TYPES.has(typeOf(i, ctx)));
     items.unshift(...doors);
     items.push(...accounts.filter((i) => !doors.includes(i)));
   }
@@ -220,6 +228,19 @@ export function planTrigger(trigger: Trigger, inventory: InventoryView, ctx: Pla
             }
           : {}),
       });
+    }
+  }
+
+  // Her sign-in closes first: while an identity-provider task of this plan is open, her other
+  // tasks wait (phase 1, bounded by PHASE_WAIT_MAX_MS in the store), so no session she still holds
+  // can mint a credential while the rest are revoked.
+  const doorIds = new Set(
+    tasks.filter((t) => t.decision !== 'shadow' && doors.some((d) => isTaskOf(t, d))).map((t) => t.id),
+  );
+  if (doorIds.size > 0 && doorIds.size < tasks.length) {
+    for (const t of tasks) {
+      if (doorIds.has(t.id)) t.flags = [...t.flags, GATES_LATER_PHASE_FLAG];
+      else t.phase = 1;
     }
   }
 

@@ -70,6 +70,12 @@ export const TaskDraft = z.object({
   after: z.string().optional(),
   /** With `after`: how long after its predecessor succeeded this task may run (the grace period). */
   waitMs: z.number().int().nonnegative().optional(),
+  /**
+   * Order within the plan: a task runs once every task of an earlier phase is final, or once it
+   * has waited PHASE_WAIT_MAX_MS (a stuck identity provider must not keep her other credentials
+   * alive). An offboarding closes her identity-provider accounts (phase 0) before the rest (1).
+   */
+  phase: z.number().int().nonnegative().optional(),
 });
 export type TaskDraft = z.infer<typeof TaskDraft>;
 
@@ -115,6 +121,12 @@ export const NeedsOwner = z.object({
   flags: z.array(z.string()).default([]),
 });
 export type NeedsOwner = z.infer<typeof NeedsOwner>;
+
+/** The longest a task waits for its plan's earlier phases before it runs anyway. */
+export const PHASE_WAIT_MAX_MS = 120_000;
+
+/** Flag on the tasks of a plan's first phase when a later phase waits for them. */
+export const GATES_LATER_PHASE_FLAG = 'gates_later_phase';
 
 /** Flag on tasks planned by a forced replay: providers skip their "already done?" pre-checks. */
 export const FORCED_FLAG = 'forced_replay';

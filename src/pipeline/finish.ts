@@ -5,7 +5,13 @@
  * and audited as `task.attempt_fenced` (src/pipeline/lease.ts).
  */
 import type { AuditEntry } from '../../schemas/audit.js';
-import { OLD_VALUE_FLAG, type Task, type TaskError } from '../../schemas/plan.js';
+import {
+  FINAL_TASK_STATUSES,
+  GATES_LATER_PHASE_FLAG,
+  OLD_VALUE_FLAG,
+  type Task,
+  type TaskError,
+} from '../../schemas/plan.js';
 import type { TourniquetError } from '../errors.js';
 import type { FinishedTask, TaskFinish } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
@@ -96,6 +102,9 @@ export async function finish(
       if (!finished) throw new Fenced();
       // Its follow-ups' grace period starts now.
       if (f.status === 'succeeded') await tx.releaseFollowUps(task.id, at);
+      // The last open task of the plan's first phase: the rest of the plan may run now.
+      if (FINAL_TASK_STATUSES.includes(f.status) && task.flags.includes(GATES_LATER_PHASE_FLAG))
+        await tx.releaseLaterPhase(task.planId, at);
       await tx.completePlanIfDone(task.planId, at);
       return { finished, records: await tx.appendAudit(entries, at) };
     });

@@ -199,6 +199,14 @@ ALTER TABLE tasks ADD COLUMN verify_state jsonb;
   },
   // Shared admission (issue 11 item 4): lanes, slots and their functions.
   ADMISSION_MIGRATION,
+  {
+    version: 10,
+    sql: `
+-- Phases within a plan: an offboarding closes her identity-provider accounts first; the rest of
+-- her tasks wait (bounded) until those are final.
+ALTER TABLE tasks ADD COLUMN phase integer NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

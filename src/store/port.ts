@@ -151,6 +151,8 @@ export interface StoreOps {
    * `staleSeconds` (their message was lost before it was published), and expired leases.
    */
   dueTasks(now: string, limit: number, staleSeconds: number): Promise<Task[]>;
+  /** A first-phase task ended: the plan's next phase becomes due if no earlier-phase task is open. */
+  releaseLaterPhase(planId: string, now: string): Promise<number>;
   /** A task succeeded: its follow-ups become due `waitMs` from now. */
   releaseFollowUps(id: string, now: string): Promise<number>;
   /** `dlq retry` of tasks: their follow-ups dead-lettered for that failure are re-armed too. */

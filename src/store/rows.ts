@@ -87,6 +87,7 @@ export function taskFromRow(r: Row): Task {
     hold: opt(r.hold),
     rotateTo: r.rotate_to === null || r.rotate_to === undefined ? undefined : json(r.rotate_to),
     after: opt(r.after_task),
+    ...(Number(r.phase ?? 0) > 0 ? { phase: Number(r.phase) } : {}),
     status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: isoOrNull(r.next_attempt_at),

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../../schemas/audit.js';
 import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import {
   FINAL_TASK_STATUSES,
+  PHASE_WAIT_MAX_MS,
   SECRET_DROP_STATUSES,
   TaskStatus,
   type Outcome,
@@ -52,6 +53,16 @@ const j = (v: unknown) => JSON.stringify(v);
 const OPEN_TASK_STATUSES: readonly TaskStatus[] = TaskStatus.options.filter(
   (s) => !FINAL_TASK_STATUSES.includes(s),
 );
+
+/**
+ * SQL true while task `t` must wait for an earlier phase of its plan: an earlier-phase task is open
+ * and `t` has waited less than PHASE_WAIT_MAX_MS. Placeholders: the final statuses, now, the bound (s).
+ */
+function earlierPhaseOpen(t: string, finals: string, at: string, boundSecs: string): string {
+  return `(${t}.phase > 0 AND ${t}.created_at > ${at}::timestamptz - make_interval(secs => ${boundSecs})
+    AND EXISTS (SELECT 1 FROM tasks e WHERE e.plan_id = ${t}.plan_id AND e.phase < ${t}.phase
+                  AND NOT (e.status = ANY(${finals}::text[]))))`;
+}
 
 class SqlOps implements StoreOps {
   constructor(
@@ -174,6 +185,7 @@ class SqlOps implements StoreOps {
         'after_task',
         'not_before',
         'wait_ms',
+        'phase',
       ],
       plan.tasks.map((t, i) => [
         t.id,
@@ -194,6 +206,7 @@ class SqlOps implements StoreOps {
         t.after ?? null,
         t.notBefore ?? null,
         t.waitMs === undefined ? null : String(t.waitMs),
+        String(t.phase ?? 0),
       ]),
       10,
     );
@@ -206,10 +219,10 @@ class SqlOps implements StoreOps {
          VALUES ($1,$2,$3,$4,$5::jsonb,$6,$7,$7,$8::jsonb,$9::jsonb) ON CONFLICT (id) DO NOTHING)
        INSERT INTO tasks (id, plan_id, trigger_id, action, decision, provider, credential_id, credential_kind,
          provider_id, fingerprint, reason, flags, status, outcome, sealed_secret, hold, rotate_to, after_task,
-         next_attempt_at, wait_ms, created_at, updated_at)
+         next_attempt_at, wait_ms, phase, created_at, updated_at)
        SELECT id, $1::text, $2::text, action, decision, provider, credential_id, credential_kind, provider_id,
          fingerprint, reason, flags::jsonb, status, outcome, sealed_secret, hold, rotate_to::jsonb, after_task,
-         not_before::timestamptz, wait_ms::bigint, $7::timestamptz, $7::timestamptz
+         not_before::timestamptz, wait_ms::bigint, phase::integer, $7::timestamptz, $7::timestamptz
        FROM ${source.sql}
        ON CONFLICT (id) DO NOTHING
        RETURNING id, status`,
@@ -268,15 +281,18 @@ class SqlOps implements StoreOps {
       lease_until: unknown;
       next_attempt_at: unknown;
       after_open: boolean | null;
+      phase_open: boolean;
     }>(
-      `SELECT t.status, t.lease_until, t.next_attempt_at, NOT (p.status = ANY($2::text[])) AS after_open
+      `SELECT t.status, t.lease_until, t.next_attempt_at, NOT (p.status = ANY($2::text[])) AS after_open,
+         ${earlierPhaseOpen('t', '$2', '$3', '$4')} AS phase_open
        FROM tasks t LEFT JOIN tasks p ON p.id = t.after_task WHERE t.id = $1 FOR UPDATE OF t`,
-      [id, FINAL_TASK_STATUSES],
+      [id, FINAL_TASK_STATUSES, now, PHASE_WAIT_MAX_MS / 1000],
     );
     if (!before) return null;
     // A follow-up whose predecessor is still open is not claimed (no attempt, no record): the
-    // predecessor's success makes it due (releaseFollowUps).
-    if (before.status === 'planned' && before.after_open === true) return null;
+    // predecessor's success makes it due (releaseFollowUps); so is a task whose plan's earlier
+    // phase is still open (its end releases the next phase, releaseLaterPhase).
+    if (before.status === 'planned' && (before.after_open === true || before.phase_open)) return null;
     // A running task whose lease is still valid belongs to an attempt in progress elsewhere; the
     // scheduler clears the lease of a task it recovers. A planned task not yet due is a stale message.
     const leaseExpired = before.lease_until === null || iso(before.lease_until) <= iso(now);
@@ -392,16 +408,31 @@ class SqlOps implements StoreOps {
     const rows = await this.db.query(
       `SELECT * FROM tasks
        WHERE (status = 'planned' AND COALESCE(next_attempt_at, updated_at + make_interval(secs => $3)) <= $1
-              -- A follow-up waits for its predecessor's end, not for a message.
+              -- A follow-up waits for its predecessor's end, not for a message; a later phase for
+              -- the earlier one's.
               AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.id = tasks.after_task
-                                AND NOT (p.status = ANY($4::text[]))))
+                                AND NOT (p.status = ANY($4::text[])))
+              AND NOT ${earlierPhaseOpen('tasks', '$4', '$1', '$5')})
           OR (status = 'running' AND lease_until <= $1)
           OR (status = 'verifying'
               AND COALESCE(lease_until, next_attempt_at, updated_at + make_interval(secs => $3)) <= $1)
        ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
-      [now, limit, staleSeconds, FINAL_TASK_STATUSES],
+      [now, limit, staleSeconds, FINAL_TASK_STATUSES, PHASE_WAIT_MAX_MS / 1000],
     );
     return rows.map(taskFromRow);
+  }
+
+  async releaseLaterPhase(planId: string, now: string): Promise<number> {
+    // The first phase is over: the next phase's tasks are due now (the scheduler publishes them).
+    const rows = await this.db.query(
+      `UPDATE tasks t SET next_attempt_at = $2, updated_at = $2
+       WHERE t.plan_id = $1 AND t.status = 'planned' AND t.phase > 0 AND t.next_attempt_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM tasks e WHERE e.plan_id = $1 AND e.phase < t.phase
+                           AND NOT (e.status = ANY($3::text[])))
+       RETURNING t.id`,
+      [planId, now, FINAL_TASK_STATUSES],
+    );
+    return rows.length;
   }
 
   async releaseFollowUps(id: string, now: string): Promise<number> {

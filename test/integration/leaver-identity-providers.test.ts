@@ -3,11 +3,8 @@
  * Microsoft Entra ID and Google Workspace (FAKES, test/fakes/{okta,entra,google}.ts) and a GitHub
  * org membership and fine-grained PAT (FAKE GitHub), from a real Okta event hook payload. Every
  * outcome is checked at the fakes: her sessions ended and her account closed at each IdP, sessions
- * before the account; her IdP tasks are planned and released ahead of her other credentials.
- * Released first is not finished first: lanes run per provider in parallel, and GitHub's one call
- * beats an IdP task's token exchange and four to six calls (the timeline printed as a diagnostic
- * shows it). Holding her other credentials until the IdP tasks have settled needs a pipeline
- * dependency that releases on any final state, which `after` (succeeded only) is not.
+ * before the account; her IdP accounts are closed before anything else of hers is touched: her
+ * other tasks are a later phase of the plan, which runs once the identity-provider tasks are final.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -183,7 +180,14 @@ describe('offboarding playbook: a leaver at Okta, Entra ID and Google Workspace'
         events.map((e) => e.what.split(':')[0]),
         ['sessions', events === okta.events ? 'deactivate' : events === entra.events ? 'disable' : 'suspend'],
       );
-    // What the providers saw, in time order (see the header: released first, not awaited).
+    // What the providers saw, in time order: every IdP account closed before GitHub heard of her.
+    const closed = [okta.events, entra.events, google.events].map((events) =>
+      Math.max(...events.map((e) => e.at)),
+    );
+    assert.ok(githubWrites.length > 0, 'her GitHub credentials were revoked');
+    const firstOther = Math.min(...githubWrites.map((e) => e.at));
+    for (const at of closed)
+      assert.ok(at <= firstOther, 'an IdP account closed before her other credentials');
     const timeline = [
       ...okta.events.map((e) => ({ ...e, what: `okta ${e.what}` })),
       ...entra.events.map((e) => ({ ...e, what: `entra ${e.what}` })),
