@@ -9,6 +9,7 @@ import { IntakeConfig } from './intake.js';
 import { NotificationsConfig } from './notifications.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
+import { FamilyProviderConfig } from './providers/family.js';
 import { GithubProviderConfig } from './providers/github.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
 import { SlackProviderConfig } from './providers/slack.js';
@@ -21,6 +22,7 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   VaultProviderConfig,
   GithubProviderConfig,
   SlackProviderConfig,
+  FamilyProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

@@ -11,6 +11,7 @@ import type { Provider } from './port.js';
 import { createAwsIamProvider } from './aws-iam.js';
 import { createAwsSecretsProvider } from './aws-secrets.js';
 import { createGithubProvider } from './github.js';
+import { createFamilyProvider } from './http-family.js';
 import { createOAuthProvider } from './oauth.js';
 import { createSlackProvider } from './slack.js';
 import { createVaultProvider } from './vault.js';
@@ -36,9 +37,10 @@ const FACTORIES: Factories = {
   vault: createVaultProvider,
   github: createGithubProvider,
   slack: createSlackProvider,
+  http_family: createFamilyProvider,
 };
 
-function build(cfg: ProviderConfig, deps: Deps): Provider {
+export function build(cfg: ProviderConfig, deps: Deps): Provider {
   const factory = FACTORIES[cfg.type] as (c: ProviderConfig, d: Deps) => Provider;
   return factory(cfg, deps);
 }
