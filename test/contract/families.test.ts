@@ -98,6 +98,15 @@ for (const def of Object.values(FAMILIES)) {
 
     for (const kind of def.kinds) {
       for (const slot of slots(kind)) {
+        it(`${kind.kind} ${slot}: the provider's "already gone" answer is already_revoked, without a pre-check`, async () => {
+          const task = { ...taskFor(w.fake, kind, slot), precheck: false };
+          const key = w.fake.revokeKeys.get(`${kind.kind}:${slot}`)!;
+          assert.equal((await w.provider.execute(task, signal())).outcome, 'revoked');
+          const before = w.fake.calls(key);
+          assert.equal((await w.provider.execute(task, signal())).outcome, 'already_revoked');
+          assert.equal(w.fake.calls(key), before + 1, 'the second revoke reached the provider');
+        });
+
         it(`${kind.kind} ${slot}: a 5xx is retriable PROVIDER_UNAVAILABLE, and nothing leaks`, async () => {
           const task = taskFor(w.fake, kind, slot);
           w.fake.inject(w.fake.revokeKeys.get(`${kind.kind}:${slot}`)!, {
