@@ -5,6 +5,7 @@
  * Facts marked ◦ could not be confirmed in the provider's docs.
  */
 import { randomBytes } from 'node:crypto';
+import { githubChecksum } from '../../handlers/classify/index.js';
 import type { FakeReply, FakeRequest } from './http-fake.js';
 
 export interface FakeToken {
@@ -99,7 +100,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     }),
   },
   huggingface: {
-    mint: () => `hf_${alnum(34)}`,
+    mint: () => `hf_${alnum(34).replace(/[0-9]/g, 'x')}`,
     unauthorized: { status: 401, body: { error: 'Invalid credentials in Authorization header' } },
     notFound: { status: 404, body: { error: 'Not Found' } },
     rejected: { status: 403, body: { error: 'You do not have permission' } },
@@ -108,7 +109,10 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ type: 'user', name: 'someone', auth: { type: 'access_token' } }),
   },
   npm: {
-    mint: () => `npm_${alnum(36)}`,
+    mint: () => {
+      const body = alnum(30);
+      return `npm_${body}${githubChecksum(body)}`;
+    },
     unauthorized: { status: 401, body: { error: 'You must be logged in to do that' } },
     notFound: { status: 404, body: { error: 'Not found' } },
     rejected: { status: 403, body: { error: 'This operation requires a one-time password' } },
@@ -153,7 +157,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ account: { uuid: 'u1', status: 'active' } }),
   },
   heroku: {
-    mint: () => `HRKU-${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
+    mint: () => `HRKU-AA${alnum(58)}`,
     unauthorized: { status: 401, body: { id: 'unauthorized', message: 'Invalid credentials provided.' } },
     notFound: { status: 404, body: { id: 'not_found', message: "Couldn't find that authorization." } },
     rejected: {
@@ -269,7 +273,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     dead: () => ({ status: 200, body: { user_sessions: [] } }),
   },
   atlassian: {
-    mint: () => `ATATT3xFfGF0${alnum(170)}`,
+    mint: () => `ATATT3${alnum(186)}`,
     unauthorized: { status: 401, body: { code: 401, message: 'Unauthorized' } },
     notFound: { status: 404, body: { code: 404, message: 'Not Found' } },
     rejected: { status: 403, body: { code: 403, message: 'Forbidden' } },
