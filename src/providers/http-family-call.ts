@@ -95,6 +95,14 @@ export async function familyCall(
 function authHeaders(ctx: CallContext, op: string, req: FamilyRequest | FamilyVerify, values: Values) {
   const out: Record<string, string> = {};
   if (req.auth === 'token') {
+    // A value no header can carry (a newline, a non-ASCII byte) is not a token: fetch would throw a
+    // TypeError that reads as a network failure and be retried for nothing.
+    if (values.secret !== undefined && !/^[\x21-\x7e]+$/.test(values.secret)) {
+      throw new TourniquetError(
+        'PROVIDER_REJECTED',
+        `${ctx.def.name} ${op}: the value cannot be sent as a credential`,
+      );
+    }
     if (values.secret === undefined)
       throw new TourniquetError('PROVIDER_REJECTED', `${ctx.def.name} ${op}: needs the secret`);
     out[ctx.def.tokenAuth.header.toLowerCase()] = ctx.def.tokenAuth.format.replace('{}', values.secret);

@@ -44,7 +44,9 @@ export function createFamilyProvider(
   deps: FamilyProviderDeps = {},
 ): Provider {
   const config = FamilyProviderConfig.parse(cfg);
-  const def = (deps.families ?? FAMILIES)[config.family];
+  const families = deps.families ?? FAMILIES;
+  // Own properties only: a family named `constructor` or `toString` is just an unknown name.
+  const def = Object.hasOwn(families, config.family) ? families[config.family] : undefined;
   if (!def) {
     throw new TourniquetError('INVALID_CONFIG', `provider ${config.name}: unknown family ${config.family}`);
   }
@@ -56,7 +58,7 @@ export function createFamilyProvider(
   // Resolved now so that a missing env variable fails at start, not mid-incident.
   const secrets: Record<string, string> = {};
   for (const [key, setting] of Object.entries(config.secrets)) {
-    if (!(key in def.secrets)) {
+    if (!Object.hasOwn(def.secrets, key)) {
       throw new TourniquetError(
         'INVALID_CONFIG',
         `provider ${config.name}: ${def.name} takes no secret ${key}`,
