@@ -15,6 +15,11 @@ export interface FakeToken {
 }
 
 export interface FamilyWire {
+  /**
+   * The provider's documented endpoints the definition may use, written from the docs apart from the
+   * definition (relative to the base URL): a route a definition declares that is not here fails.
+   */
+  routes: readonly string[];
   /** A new credential value in the provider's documented format. */
   mint(): string;
   /** Bad or dead credentials. */
@@ -85,6 +90,20 @@ const sendgridError = (status: number, message: string): FakeReply => ({
 
 export const WIRES: Readonly<Record<string, FamilyWire>> = {
   gitlab: {
+    routes: [
+      'DELETE /personal_access_tokens/self',
+      'GET /personal_access_tokens/self',
+      'DELETE /personal_access_tokens/{id}',
+      'GET /personal_access_tokens/{id}',
+      'DELETE /projects/{id}/access_tokens/{token_id}',
+      'GET /projects/{id}/access_tokens/{token_id}',
+      'DELETE /groups/{id}/access_tokens/{token_id}',
+      'GET /groups/{id}/access_tokens/{token_id}',
+      'DELETE /projects/{id}/deploy_tokens/{token_id}',
+      'GET /projects/{id}/deploy_tokens/{token_id}',
+      'DELETE /admin/token',
+      'POST /admin/token',
+    ],
     mint: () => `glpat-${alnum(20)}`,
     unauthorized: gitlabMessage(401, '401 Unauthorized'),
     notFound: gitlabMessage(404, '404 Not Found'),
@@ -100,6 +119,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     }),
   },
   huggingface: {
+    routes: ['DELETE /api/settings/tokens/self', 'GET /api/whoami-v2'],
     mint: () => `hf_${alnum(34).replace(/[0-9]/g, 'x')}`,
     unauthorized: { status: 401, body: { error: 'Invalid credentials in Authorization header' } },
     notFound: { status: 404, body: { error: 'Not Found' } },
@@ -109,6 +129,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ type: 'user', name: 'someone', auth: { type: 'access_token' } }),
   },
   npm: {
+    routes: ['DELETE /-/npm/v1/tokens/token/{token}', 'GET /-/whoami'],
     mint: () => {
       const body = alnum(30);
       return `npm_${body}${githubChecksum(body)}`;
@@ -121,6 +142,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ username: 'someone' }),
   },
   cloudflare: {
+    routes: ['DELETE /user/tokens/{token_id}', 'GET /user/tokens/{token_id}'],
     mint: () => alnum(40),
     unauthorized: cloudflareError(401, 10000, 'Authentication error'),
     notFound: cloudflareError(404, 1003, 'Token not found'), // ◦ code
@@ -140,6 +162,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     }),
   },
   digitalocean: {
+    routes: ['POST /v1/oauth/revoke', 'GET /v2/account'],
     mint: () => `dop_v1_${hex(64)}`,
     unauthorized: doError(401, 'unauthorized', 'Unable to authenticate you'),
     notFound: doError(404, 'not_found', 'The resource you were accessing could not be found.'),
@@ -157,6 +180,10 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ account: { uuid: 'u1', status: 'active' } }),
   },
   heroku: {
+    routes: [
+      'DELETE /oauth/authorizations/{oauth_authorization_id}',
+      'GET /oauth/authorizations/{oauth_authorization_id}',
+    ],
     mint: () => `HRKU-AA${alnum(58)}`,
     unauthorized: { status: 401, body: { id: 'unauthorized', message: 'Invalid credentials provided.' } },
     notFound: { status: 404, body: { id: 'not_found', message: "Couldn't find that authorization." } },
@@ -178,6 +205,12 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: (t) => ({ id: t.providerId, description: 'api key' }),
   },
   vercel: {
+    routes: [
+      'DELETE /v3/user/tokens/current',
+      'DELETE /v3/user/tokens/{tokenId}',
+      'GET /v2/user',
+      'GET /v5/user/tokens/{tokenId}',
+    ],
     mint: () => alnum(24),
     unauthorized: vercelError(403, 'forbidden', { invalidToken: true }),
     notFound: vercelError(404, 'not_found'),
@@ -205,6 +238,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: (t) => ({ user: { id: 'u1' }, token: { id: t.providerId } }),
   },
   doppler: {
+    routes: ['POST /v3/auth/revoke', 'GET /v3/me'],
     mint: () => `dp.pt.${alnum(43)}`,
     unauthorized: dopplerError(401, 'Invalid Auth token'),
     notFound: dopplerError(404, 'Could not find requested token'),
@@ -216,6 +250,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ slug: 'tok', type: 'personal', workplace: { slug: 'w' } }),
   },
   buildkite: {
+    routes: ['DELETE /v2/access-token', 'GET /v2/access-token'],
     mint: () => `bkua_${hex(40)}`,
     unauthorized: {
       status: 401,
@@ -235,6 +270,12 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: () => ({ uuid: 'b1', scopes: ['read_builds'] }),
   },
   datadog: {
+    routes: [
+      'DELETE /api/v2/api_keys/{api_key_id}',
+      'GET /api/v2/api_keys/{api_key_id}',
+      'DELETE /api/v2/application_keys/{app_key_id}',
+      'GET /api/v2/application_keys/{app_key_id}',
+    ],
     mint: () => hex(32),
     unauthorized: datadogError(403, 'Forbidden'),
     notFound: datadogError(404, 'API key not found'),
@@ -256,6 +297,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: (t) => ({ data: { id: t.providerId, type: 'api_keys', attributes: { name: 'k' } } }),
   },
   pagerduty: {
+    routes: ['DELETE /users/{id}/sessions', 'GET /users/{id}/sessions'],
     mint: () => alnum(20),
     unauthorized: pagerdutyError(401, 2006, 'Authentication failed'),
     notFound: pagerdutyError(404, 2100, 'Not Found'),
@@ -273,6 +315,10 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     dead: () => ({ status: 200, body: { user_sessions: [] } }),
   },
   atlassian: {
+    routes: [
+      'DELETE /users/{account_id}/manage/api-tokens/{tokenId}',
+      'GET /users/{account_id}/manage/api-tokens',
+    ],
     mint: () => `ATATT3${alnum(186)}`,
     unauthorized: { status: 401, body: { code: 401, message: 'Unauthorized' } },
     notFound: { status: 404, body: { code: 404, message: 'Not Found' } },
@@ -290,6 +336,10 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     },
   },
   twilio: {
+    routes: [
+      'DELETE /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json',
+      'GET /2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json',
+    ],
     mint: () => `SK${hex(32)}`,
     unauthorized: twilioError(401, 20003, 'Authenticate'),
     notFound: twilioError(404, 20404, 'The requested resource was not found'),
@@ -300,6 +350,7 @@ export const WIRES: Readonly<Record<string, FamilyWire>> = {
     alive: (t) => ({ sid: t.providerId, friendly_name: 'k' }),
   },
   sendgrid: {
+    routes: ['DELETE /v3/api_keys/{api_key_id}', 'GET /v3/api_keys/{api_key_id}'],
     mint: () => `SG.${alnum(22)}.${alnum(43)}`,
     unauthorized: sendgridError(401, 'authorization required'),
     notFound: sendgridError(404, 'resource not found'),

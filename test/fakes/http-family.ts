@@ -30,6 +30,7 @@ export class FakeFamily extends FakeHttpServer {
     const wire = WIRES[def.name];
     if (!wire) throw new Error(`no wire shapes for ${def.name}`);
     this.wire = wire;
+    const documented = new Set(wire.routes.map(shape));
     const seen = new Set<string>();
     for (const kind of def.kinds) {
       const reqs: [string, FamilyRequest | FamilyVerify | undefined, boolean][] = [
@@ -41,6 +42,11 @@ export class FakeFamily extends FakeHttpServer {
       for (const [slot, req, revoke] of reqs) {
         if (!req) continue;
         const key = this.keyOf(req);
+        if (!documented.has(shape(`${req.method} ${req.path}`))) {
+          throw new Error(
+            `${def.name} ${kind.kind} ${slot}: ${req.method} ${req.path} is not a documented endpoint`,
+          );
+        }
         if (revoke) this.revokeKeys.set(`${kind.kind}:${slot}`, key);
         if (seen.has(key)) continue;
         seen.add(key);
@@ -129,4 +135,9 @@ export class FakeFamily extends FakeHttpServer {
     if (token.alive) return { status: 200, body: this.wire.alive(token) };
     return this.wire.dead?.(token) ?? this.wire.notFound;
   }
+}
+
+/** A route with its parameter names dropped: `DELETE /users/{id}` → `DELETE /users/{}`. */
+function shape(route: string): string {
+  return route.replace(/\{[^}]+\}/g, '{}');
 }
