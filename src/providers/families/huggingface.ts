@@ -3,9 +3,10 @@
  * Docs: https://huggingface.co/docs/hub/security-tokens (tokens, leak handling),
  * https://huggingface.co/docs/huggingface_hub/package_reference/hf_api (`whoami` = `GET
  * /api/whoami-v2`, 401 for an invalid token).
- * ◦ The revoke endpoint (`DELETE /api/whoami-v2`? no) is NOT in the public docs we could find: the
- * path below is the settings API the web UI uses (◦ unconfirmed). Check it before relying on it; the
- * base URL and this file are the only places to change.
+ * ◦ UNCONFIRMED: no revoke endpoint is in the public docs we could reach (searched the Hub and
+ * huggingface_hub references). The path below is a placeholder to be checked against Hugging Face
+ * before production use; if it is wrong the call answers 404, which is a permanent PROVIDER_REJECTED
+ * (never read as "already gone"), so the task fails loudly rather than passing as revoked.
  */
 import { defineFamily } from './define.js';
 
