@@ -9,7 +9,11 @@ import type { TokenRule } from './rules.js';
 export const FAMILY_RULES: readonly TokenRule[] = [
   // Hugging Face user access tokens; `api_org_` are legacy organization API tokens.
   { pattern: /^hf_[A-Za-z0-9]{34}$/, tokenType: 'huggingface.access_token', providerType: 'huggingface' },
-  { pattern: /^api_org_[A-Za-z0-9]{34}$/, tokenType: 'huggingface.org_api_token', providerType: 'huggingface' },
+  {
+    pattern: /^api_org_[A-Za-z0-9]{34}$/,
+    tokenType: 'huggingface.org_api_token',
+    providerType: 'huggingface',
+  },
   // DigitalOcean (docs.digitalocean.com/reference/api/: personal, OAuth and refresh tokens).
   {
     pattern: /^dop_v1_[a-f0-9]{64}$/,
