@@ -93,6 +93,11 @@ export const FamilyKind = z
       .optional(),
     /** What providerId holds, for the operator (`project_id:token_id`). */
     providerId: z.string().optional(),
+    /**
+     * The providerId is a person's account at the instance (her `identities` entry): an offboarding
+     * runs the by-id action from her identity alone (PagerDuty: her user id → her sessions).
+     */
+    identity: z.boolean().default(false),
   })
   .strict()
   .refine((k) => k.byValue !== undefined || k.byId !== undefined, 'a kind needs byValue or byId');

@@ -171,6 +171,11 @@ export function createFamilyProvider(
     return { outcome: answer.matched ? 'already_revoked' : 'revoked', details: { status: answer.status } };
   }
 
+  const acceptsIdentity: Partial<Record<string, readonly Action[]>> = {};
+  for (const kind of def.kinds) {
+    if (kind.identity && actions[kind.kind]?.includes('revoke')) acceptsIdentity[kind.kind] = ['revoke'];
+  }
+
   return {
     name: config.name,
     type: def.name,
@@ -181,6 +186,7 @@ export function createFamilyProvider(
       maxBatch: 1,
       rateBudget: config.rateBudget ?? def.rateBudget,
       propagationMs: config.propagationMs ?? def.propagationMs,
+      acceptsIdentity,
     },
     needsSecret: (task) => findRoute(task)?.byValue ?? false,
     execute: (task, signal) => run(task, 'execute', () => execute(task, signal)),

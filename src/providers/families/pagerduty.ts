@@ -29,6 +29,7 @@ export default defineFamily({
         dead: [{ status: 404 }, { status: 200, field: 'user_sessions.length', equals: 0 }],
       },
       providerId: 'user id',
+      identity: true,
     },
   ],
   rateLimit: { resetSeconds: ['ratelimit-reset'] },

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { classifyToken, githubChecksum } from '../../../handlers/classify/index.js';
 import { planTrigger } from '../../../handlers/plan.js';
+import { Person } from '../../../schemas/credential.js';
 import { Policy } from '../../../schemas/policy.js';
 import { Trigger } from '../../../schemas/trigger.js';
 import { FAMILIES } from '../../../src/providers/families/index.js';
@@ -176,3 +177,27 @@ function withoutFamily(type: string) {
   const family = type.split('.')[0];
   return Object.fromEntries(Object.entries(ALL).filter(([, v]) => v.type !== family));
 }
+
+describe('offboarding with an identity at a declared family', () => {
+  it("revokes her PagerDuty sessions from her PagerDuty user id (the family's declared identity kind)", () => {
+    const t = Trigger.parse({
+      id: 'off-1',
+      kind: 'offboarding',
+      source: 't',
+      occurredAt: T,
+      receivedAt: T,
+      subject: { person: 'jane@example.com' },
+    });
+    const people = [Person.parse({ id: 'jane@example.com', identities: { 'pagerduty-main': 'PJANE01' } })];
+    const plan = planTrigger(
+      t,
+      { credentials: [], people, workloads: [] },
+      { policy: Policy.parse({}), capabilities: ALL },
+    );
+    const task = plan.tasks.find((x) => x.credentialKind === 'pagerduty.user_sessions');
+    assert.ok(task, JSON.stringify(plan.notes));
+    assert.equal(task.provider, 'pagerduty-main');
+    assert.equal(task.action, 'revoke');
+    assert.equal(task.providerId, 'PJANE01');
+  });
+});
