@@ -1,6 +1,6 @@
 /**
  * A leaked token of a declared family, end to end on the embedded default: intake classifies it
- * (npm_ with its checksum, dp.st.), the plan revokes it by value at the configured family instance,
+ * (npm_ with its checksum, dp.pt.), the plan revokes it by value at the configured family instance,
  * the generic adapter revokes it at the family's FAKE (test/fakes/http-family.ts) and verification
  * proves it dead. A recognised token whose family is not configured goes to its owner.
  */

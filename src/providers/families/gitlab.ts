@@ -6,6 +6,9 @@
  * https://docs.gitlab.com/api/deploy_tokens/, https://docs.gitlab.com/api/admin/token/ (revoke any
  * token by value, administrators, GitLab 17.7+), https://docs.gitlab.com/security/rate_limits/
  * (`RateLimit-Reset` is a Unix time, plus `Retry-After`). Errors: `{"message":"404 Not Found"}`.
+ * ◦ What a by-id DELETE or the admin token API answers for a token that is already revoked (404
+ * assumed) is not documented; the pipeline verifies every re-attempt first (GET by id: `active`
+ * false = dead), so a revoked token is recorded already_revoked either way.
  */
 import { defineFamily } from './define.js';
 
