@@ -9,6 +9,7 @@
  * With no provider configured at all, tourniquet runs in shadow mode: every task is recorded, none
  * is executed.
  */
+import type { CapabilityView } from '../schemas/capability.js';
 import type { InventoryView } from '../schemas/credential.js';
 import {
   GATES_LATER_PHASE_FLAG,
@@ -90,6 +91,17 @@ const isTaskOf = (t: TaskDraft, item: AtRisk) =>
   t.provider === (item.provider ?? null) &&
   (t.providerId ?? null) === (item.providerId ?? item.credential?.providerId ?? null);
 
+/**
+ * For a provider type without a playbook above (a declared family): the kinds its instance says a
+ * person's identity serves (`acceptsIdentity`), with those actions.
+ */
+function declaredIdentitySteps(view: CapabilityView): { kind: string; actions: Action[]; what: string }[] {
+  return Object.entries(view.kinds)
+    .map(([kind, caps]) => ({ kind, actions: caps.filter((c) => c.acceptsIdentity).map((c) => c.action) }))
+    .filter((s) => s.actions.length > 0)
+    .map((s) => ({ ...s, what: `${s.actions.join(' / ')} her ${s.kind}` }));
+}
+
 function identityItems(
   ids: ReturnType<typeof resolve>['identities'],
   ctx: PlanContext,
@@ -102,8 +114,8 @@ function identityItems(
       notes.push(`identity ${account} of ${person} at ${provider}: no such provider is configured`);
       continue;
     }
-    const steps = IDENTITY_PLAYBOOK[view.type];
-    if (!steps) {
+    const steps = IDENTITY_PLAYBOOK[view.type] ?? declaredIdentitySteps(view);
+    if (steps.length === 0) {
       notes.push(`identity ${account} at ${provider}: no offboarding playbook for ${view.type} accounts`);
       continue;
     }

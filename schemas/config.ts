@@ -10,6 +10,7 @@ import { NotificationsConfig } from './notifications.js';
 import { Policy } from './policy.js';
 import { AwsIamProviderConfig, AwsSecretsProviderConfig } from './providers/aws.js';
 import { EntraProviderConfig } from './providers/entra.js';
+import { FamilyProviderConfig } from './providers/family.js';
 import { GithubProviderConfig } from './providers/github.js';
 import { GcpIamProviderConfig, GoogleWorkspaceProviderConfig } from './providers/google.js';
 import { OAuthProviderConfig } from './providers/oauth.js';
@@ -28,6 +29,7 @@ export const ProviderConfig = z.discriminatedUnion('type', [
   EntraProviderConfig,
   GoogleWorkspaceProviderConfig,
   GcpIamProviderConfig,
+  FamilyProviderConfig,
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 

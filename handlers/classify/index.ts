@@ -13,7 +13,7 @@ export interface TokenClass {
   tokenType: string;
   /** Provider type (`github`, `slack`, `aws`, …); null when the format is unknown. */
   providerType: string | null;
-  /** For formats with a built-in checksum (GitHub): whether it holds. A failing checksum = not a real token. */
+  /** For formats with a built-in checksum (GitHub, npm): whether it holds. A failing checksum = not a real token. */
   checksumValid?: boolean;
   /** False for recognised values that grant nothing (AWS unique ids, Stripe publishable keys). */
   credential: boolean;
@@ -50,6 +50,7 @@ export function classifyToken(value: string): TokenClass {
       return {
         tokenType: rule.tokenType,
         providerType: rule.providerType,
+        ...(rule.checksum ? { checksumValid: rule.checksum(v) } : {}),
         credential: rule.credential ?? true,
       };
     }

@@ -7,6 +7,9 @@
  * AIDA/AROA, Stripe publishable keys): they are recognised so they are not mistaken for secrets.
  */
 
+import { FAMILY_RULES } from './families.js';
+import { githubChecksum } from './github.js';
+
 export interface TokenRule {
   readonly pattern: RegExp;
   readonly tokenType: string;
@@ -14,6 +17,8 @@ export interface TokenRule {
   readonly credential?: false;
   /** Extra condition beyond the pattern, to keep short prefixes from matching ordinary text. */
   readonly also?: (value: string) => boolean;
+  /** A built-in checksum (npm): whether it holds. A failing checksum = not a real token. */
+  readonly checksum?: (value: string) => boolean;
 }
 
 /** Legacy Vault tokens (`s.`, `b.`, `r.`) are short prefixes: demand random-looking mixed classes. */
@@ -202,7 +207,15 @@ export const TOKEN_RULES: readonly TokenRule[] = [
   },
 
   // Package registries and others
-  { pattern: /^npm_[A-Za-z0-9]{36}$/, tokenType: 'npm.access_token', providerType: 'npm' },
+  // npm uses GitHub's format: the last 6 characters are base62(CRC32(the 30 before them))
+  // (github.blog 2021-09-23, "Announcing npm's new access token format").
+  {
+    pattern: /^npm_[A-Za-z0-9]{36}$/,
+    tokenType: 'npm.access_token',
+    providerType: 'npm',
+    checksum: (v) => githubChecksum(v.slice(4, -6)) === v.slice(-6),
+  },
+  ...FAMILY_RULES,
   {
     pattern: /^pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}$/,
     tokenType: 'pypi.api_token',

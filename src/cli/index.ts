@@ -244,6 +244,19 @@ program
     }),
   );
 
+program
+  .command('providers')
+  .description(
+    'every provider type: its credential kinds, actions, what each needs, verify support and propagation window',
+  )
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    // No config and no connection: the types, as the planner would see a fully configured instance.
+    const { providerCatalog, catalogTable } = await import('../providers/catalog.js');
+    const entries = providerCatalog();
+    out(o.json ? JSON.stringify(entries, null, 2) : catalogTable(entries));
+  });
+
 registerOperatorCommands(program, withTarget);
 
 program.parseAsync().catch((e: unknown) => {

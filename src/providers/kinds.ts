@@ -11,6 +11,7 @@ import { SLACK_CREDENTIAL_KINDS } from '../../schemas/providers/slack.js';
 import { AWS_ACCESS_KEY_KIND } from './aws-iam.js';
 import { AWS_SECRET_KIND } from './aws-secrets.js';
 import { VAULT_KINDS } from './vault.js';
+import { FAMILIES } from './families/index.js';
 
 export const KINDS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   github: GITHUB_CREDENTIAL_KINDS,
@@ -22,6 +23,7 @@ export const KINDS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   entra: ENTRA_CREDENTIAL_KINDS,
   google_workspace: GOOGLE_WORKSPACE_KINDS,
   gcp_iam: GCP_IAM_KINDS,
+  ...Object.fromEntries(Object.values(FAMILIES).map((f) => [f.name, f.kinds.map((k) => k.kind)])),
 };
 
 /** Whether a kind is known; `oauth.*` kinds are configurable per instance, so any oauth kind is. */

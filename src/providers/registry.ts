@@ -14,6 +14,7 @@ import { createEntraProvider } from './entra.js';
 import { createGcpIamProvider } from './gcp-iam.js';
 import { createGithubProvider } from './github.js';
 import { createGoogleWorkspaceProvider } from './google-workspace.js';
+import { createFamilyProvider } from './http-family.js';
 import { createOAuthProvider } from './oauth.js';
 import { createOktaProvider } from './okta.js';
 import { createSlackProvider } from './slack.js';
@@ -44,9 +45,10 @@ const FACTORIES: Factories = {
   entra: createEntraProvider,
   google_workspace: createGoogleWorkspaceProvider,
   gcp_iam: createGcpIamProvider,
+  http_family: createFamilyProvider,
 };
 
-function build(cfg: ProviderConfig, deps: Deps): Provider {
+export function build(cfg: ProviderConfig, deps: Deps): Provider {
   const factory = FACTORIES[cfg.type] as (c: ProviderConfig, d: Deps) => Provider;
   return factory(cfg, deps);
 }

@@ -1,0 +1,143 @@
+/**
+ * FAKE — a declared provider family's API (src/providers/families/<name>.ts) on FakeHttpServer: the
+ * routes the definition declares, answering in that provider's documented shapes (family-wires.ts).
+ * It holds credentials (value, provider id, alive), checks the adapter's own credentials and the
+ * token a request authenticates with, and kills a credential when a revoke route reaches it.
+ * Never used by production code.
+ */
+import type {
+  AuthPart,
+  FamilyDefinition,
+  FamilyRequest,
+  FamilyVerify,
+} from '../../schemas/providers/family.js';
+import { FakeHttpServer, type FakeReply, type FakeRequest } from './http-fake.js';
+import { WIRES, type FakeToken, type FamilyWire } from './family-wires.js';
+
+export class FakeFamily extends FakeHttpServer {
+  readonly wire: FamilyWire;
+  readonly tokens: FakeToken[] = [];
+  /** Route keys of revoke requests, by kind and `byValue` / `byId`. */
+  readonly revokeKeys = new Map<string, string>();
+  #seq = 100;
+
+  constructor(
+    readonly def: FamilyDefinition,
+    readonly secrets: Readonly<Record<string, string>>,
+    readonly vars: Readonly<Record<string, string>>,
+  ) {
+    super(def.name);
+    const wire = WIRES[def.name];
+    if (!wire) throw new Error(`no wire shapes for ${def.name}`);
+    this.wire = wire;
+    const documented = new Set(wire.routes.map(shape));
+    const seen = new Set<string>();
+    for (const kind of def.kinds) {
+      const reqs: [string, FamilyRequest | FamilyVerify | undefined, boolean][] = [
+        ['byValue', kind.byValue, true],
+        ['verifyByValue', kind.verifyByValue, false],
+        ['byId', kind.byId, true],
+        ['verifyById', kind.verifyById, false],
+      ];
+      for (const [slot, req, revoke] of reqs) {
+        if (!req) continue;
+        const key = this.keyOf(req);
+        if (!documented.has(shape(`${req.method} ${req.path}`))) {
+          throw new Error(
+            `${def.name} ${kind.kind} ${slot}: ${req.method} ${req.path} is not a documented endpoint`,
+          );
+        }
+        if (revoke) this.revokeKeys.set(`${kind.kind}:${slot}`, key);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const override = wire.overrides?.[key];
+        this.route(
+          key,
+          override
+            ? (r) => this.#authorised(req, r) ?? override(r, this.tokens)
+            : (r) => this.#handle(req, revoke, r),
+        );
+      }
+    }
+  }
+
+  /** `METHOD /path/{p0}/…`: the definition's placeholders as fake path parameters. */
+  keyOf(req: FamilyRequest | FamilyVerify): string {
+    let n = 0;
+    const path = req.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+      name.startsWith('var.') ? (this.vars[name.slice(4)] ?? '') : `{p${n++}}`,
+    );
+    return `${req.method} ${path}`;
+  }
+
+  /** A live credential: its value in the provider's format and a provider id (`parts` `:`-joined). */
+  mint(parts = 1): FakeToken {
+    const ids = Array.from({ length: parts }, () => String(++this.#seq));
+    const value = this.wire.mint();
+    // Twilio's key SID is the value a leak shows; SendGrid's key id is the value's middle part.
+    const providerId =
+      this.def.name === 'twilio'
+        ? value
+        : this.def.name === 'sendgrid'
+          ? (value.split('.')[1] ?? '')
+          : ids.join(':');
+    const token = { value, providerId, alive: true };
+    this.tokens.push(token);
+    return token;
+  }
+
+  #authorised(req: FamilyRequest | FamilyVerify, r: FakeRequest): FakeReply | undefined {
+    if (req.auth === 'token') {
+      const token = this.#bearer(r);
+      return token?.alive ? undefined : this.wire.unauthorized;
+    }
+    return this.def.auth.every((part) => this.#adminOk(part, r)) ? undefined : this.wire.unauthorized;
+  }
+
+  #adminOk(part: AuthPart, r: FakeRequest): boolean {
+    if (part.type === 'basic') {
+      const want = `Basic ${Buffer.from(`${this.secrets[part.user]}:${this.secrets[part.password]}`).toString('base64')}`;
+      return r.headers.authorization === want;
+    }
+    return (
+      r.headers[part.header.toLowerCase()] ===
+      part.format.replace('{}', this.secrets[part.secret] ?? '\u0000')
+    );
+  }
+
+  #bearer(r: FakeRequest): FakeToken | undefined {
+    const { header, format } = this.def.tokenAuth;
+    const sent = r.headers[header.toLowerCase()];
+    return this.tokens.find((t) => sent === format.replace('{}', t.value));
+  }
+
+  #find(req: FamilyRequest | FamilyVerify, r: FakeRequest): FakeToken | undefined {
+    if (req.auth === 'token') return this.#bearer(r);
+    const params = Object.keys(r.params)
+      .sort()
+      .map((k) => r.params[k] ?? '');
+    const joined = params.join(':');
+    const bodyValues = Object.values(r.body).filter((v): v is string => typeof v === 'string');
+    const candidates = new Set([...params, ...bodyValues]);
+    return this.tokens.find((t) => (params.length > 0 && t.providerId === joined) || candidates.has(t.value));
+  }
+
+  #handle(req: FamilyRequest | FamilyVerify, revoke: boolean, r: FakeRequest): FakeReply {
+    const denied = this.#authorised(req, r);
+    if (denied) return denied;
+    const token = this.#find(req, r);
+    if (!token) return this.wire.notFound;
+    if (revoke) {
+      if (!token.alive) return this.wire.notFound;
+      token.alive = false;
+      return this.wire.revoked ?? { status: 204 };
+    }
+    if (token.alive) return { status: 200, body: this.wire.alive(token) };
+    return this.wire.dead?.(token) ?? this.wire.notFound;
+  }
+}
+
+/** A route with its parameter names dropped: `DELETE /users/{id}` → `DELETE /users/{}`. */
+function shape(route: string): string {
+  return route.replace(/\{[^}]+\}/g, '{}');
+}
