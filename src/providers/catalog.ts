@@ -28,6 +28,15 @@ export interface ProviderTypeEntry {
 }
 
 const P = 'catalog-placeholder';
+/** A service-account key file's shape, with placeholder values (nothing is signed or called). */
+const SA_KEY = JSON.stringify({
+  type: 'service_account',
+  project_id: 'project',
+  private_key_id: P,
+  private_key: P,
+  client_email: 'catalog@project.iam.gserviceaccount.com',
+  token_uri: 'https://oauth2.invalid/token',
+});
 
 const ADAPTERS: readonly { title: string; config: Record<string, string>; sample: ProviderConfig }[] = [
   {
@@ -79,6 +88,26 @@ const ADAPTERS: readonly { title: string; config: Record<string, string>; sample
     title: 'Slack',
     config: { adminToken: 'org admin user token', app: 'app client id + secret', teamId: 'workspace' },
     sample: sample({ type: 'slack', adminToken: P, teamId: 'T0', app: { clientId: P, clientSecret: P } }),
+  },
+  {
+    title: 'Okta',
+    config: { orgUrl: 'org URL', apiToken: 'SSWS API token (okta.users.manage)' },
+    sample: sample({ type: 'okta', orgUrl: 'https://acme.okta.invalid', apiToken: P }),
+  },
+  {
+    title: 'Microsoft Entra ID',
+    config: { tenantId: 'tenant', clientId: 'app registration', clientSecret: 'client secret (Graph)' },
+    sample: sample({ type: 'entra', tenantId: 'tenant', clientId: P, clientSecret: P }),
+  },
+  {
+    title: 'Google Workspace',
+    config: { serviceAccountKey: 'service account key (domain-wide delegation)', subject: 'admin to act as' },
+    sample: sample({ type: 'google_workspace', serviceAccountKey: SA_KEY, subject: 'admin@acme.invalid' }),
+  },
+  {
+    title: 'Google Cloud IAM (service-account keys)',
+    config: { serviceAccountKey: 'service account key (iam.serviceAccountKeys.*)', projects: 'projects' },
+    sample: sample({ type: 'gcp_iam', serviceAccountKey: SA_KEY, projects: ['project'] }),
   },
 ];
 
