@@ -4,7 +4,7 @@
  * family declares with `byValue` is revoked by value at a configured instance of that family;
  * the others (Heroku, Atlassian: revoked by id only) go to their owner with a manual step.
  */
-import type { TokenRule } from './rules.js';
+import type { TokenRule } from './rule.js';
 
 export const FAMILY_RULES: readonly TokenRule[] = [
   // Hugging Face user access tokens; `api_org_` are legacy organization API tokens.

@@ -8,18 +8,10 @@
  */
 
 import { FAMILY_RULES } from './families.js';
+import type { TokenRule } from './rule.js';
 import { githubChecksum } from './github.js';
 
-export interface TokenRule {
-  readonly pattern: RegExp;
-  readonly tokenType: string;
-  readonly providerType: string;
-  readonly credential?: false;
-  /** Extra condition beyond the pattern, to keep short prefixes from matching ordinary text. */
-  readonly also?: (value: string) => boolean;
-  /** A built-in checksum (npm): whether it holds. A failing checksum = not a real token. */
-  readonly checksum?: (value: string) => boolean;
-}
+export type { TokenRule } from './rule.js';
 
 /** Legacy Vault tokens (`s.`, `b.`, `r.`) are short prefixes: demand random-looking mixed classes. */
 function mixedClasses(value: string): boolean {
