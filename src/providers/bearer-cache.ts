@@ -4,6 +4,9 @@
  * time fetches it; a failure is not cached, so the next attempt (scheduled by the retry layer)
  * asks again. `forget` drops a token the API refused.
  */
+import { TourniquetError } from '../errors.js';
+import { restCall, type RestCall, type RestClient } from './rest-call.js';
+
 export interface MintedToken {
   token: string;
   expiresInS: number;
@@ -31,5 +34,26 @@ export function bearerCache(mint: (signal: AbortSignal) => Promise<MintedToken>,
     forget(): void {
       current = undefined;
     },
+  };
+}
+
+/** A call under the cached token at `base`; a token the API refused is dropped for the next call. */
+export function bearerCall(
+  client: RestClient,
+  base: string,
+  tokens: Pick<ReturnType<typeof bearerCache>, 'get' | 'forget'>,
+) {
+  return async (c: Omit<RestCall, 'headers' | 'url'> & { path: string }, signal: AbortSignal) => {
+    const token = await tokens.get(signal);
+    try {
+      return await restCall(
+        client,
+        { ...c, url: base + c.path, headers: { authorization: `Bearer ${token}` } },
+        signal,
+      );
+    } catch (e) {
+      if (e instanceof TourniquetError && e.code === 'PROVIDER_AUTH_FAILED') tokens.forget();
+      throw e;
+    }
   };
 }

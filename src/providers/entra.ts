@@ -23,7 +23,7 @@ import { EntraProviderConfig, type EntraProviderConfigInput } from '../../schema
 import type { Action } from '../../schemas/plan.js';
 import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
-import { bearerCache } from './bearer-cache.js';
+import { bearerCache, bearerCall } from './bearer-cache.js';
 import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 import { restCall, seg, unexpectedShape, type RestCall, type RestClient } from './rest-call.js';
@@ -88,19 +88,7 @@ export function createEntraProvider(cfg: EntraProviderConfigInput, deps: IdpDeps
     }
   }
 
-  async function call(c: Omit<RestCall, 'headers' | 'url'> & { path: string }, signal: AbortSignal) {
-    const token = await tokens.get(signal);
-    try {
-      return await restCall(
-        client,
-        { ...c, url: graph + c.path, headers: { authorization: `Bearer ${token}` } },
-        signal,
-      );
-    } catch (e) {
-      if (e instanceof TourniquetError && e.code === 'PROVIDER_AUTH_FAILED') tokens.forget();
-      throw e;
-    }
-  }
+  const call = bearerCall(client, graph, tokens);
 
   const kinds = new Set<string>(config.credentialKinds);
   const actions: Capabilities['actions'] = {};

@@ -23,9 +23,10 @@ import {
   parseServiceAccountKey,
   serviceAccountTokens,
 } from './google-auth.js';
+import { bearerCall } from './bearer-cache.js';
 import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
-import { restCall, seg, unexpectedShape, type RestCall, type RestClient } from './rest-call.js';
+import { seg, unexpectedShape, type RestClient } from './rest-call.js';
 
 const KIND = 'gcp.service_account_key';
 const ACTIONS: readonly Action[] = ['disable', 'delete', 'revoke', 'revoke_by_value'];
@@ -57,19 +58,7 @@ export function createGcpIamProvider(cfg: GcpIamProviderConfigInput, deps: IdpDe
     client,
   });
 
-  async function call(c: Omit<RestCall, 'headers' | 'url'> & { path: string }, signal: AbortSignal) {
-    const token = await tokens.get(signal);
-    try {
-      return await restCall(
-        client,
-        { ...c, url: base + c.path, headers: { authorization: `Bearer ${token}` } },
-        signal,
-      );
-    } catch (e) {
-      if (e instanceof TourniquetError && e.code === 'PROVIDER_AUTH_FAILED') tokens.forget();
-      throw e;
-    }
-  }
+  const call = bearerCall(client, base, tokens);
 
   const capabilities: Capabilities = {
     actions: { [KIND]: ACTIONS },

@@ -18,16 +18,16 @@ import {
 } from '../../schemas/providers/google.js';
 import type { Action } from '../../schemas/plan.js';
 import { resolveSecret } from '../config.js';
-import { TourniquetError } from '../errors.js';
 import {
   googleRateLimited,
   googleReason,
   parseServiceAccountKey,
   serviceAccountTokens,
 } from './google-auth.js';
+import { bearerCall } from './bearer-cache.js';
 import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
-import { restCall, seg, unexpectedShape, type RestCall, type RestClient } from './rest-call.js';
+import { seg, unexpectedShape, type RestClient } from './rest-call.js';
 
 const KIND = 'google_workspace.user';
 const USER_ACTIONS: readonly Action[] = ['revoke', 'disable'];
@@ -62,19 +62,7 @@ export function createGoogleWorkspaceProvider(
     client,
   });
 
-  async function call(c: Omit<RestCall, 'headers' | 'url'> & { path: string }, signal: AbortSignal) {
-    const token = await tokens.get(signal);
-    try {
-      return await restCall(
-        client,
-        { ...c, url: base + c.path, headers: { authorization: `Bearer ${token}` } },
-        signal,
-      );
-    } catch (e) {
-      if (e instanceof TourniquetError && e.code === 'PROVIDER_AUTH_FAILED') tokens.forget();
-      throw e;
-    }
-  }
+  const call = bearerCall(client, base, tokens);
 
   const capabilities: Capabilities = {
     actions: { [KIND]: USER_ACTIONS },
