@@ -18,6 +18,8 @@ export interface HolRun {
   slow: InstanceStats | null;
   /** Calls that reached the slow instance between the run's start and end. */
   slowCallsInRun: number;
+  /** The slow instance's configured concurrency (calls the gate lets out at once). */
+  slowConcurrency: number;
 }
 
 /** Slack tier 2: 20 calls a minute. */
@@ -68,7 +70,7 @@ export function holJob(fake: FakeProvider, o: BenchOptions, s: HolScenario, temp
     slowValues: s.control ? [] : accessors(s.n, 's'),
     leakValues: accessors(Math.round(s.leakRate * s.leakSeconds), 'l'),
     ...(templateDir ? { templateDir } : {}),
-    timeoutMs: s.leakSeconds * 1000 + (o.quick ? 60_000 : 240_000),
+    timeoutMs: Math.max(s.leakSeconds * 1000, s.minRunMs) + (o.quick ? 60_000 : 240_000),
   };
 }
 
@@ -103,6 +105,7 @@ export async function runHolGroup(
         result: r,
         fast: instanceStats(inst.fast!.calls(), inst.fast!.maxInFlight()),
         slow: inst.slow ? instanceStats(inst.slow.calls(), inst.slow.maxInFlight()) : null,
+        slowConcurrency: job.slow?.budget?.concurrency ?? 1,
         slowCallsInRun: (inst.slow?.calls() ?? []).filter(
           (c) => c.start >= r.startedAt && c.start <= r.endedAt,
         ).length,

@@ -128,7 +128,8 @@ export async function runHol(job: HolJob, prepare: () => Promise<void>): Promise
         const g = groupOf(f.credentialId);
         return g === 'fast' || g === 'leak';
       }).length;
-    while (fastFinal() < fastExpected && Date.now() < deadline) await sleep(20);
+    const minEnd = startedAt + job.scenario.minRunMs;
+    while ((fastFinal() < fastExpected || Date.now() < minEnd) && Date.now() < deadline) await sleep(20);
     await feeding;
     const endedAt = Date.now();
     const timedOut = fastFinal() < fastExpected;

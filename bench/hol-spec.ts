@@ -25,6 +25,11 @@ export interface HolScenario {
   n: number;
   leakRate: number;
   leakSeconds: number;
+  /**
+   * The run lasts at least this long even when the fast work is done (hol-down: long enough for
+   * the breaker's intervals and the deferral churn at the down instance to show).
+   */
+  minRunMs: number;
 }
 
 export interface HolInstance {
@@ -51,7 +56,11 @@ export interface HolJob {
 
 /** Which group a credential (by its inventory id) belongs to. */
 export type Group = 'fast' | 'slow' | 'leak';
-export const CREDENTIAL_PREFIX: Record<Group, string> = { fast: 'f', slow: 's', leak: 'l' };
+/**
+ * Credential ids sort the slow instance's first: the offboarding's tasks are queued in credential
+ * order, so the slow ones reach the workers first, the order in which head-of-line blocking bites.
+ */
+export const CREDENTIAL_PREFIX: Record<Group, string> = { slow: 'a-slow-', fast: 'b-fast-', leak: 'c-leak-' };
 
 export interface GroupResult {
   tasks: number;

@@ -20,6 +20,7 @@ import { growth, ratios, table, verdictLines, verdicts } from './report.js';
 import { holJob, runHolGroup, type HolRun } from './hol-orchestrate.js';
 import { holLines, holVerdicts } from './hol-report.js';
 import { defaultOptions, holPlan, plan, type BenchOptions } from './scenarios.js';
+import { runScaleOut, scaleOutLines, scaleOutVerdicts, type ScaleOutResult } from './scale-out.js';
 import { productionBackend, type ProductionBackend } from './services.js';
 import type { Backend, Scenario } from './spec.js';
 
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
           (s) => o.only.length === 0 || o.only.some((x) => s.id.startsWith(x) || x === 'hol'),
         );
   const holRuns: HolRun[] = [];
+  const wantScaleOut = o.only.length === 0 || o.only.some((x) => 'scale-out'.startsWith(x));
+  let scaleOut: ScaleOutResult | null = null;
   const fake = await startFakeProvider(o.provider);
   const rows: ScenarioMetrics[] = [];
   const skipped: string[] = [];
@@ -159,6 +162,8 @@ async function main(): Promise<void> {
       // Quick: one worker for all of them; full: one per job (as the other scenarios).
       for (const g of o.quick ? [holJobs] : holJobs.map((j) => [j]))
         if (g.length) holRuns.push(...(await runHolGroup(fake, o, g)));
+      const kafka = backends.find((b) => b.backend === 'kafka')?.prod;
+      if (kafka && wantScaleOut) scaleOut = await runScaleOut(fake, o, kafka);
     } finally {
       if (templateDir) await rm(templateDir, { recursive: true, force: true });
     }
@@ -167,7 +172,11 @@ async function main(): Promise<void> {
   }
 
   const ids = { small: p.burstSmall.id, large: p.burstLarge.id, fanout: p.fanout.id, steady: p.steady.id };
-  const v = [...verdicts(rows, ids), ...holVerdicts(holRuns)];
+  const v = [
+    ...verdicts(rows, ids),
+    ...holVerdicts(holRuns),
+    ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
+  ];
   const out = [
     '',
     `provider (FAKE): ${o.provider.latencyMs} ms latency, ${o.provider.ratePerSec} calls/s (burst ${o.provider.burst}) → ceiling ${o.provider.ratePerSec / 2} revocations/s`,
@@ -180,6 +189,7 @@ async function main(): Promise<void> {
       .filter((r) => Object.keys(r.errorCodes).length)
       .map((r) => `- errors (${r.scenario.id}, ${r.backend}): ${JSON.stringify(r.errorCodes)}`),
     ...holLines(holRuns).map((l) => `- ${l}`),
+    ...(scaleOut ? scaleOutLines(scaleOut) : []).map((l) => `- ${l}`),
     ...skipped.map((l) => `- ${l}`),
     ...loaded(rows),
     '',
@@ -215,6 +225,7 @@ async function main(): Promise<void> {
         verdicts: v,
         results: rows,
         fairness: holRuns,
+        scaleOut,
       },
       null,
       2,
