@@ -17,6 +17,7 @@ import type { ScenarioMetrics } from './analyze.js';
 import { startFakeProvider } from './fake-provider.js';
 import { makeTemplate, runGroup, type JobSpec } from './orchestrate.js';
 import { growth, ratios, table, verdictLines, verdicts } from './report.js';
+import { firstStartLine, firstStartVerdict, measureFirstStart, type FirstStart } from './first-start.js';
 import { holJob, runHolGroup, type HolRun } from './hol-orchestrate.js';
 import { holLines, holVerdicts } from './hol-report.js';
 import { defaultOptions, holPlan, plan, type BenchOptions } from './scenarios.js';
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
   const holRuns: HolRun[] = [];
   const wantScaleOut = o.only.length === 0 || o.only.some((x) => 'scale-out'.startsWith(x));
   let scaleOut: ScaleOutResult | null = null;
+  const wantFirstStart = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('first-start'));
+  let firstStart: FirstStart | null = null;
   const fake = await startFakeProvider(o.provider);
   const rows: ScenarioMetrics[] = [];
   const skipped: string[] = [];
@@ -164,6 +167,11 @@ async function main(): Promise<void> {
         if (g.length) holRuns.push(...(await runHolGroup(fake, o, g)));
       const kafka = backends.find((b) => b.backend === 'kafka')?.prod;
       if (kafka && wantScaleOut) scaleOut = await runScaleOut(fake, o, kafka);
+      if (wantFirstStart) {
+        process.stderr.write('bench: first start …');
+        firstStart = await measureFirstStart();
+        process.stderr.write(` ${firstStartLine(firstStart)}\n`);
+      }
     } finally {
       if (templateDir) await rm(templateDir, { recursive: true, force: true });
     }
@@ -176,6 +184,7 @@ async function main(): Promise<void> {
     ...verdicts(rows, ids),
     ...holVerdicts(holRuns),
     ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
+    ...(firstStart ? [firstStartVerdict(firstStart)] : []),
   ];
   const out = [
     '',
@@ -190,6 +199,7 @@ async function main(): Promise<void> {
       .map((r) => `- errors (${r.scenario.id}, ${r.backend}): ${JSON.stringify(r.errorCodes)}`),
     ...holLines(holRuns).map((l) => `- ${l}`),
     ...(scaleOut ? scaleOutLines(scaleOut) : []).map((l) => `- ${l}`),
+    ...(firstStart ? [`- ${firstStartLine(firstStart)}`] : []),
     ...skipped.map((l) => `- ${l}`),
     ...loaded(rows),
     '',
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
         results: rows,
         fairness: holRuns,
         scaleOut,
+        firstStart,
       },
       null,
       2,
