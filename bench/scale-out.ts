@@ -49,7 +49,8 @@ class Worker {
   constructor() {
     this.child = fork(join(HERE, 'scale-worker.ts'), [], {
       execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // kafkajs logs every rebalance at warn/error; failures come back over IPC.
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     });
     this.child.on('message', (m: FromScaleWorker) => {
       if (m.type === 'error') process.stderr.write(`scale-out worker failed: ${m.message}\n`);
@@ -179,9 +180,12 @@ export async function runScaleOut(
     return r;
   } finally {
     await db.close();
-    await a.ask({ type: 'stop' }).catch(() => undefined);
+    // `stop` is answered by the worker's exit; a worker that does not stop in time is killed.
+    if (a.child.connected) a.child.send({ type: 'stop' } satisfies ToScaleWorker);
     b.child.kill('SIGKILL');
+    const killA = setTimeout(() => a.child.kill('SIGKILL'), 30_000);
     await Promise.all([a.exited(), b.exited()]);
+    clearTimeout(killA);
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   }
 }
