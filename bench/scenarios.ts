@@ -120,7 +120,7 @@ export function holPlan(o: BenchOptions): HolScenario[] {
       n,
       leakRate: 2,
       leakSeconds,
-      minRunMs: kind === 'hol-down' && !control ? (o.quick ? 20_000 : 60_000) : 0,
+      minRunMs: kind === 'hol-down' && !control ? (o.quick ? 12_000 : 60_000) : 0,
     })),
   );
 }
