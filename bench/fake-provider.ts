@@ -14,6 +14,11 @@
  * the bucket empty is answered 429 at once with `Retry-After` in whole seconds. Each call is
  * recorded (arrival, answer, operation, which token, status) so the harness can subtract the time
  * spent inside the provider from tourniquet's end-to-end latency.
+ *
+ * Named instances (`instance(name, options)`) are further providers behind the same server, under
+ * `/i/<name>/…`, each with its own latency, bucket, credentials and call log, and optionally `down`
+ * (every authorised call answered 503 at once): the fairness scenarios configure them as separate
+ * provider instances of the service and count per instance (bench/fake-stats.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,8 +45,26 @@ export interface FakeCall {
   status: number;
 }
 
+export interface FakeInstanceOptions extends FakeProviderOptions {
+  /** Answer every authorised call 503 at once (a provider that is down). */
+  down?: boolean;
+}
+
+/** A named provider instance behind the fake's server (its own endpoints, limits and log). */
+export interface FakeInstance {
+  name: string;
+  oauth: FakeProvider['oauth'];
+  options: FakeInstanceOptions;
+  register(values: readonly string[]): void;
+  calls(): readonly FakeCall[];
+  /** The most calls this instance was answering at one time. */
+  maxInFlight(): number;
+}
+
 export interface FakeProvider {
   url: string;
+  /** Adds (or replaces) a named instance; reset() removes them all. */
+  instance(name: string, options: FakeInstanceOptions): FakeInstance;
   oauth: {
     revocationEndpoint: string;
     introspectionEndpoint: string;
@@ -81,10 +104,6 @@ class TokenBucket {
     }
     return Math.max(1, Math.ceil((1 - this.tokens) / this.o.ratePerSec));
   }
-  refill() {
-    this.tokens = this.o.burst;
-    this.last = nowMs();
-  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -111,21 +130,61 @@ const ROUTES: Record<string, FakeOp> = {
   '/v1/auth/token/lookup-accessor': 'lookup-accessor',
 };
 
+/** One provider's state: its limits, live credentials and what it was asked. */
+class State {
+  readonly bucket: TokenBucket;
+  readonly index = new Map<string, number>();
+  live = new Set<number>();
+  log: FakeCall[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(readonly options: FakeInstanceOptions) {
+    this.bucket = new TokenBucket(options);
+  }
+  register(values: readonly string[]) {
+    values.forEach((v, i) => {
+      this.index.set(v, i);
+      this.live.add(i);
+    });
+  }
+}
+
+const INSTANCE_PATH = /^\/i\/([A-Za-z0-9_-]+)(\/.*)$/;
+
 export async function startFakeProvider(options: FakeProviderOptions): Promise<FakeProvider> {
-  const bucket = new TokenBucket(options);
-  const index = new Map<string, number>();
-  let live = new Set<number>();
-  let log: FakeCall[] = [];
+  let root = new State(options);
+  const named = new Map<string, State>();
   const basic = 'Basic ' + Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = nowMs();
-    const op = ROUTES[(req.url ?? '').split('?')[0] ?? ''];
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const m = INSTANCE_PATH.exec(path);
+    const st = m ? named.get(m[1]!) : root;
+    const op = ROUTES[m ? m[2]! : path];
     const raw = await readBody(req);
-    if (!op || req.method !== 'POST') {
+    if (!st || !op || req.method !== 'POST') {
       send(res, 404, { errors: [] });
       return;
     }
+    st.inFlight++;
+    st.maxInFlight = Math.max(st.maxInFlight, st.inFlight);
+    try {
+      await answer(st, op, raw, start, req, res);
+    } finally {
+      st.inFlight--;
+    }
+  }
+
+  async function answer(
+    st: State,
+    op: FakeOp,
+    raw: string,
+    start: number,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const { index, log, bucket } = st;
     const vault = op === 'revoke-accessor' || op === 'lookup-accessor';
     let value: string | undefined;
     if (vault) {
@@ -145,6 +204,11 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       send(res, 401, vault ? { errors: ['permission denied'] } : { error: 'invalid_client' });
       return;
     }
+    if (st.options.down) {
+      record(503);
+      send(res, 503, vault ? { errors: ['service unavailable'] } : { error: 'temporarily_unavailable' });
+      return;
+    }
     const wait = bucket.take();
     if (wait > 0) {
       record(429);
@@ -158,7 +222,8 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       send(res, 400, vault ? { errors: ['missing accessor'] } : { error: 'invalid_request' });
       return;
     }
-    await new Promise((r) => setTimeout(r, options.latencyMs));
+    await new Promise((r) => setTimeout(r, st.options.latencyMs));
+    const { live } = st;
     switch (op) {
       case 'revoke':
         // RFC 7009 §2.2: 200 whether or not the token was valid.
@@ -201,28 +266,36 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const oauthAt = (base: string) => ({
+    revocationEndpoint: `${base}/oauth2/revoke`,
+    introspectionEndpoint: `${base}/oauth2/introspect`,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+  });
+
   return {
     url,
     options,
-    oauth: {
-      revocationEndpoint: `${url}/oauth2/revoke`,
-      introspectionEndpoint: `${url}/oauth2/introspect`,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-    },
+    oauth: oauthAt(url),
     vault: { address: url, token: VAULT_TOKEN },
-    register(values) {
-      values.forEach((v, i) => {
-        index.set(v, i);
-        live.add(i);
-      });
+    instance(name, opts) {
+      if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`bad instance name ${name}`);
+      const st = new State(opts);
+      named.set(name, st);
+      return {
+        name,
+        oauth: oauthAt(`${url}/i/${name}`),
+        options: opts,
+        register: (values) => st.register(values),
+        calls: () => st.log,
+        maxInFlight: () => st.maxInFlight,
+      };
     },
-    calls: () => log,
+    register: (values) => root.register(values),
+    calls: () => root.log,
     reset() {
-      index.clear();
-      live = new Set();
-      log = [];
-      bucket.refill();
+      root = new State(options);
+      named.clear();
     },
     async close() {
       server.closeAllConnections();

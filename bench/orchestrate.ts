@@ -143,6 +143,21 @@ function runWorker(
   onPrepare: (index: number) => void,
   onResult: (index: number, result: Extract<FromWorker, { type: 'result' }>['result']) => void,
 ): Promise<void> {
+  return runInWorker({ type: 'jobs', jobs: [...jobs] }, onPrepare, (m) => {
+    if (m.type === 'result') onResult(m.index, m.result);
+  });
+}
+
+/**
+ * Forks bench/worker.ts with these jobs; answers each `prepare` with `go` after `onPrepare`, hands
+ * every result message to `onResult`. Settles when the worker exits.
+ */
+export function runInWorker(
+  message: Extract<ToWorker, { jobs: unknown }>,
+  onPrepare: (index: number) => void,
+  onResult: (m: Extract<FromWorker, { type: 'result' | 'hol-result' }>) => void,
+): Promise<void> {
+  const { jobs } = message;
   return new Promise((resolve, reject) => {
     // BENCH_WORKER_EXEC_ARGV adds node flags to the workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const extra = process.env.BENCH_WORKER_EXEC_ARGV?.split(' ').filter(Boolean) ?? [];
@@ -160,10 +175,11 @@ function runWorker(
       if (m.type === 'prepare') {
         onPrepare(m.index);
         child.send({ type: 'go', index: m.index } satisfies ToWorker);
-      } else if (m.type === 'result') {
+      } else if (m.type === 'error') failure = m.message;
+      else {
         results++;
-        onResult(m.index, m.result);
-      } else failure = m.message;
+        onResult(m);
+      }
     });
     // Settle on exit, not on the last message: the next worker must not overlap this one's teardown.
     child.once('exit', (code) => {
@@ -175,6 +191,6 @@ function runWorker(
         ),
       );
     });
-    child.send({ type: 'jobs', jobs: [...jobs] } satisfies ToWorker);
+    child.send(message satisfies ToWorker);
   });
 }

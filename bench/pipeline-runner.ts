@@ -29,7 +29,7 @@ export const PERSON = 'leaver@example.com';
 const PROVIDER_NAME = { oauth: 'bench-oauth', vault: 'bench-vault' } as const;
 
 /** Audit types written in the transaction that makes a task final (see src/pipeline/execute.ts). */
-const FINAL_TYPES = new Set<AuditRecord['type']>([
+export const FINAL_TYPES = new Set<AuditRecord['type']>([
   'task.revoked',
   'task.already_revoked',
   'task.dead_lettered',

@@ -17,7 +17,11 @@ import type { ScenarioMetrics } from './analyze.js';
 import { startFakeProvider } from './fake-provider.js';
 import { makeTemplate, runGroup, type JobSpec } from './orchestrate.js';
 import { growth, ratios, table, verdictLines, verdicts } from './report.js';
-import { defaultOptions, plan, type BenchOptions } from './scenarios.js';
+import { firstStartLine, firstStartVerdict, measureFirstStart, type FirstStart } from './first-start.js';
+import { holJob, runHolGroup, type HolRun } from './hol-orchestrate.js';
+import { holLines, holVerdicts } from './hol-report.js';
+import { defaultOptions, holPlan, plan, type BenchOptions } from './scenarios.js';
+import { runScaleOut, scaleOutLines, scaleOutVerdicts, type ScaleOutResult } from './scale-out.js';
 import { productionBackend, type ProductionBackend } from './services.js';
 import type { Backend, Scenario } from './spec.js';
 
@@ -40,6 +44,7 @@ function options(): BenchOptions {
       'no-baseline': { type: 'boolean', default: false },
       only: { type: 'string' },
       sizes: { type: 'string' },
+      'hol-size': { type: 'string' },
     },
   });
   const o = defaultOptions(values.quick ?? false);
@@ -65,6 +70,7 @@ function options(): BenchOptions {
     o.sizes = [n[0]!, n[1]!, n[2]!];
   }
   o.only = values.only ? values.only.split(',').map((s) => s.trim()) : [];
+  if (values['hol-size']) o.holSize = Number(values['hol-size']);
   return o;
 }
 
@@ -104,6 +110,17 @@ async function main(): Promise<void> {
   const chosen = (s: Scenario) =>
     o.only.length === 0 || o.only.some((x) => s.id.startsWith(x) || s.kind === x);
   const scenarios = [p.burstSmall, p.burstLarge, p.fanout, p.steady].filter(chosen);
+  const hols =
+    o.backends === 'kafka'
+      ? []
+      : holPlan(o).filter(
+          (s) => o.only.length === 0 || o.only.some((x) => s.id.startsWith(x) || x === 'hol'),
+        );
+  const holRuns: HolRun[] = [];
+  const wantScaleOut = o.only.length === 0 || o.only.some((x) => 'scale-out'.startsWith(x));
+  let scaleOut: ScaleOutResult | null = null;
+  const wantFirstStart = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('first-start'));
+  let firstStart: FirstStart | null = null;
   const fake = await startFakeProvider(o.provider);
   const rows: ScenarioMetrics[] = [];
   const skipped: string[] = [];
@@ -135,12 +152,26 @@ async function main(): Promise<void> {
           .map((scenario) => ({ scenario, mode: 'baseline', backend: 'embedded', prod: null })),
       );
     }
-    const templateDir = backends.some((b) => b.backend === 'embedded')
+    let templateDir = backends.some((b) => b.backend === 'embedded')
       ? await mkdtemp(join(tmpdir(), 'tq-bench-template-'))
       : undefined;
     try {
-      if (templateDir) await makeTemplate(fake, templateDir);
-      for (const g of groups) rows.push(...(await runGroup(fake, o, g, templateDir)));
+      if (templateDir || hols.length) {
+        templateDir ??= await mkdtemp(join(tmpdir(), 'tq-bench-template-'));
+        await makeTemplate(fake, templateDir);
+      }
+      for (const g of groups) if (g.length) rows.push(...(await runGroup(fake, o, g, templateDir)));
+      const holJobs = hols.map((s) => holJob(fake, o, s, templateDir));
+      // Quick: one worker for all of them; full: one per job (as the other scenarios).
+      for (const g of o.quick ? [holJobs] : holJobs.map((j) => [j]))
+        if (g.length) holRuns.push(...(await runHolGroup(fake, o, g)));
+      const kafka = backends.find((b) => b.backend === 'kafka')?.prod;
+      if (kafka && wantScaleOut) scaleOut = await runScaleOut(fake, o, kafka);
+      if (wantFirstStart) {
+        process.stderr.write('bench: first start …');
+        firstStart = await measureFirstStart();
+        process.stderr.write(` ${firstStartLine(firstStart)}\n`);
+      }
     } finally {
       if (templateDir) await rm(templateDir, { recursive: true, force: true });
     }
@@ -149,19 +180,26 @@ async function main(): Promise<void> {
   }
 
   const ids = { small: p.burstSmall.id, large: p.burstLarge.id, fanout: p.fanout.id, steady: p.steady.id };
-  const v = verdicts(rows, ids);
+  const v = [
+    ...verdicts(rows, ids),
+    ...holVerdicts(holRuns),
+    ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
+    ...(firstStart ? [firstStartVerdict(firstStart)] : []),
+  ];
   const out = [
     '',
     `provider (FAKE): ${o.provider.latencyMs} ms latency, ${o.provider.ratePerSec} calls/s (burst ${o.provider.burst}) → ceiling ${o.provider.ratePerSec / 2} revocations/s`,
     '',
-    table(rows),
-    '',
+    ...(rows.length ? [table(rows), ''] : []),
     ...ratios(rows).map((l) => `- ${l}`),
     ...growth(rows, ids.small, ids.large).map((l) => `- growth: ${l}`),
     ...rows.flatMap((r) => r.notes.map((n) => `- note (${r.scenario.id}, ${r.backend}): ${n}`)),
     ...rows
       .filter((r) => Object.keys(r.errorCodes).length)
       .map((r) => `- errors (${r.scenario.id}, ${r.backend}): ${JSON.stringify(r.errorCodes)}`),
+    ...holLines(holRuns).map((l) => `- ${l}`),
+    ...(scaleOut ? scaleOutLines(scaleOut) : []).map((l) => `- ${l}`),
+    ...(firstStart ? [`- ${firstStartLine(firstStart)}`] : []),
     ...skipped.map((l) => `- ${l}`),
     ...loaded(rows),
     '',
@@ -196,6 +234,9 @@ async function main(): Promise<void> {
         skipped,
         verdicts: v,
         results: rows,
+        fairness: holRuns,
+        scaleOut,
+        firstStart,
       },
       null,
       2,

@@ -5,6 +5,7 @@
  */
 import { KafkaConfig } from '../schemas/config.js';
 import type { FakeProviderOptions } from './fake-provider.js';
+import type { HolKind, HolScenario } from './hol-spec.js';
 import type { Scenario } from './spec.js';
 
 export interface BenchOptions {
@@ -29,6 +30,8 @@ export interface BenchOptions {
   only: readonly string[];
   /** Overrides: small burst, large burst, fan-out sizes. */
   sizes?: readonly [number, number, number];
+  /** Override: credentials per provider instance in the fairness scenarios. */
+  holSize?: number;
 }
 
 export interface BenchPlan {
@@ -98,4 +101,26 @@ export function timeoutFor(s: Scenario, o: BenchOptions, gateCallsPerSec: number
   const minimumMs = (calls / Math.min(o.provider.ratePerSec, gateCallsPerSec)) * 1000;
   const streamMs = s.kind === 'steady' ? (s.size / (s.ratePerSec ?? 1)) * 1000 : 0;
   return Math.round(Math.max(minimumMs * 3, streamMs + 30_000) + 30_000);
+}
+
+const HOL_KINDS: readonly HolKind[] = ['hol-slow', 'hol-down', 'hol-ratelimited'];
+
+/**
+ * The fairness scenarios, each followed by nothing but preceded by its control (same fast work, no
+ * slow instance). Quick: 20 credentials per instance and 5 s of leaks; full: 200 and 30 s.
+ */
+export function holPlan(o: BenchOptions): HolScenario[] {
+  const n = o.holSize ?? (o.quick ? 20 : 200);
+  const leakSeconds = o.quick ? 5 : 30;
+  return HOL_KINDS.flatMap((kind) =>
+    [true, false].map((control) => ({
+      id: `${kind}-${label(n)}${control ? ' (control)' : ''}`,
+      kind,
+      control,
+      n,
+      leakRate: 2,
+      leakSeconds,
+      minRunMs: kind === 'hol-down' && !control ? (o.quick ? 12_000 : 60_000) : 0,
+    })),
+  );
 }

@@ -7,6 +7,8 @@
  * revocation as the worker saw it (when its trigger was accepted, when it was verified dead).
  */
 
+import type { HolJob, HolResult } from './hol-spec.js';
+
 export type Backend = 'embedded' | 'kafka';
 export interface RateBudget {
   perSecond: number;
@@ -116,8 +118,10 @@ export interface WorkerResult {
  * Worker protocol: the orchestrator sends `jobs`; for each job the worker sets up, sends `prepare`
  * and waits for `go` (the orchestrator resets the FAKE provider in between), runs, sends `result`.
  */
-export type ToWorker = { type: 'jobs'; jobs: WorkerJob[] } | { type: 'go'; index: number };
+export type ToWorker =
+  { type: 'jobs'; jobs: WorkerJob[] } | { type: 'hol'; jobs: HolJob[] } | { type: 'go'; index: number };
 export type FromWorker =
   | { type: 'prepare'; index: number }
   | { type: 'result'; index: number; result: WorkerResult }
+  | { type: 'hol-result'; index: number; result: HolResult }
   | { type: 'error'; index: number; message: string };

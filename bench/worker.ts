@@ -4,6 +4,8 @@
  * A full run gives every job its own worker, so RSS and CPU belong to one scenario.
  */
 import { runBaseline } from './baseline-runner.js';
+import { runHol } from './hol-runner.js';
+import type { HolJob } from './hol-spec.js';
 import { initTemplate, runPipeline } from './pipeline-runner.js';
 import type { FromWorker, ToWorker, WorkerJob } from './spec.js';
 
@@ -45,6 +47,22 @@ async function run(jobs: WorkerJob[]): Promise<void> {
   process.exit(0);
 }
 
+async function runHols(jobs: HolJob[]): Promise<void> {
+  for (const [index, job] of jobs.entries()) {
+    try {
+      await send({ type: 'hol-result', index, result: await runHol(job, () => prepare(index)) });
+    } catch (e) {
+      await send({
+        type: 'error',
+        index,
+        message: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e),
+      });
+      process.exit(1);
+    }
+  }
+  process.exit(0);
+}
+
 function emptyResult() {
   const resources = {
     peakRssMb: 0,
@@ -69,5 +87,6 @@ function emptyResult() {
 
 process.on('message', (m: ToWorker) => {
   if (m.type === 'jobs') void run(m.jobs);
+  else if (m.type === 'hol') void runHols(m.jobs);
   else goes.get(m.index)?.();
 });

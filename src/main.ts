@@ -196,7 +196,7 @@ export async function createRuntime(
   process.umask(0o077);
   await preparePrivateDir(config.dataDir);
   const keys = await loadKeys(config, logger);
-  const store = await openStore(config, { auditKey: keys.audit });
+  const store = await openStore(config, { auditKey: keys.audit }, logger);
   let bus: Awaited<ReturnType<typeof createBus>>;
   try {
     bus = await createBus(config, logger, {

@@ -1,5 +1,6 @@
 /** Picks the store adapter from config: PostgreSQL when DATABASE_URL is set, else embedded PGlite. */
 import type { Config } from '../../schemas/config.js';
+import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import type { Store } from './port.js';
 import { createStore, type StoreKeys } from './sql-store.js';
@@ -7,6 +8,7 @@ import { createStore, type StoreKeys } from './sql-store.js';
 export async function openStore(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   keys: StoreKeys,
+  logger?: Logger,
 ): Promise<Store> {
   let db: Db;
   if (config.databaseUrl) {
@@ -14,7 +16,7 @@ export async function openStore(
     db = await openPostgres(config.databaseUrl);
   } else {
     const { openPglite } = await import('./pglite.js');
-    db = await openPglite(config.dataDir);
+    db = await openPglite(config.dataDir, logger ? { logger } : {});
   }
   try {
     return await createStore(db, keys);
