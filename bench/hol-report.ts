@@ -2,7 +2,7 @@
  * Fairness results (bench/hol-spec.ts): each scenario as a ratio against its control from the same
  * run, per-instance counts at the fake, and the issue's targets as MET / MISS verdicts.
  */
-import { DEFAULT_BREAKER, type BreakerSettings } from '../src/pipeline/gate.js';
+import { DEFAULT_BREAKER, type BreakerSettings } from '../src/pipeline/admission/port.js';
 import { percentiles } from './analyze.js';
 import type { InstanceStats } from './fake-stats.js';
 import type { HolRun } from './hol-orchestrate.js';
