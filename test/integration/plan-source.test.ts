@@ -26,6 +26,11 @@ const FIXTURE_OF: Record<string, string> = {
   terraform: 'terraform.destroy-applied.json',
   'generic.decommission': 'decommission.json',
   ssf: 'ssf.account-disabled.json',
+  sarif: 'scanners/gitleaks-8.30.1.sarif',
+  kingfisher: 'scanners/kingfisher-2.14.0.jsonl',
+  betterleaks: 'betterleaks.report.json',
+  'detect-secrets': 'scanners/detect-secrets-1.5.0.audit-report.json',
+  'gitlab.secret_detection': 'gitlab-secret-detection.report.json',
 };
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
