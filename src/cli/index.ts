@@ -28,8 +28,20 @@ async function withTarget<T>(fn: (t: Target) => Promise<T>): Promise<T> {
   }
 }
 
+/** An input file's bytes; a file that cannot be read is the caller's input error, named. */
+async function readInput(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw e;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : code;
+    throw new TourniquetError('INVALID_INPUT', `cannot read ${file}: ${why}`, { cause: e });
+  }
+}
+
 async function readDocs(file: string): Promise<unknown[]> {
-  return parseJsonDocuments(await readFile(file, 'utf8'));
+  return parseJsonDocuments((await readInput(file)).toString('utf8'));
 }
 
 const program = new Command()
@@ -75,7 +87,7 @@ program
   .option('--source <name>', `the producer's format: ${SOURCE_NAMES.join(', ')}`)
   .action(async (file: string, o: { source?: string }) => {
     const docs = o.source ? [] : await readDocs(file);
-    const raw = o.source ? await readFile(file) : undefined;
+    const raw = o.source ? await readInput(file) : undefined;
     await withTarget(async (t) => {
       const res = o.source && raw ? await t.ops.ingestSource(o.source, raw) : await t.ops.ingest(docs);
       if (res.ignored) out(`ignored: ${res.ignored}`);
@@ -98,7 +110,7 @@ program
   .option('--json', 'print JSON')
   .action(async (file: string, o: { json?: boolean; source?: string }) => {
     const docs = o.source ? [] : await readDocs(file);
-    const raw = o.source ? await readFile(file) : undefined;
+    const raw = o.source ? await readInput(file) : undefined;
     await withTarget(async (t) => {
       const res = o.source && raw ? await t.ops.planSource(o.source, raw) : { plans: await t.ops.plan(docs) };
       if ('ignored' in res && res.ignored) out(`ignored: ${res.ignored}`);

@@ -114,4 +114,15 @@ describe('CLI', () => {
     for (const name of ['gitleaks', 'sarif', 'kingfisher', 'detect-secrets'])
       assert.ok(bad.stderr.includes(name), name);
   });
+
+  it('a file it cannot read is an input error that names the file', () => {
+    for (const args of [
+      ['plan', 'no-such-file.json'],
+      ['ingest', '--source', 'okta', 'no-such-file.json'],
+    ]) {
+      const r = cli(args, env);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^error INVALID_INPUT: .*no-such-file\.json/);
+    }
+  });
 });
