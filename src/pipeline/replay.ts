@@ -137,7 +137,7 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
           action: x.action,
           credential: describe(x),
           provider: x.provider,
-          ...(old ? { then: `${old.status}${old.outcome ? ` (${old.outcome})` : ''}` } : {}),
+          ...(old ? { then: thenOf(old) } : {}),
         };
       }),
       ...then
@@ -147,7 +147,7 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
           action: x.action,
           credential: describe(x),
           provider: x.provider,
-          then: x.status,
+          then: thenOf(x),
         })),
     ];
     let newTasks = diff.filter((d) => d.change === '+').length;
@@ -188,4 +188,14 @@ async function replayLive(
   );
   await dispatchTasks(deps, runnable);
   return plan.tasks.filter((x) => !existing.has(x.id)).length;
+}
+
+/**
+ * What became of a task, as the replay diff shows it: a task that ended without killing its
+ * credential says so first, so "exists" never reads as "done" (a dead letter is still alive).
+ */
+export function thenOf(t: Pick<Task, 'status' | 'outcome'>): string {
+  if (t.status === 'dead_lettered' || t.status === 'failed')
+    return `still alive (${t.status === 'failed' ? 'failed' : 'dead-lettered'})`;
+  return `${t.status}${t.outcome ? ` (${t.outcome})` : ''}`;
 }
