@@ -155,7 +155,11 @@ class Lane {
   }
 
   takeAll(): Entry[] {
+    // Forget the wake-up as well as cancelling it: a stale `timer` would make wake() believe one
+    // is still due, and the lane would never wake again (seen at 10k tasks after a postponement).
     clearTimeout(this.timer);
+    this.timer = undefined;
+    this.wakeAt = Infinity;
     const all = this.queue;
     this.queue = [];
     this.queued.clear();

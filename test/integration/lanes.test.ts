@@ -98,6 +98,28 @@ describe('provider lanes', () => {
     await stop(r);
   });
 
+  it('a lane whose queue was postponed (a 3-s "slow down") still wakes itself for its next token', async () => {
+    // One call a second: after the provider's 429 (come back in 3 s) the lane gives its queue back
+    // to the store; when the tasks return, all but one must wait for a token in memory, and the
+    // lane must wake up for each (it once kept a dead timer and slept with its queue full).
+    const r = await start({ perSecond: 1, burst: 1, concurrency: 4 });
+    slow.failNextRevocations(1, 429, '3');
+    const leaks = [];
+    for (let i = 0; i < 4; i++) leaks.push(await leakOAuthToken(r, slow, 'oauth-slow', `pause-${i}`));
+    await waitFor(
+      'every task of the paused lane done',
+      () =>
+        tasksOf(
+          r,
+          leaks.map((l) => l.triggerId),
+        ),
+      (ts) => ts.length === 4 && ts.every((t) => t.status === 'succeeded'),
+      60_000,
+    );
+    for (const l of leaks) assert.equal(await slow.introspect(l.token), false);
+    await stop(r);
+  });
+
   it('a restart during a long budget wait and a verification window loses nothing and calls nothing twice', async () => {
     // One call per 5 s at the slow provider: four tasks wait in the store for their slots.
     let r = await start({ perSecond: 0.2, burst: 1, concurrency: 4 });
