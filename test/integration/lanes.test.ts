@@ -104,7 +104,7 @@ describe('provider lanes', () => {
     // lane must wake up for each (it once kept a dead timer and slept with its queue full).
     const r = await start({ perSecond: 1, burst: 1, concurrency: 4 });
     slow.failNextRevocations(1, 429, '3');
-    const leaks = [];
+    const leaks: { token: string; triggerId: string }[] = [];
     for (let i = 0; i < 4; i++) leaks.push(await leakOAuthToken(r, slow, 'oauth-slow', `pause-${i}`));
     await waitFor(
       'every task of the paused lane done',
