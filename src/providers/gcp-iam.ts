@@ -15,18 +15,11 @@
 import { serviceAccountKeyRef } from '../../handlers/classify/gcp.js';
 import { GcpIamProviderConfig, type GcpIamProviderConfigInput } from '../../schemas/providers/google.js';
 import type { Action } from '../../schemas/plan.js';
-import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
-import {
-  googleRateLimited,
-  googleReason,
-  parseServiceAccountKey,
-  serviceAccountTokens,
-} from './google-auth.js';
-import { bearerCall } from './bearer-cache.js';
-import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
+import { googleApiCall } from './google-auth.js';
+import { providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
-import { seg, unexpectedShape, type RestClient } from './rest-call.js';
+import { seg, unexpectedShape } from './rest-call.js';
 
 const KIND = 'gcp.service_account_key';
 const ACTIONS: readonly Action[] = ['disable', 'delete', 'revoke', 'revoke_by_value'];
@@ -38,27 +31,9 @@ interface KeyRef {
 
 export function createGcpIamProvider(cfg: GcpIamProviderConfigInput, deps: IdpDeps = {}): Provider {
   const config = GcpIamProviderConfig.parse(cfg);
-  const log = childLogger(deps, config.name, 'gcp_iam');
-  const key = parseServiceAccountKey(
-    resolveSecret(config.serviceAccountKey, deps.env ?? process.env),
-    config.name,
-  );
-  const base = config.iamUrl.endsWith('/') ? config.iamUrl : `${config.iamUrl}/`;
-  const client: RestClient = {
-    provider: config.name,
-    timeoutMs: config.timeoutMs,
-    log,
-    now: deps.now ?? Date.now,
-    reasonOf: googleReason,
-    isRateLimited: googleRateLimited,
-  };
-  const tokens = serviceAccountTokens(key, {
+  const call = googleApiCall(config, deps, 'gcp_iam', config.iamUrl, {
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-    tokenUrl: config.tokenUrl,
-    client,
   });
-
-  const call = bearerCall(client, base, tokens);
 
   const capabilities: Capabilities = {
     actions: { [KIND]: ACTIONS },

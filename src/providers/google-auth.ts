@@ -5,8 +5,11 @@
  * delegation). https://developers.google.com/identity/protocols/oauth2/service-account#httprest
  */
 import { importPKCS8, SignJWT } from 'jose';
+import type { SecretSetting } from '../../schemas/common.js';
+import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
-import { bearerCache } from './bearer-cache.js';
+import { bearerCache, bearerCall } from './bearer-cache.js';
+import { childLogger, type IdpDeps } from './idp-common.js';
 import { restCall, unexpectedShape, type RestClient } from './rest-call.js';
 
 export interface ServiceAccountKey {
@@ -109,4 +112,36 @@ export function googleRateLimited(status: number, body: unknown): boolean {
   return (
     status === 403 && (r === 'userRateLimitExceeded' || r === 'rateLimitExceeded' || r === 'quotaExceeded')
   );
+}
+
+/**
+ * Calls to one Google API as a service account (GCP IAM, the Workspace Directory): the instance's
+ * key, its REST client with Google's error reasons and rate-limit answers, and the cached token.
+ */
+export function googleApiCall(
+  config: {
+    name: string;
+    serviceAccountKey: SecretSetting;
+    tokenUrl?: string | undefined;
+    timeoutMs: number;
+  },
+  deps: IdpDeps,
+  type: string,
+  apiUrl: string,
+  auth: { scopes: readonly string[]; subject?: string },
+) {
+  const key = parseServiceAccountKey(
+    resolveSecret(config.serviceAccountKey, deps.env ?? process.env),
+    config.name,
+  );
+  const client: RestClient = {
+    provider: config.name,
+    timeoutMs: config.timeoutMs,
+    log: childLogger(deps, config.name, type),
+    now: deps.now ?? Date.now,
+    reasonOf: googleReason,
+    isRateLimited: googleRateLimited,
+  };
+  const tokens = serviceAccountTokens(key, { ...auth, tokenUrl: config.tokenUrl, client });
+  return bearerCall(client, apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`, tokens);
 }

@@ -17,17 +17,10 @@ import {
   type GoogleWorkspaceProviderConfigInput,
 } from '../../schemas/providers/google.js';
 import type { Action } from '../../schemas/plan.js';
-import { resolveSecret } from '../config.js';
-import {
-  googleRateLimited,
-  googleReason,
-  parseServiceAccountKey,
-  serviceAccountTokens,
-} from './google-auth.js';
-import { bearerCall } from './bearer-cache.js';
-import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
+import { googleApiCall } from './google-auth.js';
+import { providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
-import { seg, unexpectedShape, type RestClient } from './rest-call.js';
+import { seg, unexpectedShape } from './rest-call.js';
 
 const KIND = 'google_workspace.user';
 const USER_ACTIONS: readonly Action[] = ['revoke', 'disable'];
@@ -41,28 +34,10 @@ export function createGoogleWorkspaceProvider(
   deps: IdpDeps = {},
 ): Provider {
   const config = GoogleWorkspaceProviderConfig.parse(cfg);
-  const log = childLogger(deps, config.name, 'google_workspace');
-  const key = parseServiceAccountKey(
-    resolveSecret(config.serviceAccountKey, deps.env ?? process.env),
-    config.name,
-  );
-  const base = config.directoryUrl.endsWith('/') ? config.directoryUrl : `${config.directoryUrl}/`;
-  const client: RestClient = {
-    provider: config.name,
-    timeoutMs: config.timeoutMs,
-    log,
-    now: deps.now ?? Date.now,
-    reasonOf: googleReason,
-    isRateLimited: googleRateLimited,
-  };
-  const tokens = serviceAccountTokens(key, {
+  const call = googleApiCall(config, deps, 'google_workspace', config.directoryUrl, {
     scopes: SCOPES,
     subject: config.subject,
-    tokenUrl: config.tokenUrl,
-    client,
   });
-
-  const call = bearerCall(client, base, tokens);
 
   const capabilities: Capabilities = {
     actions: { [KIND]: USER_ACTIONS },
