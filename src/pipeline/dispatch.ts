@@ -18,17 +18,20 @@ type Runnable = Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>;
 export async function dispatchTasks(deps: PipelineDeps, tasks: readonly Runnable[]): Promise<void> {
   if (tasks.length === 0) return;
   if (deps.dispatch && tasks.length <= LOCAL_DISPATCH_MAX) {
-    await deps.dispatch(tasks.map((t) => ({ taskId: t.id, key: taskMessage(t).key, provider: t.provider })));
+    await deps.dispatch(tasks.map((t) => ({ taskId: t.id, key: taskKey(t), provider: t.provider })));
     return;
   }
   await deps.bus.publish('tasks', tasks.map(taskMessage));
 }
 
+/** Keyed by credential so that one credential's tasks stay in order (one partition, one lane key). */
+const taskKey = (t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>) =>
+  t.credentialId ?? t.fingerprint ?? t.id;
+
 export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>): OutMessage {
-  // Keyed by credential so that one credential's tasks stay in order on one partition; the provider
-  // names the lane it runs in (src/pipeline/lanes.ts), so routing needs no store read.
+  // The provider names the lane it runs in (src/pipeline/lanes.ts), so routing needs no store read.
   return {
-    key: t.credentialId ?? t.fingerprint ?? t.id,
+    key: taskKey(t),
     value: JSON.stringify({ taskId: t.id, provider: t.provider }),
   };
 }
