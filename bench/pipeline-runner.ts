@@ -28,10 +28,15 @@ import type { ProviderTarget, RateBudget, RevocationRecord, WorkerJob, WorkerRes
 export const PERSON = 'leaver@example.com';
 const PROVIDER_NAME = { oauth: 'bench-oauth', vault: 'bench-vault' } as const;
 
-/** Audit types written in the transaction that makes a task final (see src/pipeline/execute.ts). */
+/**
+ * Audit types written in the transaction that makes a task final (see src/pipeline/execute.ts and
+ * verify.ts). Not `task.revoked`: since verification became durable it is written when the task
+ * enters `verifying`, so counting it stopped the 2026-12-02 run while 13 tasks still awaited a
+ * re-check.
+ */
 export const FINAL_TYPES = new Set<AuditRecord['type']>([
-  'task.revoked',
-  'task.already_revoked',
+  'task.verified',
+  'task.verify_failed',
   'task.dead_lettered',
 ]);
 
