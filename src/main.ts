@@ -329,7 +329,15 @@ export async function createRuntime(
       );
     },
     async idle() {
-      await bus.idle?.();
+      // Quiet only when every stage is quiet at once: a bus message routes into a lane, and a
+      // lane's task publishes audit records and follow-ups (the bus alone went quiet while a
+      // revocation was still running, so `ingest` and tests read a task before it ran).
+      for (;;) {
+        await bus.idle?.();
+        if (lanes.quiet() && batcher.quiet()) return;
+        await lanes.idle();
+        await batcher.idle();
+      }
     },
     async stop() {
       await scheduler?.stop();

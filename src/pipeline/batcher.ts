@@ -109,6 +109,18 @@ export class Batcher {
     );
   }
 
+  /** Nothing queued and no batch in flight. */
+  quiet(): boolean {
+    if (this.inflight.size > 0) return false;
+    for (const q of this.queues.values()) if (q.items.length > 0) return false;
+    return true;
+  }
+
+  /** Resolves once `quiet()`: queued items go out after their linger, so this waits for them. */
+  async idle(): Promise<void> {
+    while (!this.quiet()) await new Promise((r) => setTimeout(r, 10));
+  }
+
   /** Sends what is queued and waits for every batch in flight. */
   async drain(): Promise<void> {
     for (const name of this.queues.keys()) this.flush(name);

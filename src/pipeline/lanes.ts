@@ -47,6 +47,8 @@ const slotHoldMs = (deps: Pick<PipelineDeps, 'config'>) => deps.config.retry.lea
 
 /** A refusal shorter than this is waited out in memory; a longer one is postponed in the store. */
 const HOLD_IN_MEMORY_MS = 2_000;
+/** How often `idle()` looks again. */
+const IDLE_POLL_MS = 10;
 /** The lane of tasks whose provider is not configured: they dead-letter at once. */
 const NO_PROVIDER = '(none)';
 
@@ -110,6 +112,21 @@ export class Lanes {
       queued.map((e) => ({ id: e.taskId, until: at })),
       at,
     );
+  }
+
+  /** No task running, or queued in memory, in any lane. Tasks postponed in the store do not count. */
+  quiet(): boolean {
+    if (this.inflight.size > 0) return false;
+    for (const l of this.lanes.values()) if (l.stats().queued > 0) return false;
+    return true;
+  }
+
+  /**
+   * Resolves once `quiet()` (for `ingest` without a service, and tests). Polled: a lane's end
+   * has several paths (finished, parked, postponed) and a missed signal would hang a caller.
+   */
+  async idle(): Promise<void> {
+    while (!this.quiet()) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
   }
 
   /** Per lane: tasks waiting and running (health, metrics). */

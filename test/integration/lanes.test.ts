@@ -98,6 +98,32 @@ describe('provider lanes', () => {
     await stop(r);
   });
 
+  it('idle() waits for the revocations running in the lanes, not only for the bus', async () => {
+    // `ingest` without a service exits after idle(): it once returned while the revocation was
+    // still at the provider (the bus was drained), so the task was read, and stopped, unrun.
+    const r = await start({ perSecond: 1000, burst: 1000, concurrency: 4 });
+    const release = slow.holdRevocations();
+    const leak = await leakOAuthToken(r, slow, 'oauth-slow', 'idle-held');
+    let idle = false;
+    const settled = r.idle().then(() => (idle = true));
+    await waitFor(
+      'the revocation at the provider',
+      async () => slow.revocationsInFlight().now,
+      (n) => n === 1,
+      30_000,
+    );
+    // Let the bus drain completely while the provider still holds the call.
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(idle, false, 'idle() resolved while a revocation was in flight');
+    release();
+    await settled;
+    const [task] = await tasksOf(r, [leak.triggerId]);
+    assert.equal(task?.status, 'succeeded');
+    assert.ok(task?.verifiedAt, 'verified before idle() resolved');
+    assert.equal(await slow.introspect(leak.token), false);
+    await stop(r);
+  });
+
   it('a lane whose queue was postponed (a 3-s "slow down") still wakes itself for its next token', async () => {
     // One call a second: after the provider's 429 (come back in 3 s) the lane gives its queue back
     // to the store; when the tasks return, all but one must wait for a token in memory, and the
