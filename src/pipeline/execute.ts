@@ -152,8 +152,15 @@ async function attemptTask(
     try {
       liveness = (await calls.call(() => provider.verify(input, callSignal(attempt, deps)))).liveness;
     } catch (e) {
-      // No answer is not "dead": go on and act, which every adapter makes safe to repeat.
-      providerError(e, provider, 'verify', input, deps);
+      const err = providerError(e, provider, 'verify', input, deps);
+      // No answer is not "dead". After a call that may have reached the provider, acting now could
+      // revoke a second time, so the check is asked again later like any retriable failure. When
+      // no retry is left we act anyway: a repeated revocation is harmless, a live credential is not.
+      // A first attempt's check (`precheck`) follows no call, so it goes on and acts at once.
+      if (checkFirst !== 'precheck' && err.retriable) {
+        const again = failure(task, err, deps);
+        if (again.status === 'planned') return finish(attempt, again, deps, actor);
+      }
     }
     if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
     if (liveness === 'dead') {

@@ -86,6 +86,28 @@ describe('liveness checks before acting', () => {
     assert.equal(verified?.data.after, 'earlier attempt');
   });
 
+  it('a retry whose check gets no answer asks again later instead of revoking blind', async () => {
+    // The first call revoked but was answered 503; the retry's check is answered 503 too. Acting
+    // then would revoke a second time (seen under load, when checks timed out after a SIGKILL).
+    // A first attempt does not check, so the first introspection is the retry's.
+    plain.failAfterRevoking(1, 503);
+    plain.failNextIntrospections(1, 503);
+    const r0 = plain.revocationCalls();
+    const l = await leak(plain, 'oauth-plain', 'unanswered-1');
+    const task = await finished(l.triggerId);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.outcome, 'already_revoked');
+    assert.equal(plain.revocationCalls() - r0, 1, 'revoked once: the unanswered check did not act');
+    const retries = (await runtime.deps.store.listAudit({ triggerId: l.triggerId })).filter(
+      (r) => r.type === 'task.retry_scheduled',
+    );
+    assert.deepEqual(
+      retries.map((r) => r.data.code),
+      ['PROVIDER_UNAVAILABLE', 'PROVIDER_UNAVAILABLE'],
+      'the unanswered check is recorded as a retriable failure',
+    );
+  });
+
   it('a retry after a failure that did not revoke checks, finds it alive, and revokes', async () => {
     plain.failNextRevocations(1, 503);
     const r0 = plain.revocationCalls();
