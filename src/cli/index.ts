@@ -239,10 +239,12 @@ audit
   );
 audit
   .command('export')
-  .addOption(new Option('--format <format>', 'output format').choices(['jsonl']).default('jsonl'))
-  .action(async () =>
+  .description('print the audit trail as JSON Lines: its records, or OCSF 1.8 events (--format ocsf)')
+  .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'ocsf']).default('jsonl'))
+  .action(async (o: { format: 'jsonl' | 'ocsf' }) =>
     withTarget(async (t) => {
-      for await (const r of t.ops.exportAudit()) out(JSON.stringify(r));
+      const records = o.format === 'ocsf' ? t.ops.exportAuditOcsf() : t.ops.exportAudit();
+      for await (const r of records) out(JSON.stringify(r));
     }),
   );
 

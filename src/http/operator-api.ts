@@ -130,6 +130,7 @@ const AuditQuery = z
 const TasksQuery = z.object({ trigger: QueryId.optional() }).strict();
 const PlansQuery = z.object({ status: z.string().min(1).max(50).optional() }).strict();
 const NoQuery = z.object({}).strict();
+const ExportQuery = z.object({ format: z.enum(['jsonl', 'ocsf']).default('jsonl') }).strict();
 const ImportQuery = z.object({ allowProtectionChange: z.enum(['true', 'false']).optional() }).strict();
 
 const OperatorBody = z
@@ -217,10 +218,11 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   });
   api.get('/v1/audit/export', async (req, reply) => {
     need(req, 'analyst');
-    parse(NoQuery, req.query);
+    const q = parse(ExportQuery, req.query);
     reply.type('application/x-ndjson');
     let out = '';
-    for await (const r of ops.exportAudit()) out += JSON.stringify(r) + '\n';
+    const records = q.format === 'ocsf' ? ops.exportAuditOcsf() : ops.exportAudit();
+    for await (const r of records) out += JSON.stringify(r) + '\n';
     return out;
   });
   api.get('/v1/tasks', async (req) => {

@@ -9,7 +9,9 @@ import { chunked, messageBytes } from '../bus/chunks.js';
 import type { Bus, Topic } from '../bus/port.js';
 
 export { PUBLISH_CHUNK } from '../bus/chunks.js';
+import { ocsfEvents } from '../audit/ocsf-export.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
+import { packageVersion } from '../util/version.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
 import { listDeadMessages, publishDeadMessages, showDeadMessage } from '../pipeline/dead-messages.js';
@@ -178,6 +180,7 @@ export function localOps(deps: PipelineDeps): Operations {
       return { damage: v.damage, epoch: c.epoch, seq: c.seq };
     },
     exportAudit: () => auditRecords(deps.store),
+    exportAuditOcsf: () => ocsfEvents(deps.store, packageVersion()),
     listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
     listPlans: async (q) => {
       const status = q.status === undefined ? undefined : PlanStatus.safeParse(q.status);

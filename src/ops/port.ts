@@ -56,6 +56,8 @@ export interface Operations {
     reason: string,
   ): Promise<{ damage: AuditVerification['damage']; epoch: number; seq: number }>;
   exportAudit(): AsyncIterable<AuditRecord>;
+  /** The trail as OCSF 1.8 events (src/audit/ocsf.ts). */
+  exportAuditOcsf(): AsyncIterable<Record<string, unknown>>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
   listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
   decidePlan(

@@ -31,7 +31,9 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         details: err.issues,
       });
     }
-    return (path.endsWith('/export') ? text : JSON.parse(text)) as T;
+    // JSON Lines (the audit exports) are returned as text for the caller to split.
+    const ndjson = res.headers.get('content-type')?.startsWith('application/x-ndjson') ?? false;
+    return (ndjson ? text : JSON.parse(text)) as T;
   }
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),
@@ -64,6 +66,10 @@ export function remoteOps(baseUrl: string, token: string): Operations {
     async *exportAudit() {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
+    },
+    async *exportAuditOcsf() {
+      const text = await call<string>('GET', '/v1/audit/export?format=ocsf');
+      for (const line of text.split('\n')) if (line) yield JSON.parse(line) as Record<string, unknown>;
     },
     listPlans: async (q) =>
       (

@@ -27,6 +27,25 @@ export function secretRef(raw: string, deps: IntakeDeps): SecretRef {
   };
 }
 
+/**
+ * Evidence with the leaked value cut out. A scanner's matched line or a person's note may quote the
+ * secret; the evidence is stored, audited and shown, so the value (raw and as the provider knows
+ * it) becomes `[redacted <first 8 hex of its fingerprint>]` and the rest of the text stays useful.
+ */
+export function redactEvidence(
+  evidence: Trigger['evidence'],
+  raw: string,
+  fingerprint: string,
+): Trigger['evidence'] {
+  const values = [...new Set([raw, normaliseSecret(raw)])].filter((v) => v.length > 0);
+  const mark = `[redacted ${fingerprint.slice(0, 8)}]`;
+  const out: Trigger['evidence'] = {};
+  for (const [k, v] of Object.entries(evidence)) {
+    out[k] = typeof v === 'string' ? values.reduce((text, secret) => text.split(secret).join(mark), v) : v;
+  }
+  return out;
+}
+
 /** Validates and normalises an input; throws INVALID_INPUT naming every bad field. */
 export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
   const parsed = TriggerInput.safeParse(raw);
@@ -65,6 +84,9 @@ export function acceptInput(raw: unknown, deps: IntakeDeps): Trigger {
             : ['ref', rest.reference?.system ?? '', rest.reference?.id ?? ''];
       return Trigger.parse({
         ...common,
+        ...(token !== undefined && secret
+          ? { evidence: redactEvidence(input.evidence, token, secret.fingerprint) }
+          : {}),
         kind: 'leak',
         id: input.id ?? `leak-${stableId('leak', ...identity)}`,
         subject: { ...rest, ...(secret ? { secret } : {}) },

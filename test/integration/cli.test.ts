@@ -83,6 +83,13 @@ describe('CLI', () => {
     const v = cli(['audit', 'verify'], env);
     assert.equal(v.code, 0);
     assert.match(v.stdout, /audit chain intact/);
+    // Both exports stream JSON Lines through the API (the OCSF one once failed to parse there).
+    const plain = cli(['audit', 'export'], env);
+    const ocsf = cli(['audit', 'export', '--format', 'ocsf'], env);
+    assert.equal(ocsf.code, 0, ocsf.stderr);
+    const events = ocsf.stdout.trim().split('\n').map((l) => JSON.parse(l) as { class_uid: number });
+    assert.ok(events.length > 0 && events.every((e) => [3001, 3004, 7001].includes(e.class_uid)));
+    assert.ok(events.length <= plain.stdout.trim().split('\n').length);
 
     // The data dir is owned by the service: opening it directly is refused, not corrupted.
     const { openPglite } = await import('../../src/store/pglite.js');

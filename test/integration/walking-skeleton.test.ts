@@ -162,8 +162,14 @@ describe('walking skeleton on the embedded default', () => {
       [{ id: 'planted', provider: 'oauth-main', kind: 'oauth.access_token', secret: planted }],
       'test',
     );
-    await ops.ingest([
-      { kind: 'leak', source: 'test', subject: { token: planted }, evidence: { note: 'planted' } },
+    // Evidence that quotes the secret (a scanner's matched line) is kept, with the secret cut out.
+    const res = await ops.ingest([
+      {
+        kind: 'leak',
+        source: 'test',
+        subject: { token: planted },
+        evidence: { note: 'planted', line: `export API_TOKEN="${planted}" # ci` },
+      },
     ]);
     await runtime.idle();
     // A malformed input that carries the token must not echo it either.
@@ -179,6 +185,8 @@ describe('walking skeleton on the embedded default', () => {
       },
     );
     assert.equal(await oauth.introspect(planted), false);
+    const kept = await runtime.deps.store.getTrigger(res.accepted[0]!.id);
+    assert.match(String(kept?.evidence.line), /^export API_TOKEN="\[redacted [0-9a-f]{8}\]" # ci$/);
 
     const exported: string[] = [];
     for await (const r of ops.exportAudit()) exported.push(JSON.stringify(r));
