@@ -87,7 +87,10 @@ describe('CLI', () => {
     const plain = cli(['audit', 'export'], env);
     const ocsf = cli(['audit', 'export', '--format', 'ocsf'], env);
     assert.equal(ocsf.code, 0, ocsf.stderr);
-    const events = ocsf.stdout.trim().split('\n').map((l) => JSON.parse(l) as { class_uid: number });
+    const events = ocsf.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { class_uid: number });
     assert.ok(events.length > 0 && events.every((e) => [3001, 3004, 7001].includes(e.class_uid)));
     assert.ok(events.length <= plain.stdout.trim().split('\n').length);
 
