@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNKNOWN_SOURCE'
   | 'NOT_FOUND'
+  | 'AMBIGUOUS_ID'
   | 'CONFLICT'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'

@@ -12,6 +12,7 @@ export { PUBLISH_CHUNK } from '../bus/chunks.js';
 import { ocsfEvents } from '../audit/ocsf-export.js';
 import { auditRecords, verifyAudit } from '../audit/verify.js';
 import { packageVersion } from '../util/version.js';
+import { resolveId, resolveIds } from './resolve-id.js';
 import { TourniquetError, isTourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
 import { listDeadMessages, publishDeadMessages, showDeadMessage } from '../pipeline/dead-messages.js';
@@ -144,9 +145,9 @@ export function localOps(deps: PipelineDeps): Operations {
     importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),
 
     listInventory: () => deps.store.listCredentials(10_000),
-    listAudit: (q) =>
+    listAudit: async (q) =>
       deps.store.listAudit({
-        ...(q.triggerId ? { triggerId: q.triggerId } : {}),
+        ...(q.triggerId ? { triggerId: await resolveId(deps.store, 'trigger', q.triggerId) } : {}),
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
         limit: q.limit ?? 1000,
       }),
@@ -181,19 +182,30 @@ export function localOps(deps: PipelineDeps): Operations {
     },
     exportAudit: () => auditRecords(deps.store),
     exportAuditOcsf: () => ocsfEvents(deps.store, packageVersion()),
-    listTasks: (q) => deps.store.listTasks(q.triggerId ? { triggerId: q.triggerId } : {}),
+    listTasks: async (q) =>
+      deps.store.listTasks(
+        q.triggerId ? { triggerId: await resolveId(deps.store, 'trigger', q.triggerId) } : {},
+      ),
     listPlans: async (q) => {
       const status = q.status === undefined ? undefined : PlanStatus.safeParse(q.status);
       if (status && !status.success)
         throw new TourniquetError('INVALID_INPUT', `unknown plan status ${q.status}`);
       return deps.store.listPlans(status ? { status: status.data } : {});
     },
-    decidePlan: (planId, approve, who) => decidePlan(planId, approve, who, deps),
+    decidePlan: async (planId, approve, who) =>
+      decidePlan(await resolveId(deps.store, 'plan', planId), approve, who, deps),
     listDeadLetters: () => listDeadLetters(deps),
     listDeadMessages: () => listDeadMessages(deps),
     showDeadMessage: (id, opts) => showDeadMessage(id, opts, deps),
-    retryDeadLetters: (ids, operator) => retryDeadLetters(ids, operator, deps),
-    replay: (req) => replay(req, deps),
+    retryDeadLetters: async (ids, operator) =>
+      retryDeadLetters(ids === 'all' ? ids : await resolveIds(deps.store, 'task', ids), operator, deps),
+    replay: async (req) =>
+      replay(
+        req.triggerIds
+          ? { ...req, triggerIds: await resolveIds(deps.store, 'trigger', req.triggerIds) }
+          : req,
+        deps,
+      ),
     async addOperator(name, role) {
       const token = `tqo_${randomBytes(24).toString('base64url')}`;
       await deps.store.transaction(async (tx) => {

@@ -106,6 +106,11 @@ export interface StoreOps {
   /** Inserts the trigger; false when a trigger with this id already exists (dedup). */
   insertTrigger(t: Trigger): Promise<boolean>;
   getTrigger(id: string): Promise<Trigger | null>;
+  /**
+   * Ids of triggers, plans or tasks that are `id` or start with it (the CLI shows ids shortened):
+   * the exact match first, at most `limit`.
+   */
+  idsLike(kind: 'trigger' | 'plan' | 'task', id: string, limit: number): Promise<string[]>;
   listTriggers(q: { since?: string; until?: string; limit?: number }): Promise<Trigger[]>;
 
   /** Inserts the plan and its tasks; tasks whose id exists already are left as they are. */

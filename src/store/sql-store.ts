@@ -141,6 +141,16 @@ class SqlOps implements StoreOps {
     return rows.length === 1;
   }
 
+  async idsLike(kind: 'trigger' | 'plan' | 'task', id: string, limit: number): Promise<string[]> {
+    const table = { trigger: 'triggers', plan: 'plans', task: 'tasks' }[kind];
+    const prefix = id.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+    const rows = await this.db.query(
+      `SELECT id FROM ${table} WHERE id LIKE $1 ESCAPE '\\' ORDER BY (id = $2) DESC, id LIMIT $3`,
+      [prefix, id, limit],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
   async getTrigger(id: string): Promise<Trigger | null> {
     const [r] = await this.db.query('SELECT body FROM triggers WHERE id = $1', [id]);
     return r ? triggerFromRow(r) : null;

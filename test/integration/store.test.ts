@@ -214,6 +214,26 @@ for (const adapter of adapters) {
         assert.equal(await s.claimTask(task.id, later(200_000), 60_000), null);
       }));
 
+    it('idsLike: the exact id first, then ids that start with it; LIKE wildcards are literal', (t) =>
+      withStore(t, async (s) => {
+        const trigger = (id: string) => ({
+          id,
+          kind: 'leak' as const,
+          source: 't',
+          occurredAt: T0,
+          receivedAt: T0,
+          evidence: {},
+          subject: { credentialId: 'c1' },
+        });
+        for (const id of ['leak-ab', 'leak-abc1', 'leak-abd2', 'leak_x']) await s.insertTrigger(trigger(id));
+        assert.deepEqual(await s.idsLike('trigger', 'leak-abc', 5), ['leak-abc1']);
+        assert.deepEqual(await s.idsLike('trigger', 'leak-ab', 5), ['leak-ab', 'leak-abc1', 'leak-abd2']);
+        assert.deepEqual(await s.idsLike('trigger', 'leak-a', 2), ['leak-ab', 'leak-abc1']);
+        assert.deepEqual(await s.idsLike('trigger', 'leak_', 5), ['leak_x'], '_ is not a wildcard');
+        assert.deepEqual(await s.idsLike('trigger', '%', 5), [], '% is not a wildcard');
+        assert.deepEqual(await s.idsLike('plan', 'leak', 5), []);
+      }));
+
     it('fencing: a stale lease can neither finish, defer nor renew; the current one can', (t) =>
       withStore(t, async (s) => {
         await s.upsertCredentials([cred('c1')]);

@@ -1,0 +1,33 @@
+/**
+ * Ids as people type them: the CLI and the console show trigger, plan and task ids shortened (12
+ * characters), so every command that takes one accepts a unique prefix. An unknown id is NOT_FOUND
+ * (it used to list nothing and exit 0); a prefix of several is AMBIGUOUS_ID, naming them.
+ */
+import { TourniquetError } from '../errors.js';
+import type { StoreOps } from '../store/port.js';
+
+/** How many candidates an ambiguous prefix names. */
+const SHOWN = 5;
+
+export async function resolveId(
+  store: Pick<StoreOps, 'idsLike'>,
+  kind: 'trigger' | 'plan' | 'task',
+  id: string,
+): Promise<string> {
+  const found = await store.idsLike(kind, id, SHOWN + 1);
+  if (found[0] === id || found.length === 1) return found[0]!;
+  if (found.length === 0) throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
+  const more = found.length > SHOWN ? ', …' : '';
+  throw new TourniquetError(
+    'AMBIGUOUS_ID',
+    `${kind} id ${id} is the start of several: ${found.slice(0, SHOWN).join(', ')}${more}`,
+  );
+}
+
+export async function resolveIds(
+  store: Pick<StoreOps, 'idsLike'>,
+  kind: 'trigger' | 'plan' | 'task',
+  ids: readonly string[],
+): Promise<string[]> {
+  return Promise.all(ids.map((id) => resolveId(store, kind, id)));
+}
