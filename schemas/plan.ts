@@ -28,7 +28,8 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'dead_lettered', 'skipped'];
 /**
  * Final states after which the sealed secret is dropped. A dead letter keeps its (sealed) value so
- * that `dlq retry` can still revoke by value once the cause is fixed.
+ * that `dlq retry` can still revoke by value once the cause is fixed; so does a task recorded in
+ * shadow mode (inserted `skipped`, never finished), for a replay once its provider is configured.
  */
 export const SECRET_DROP_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'skipped'];
 

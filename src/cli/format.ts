@@ -59,9 +59,17 @@ export function credentialLine(c: Credential): string {
     .join('  ');
 }
 
+/** What a plan would do if ingested now: a dry run has no outcome, so it never says "done". */
+const WOULD: Record<PlanDraft['decision'], string> = {
+  auto: 'would run now',
+  approval: 'would wait for approval',
+  shadow: 'shadow: would be recorded only, nothing called',
+};
+
+/** A dry-run plan (`tourniquet plan`). */
 export function planText(p: PlanDraft): string {
   const needs = p.needsOwner.length ? `, ${p.needsOwner.length} NEED AN OWNER` : '';
-  const head = `plan ${p.id} for trigger ${p.triggerId}: ${p.decision}, ${p.status}, ${p.tasks.length} task(s)${needs}`;
+  const head = `plan ${p.id} for trigger ${p.triggerId} (dry run): ${p.tasks.length} task(s), ${WOULD[p.decision]}${needs}`;
   const holds = p.holds.map((h) => `  hold: ${h}`);
   const notes = p.notes.map((n) => `  note: ${n}`);
   const tasks = p.tasks.map(

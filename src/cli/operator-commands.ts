@@ -25,7 +25,7 @@ function replayText(r: ReplayReport): string {
     head,
     ...body,
     r.dryRun
-      ? '\n+ would be added today   = exists (not redone unless --force; "still alive": not killed then, see `dlq list`)   - done then, not planned today'
+      ? '\n+ would run today   = exists (not redone unless --force; "still alive": not killed then, see `dlq list`)   - planned then, not today ("recorded only": nothing was called)'
       : '',
   ]
     .filter(Boolean)

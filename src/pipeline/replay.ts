@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { planTrigger } from '../../handlers/plan.js';
-import { FORCED_FLAG, type Task } from '../../schemas/plan.js';
+import { FORCED_FLAG, type Task, type TaskDraft } from '../../schemas/plan.js';
 import type { InventoryView } from '../../schemas/credential.js';
 import { Trigger } from '../../schemas/trigger.js';
 import { INPUT_TOPICS } from '../bus/port.js';
@@ -132,8 +132,9 @@ export async function replay(req: ReplayRequest, deps: PipelineDeps): Promise<Re
     const diff: DiffLine[] = [
       ...today.tasks.map((x): DiffLine => {
         const old = thenById.get(x.id);
+        const revived = old !== undefined && onlyRecorded(old) && runnableNow(x);
         return {
-          change: old ? '=' : '+',
+          change: old && !revived ? '=' : '+',
           action: x.action,
           credential: describe(x),
           provider: x.provider,
@@ -177,17 +178,66 @@ async function replayLive(
     replay: true,
   });
   if (req.force) for (const task of plan.tasks) task.flags = [...task.flags, FORCED_FLAG];
-  const existing = new Set((await deps.store.listTasks({ triggerId: t.id })).map((x) => x.id));
+  const then = await deps.store.listTasks({ triggerId: t.id });
+  const existing = new Set(then.map((x) => x.id));
+  const plans = [plan];
+  if (!req.force) {
+    // A task that was only recorded (no provider could run it then) and can run now is done now,
+    // under this replay's epoch: its first row stays as the record of what happened then.
+    const recorded = new Set(then.filter(onlyRecorded).map((x) => x.id));
+    const keys = new Set(plan.tasks.filter((x) => recorded.has(x.id) && runnableNow(x)).map(taskKey));
+    if (keys.size > 0) {
+      const now_ = planTrigger(t, await replayInventory(t, deps), {
+        ...planContext(deps, replayId),
+        replay: true,
+      });
+      plans.push({ ...now_, tasks: now_.tasks.filter((x) => keys.has(taskKey(x))), needsOwner: [] });
+    }
+  }
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;
-  const sealed = new Map<string, string>();
-  for (const task of plan.tasks)
-    if (secret?.sealed && task.fingerprint === secret.fingerprint) sealed.set(task.id, secret.sealed);
-  await deps.store.transaction((tx) => tx.insertPlan(plan, sealed, now(deps)));
-  const runnable = (await deps.store.listTasks({ planId: plan.id, statuses: ['planned'] })).filter(
-    (x) => !existing.has(x.id),
-  );
-  await dispatchTasks(deps, runnable);
-  return plan.tasks.filter((x) => !existing.has(x.id)).length;
+  // A stored trigger keeps no sealed value (its tasks do): take it from one of them.
+  const value = secret?.sealed ?? (secret ? await sealedFromTasks(then, secret.fingerprint, deps) : null);
+  let added = 0;
+  for (const p of plans) {
+    const sealed = new Map<string, string>();
+    for (const task of p.tasks)
+      if (value && task.fingerprint === secret?.fingerprint) sealed.set(task.id, value);
+    await deps.store.transaction((tx) => tx.insertPlan(p, sealed, now(deps)));
+    const runnable = (await deps.store.listTasks({ planId: p.id, statuses: ['planned'] })).filter(
+      (x) => !existing.has(x.id),
+    );
+    await dispatchTasks(deps, runnable);
+    added += p.tasks.filter((x) => !existing.has(x.id)).length;
+  }
+  return added;
+}
+
+/** The sealed leaked value one of the trigger's tasks still holds (a shadow task, a dead letter). */
+async function sealedFromTasks(
+  tasks: readonly Task[],
+  fingerprint: string,
+  deps: PipelineDeps,
+): Promise<string | null> {
+  for (const x of tasks) {
+    if (x.fingerprint !== fingerprint) continue;
+    const held = (await deps.store.getTask(x.id))?.sealedSecret;
+    if (held) return held;
+  }
+  return null;
+}
+
+/** A task skipped because no configured provider could run it: recorded, nothing called. */
+function onlyRecorded(t: Pick<Task, 'status' | 'outcome'>): boolean {
+  return t.status === 'skipped' && t.outcome === 'shadow';
+}
+
+function runnableNow(t: Pick<TaskDraft, 'decision' | 'provider'>): boolean {
+  return t.decision !== 'shadow' && t.provider !== null;
+}
+
+/** One credential's one action, whatever epoch planned it. */
+function taskKey(t: Pick<TaskDraft, 'credentialId' | 'fingerprint' | 'providerId' | 'action'>): string {
+  return [t.credentialId ?? '', t.fingerprint ?? '', t.providerId ?? '', t.action].join('\u0000');
 }
 
 /**
@@ -195,6 +245,7 @@ async function replayLive(
  * credential says so first, so "exists" never reads as "done" (a dead letter is still alive).
  */
 export function thenOf(t: Pick<Task, 'status' | 'outcome'>): string {
+  if (onlyRecorded(t)) return 'recorded only (shadow): nothing was called, still alive';
   if (t.status === 'dead_lettered' || t.status === 'failed')
     return `still alive (${t.status === 'failed' ? 'failed' : 'dead-lettered'})`;
   return `${t.status}${t.outcome ? ` (${t.outcome})` : ''}`;

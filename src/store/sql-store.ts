@@ -210,7 +210,9 @@ class SqlOps implements StoreOps {
         j(t.flags),
         statuses[i]!,
         statuses[i] === 'skipped' ? 'shadow' : null,
-        statuses[i] === 'skipped' ? null : (sealedByTask.get(t.id) ?? null),
+        // A shadow task keeps its sealed value like a dead letter: nothing killed the credential, and
+        // a replay once its provider is configured revokes it by value.
+        sealedByTask.get(t.id) ?? null,
         t.hold ?? null,
         t.rotateTo ? j(t.rotateTo) : null,
         t.after ?? null,

@@ -1,0 +1,78 @@
+/**
+ * The walkthrough's "configure a provider, then replay": a leak recorded in shadow mode (no
+ * provider configured) is revoked by a live replay once its provider is configured, without
+ * `--force`, and the dry run says so first. Counted at a real OAuth server.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { createRuntime, type Runtime } from '../../src/main.js';
+import { localOps } from '../../src/ops/local.js';
+import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
+import { captureLogger, oauthProviderConfig, tempDir, testConfig } from '../support/runtime.js';
+
+let oauth: OAuthServer;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let runtime: Runtime | undefined;
+
+before(async () => {
+  oauth = await startOAuthServer();
+  dir = await tempDir();
+});
+after(async () => {
+  await runtime?.stop();
+  await oauth.close();
+  await dir.remove();
+});
+
+it('a shadow-recorded leak is revoked by a live replay once its provider is configured', async () => {
+  const log = captureLogger();
+  runtime = await createRuntime(testConfig({ dataDir: dir.path }), { logger: log.logger });
+  await runtime.startWorkers();
+  const token = await oauth.mint();
+  let ops = localOps(runtime.deps);
+  await ops.importInventory(
+    [{ id: 'billing-token', provider: 'oauth-main', kind: 'oauth.access_token', secret: token }],
+    'test',
+  );
+  const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token } }]);
+  const triggerId = res.accepted[0]!.id;
+  await runtime.idle();
+  const [shadow] = await ops.listTasks({ triggerId });
+  assert.equal(shadow?.outcome, 'shadow', 'recorded only: no provider configured');
+  assert.equal(await oauth.introspect(token), true);
+  await runtime.stop();
+
+  runtime = await createRuntime(
+    testConfig({ dataDir: dir.path, providers: [{ ...oauthProviderConfig(oauth), propagationMs: 0 }] }),
+    { logger: log.logger },
+  );
+  await runtime.startWorkers();
+  ops = localOps(runtime.deps);
+  const req = { triggerIds: [triggerId], force: false, operator: 'ann', reason: 'provider configured' };
+  const dry = await ops.replay({ ...req, dryRun: true });
+  // Configured, the provider may kill it another way (by id rather than by value): a new task.
+  const diff = dry.triggers[0]!.diff;
+  assert.ok(
+    diff.some((d) => d.change === '+' && d.credential === 'billing-token' && d.provider === 'oauth-main'),
+    `the dry run shows it will run now: ${JSON.stringify(diff)}`,
+  );
+  assert.ok(
+    diff.some((d) => /^recorded only \(shadow\).*still alive/.test(d.then ?? '')),
+    `the shadow record is not shown as done: ${JSON.stringify(diff)}`,
+  );
+  assert.equal(oauth.revocationCalls(), 0, 'a dry run calls nothing');
+
+  const live = await ops.replay({ ...req, dryRun: false });
+  assert.equal(live.triggers[0]!.newTasks, 1);
+  await runtime.idle();
+  assert.equal(await oauth.introspect(token), false, 'revoked at the provider');
+  assert.equal(oauth.revocationCalls(), 1);
+  const tasks = await ops.listTasks({ triggerId });
+  assert.deepEqual(tasks.map((t) => t.outcome).sort(), ['revoked', 'shadow'], 'the shadow record stays');
+
+  // Replayed again: the work is done, nothing is called twice.
+  const again = await ops.replay({ ...req, dryRun: false });
+  assert.equal(again.triggers[0]!.newTasks, 0);
+  await runtime.idle();
+  assert.equal(oauth.revocationCalls(), 1);
+});
