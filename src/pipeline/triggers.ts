@@ -161,7 +161,15 @@ export async function handleTrigger(
         type: 'trigger.accepted',
         actor,
         triggerId: t.id,
-        data: { kind: t.kind, source: t.source, occurredAt: t.occurredAt, ...tokenFacts(t) },
+        data: {
+          kind: t.kind,
+          source: t.source,
+          occurredAt: t.occurredAt,
+          ...subjectFacts(t),
+          ...tokenFacts(t),
+          // Where it leaked, who reported what (repo, file, commit, author): redacted at intake.
+          ...(Object.keys(t.evidence).length > 0 ? { evidence: t.evidence } : {}),
+        },
       },
       {
         type: 'plan.created',
@@ -261,6 +269,17 @@ export async function handleTrigger(
     outcome.duplicate ? 'duplicate trigger' : 'trigger planned',
   );
   return { triggerId: t.id, duplicate: outcome.duplicate, plan: outcome.duplicate ? null : plan };
+}
+
+/** Who or what the trigger is about, in the audit: the leaver, the workload, the leaked key's ids. */
+function subjectFacts(t: Trigger): Record<string, string | string[]> {
+  if (t.kind === 'offboarding')
+    return { person: t.subject.person, ...(t.subject.aliases.length ? { aliases: t.subject.aliases } : {}) };
+  if (t.kind === 'decommission') return { workload: t.subject.workload };
+  return {
+    ...(t.subject.providerKeyId ? { providerKeyId: t.subject.providerKeyId } : {}),
+    ...(t.subject.credentialId ? { credentialId: t.subject.credentialId } : {}),
+  };
 }
 
 function tokenFacts(t: Trigger): Record<string, string> {

@@ -148,6 +148,18 @@ describe('OCSF export', () => {
     assert.equal(left?.unmapped.tourniquet.trigger.person, 'bob@example.com', 'who left');
   });
 
+  it('the audit records themselves name the leaver and where it leaked (evidence redacted)', async () => {
+    const accepted = (await runtime.deps.store.listAudit({})).filter((r) => r.type === 'trigger.accepted');
+    const leak = accepted.find(
+      (r) => r.data.kind === 'leak' && r.data.source === 'gitleaks' && r.data.evidence,
+    );
+    const evidence = leak?.data.evidence as Record<string, string> | undefined;
+    assert.equal(evidence?.repo, 'acme/billing');
+    assert.equal(evidence?.commit, 'a1b2c3d');
+    assert.match(evidence?.line ?? '', /^TOKEN=\[redacted [0-9a-f]{8}\]$/);
+    assert.equal(accepted.find((r) => r.data.kind === 'offboarding')?.data.person, 'bob@example.com');
+  });
+
   it('no event carries the secret', () => {
     assert.ok(text.length > 0);
     assert.ok(!text.includes(token), 'the token is in the export');
