@@ -8,7 +8,7 @@ import { classifyToken } from '../handlers/classify/index.js';
 import type { AuditRecord } from '../schemas/audit.js';
 import type { Config } from '../schemas/config.js';
 import type { Anchor } from './audit/anchor.js';
-import { busAnchor } from './audit/anchor-bus.js';
+import { auditEventHeaders, busAnchor } from './audit/anchor-bus.js';
 import { fileAnchor } from './audit/anchor-file.js';
 import { Checkpointer } from './audit/checkpointer.js';
 import type { AuditIntegrity } from './audit/verify.js';
@@ -257,7 +257,11 @@ export async function createRuntime(
     ? (records: readonly AuditRecord[]) =>
         bus.publish(
           'audit',
-          records.map((r) => ({ key: r.triggerId ?? String(r.seq), value: JSON.stringify(r) })),
+          records.map((r) => ({
+            key: r.triggerId ?? String(r.seq),
+            value: JSON.stringify(r),
+            headers: auditEventHeaders(r),
+          })),
         )
     : undefined;
   const deps: PipelineDeps = {

@@ -8,6 +8,7 @@
  * `dlq list` shows them without payloads; `dlq show --unseal` (responders) opens one and is audited.
  */
 import type { AuditRecord } from '../../schemas/audit.js';
+import { CE_TYPE_PREFIX, cloudEventHeaders } from '../bus/cloudevents.js';
 import type { InMessage, OutMessage } from '../bus/port.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from './deps.js';
@@ -16,6 +17,8 @@ import { now, type PipelineDeps } from './deps.js';
 export const DLQ_PAYLOAD_LIMIT = 256 * 1024;
 /** Marks our dead letters on the DLQ topic (task dead letters live in the store). */
 export const DEAD_LETTER_HEADER = 'tourniquet-dead-letter';
+/** The CloudEvents `source` of dead letters. */
+export const DLQ_SOURCE = '/tourniquet/dlq';
 
 export interface DeadMessageInput {
   id: string;
@@ -80,9 +83,27 @@ export function deadMessage(
   return {
     key: input.id,
     value: JSON.stringify(record),
-    // The original headers travel on (tourniquet-source says how to reprocess it).
-    headers: { ...input.headers, [DEAD_LETTER_HEADER]: '2' },
+    // The original headers travel on (tourniquet-source says how to reprocess it); a dead
+    // letter is a CloudEvent of its own, replacing any `ce_` attributes the original carried.
+    headers: {
+      ...withoutCloudEvent(input.headers),
+      [DEAD_LETTER_HEADER]: '2',
+      ...cloudEventHeaders({
+        id: input.id,
+        source: DLQ_SOURCE,
+        type: `${CE_TYPE_PREFIX}.dlq.dead_letter`,
+        time: record.at,
+        subject: typeof input.source.topic === 'string' ? input.source.topic : null,
+      }),
+    },
   };
+}
+
+/** The original's own CloudEvent attributes stay in the dead letter's value (`headers`), not on it. */
+function withoutCloudEvent(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([k]) => !k.startsWith('ce_') && k.toLowerCase() !== 'content-type'),
+  );
 }
 
 /** Publishes dead letters and audits each (`trigger.rejected`, with its id; never the payload). */

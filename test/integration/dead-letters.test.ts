@@ -19,6 +19,7 @@ import { SOURCE_HEADER } from '../../src/pipeline/input-topic.js';
 import { getKafka, kafkaTopics } from '../support/kafka.js';
 import { captureLogger, tempDir, testConfig } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
+import { cloudEventOf } from '../support/cloudevents.js';
 
 const token = (tag: string) => `ghp_${tag}${randomBytes(16).toString('hex')}`;
 
@@ -86,6 +87,11 @@ describe('dead letters on the embedded log', () => {
     assert.equal(dead!.source.record, '$[1]');
     assert.equal(dead!.code, 'INVALID_INPUT');
     assert.equal(JSON.stringify(listed).includes(planted), false, 'list never shows a payload');
+    // On the log as on Kafka, a dead letter is a CloudEvent (binary mode), read by the SDK.
+    const [onLog] = await runtime.deps.bus.read!('dlq', 0, Date.now() + 1);
+    const event = cloudEventOf(onLog!);
+    assert.equal(event.type, 'io.tourniquet.dlq.dead_letter');
+    assert.equal(event.id, dead!.id);
 
     const shown = await ops.showDeadMessage(dead!.id, { unseal: true, operator: 'responder-1' });
     assert.ok(shown.payload?.includes(planted), 'the bad record is kept for reprocessing');
@@ -190,6 +196,12 @@ describe('dead letters on Kafka', () => {
       'gitleaks',
     );
     for (const m of raw) {
+      // Each dead letter is a CloudEvent (binary mode), read by the CloudEvents SDK.
+      const event = cloudEventOf(m);
+      assert.equal(event.type, 'io.tourniquet.dlq.dead_letter');
+      assert.equal(event.source, '/tourniquet/dlq');
+      assert.equal(event.id, m.key);
+      assert.equal(event.datacontenttype, 'application/json');
       const text = m.value + JSON.stringify(m.headers);
       for (const secret of [planted, ...good, 'not json {']) assert.ok(!text.includes(secret));
     }

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { leakInput, pipelineSetup, waitForFinalTasks, type TopicRecord } from '../support/kafka-pipeline.js';
+import { cloudEventOf } from '../support/cloudevents.js';
 
 interface AuditJson {
   seq: number;
   type: string;
   hash: string;
+  at: string;
   triggerId?: string | null;
 }
 
@@ -50,6 +52,14 @@ test('a leak produced to the leak topic ends revoked and verified, audited on th
     );
   }
   assert.ok(!onTopic.some((r) => r.value.includes(token!)), 'no raw token on the audit topic');
+  // Every record on the audit topic is a CloudEvent (binary mode), read by the CloudEvents SDK.
+  for (const r of onTopic) {
+    const event = cloudEventOf(r);
+    const record = auditOf(r);
+    assert.equal(event.type, `io.tourniquet.audit.${record.type}`);
+    assert.equal(event.id, `record-${record.seq}`);
+    assert.equal(event.time, new Date(record.at).toISOString());
+  }
   assert.equal(await svc.stop('SIGTERM'), 0, 'SIGTERM drains and exits 0');
 });
 

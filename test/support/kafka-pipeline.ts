@@ -40,6 +40,8 @@ export interface Service extends ServiceProcess {
 }
 
 export interface TopicRecord {
+  /** Kafka headers as strings (the CloudEvents attributes among them). */
+  headers: Record<string, string>;
   partition: number;
   offset: string;
   key: string;
@@ -216,6 +218,12 @@ export async function pipelineSetup(
               key: message.key?.toString() ?? '',
               value,
               json,
+              headers: Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([h, v]) => [
+                  h,
+                  String(Array.isArray(v) ? v[0] : v),
+                ]),
+              ),
             });
           },
         });
