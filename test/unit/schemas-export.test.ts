@@ -18,6 +18,8 @@ it('npm run schemas exports JSON Schema generated from the zod contracts', async
     assert.deepEqual(kinds.sort(), ['decommission', 'leak', 'offboarding']);
     const config = JSON.parse(await readFile(join(dir.path, 'config.schema.json'), 'utf8'));
     assert.ok(config.properties.providers);
+    const asyncapi = JSON.parse(await readFile(join(dir.path, 'asyncapi.json'), 'utf8'));
+    assert.equal(asyncapi.asyncapi, '3.0.0');
   } finally {
     await dir.remove();
   }

@@ -1,0 +1,191 @@
+/**
+ * The AsyncAPI 3.0 contract of every Kafka topic tourniquet reads or writes, generated from the
+ * zod schemas the code validates with (so it cannot drift from them): `npm run schemas` writes it
+ * to schemas/json/asyncapi.json, and the tests validate it with @asyncapi/parser. Channel addresses
+ * are the default topic names (config `kafka.topics` renames them). Payload schemas are JSON Schema
+ * draft 7, the dialect AsyncAPI's default schema format is built on.
+ */
+import { z } from 'zod';
+import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
+import { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
+import { KafkaConfig } from '../../schemas/config.js';
+import { CloudEventHeaders, DeadMessageRecord, InputHeaders, TaskMessage } from '../../schemas/messages.js';
+import { Trigger, TriggerInput } from '../../schemas/trigger.js';
+
+/**
+ * A payload schema. Recursive types (an audit record's JSON data) come with `definitions` whose
+ * `$ref`s are local to the schema; in the document `#` is the document, so they move to
+ * `components.schemas` under the payload's name and their references follow.
+ */
+function jsonSchema(
+  schema: z.ZodType,
+  name: string,
+  shared: Record<string, unknown>,
+): Record<string, unknown> {
+  const {
+    $schema: _ignored,
+    definitions,
+    ...rest
+  } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  const rewrite = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        k === '$ref' && typeof x === 'string' && x.startsWith('#/definitions/')
+          ? `#/components/schemas/${name}_${x.slice('#/definitions/'.length)}`
+          : rewrite(x),
+      ]),
+    );
+  };
+  for (const [k, d] of Object.entries((definitions ?? {}) as Record<string, unknown>))
+    shared[`${name}_${k}`] = rewrite(d);
+  return rewrite(rest) as Record<string, unknown>;
+}
+
+const key = (description: string) => ({ bindings: { kafka: { key: { type: 'string', description } } } });
+
+export function asyncApiDocument(version: string): Record<string, unknown> {
+  const topics = KafkaConfig.shape.topics.parse({}) as Record<string, string>;
+  const shared: Record<string, unknown> = {};
+  const inputHeaders = jsonSchema(InputHeaders, 'InputHeaders', shared);
+  const ceHeaders = jsonSchema(CloudEventHeaders, 'CloudEventHeaders', shared);
+  const inputMessages = {
+    canonical: { $ref: '#/components/messages/canonicalTrigger' },
+    sourceEvent: { $ref: '#/components/messages/sourceEvent' },
+    normalised: { $ref: '#/components/messages/normalisedTrigger' },
+  };
+  const input = (kind: string, what: string) => ({
+    address: topics[kind],
+    title: `${kind} triggers`,
+    description: `${what} Produced by HR systems, scanners and webhooks, and by tourniquet's own intake.`,
+    messages: inputMessages,
+  });
+  const channels = {
+    leak: input('leak', 'Secrets that leaked (scanner findings, partner alerts).'),
+    offboarding: input('offboarding', 'People who left (HR, identity providers).'),
+    decommission: input('decommission', 'Workloads that were retired.'),
+    tasks: {
+      address: topics.tasks,
+      title: 'task wake-ups',
+      description:
+        'One message per task that may run now; the store holds the task. Keyed by the credential, so one credential is handled in order.',
+      messages: { task: { $ref: '#/components/messages/task' } },
+    },
+    dlq: {
+      address: topics.dlq,
+      title: 'dead letters',
+      description: 'Input or task messages that could not be processed, payload sealed.',
+      messages: { deadLetter: { $ref: '#/components/messages/deadLetter' } },
+    },
+    audit: {
+      address: topics.audit,
+      title: 'audit trail',
+      description:
+        'Every audit record as it is appended (hash-chained), and signed checkpoints of the chain head.',
+      messages: {
+        record: { $ref: '#/components/messages/auditRecord' },
+        checkpoint: { $ref: '#/components/messages/auditCheckpoint' },
+      },
+    },
+  };
+  const op = (action: 'send' | 'receive', channel: keyof typeof channels, summary: string) => ({
+    action,
+    channel: { $ref: `#/channels/${channel}` },
+    summary,
+  });
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'tourniquet',
+      version,
+      description: 'Revokes credentials the moment they must die: the topics it reads and writes.',
+      license: { name: 'see the repository' },
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      kafka: {
+        host: 'localhost:9092',
+        protocol: 'kafka',
+        description: 'Your brokers (config `kafka.brokers`).',
+      },
+    },
+    channels,
+    operations: {
+      receiveLeak: op('receive', 'leak', 'tourniquet consumes leak triggers'),
+      receiveOffboarding: op('receive', 'offboarding', 'tourniquet consumes offboarding triggers'),
+      receiveDecommission: op('receive', 'decommission', 'tourniquet consumes decommission triggers'),
+      sendTask: op('send', 'tasks', 'the planner wakes a task'),
+      receiveTask: op('receive', 'tasks', 'a worker routes a task into its provider lane'),
+      sendDeadLetter: op('send', 'dlq', 'what could not be processed is dead-lettered'),
+      sendAudit: op('send', 'audit', 'the audit trail is mirrored as it is written'),
+    },
+    components: {
+      messages: {
+        canonicalTrigger: {
+          name: 'canonicalTrigger',
+          title: 'Canonical trigger',
+          summary: 'A trigger in tourniquet’s own format (no `tourniquet-source` header).',
+          headers: inputHeaders,
+          payload: jsonSchema(TriggerInput, 'TriggerInput', shared),
+          ...key('any; tourniquet derives ids from the content'),
+        },
+        sourceEvent: {
+          name: 'sourceEvent',
+          title: 'Source event',
+          summary: `A producer's own format, named by the tourniquet-source header: ${SOURCE_NAMES.join(', ')}.`,
+          headers: inputHeaders,
+          payload: {
+            description: 'The event as the producer emits it; each format is validated by its own schema.',
+          },
+          ...key('any'),
+        },
+        normalisedTrigger: {
+          name: 'normalisedTrigger',
+          title: 'Normalised trigger',
+          summary: 'Written by tourniquet’s intake (header tourniquet-format: trigger): the secret sealed.',
+          headers: inputHeaders,
+          payload: jsonSchema(Trigger, 'Trigger', shared),
+          ...key('the trigger id'),
+        },
+        task: {
+          name: 'task',
+          title: 'Task wake-up',
+          payload: jsonSchema(TaskMessage, 'TaskMessage', shared),
+          ...key('the credential (its id or fingerprint): its tasks stay in order'),
+        },
+        deadLetter: {
+          name: 'deadLetter',
+          title: 'Dead letter',
+          summary: 'A CloudEvent (binary mode), type io.tourniquet.dlq.dead_letter.',
+          headers: ceHeaders,
+          payload: jsonSchema(DeadMessageRecord, 'DeadMessage', shared),
+          ...key('the dead letter id'),
+        },
+        auditRecord: {
+          name: 'auditRecord',
+          title: 'Audit record',
+          summary: 'A CloudEvent (binary mode), type io.tourniquet.audit.<record type>.',
+          headers: ceHeaders,
+          payload: jsonSchema(AuditRecord, 'AuditRecord', shared),
+          ...key('the trigger id, or the sequence number'),
+        },
+        auditCheckpoint: {
+          name: 'auditCheckpoint',
+          title: 'Audit checkpoint',
+          summary:
+            'A signed checkpoint of the chain head; a CloudEvent, type io.tourniquet.audit.checkpoint.',
+          headers: ceHeaders,
+          payload: jsonSchema(AuditCheckpoint, 'AuditCheckpoint', shared),
+          ...key('tourniquet.audit-checkpoint'),
+        },
+      },
+      // Filled while the payloads above are built (the same object).
+      schemas: shared,
+    },
+  };
+}
