@@ -87,7 +87,9 @@ export class OcsfSchema {
         continue;
       }
       if (!this.inUse(a))
-        problems.push(`${path}.${k}: belongs to profile ${(a.profiles ?? []).join('/')}, not in metadata.profiles`);
+        problems.push(
+          `${path}.${k}: belongs to profile ${(a.profiles ?? []).join('/')}, not in metadata.profiles`,
+        );
       if (a.is_array) {
         if (!Array.isArray(v)) problems.push(`${path}.${k}: expected an array`);
         else v.forEach((item, i) => problems.push(...this.checkValue(a, item, `${path}.${k}[${i}]`)));
