@@ -185,9 +185,7 @@ describe('tracing', () => {
     let traceId = '';
     await inSpan('test.parent', {}, async (span) => {
       traceId = span.spanContext().traceId;
-      await dispatchTasks(deps, [
-        { id: taskId, credentialId: 'c', provider: 'oauth-main' },
-      ]);
+      await dispatchTasks(deps, [{ id: taskId, credentialId: 'c', provider: 'oauth-main' }]);
     });
     await runtime.idle();
     const msgs = (await runtime.deps.bus.read!('tasks', from, Date.now() + 1)).filter((m) =>
