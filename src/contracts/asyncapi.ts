@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
 import { KafkaConfig } from '../../schemas/config.js';
-import { CloudEventHeaders, DeadMessageRecord, InputHeaders, TaskMessage } from '../../schemas/messages.js';
+import {
+  CloudEventHeaders,
+  DeadMessageRecord,
+  InputHeaders,
+  TaskMessage,
+  TraceHeaders,
+} from '../../schemas/messages.js';
 import { Trigger, TriggerInput } from '../../schemas/trigger.js';
 
 /**
@@ -54,6 +60,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
   const shared: Record<string, unknown> = {};
   const inputHeaders = jsonSchema(InputHeaders, 'InputHeaders', shared);
   const ceHeaders = jsonSchema(CloudEventHeaders, 'CloudEventHeaders', shared);
+  const traceHeaders = jsonSchema(TraceHeaders, 'TraceHeaders', shared);
   const inputMessages = {
     canonical: { $ref: '#/components/messages/canonicalTrigger' },
     sourceEvent: { $ref: '#/components/messages/sourceEvent' },
@@ -155,6 +162,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
         task: {
           name: 'task',
           title: 'Task wake-up',
+          headers: traceHeaders,
           payload: jsonSchema(TaskMessage, 'TaskMessage', shared),
           ...key('the credential (its id or fingerprint): its tasks stay in order'),
         },
