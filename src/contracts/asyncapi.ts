@@ -10,7 +10,13 @@ import { embedSchema } from './json-schema.js';
 import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
 import { KafkaConfig } from '../../schemas/config.js';
-import { CloudEventHeaders, DeadMessageRecord, InputHeaders, TaskMessage } from '../../schemas/messages.js';
+import {
+  CloudEventHeaders,
+  DeadMessageRecord,
+  InputHeaders,
+  TaskMessage,
+  TraceHeaders,
+} from '../../schemas/messages.js';
 import { Trigger, TriggerInput } from '../../schemas/trigger.js';
 
 /** A payload schema: JSON Schema draft 7, the dialect of AsyncAPI's default schema format. */
@@ -25,6 +31,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
   const shared: Record<string, unknown> = {};
   const inputHeaders = jsonSchema(InputHeaders, 'InputHeaders', shared);
   const ceHeaders = jsonSchema(CloudEventHeaders, 'CloudEventHeaders', shared);
+  const traceHeaders = jsonSchema(TraceHeaders, 'TraceHeaders', shared);
   const inputMessages = {
     canonical: { $ref: '#/components/messages/canonicalTrigger' },
     sourceEvent: { $ref: '#/components/messages/sourceEvent' },
@@ -126,6 +133,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
         task: {
           name: 'task',
           title: 'Task wake-up',
+          headers: traceHeaders,
           payload: jsonSchema(TaskMessage, 'TaskMessage', shared),
           ...key('the credential (its id or fingerprint): its tasks stay in order'),
         },

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { TourniquetError } from '../errors.js';
 import type { Operations } from '../ops/port.js';
+import { withContextOf } from '../observe/trace-context.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import {
@@ -117,7 +118,7 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
 
   api.post('/v1/triggers', async (req, reply) => {
     need(req, 'responder');
-    return reply.status(202).send(await ops.ingest(docs(req.body)));
+    return reply.status(202).send(await withContextOf(req.headers, () => ops.ingest(docs(req.body))));
   });
   api.register(async (raw) => {
     // Operator upload of a source event in its producer's format: the body is passed on as bytes.
@@ -127,7 +128,9 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
       need(req, 'responder');
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
-      return reply.status(202).send(await ops.ingestSource(req.params.source, body));
+      return reply
+        .status(202)
+        .send(await withContextOf(req.headers, () => ops.ingestSource(req.params.source, body)));
     });
     // Dry run of a source event: what it would lead to, nothing stored or executed.
     raw.post<{ Params: { source: string } }>('/v1/sources/:source/plan', async (req) => {
