@@ -18,6 +18,21 @@ export const PolicyRule = z
   })
   .strict();
 
+/** Thresholds of the governance report (handlers/report.ts). */
+export const ReportPolicy = z
+  .object({
+    /** Unused for longer than this: stale. */
+    staleDays: z.number().int().positive().default(90),
+    /** Issued longer ago than this: past its lifetime. */
+    maxAgeDays: z.number().int().positive().default(365),
+    /** A scope naming one of these (case-insensitive), or `*`, grants writes. */
+    writeScopes: z
+      .array(z.string().min(1).max(100))
+      .default(['write', 'admin', 'delete', 'manage', 'owner', 'full', 'repo']),
+  })
+  .strict();
+export type ReportPolicy = z.infer<typeof ReportPolicy>;
+
 export const Policy = z
   .object({
     defaults: z
@@ -43,6 +58,7 @@ export const Policy = z
       })
       .strict()
       .prefault({}),
+    report: ReportPolicy.prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

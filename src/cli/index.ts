@@ -12,6 +12,7 @@ import { parseJsonDocuments } from '../pipeline/intake.js';
 import { linesOf, readStructuredFile } from '../util/files.js';
 import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
 import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
+import { reportCsv, reportTable } from './report-format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, type Target } from './target.js';
 
@@ -245,6 +246,23 @@ audit
     withTarget(async (t) => {
       const records = o.format === 'ocsf' ? t.ops.exportAuditOcsf() : t.ops.exportAudit();
       for await (const r of records) out(JSON.stringify(r));
+    }),
+  );
+
+program
+  .command('report')
+  .description(
+    'governance report: owner coverage, shadow ownership, owners who left, write scopes, lifetimes, staleness, revocation coverage',
+  )
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+  )
+  .action(async (o: { format: 'table' | 'json' | 'csv' }) =>
+    withTarget(async (t) => {
+      const res = await t.ops.report({ rows: o.format === 'csv' });
+      if (o.format === 'json') out(JSON.stringify(res.report, null, 2));
+      else if (o.format === 'csv') out(reportCsv(res.rows ?? []));
+      else out(reportTable(res.report));
     }),
   );
 

@@ -8,6 +8,7 @@ import { AuditRecord } from '../../schemas/audit.js';
 import { FreeText, Name } from '../../schemas/common.js';
 import { Credential } from '../../schemas/credential.js';
 import { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
+import { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
 
 export const DecisionBody = z
   .object({
@@ -143,5 +144,10 @@ export const ReplayResult = z.object({
       newTasks: z.number().int(),
     }),
   ),
+});
+export const ReportQuery = z.object({ rows: z.enum(['true', 'false']).optional() }).strict();
+export const ReportResult = z.object({
+  report: GovernanceReport,
+  rows: z.array(CredentialFindings).optional(),
 });
 export const OperatorResult = z.object({ name: z.string(), role: z.string(), token: z.string() });

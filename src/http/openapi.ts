@@ -107,6 +107,14 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'get',
+    path: '/v1/report',
+    summary: 'Governance report: owners, shadow ownership, scopes, lifetimes, staleness, revocation coverage',
+    role: 'analyst',
+    query: S.ReportQuery,
+    ok: [200, S.ReportResult],
+  },
+  {
+    method: 'get',
     path: '/v1/audit',
     summary: 'Audit records (of one trigger or credential); ids may be shortened',
     role: 'analyst',

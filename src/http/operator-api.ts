@@ -22,6 +22,7 @@ import {
   OperatorBody,
   PlansQuery,
   ReplayBody,
+  ReportQuery,
   RetryBody,
   ShowQuery,
   TasksQuery,
@@ -159,6 +160,11 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     parse(NoQuery, req.query);
     return { credentials: await ops.listInventory() };
+  });
+  api.get('/v1/report', async (req) => {
+    need(req, 'analyst');
+    const q = parse(ReportQuery, req.query);
+    return ops.report({ rows: q.rows === 'true' });
   });
   api.get('/v1/audit', async (req) => {
     need(req, 'analyst');

@@ -3,6 +3,7 @@
  * an open runtime (the service itself, or a CLI run when no service holds the data dir) and
  * `RemoteOps` calls a running service's HTTP API, because the embedded store belongs to one process.
  */
+import type { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
@@ -45,6 +46,8 @@ export interface Operations {
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
   listInventory(): Promise<Credential[]>;
+  /** The governance report (handlers/report.ts); `rows` adds one line per live credential. */
+  report(opts: { rows: boolean }): Promise<{ report: GovernanceReport; rows?: CredentialFindings[] }>;
   listAudit(q: AuditFilter): Promise<AuditRecord[]>;
   verifyAudit(): Promise<AuditVerification>;
   /**
