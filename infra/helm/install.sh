@@ -12,6 +12,7 @@ dir=${1:-$here/../../.helm}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 go=$(command -v go || echo /usr/local/go/bin/go)
+[ -x "$go" ] || { echo "install.sh: no Go toolchain (go on PATH or /usr/local/go/bin/go) to build Helm" >&2; exit 1; }
 if ! "$dir/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "$version"; then
   # -mod=mod: `go install pkg@version` resolves from the module's own go.mod, never a local one.
   GOBIN="$dir" GOFLAGS=-mod=mod CGO_ENABLED=0 "$go" install -trimpath \
