@@ -181,7 +181,12 @@ test('the image build replays without Docker; its CMD serves /readyz as the imag
     for (let d = dirname(rt.root); d !== dirname(d); d = dirname(d)) {
       assert.equal(existsSync(join(d, 'node_modules')), false, `${d}/node_modules`);
     }
-    assert.deepEqual(await readdir(app), ['dist', 'node_modules', 'package-lock.json', 'package.json']);
+    assert.deepEqual((await readdir(app)).sort(), [
+      'dist',
+      'node_modules',
+      'package-lock.json',
+      'package.json',
+    ]);
 
     const asRoot = process.getuid?.() === 0;
     const [uidText, gidText] = (rt.user ?? '').split(':');
