@@ -35,11 +35,15 @@ export function Name(max: number) {
 /** Free text may span lines, but never hold what the store cannot keep (U+0000, lone surrogates). */
 // eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 const STORABLE = /^[^\u0000\p{Cs}]*$/u;
+/** Free text an operator or a source writes (a reason, a note): what the store can keep, bounded. */
+export const FreeText = (max: number) =>
+  z.string().max(max).regex(STORABLE, 'U+0000 and lone surrogates are not allowed');
 const Text = (max: number) =>
   z.string().max(max).regex(STORABLE, 'U+0000 and lone surrogates are not allowed');
 
 /** Flat evidence values: enough for an analyst, never a nested raw event. */
-export const Scalar = z.union([Text(2000), z.number(), z.boolean(), z.null()]);
+export const EVIDENCE_TEXT_MAX = 2000;
+export const Scalar = z.union([Text(EVIDENCE_TEXT_MAX), z.number(), z.boolean(), z.null()]);
 export const Evidence = z.record(z.string().max(100).regex(PRINTABLE, PRINTABLE_MESSAGE), Scalar);
 
 /** A secret in configuration: inline, or the name of the environment variable that holds it. */

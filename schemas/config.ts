@@ -143,6 +143,21 @@ export const RetentionConfig = z
   })
   .strict();
 
+/**
+ * OpenTelemetry traces (src/observe/tracing.ts). Off unless an OTLP endpoint is configured (here,
+ * or by the standard OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): then no SDK
+ * is loaded and the API's no-op tracer costs next to nothing.
+ */
+export const TracingConfig = z
+  .object({
+    /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+    otlpEndpoint: z.url().optional(),
+    serviceName: z.string().min(1).default('tourniquet'),
+    /** Share of new traces kept; a trace continued from a caller follows the caller's decision. */
+    sampleRatio: z.number().min(0).max(1).default(1),
+  })
+  .strict();
+
 export const Config = z
   .object({
     dataDir: z.string().min(1).default('./.tourniquet'),
@@ -179,6 +194,7 @@ export const Config = z
     retry: RetryConfig.prefault({}),
     delivery: DeliveryConfig.prefault({}),
     notifications: NotificationsConfig.prefault({}),
+    tracing: TracingConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

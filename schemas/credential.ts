@@ -4,7 +4,7 @@
  * workload uses it, and whether it is protected (never touched without a human).
  */
 import { z } from 'zod';
-import { Fingerprint, Id, Name } from './common.js';
+import { Fingerprint, Id, Name, Timestamp } from './common.js';
 
 /** `<provider type>.<kind>`, e.g. `github.fine_grained_pat`, `aws.access_key`, `oauth.access_token`. */
 export const CredentialKind = z
@@ -29,6 +29,10 @@ const fields = {
   createdBy: Name(200).optional(),
   /** People (ids from `people`) or groups who can read its value: exposure on offboarding → rotate. */
   readers: z.array(Name(200)).max(500).default([]),
+  /** Lifecycle, where the provider (or whoever keeps the inventory) tells: for the governance report. */
+  issuedAt: Timestamp.optional(),
+  lastUsedAt: Timestamp.optional(),
+  expiresAt: Timestamp.optional(),
   /** Where a rotated value is written (an IAM key's new secret → a Secrets Manager secret or Vault KV). */
   rotateTo: z
     .object({ provider: Name(100), providerId: Name(500) })

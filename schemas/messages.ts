@@ -48,8 +48,21 @@ export const CloudEventHeaders = z.object({
   'content-type': z.literal('application/json'),
 });
 
+/**
+ * W3C Trace Context (src/observe/trace-context.ts): set when tracing is on, so the consumer's spans
+ * join the producer's trace. A producer of input events may set them too.
+ */
+export const TraceHeaders = z.object({
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional()
+    .describe('W3C traceparent: version-traceid-parentid-flags'),
+  tracestate: z.string().optional().describe('W3C tracestate'),
+});
+
 /** Headers a producer sets on an input topic. */
-export const InputHeaders = z.object({
+export const InputHeaders = TraceHeaders.extend({
   'tourniquet-source': z
     .string()
     .optional()

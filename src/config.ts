@@ -76,6 +76,15 @@ function fromEnv(env: Env): Record<string, unknown> {
   };
   const keys = Object.entries(keyEnv).filter(([, name]) => env[name]);
   if (keys.length > 0) out.keys = Object.fromEntries(keys.map(([k, name]) => [k, { env: name }]));
+  // The standard OpenTelemetry variables: the traces URL as given, or the base URL plus its path.
+  const otlpBase = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const otlp = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (otlpBase ? `${otlpBase}/v1/traces` : undefined);
+  if (otlp || env.OTEL_SERVICE_NAME) {
+    out.tracing = {
+      ...(otlp ? { otlpEndpoint: otlp } : {}),
+      ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}),
+    };
+  }
   if (env.TOURNIQUET_AUDIT_ANCHOR_FILE) out.audit = { anchorFile: env.TOURNIQUET_AUDIT_ANCHOR_FILE };
   return out;
 }

@@ -31,6 +31,8 @@ import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { createMetrics } from './observe/metrics.js';
+import { contextFrom, messagingAttributes, traceHeaders } from './observe/trace-context.js';
+import { inSpan, SpanKind, startTracing, type SpanProcessor, type Tracing } from './observe/tracing.js';
 import { createSlackNotifier, type Notifier } from './observe/notify.js';
 import type { GithubProvider } from './providers/github.js';
 import { buildRegistry, type ProviderRegistry } from './providers/registry.js';
@@ -188,9 +190,29 @@ export async function createRuntime(
     clock?: () => Date;
     /** Start despite damage in the embedded log, auditing what is skipped (src/bus/local.ts). */
     acceptLogLoss?: boolean;
+    /** Span processors besides the OTLP exporter's (an in-memory exporter's): tracing is on with them. */
+    spanProcessors?: readonly SpanProcessor[];
   } = {},
 ): Promise<Runtime> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  // First, so that nothing below runs before its spans can be recorded; stopped last in stop().
+  const tracing = await startTracing(config.tracing, {
+    ...(opts.spanProcessors ? { spanProcessors: opts.spanProcessors } : {}),
+  });
+  try {
+    return await assemble(config, opts, logger, tracing);
+  } catch (e) {
+    await tracing?.shutdown();
+    throw e;
+  }
+}
+
+async function assemble(
+  config: Config,
+  opts: { clock?: () => Date; acceptLogLoss?: boolean },
+  logger: Logger,
+  tracing: Tracing | null,
+): Promise<Runtime> {
   // Everything this process creates is private (PGlite's directories follow the umask; its files
   // are tightened by the store adapter), and a data dir others can write to is refused.
   process.umask(0o077);
@@ -319,10 +341,21 @@ export async function createRuntime(
         topics: ['tasks'],
         group: `${group}.tasks`,
         // Routed into the task's provider lane, not run here: a partition never waits on a provider.
-        handler: guard.wrap(async (m) => {
-          const routed = taskIdOf(m.value, deps);
-          if (routed) await lanes.submit({ ...routed, key: m.key });
-        }),
+        handler: guard.wrap((m) =>
+          inSpan(
+            'process tasks',
+            {
+              kind: SpanKind.CONSUMER,
+              parent: contextFrom(m.headers),
+              attributes: messagingAttributes(config, 'tasks', 'process'),
+            },
+            async () => {
+              const routed = taskIdOf(m.value, deps);
+              // The task runs later in its lane, in this span's trace.
+              if (routed) await lanes.submit({ ...routed, key: m.key, trace: traceHeaders() });
+            },
+          ),
+        ),
       });
       // From now on small batches of runnable tasks go straight into this process's lanes.
       deps.dispatch = (tasks) => lanes.submitAll(tasks);
@@ -358,6 +391,8 @@ export async function createRuntime(
       await providers.close();
       await admission.close?.();
       await store.close();
+      // Last: flushes the spans of everything above.
+      await tracing?.shutdown();
     },
   };
 }

@@ -5,46 +5,23 @@
  * are the default topic names (config `kafka.topics` renames them). Payload schemas are JSON Schema
  * draft 7, the dialect AsyncAPI's default schema format is built on.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { embedSchema } from './json-schema.js';
 import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
 import { KafkaConfig } from '../../schemas/config.js';
-import { CloudEventHeaders, DeadMessageRecord, InputHeaders, TaskMessage } from '../../schemas/messages.js';
+import {
+  CloudEventHeaders,
+  DeadMessageRecord,
+  InputHeaders,
+  TaskMessage,
+  TraceHeaders,
+} from '../../schemas/messages.js';
 import { Trigger, TriggerInput } from '../../schemas/trigger.js';
 
-/**
- * A payload schema. Recursive types (an audit record's JSON data) come with `definitions` whose
- * `$ref`s are local to the schema; in the document `#` is the document, so they move to
- * `components.schemas` under the payload's name and their references follow.
- */
-function jsonSchema(
-  schema: z.ZodType,
-  name: string,
-  shared: Record<string, unknown>,
-): Record<string, unknown> {
-  const {
-    $schema: _ignored,
-    definitions,
-    ...rest
-  } = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  const rewrite = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(rewrite);
-    if (v === null || typeof v !== 'object') return v;
-    return Object.fromEntries(
-      Object.entries(v).map(([k, x]) => [
-        k,
-        k === '$ref' && typeof x === 'string' && x.startsWith('#/definitions/')
-          ? `#/components/schemas/${name}_${x.slice('#/definitions/'.length)}`
-          : rewrite(x),
-      ]),
-    );
-  };
-  for (const [k, d] of Object.entries((definitions ?? {}) as Record<string, unknown>))
-    shared[`${name}_${k}`] = rewrite(d);
-  return rewrite(rest) as Record<string, unknown>;
+/** A payload schema: JSON Schema draft 7, the dialect of AsyncAPI's default schema format. */
+function jsonSchema(schema: z.ZodType, name: string, shared: Record<string, unknown>) {
+  return embedSchema(schema, name, shared, { target: 'draft-7', io: 'input' });
 }
 
 const key = (description: string) => ({ bindings: { kafka: { key: { type: 'string', description } } } });
@@ -54,6 +31,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
   const shared: Record<string, unknown> = {};
   const inputHeaders = jsonSchema(InputHeaders, 'InputHeaders', shared);
   const ceHeaders = jsonSchema(CloudEventHeaders, 'CloudEventHeaders', shared);
+  const traceHeaders = jsonSchema(TraceHeaders, 'TraceHeaders', shared);
   const inputMessages = {
     canonical: { $ref: '#/components/messages/canonicalTrigger' },
     sourceEvent: { $ref: '#/components/messages/sourceEvent' },
@@ -155,6 +133,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
         task: {
           name: 'task',
           title: 'Task wake-up',
+          headers: traceHeaders,
           payload: jsonSchema(TaskMessage, 'TaskMessage', shared),
           ...key('the credential (its id or fingerprint): its tasks stay in order'),
         },

@@ -11,6 +11,8 @@ import type { Stall } from '../pipeline/poison.js';
 import { errorHandler } from './errors.js';
 import { operatorApi } from './operator-api.js';
 import { hooks } from './hooks.js';
+import { openApiDocument } from './openapi.js';
+import { packageVersion } from '../util/version.js';
 import { IntakeConfig } from '../../schemas/intake.js';
 
 export interface AppOptions {
@@ -25,12 +27,19 @@ export interface AppOptions {
   health: () => Promise<BusHealth & { stalled?: Stall }>;
   /** Prometheus registry served at GET /metrics (unauthenticated, like /healthz); none = 404. */
   metrics?: Registry;
+  /** Told of every route as it is registered (the OpenAPI completeness test). */
+  onRoute?: (method: string, url: string) => void;
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
   // logger: false — requests are not logged by fastify (bodies and headers may hold secrets).
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimitBytes });
   app.setErrorHandler(errorHandler(opts.logger));
+  const onRoute = opts.onRoute;
+  if (onRoute)
+    app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) onRoute(m, r.url);
+    });
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/jsonl', 'text/plain'],
     { parseAs: 'string' },
@@ -38,6 +47,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   );
 
   app.get('/healthz', async () => ({ ok: true }));
+  // The API's contract (no secret in it): unauthenticated like /healthz, built once.
+  const openapi = JSON.stringify(openApiDocument(packageVersion()));
+  app.get('/openapi.json', async (_req, reply) => reply.type('application/json').send(openapi));
   app.get('/readyz', async (_req, reply) => {
     const h = await opts.health();
     const ready = h.connected && h.member && !h.stalled;

@@ -3,13 +3,15 @@
  * own scheme (HMAC, ECDSA, SET signature, static header or bearer token) over the raw body bytes.
  * 202 only once the triggers are durably accepted; 401 bad signature; 400 bad shape (with the
  * issues); 404 unconfigured source; 413 oversized body. SSF push (RFC 8935) answers its own error
- * format; Okta's one-time verification challenge and SCIM's PATCH/DELETE are served too.
+ * format; Okta's one-time verification challenge and SCIM's PATCH/DELETE are served too. A
+ * request's `traceparent` is continued: the trigger's trace is the caller's.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { IntakeConfig } from '../../schemas/intake.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { authenticate, isExposed, type Headers } from '../intake/authenticate.js';
 import type { Operations } from '../ops/port.js';
+import { withContextOf } from '../observe/trace-context.js';
 
 export interface HookOptions {
   intake: IntakeConfig;
@@ -58,11 +60,13 @@ export async function hooks(app: FastifyInstance, opts: HookOptions): Promise<vo
           throw new TourniquetError('INVALID_INPUT', 'SCIM body is not JSON');
         }
       }
-      await opts.ops.ingestSource('scim', {
-        method,
-        userId: req.params.id,
-        ...(parsed === undefined ? {} : { body: parsed }),
-      });
+      await withContextOf(req.headers as Headers, () =>
+        opts.ops.ingestSource('scim', {
+          method,
+          userId: req.params.id,
+          ...(parsed === undefined ? {} : { body: parsed }),
+        }),
+      );
       return reply.status(204).send();
     };
   app.patch<{ Params: { id: string } }>('/hooks/scim/Users/:id', scim('PATCH'));
@@ -75,7 +79,7 @@ export async function hooks(app: FastifyInstance, opts: HookOptions): Promise<vo
     if (name === 'ssf') {
       try {
         const claims = await authenticate(name, body, req.headers as Headers, opts.intake);
-        await opts.ops.ingestSource(name, claims as object);
+        await withContextOf(req.headers, () => opts.ops.ingestSource(name, claims as object));
       } catch (e) {
         if (
           isTourniquetError(e) &&
@@ -87,6 +91,8 @@ export async function hooks(app: FastifyInstance, opts: HookOptions): Promise<vo
       return reply.status(202).send();
     }
     const raw = await authenticate(name, body, req.headers as Headers, opts.intake);
-    return reply.status(202).send(await opts.ops.ingestSource(name, raw as Buffer));
+    return reply
+      .status(202)
+      .send(await withContextOf(req.headers, () => opts.ops.ingestSource(name, raw as Buffer)));
   });
 }

@@ -7,11 +7,25 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TourniquetError } from '../errors.js';
 import type { Operations } from '../ops/port.js';
+import { withContextOf } from '../observe/trace-context.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import {
+  AuditQuery,
+  DecisionBody,
+  ExportQuery,
+  ImportQuery,
+  NoQuery,
+  OperatorBody,
+  PlansQuery,
+  ReplayBody,
+  RetryBody,
+  ShowQuery,
+  TasksQuery,
+} from './api-schemas.js';
 
 export const ROLES = ['analyst', 'responder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -82,61 +96,6 @@ function need(req: FastifyRequest, role: Role): Identity {
   return id;
 }
 
-const DecisionBody = z
-  .object({
-    reason: z.string().min(1).max(2000),
-    operator: z.string().min(1).max(200).optional(),
-    /** Decide only these held tasks; absent: every task the plan holds. */
-    taskIds: z
-      .array(z.string().regex(/^[0-9a-f]{8,32}$/, 'a task id or a prefix of 8+ hex digits'))
-      .max(1000)
-      .optional(),
-  })
-  .strict();
-const ShowQuery = z
-  .object({ unseal: z.enum(['true', 'false']).optional(), operator: z.string().min(1).max(200).optional() })
-  .strict();
-const RetryBody = z
-  .object({
-    ids: z.array(z.string()).optional(),
-    all: z.boolean().optional(),
-    operator: z.string().min(1).max(200).optional(),
-  })
-  .strict();
-const ReplayBody = z
-  .object({
-    triggerIds: z.array(z.string()).optional(),
-    from: z.string().optional(),
-    to: z.string().optional(),
-    origin: z.enum(['store', 'log']).optional(),
-    dryRun: z.boolean().default(true),
-    force: z.boolean().default(false),
-    reason: z.string().min(1).max(2000),
-    operator: z.string().min(1).max(200).optional(),
-  })
-  .strict();
-/**
- * Query strings are untrusted input like bodies: each route names the parameters it takes, and a
- * bad or unknown one is a 400 naming it (never a NaN or 1e308 passed on to the store).
- */
-const QueryId = z.string().min(1).max(200);
-const AuditQuery = z
-  .object({
-    trigger: QueryId.optional(),
-    credential: QueryId.optional(),
-    limit: z.coerce.number().int().min(1).max(100_000).optional(),
-  })
-  .strict();
-const TasksQuery = z.object({ trigger: QueryId.optional() }).strict();
-const PlansQuery = z.object({ status: z.string().min(1).max(50).optional() }).strict();
-const NoQuery = z.object({}).strict();
-const ExportQuery = z.object({ format: z.enum(['jsonl', 'ocsf']).default('jsonl') }).strict();
-const ImportQuery = z.object({ allowProtectionChange: z.enum(['true', 'false']).optional() }).strict();
-
-const OperatorBody = z
-  .object({ name: z.string().min(1).max(200), role: z.enum(['analyst', 'responder']) })
-  .strict();
-
 /** The admin may act on behalf of a named operator (the CLI's --operator); others act as themselves. */
 const actor = (id: Identity, named?: string) => (id.role === 'admin' && named ? named : id.name);
 
@@ -159,7 +118,7 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
 
   api.post('/v1/triggers', async (req, reply) => {
     need(req, 'responder');
-    return reply.status(202).send(await ops.ingest(docs(req.body)));
+    return reply.status(202).send(await withContextOf(req.headers, () => ops.ingest(docs(req.body))));
   });
   api.register(async (raw) => {
     // Operator upload of a source event in its producer's format: the body is passed on as bytes.
@@ -169,7 +128,9 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     raw.post<{ Params: { source: string } }>('/v1/sources/:source/events', async (req, reply) => {
       need(req, 'responder');
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(JSON.stringify(req.body ?? null));
-      return reply.status(202).send(await ops.ingestSource(req.params.source, body));
+      return reply
+        .status(202)
+        .send(await withContextOf(req.headers, () => ops.ingestSource(req.params.source, body)));
     });
     // Dry run of a source event: what it would lead to, nothing stored or executed.
     raw.post<{ Params: { source: string } }>('/v1/sources/:source/plan', async (req) => {

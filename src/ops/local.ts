@@ -6,7 +6,10 @@ import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
 import { replay } from '../pipeline/replay.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chunked, messageBytes } from '../bus/chunks.js';
-import type { Bus, Topic } from '../bus/port.js';
+import type { OutMessage, Topic } from '../bus/port.js';
+import type { Span } from '@opentelemetry/api';
+import { messagingAttributes, traceHeaders } from '../observe/trace-context.js';
+import { inSpan, SpanKind } from '../observe/tracing.js';
 
 export { PUBLISH_CHUNK } from '../bus/chunks.js';
 import { ocsfEvents } from '../audit/ocsf-export.js';
@@ -45,7 +48,8 @@ function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
  * the error names every trigger that was not accepted (`details.notAccepted`) and those that were.
  * Resubmitting the whole input is safe: trigger ids are deterministic, so accepted ones deduplicate.
  */
-async function publishTriggers(bus: Bus, triggers: readonly Trigger[]): Promise<void> {
+async function publishTriggers(deps: PipelineDeps, triggers: readonly Trigger[]): Promise<void> {
+  const { bus } = deps;
   const byKind = new Map<Topic, Trigger[]>();
   for (const t of triggers) {
     const group = byKind.get(t.kind);
@@ -59,9 +63,16 @@ async function publishTriggers(bus: Bus, triggers: readonly Trigger[]): Promise<
       const messages = group.map((t) => ({ t, m: triggerMessage(t) }));
       const chunks = chunked(messages, (x) => messageBytes(x.m));
       for (const [i, chunk] of chunks.entries()) {
-        const out = chunk.map((x) => x.m);
         try {
-          await bus.publish(kind, out);
+          await inSpan(
+            `publish ${kind}`,
+            {
+              kind: SpanKind.PRODUCER,
+              attributes: messagingAttributes(deps.config, kind, 'send', chunk.length),
+            },
+            // The consumer's span continues this one: the trigger's trace spans both processes.
+            () => bus.publish(kind, withTrace(chunk.map((x) => x.m))),
+          );
         } catch (e) {
           cause ??= e;
           for (const rest of chunks.slice(i)) for (const x of rest) failed.add(x.t);
@@ -87,40 +98,54 @@ async function publishTriggers(bus: Bus, triggers: readonly Trigger[]): Promise<
   );
 }
 
+const withTrace = (ms: readonly OutMessage[]) =>
+  ms.map((m) => ({ ...m, headers: { ...m.headers, ...traceHeaders() } }));
+
+/**
+ * Where triggers enter: one span per ingest call (an HTTP request continues its caller's trace, see
+ * src/http), so each trigger submitted on its own has a trace of its own.
+ */
+const intakeSpan = <T>(source: string, fn: (span: Span) => Promise<T>) =>
+  inSpan('trigger.intake', { attributes: { 'tourniquet.trigger.source': source } }, fn);
+
 export function localOps(deps: PipelineDeps): Operations {
   return {
-    async ingest(docs) {
-      const triggers = acceptAll(docs, deps);
-      await publishTriggers(deps.bus, triggers);
-      return { accepted: triggers.map((t) => ({ id: t.id, kind: t.kind })) };
-    },
+    ingest: (docs) =>
+      intakeSpan('canonical', async (span) => {
+        const triggers = acceptAll(docs, deps);
+        span.setAttribute('tourniquet.triggers', triggers.length);
+        await publishTriggers(deps, triggers);
+        return { accepted: triggers.map((t) => ({ id: t.id, kind: t.kind })) };
+      }),
 
-    async ingestSource(source, raw) {
-      const res = acceptSource(source, raw, deps);
-      await publishTriggers(deps.bus, res.triggers);
-      if (res.skipped.length > 0) {
-        // Part of a batch was malformed: only the bad records are kept (sealed) for reprocessing.
-        const body = Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw));
-        const event = createHash('sha256').update(body).digest('hex').slice(0, 16);
-        await publishDeadMessages(
-          badRecords(raw, res.skipped, res.triggers.length > 0).map((b) => ({
-            id: `${source}-${event}-${b.path}`,
-            reason: 'malformed record in a batch',
-            code: 'INVALID_INPUT',
-            issues: b.issues,
-            source: { source, record: b.path },
-            headers: { [SOURCE_HEADER]: source },
-            payload: b.payload,
-          })),
-          deps,
-        );
-      }
-      return {
-        accepted: res.triggers.map((t) => ({ id: t.id, kind: t.kind })),
-        ...(res.ignored ? { ignored: res.ignored } : {}),
-        ...(res.skipped.length ? { skipped: res.skipped } : {}),
-      };
-    },
+    ingestSource: (source, raw) =>
+      intakeSpan(source, async (span) => {
+        const res = acceptSource(source, raw, deps);
+        span.setAttribute('tourniquet.triggers', res.triggers.length);
+        await publishTriggers(deps, res.triggers);
+        if (res.skipped.length > 0) {
+          // Part of a batch was malformed: only the bad records are kept (sealed) for reprocessing.
+          const body = Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw));
+          const event = createHash('sha256').update(body).digest('hex').slice(0, 16);
+          await publishDeadMessages(
+            badRecords(raw, res.skipped, res.triggers.length > 0).map((b) => ({
+              id: `${source}-${event}-${b.path}`,
+              reason: 'malformed record in a batch',
+              code: 'INVALID_INPUT',
+              issues: b.issues,
+              source: { source, record: b.path },
+              headers: { [SOURCE_HEADER]: source },
+              payload: b.payload,
+            })),
+            deps,
+          );
+        }
+        return {
+          accepted: res.triggers.map((t) => ({ id: t.id, kind: t.kind })),
+          ...(res.ignored ? { ignored: res.ignored } : {}),
+          ...(res.skipped.length ? { skipped: res.skipped } : {}),
+        };
+      }),
 
     async plan(docs) {
       const triggers = acceptAll(docs, deps);

@@ -29,5 +29,8 @@ export async function resolveIds(
   kind: 'trigger' | 'plan' | 'task',
   ids: readonly string[],
 ): Promise<string[]> {
-  return Promise.all(ids.map((id) => resolveId(store, kind, id)));
+  // One look-up per distinct id, one at a time: the embedded store has one connection anyway.
+  const resolved = new Map<string, string>();
+  for (const id of new Set(ids)) resolved.set(id, await resolveId(store, kind, id));
+  return ids.map((id) => resolved.get(id)!);
 }

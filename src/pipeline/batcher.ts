@@ -83,11 +83,13 @@ export class Batcher {
     }
     let results;
     try {
-      results = await new SlotCalls(deps.admission, lane, batch.limits.rateBudget).call(() =>
-        batch.execute(
-          items.map((i) => i.input),
-          AbortSignal.timeout(deps.config.retry.leaseMs),
-        ),
+      results = await new SlotCalls(deps.admission, lane, batch.limits.rateBudget).call(
+        () =>
+          batch.execute(
+            items.map((i) => i.input),
+            AbortSignal.timeout(deps.config.retry.leaseMs),
+          ),
+        'execute',
       );
     } catch (e) {
       const err = coerceError(e, {

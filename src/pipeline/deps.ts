@@ -35,14 +35,22 @@ export interface PipelineDeps {
   fingerprint: Fingerprinter;
   sealer: Sealer;
   classify: (token: string) => TokenClass;
-  config: Pick<Config, 'policy' | 'retry'>;
+  /** `kafka` names the topics in messaging span attributes (src/observe/trace-context.ts). */
+  config: Pick<Config, 'policy' | 'retry' | 'kafka'>;
   /** Per-lane rate budgets, concurrency limits and circuit breakers, shared by every worker. */
   admission: SharedAdmission;
   /**
    * Routes runnable tasks into this process's lanes without the task topic (small batches,
    * src/pipeline/dispatch.ts); absent where no lanes run (CLI one-shots publish instead).
    */
-  dispatch?: (tasks: readonly { taskId: string; key: string; provider: string | null }[]) => Promise<void>;
+  dispatch?: (
+    tasks: readonly {
+      taskId: string;
+      key: string;
+      provider: string | null;
+      trace?: Record<string, string>;
+    }[],
+  ) => Promise<void>;
   /** Gathers batchable tasks (GitHub revoke-by-value) into provider batch calls (src/pipeline/batcher.ts). */
   batcher?: { submit(provider: Provider, attempt: Attempt, input: ProviderTask): void };
   /**

@@ -9,6 +9,8 @@
 import type { Task } from '../../schemas/plan.js';
 import type { OutMessage } from '../bus/port.js';
 import type { PipelineDeps } from './deps.js';
+import { messagingAttributes, traceHeaders } from '../observe/trace-context.js';
+import { inSpan, SpanKind } from '../observe/tracing.js';
 
 /** The largest batch routed in process. */
 export const LOCAL_DISPATCH_MAX = 32;
@@ -18,20 +20,40 @@ type Runnable = Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>;
 export async function dispatchTasks(deps: PipelineDeps, tasks: readonly Runnable[]): Promise<void> {
   if (tasks.length === 0) return;
   if (deps.dispatch && tasks.length <= LOCAL_DISPATCH_MAX) {
-    await deps.dispatch(tasks.map((t) => ({ taskId: t.id, key: taskKey(t), provider: t.provider })));
+    // The trace context travels with the routed task, as it would in the message's headers.
+    const trace = traceHeaders();
+    await deps.dispatch(tasks.map((t) => ({ taskId: t.id, key: taskKey(t), provider: t.provider, trace })));
     return;
   }
-  await deps.bus.publish('tasks', tasks.map(taskMessage));
+  await inSpan(
+    'publish tasks',
+    { kind: SpanKind.PRODUCER, attributes: messagingAttributes(deps.config, 'tasks', 'send', tasks.length) },
+    () => {
+      const trace = traceHeaders();
+      return deps.bus.publish(
+        'tasks',
+        tasks.map((t) => taskMessage(t, trace)),
+      );
+    },
+  );
 }
 
 /** Keyed by credential so that one credential's tasks stay in order (one partition, one lane key). */
 const taskKey = (t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>) =>
   t.credentialId ?? t.fingerprint ?? t.id;
 
-export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>): OutMessage {
+/**
+ * `trace`: the trigger's trace context (traceparent), so the task's execution joins its trace. A
+ * message republished by the scheduler has none: the task's later run is a trace of its own.
+ */
+export function taskMessage(
+  t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>,
+  trace: Record<string, string> = {},
+): OutMessage {
   // The provider names the lane it runs in (src/pipeline/lanes.ts), so routing needs no store read.
   return {
     key: taskKey(t),
     value: JSON.stringify({ taskId: t.id, provider: t.provider }),
+    ...(Object.keys(trace).length > 0 ? { headers: trace } : {}),
   };
 }

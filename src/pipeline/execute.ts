@@ -20,7 +20,9 @@ import {
   type Task,
   type VerifyState,
 } from '../../schemas/plan.js';
+import type { Span } from '@opentelemetry/api';
 import { coerceError, TourniquetError } from '../errors.js';
+import { failSpan, inSpan } from '../observe/tracing.js';
 import type { ExecuteResult, Provider, ProviderTask } from '../providers/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { deadLetter, defer, failure, finish, refs } from './finish.js';
@@ -47,11 +49,36 @@ export function taskIdOf(
   return { taskId: body.taskId, ...(provider !== undefined ? { provider } : {}) };
 }
 
-export async function executeTask(
+/**
+ * One attempt at a task in a `task.execute` span, a child of the context it runs in (the lane sets
+ * the one the task was routed with). What it tried and what came of it, never its input.
+ */
+export function executeTask(
   taskId: string,
   deps: PipelineDeps,
   calls: LaneCalls,
   actor = 'pipeline',
+): Promise<Task | null> {
+  return inSpan('task.execute', { attributes: { 'tourniquet.task.id': taskId } }, async (span) => {
+    const task = await claimAndAttempt(taskId, deps, calls, actor, span);
+    if (task) {
+      span.setAttribute('tourniquet.task.status', task.status);
+      if (task.outcome) span.setAttribute('tourniquet.task.outcome', task.outcome);
+      if (task.lastError && task.status !== 'succeeded') {
+        span.setAttribute('tourniquet.task.error_code', task.lastError.code);
+        if (FINAL_TASK_STATUSES.includes(task.status)) failSpan(span, task.lastError.code);
+      }
+    }
+    return task;
+  });
+}
+
+async function claimAndAttempt(
+  taskId: string,
+  deps: PipelineDeps,
+  calls: LaneCalls,
+  actor: string,
+  span: Span,
 ): Promise<Task | null> {
   const at = now(deps);
   const claim = await deps.store.transaction(async (tx) => {
@@ -78,9 +105,20 @@ export async function executeTask(
     );
     return { ...c, records };
   });
+  span.setAttribute('tourniquet.task.claimed', claim !== null);
   if (!claim) return null;
   if (claim.records.length > 0) await deps.onAudit?.(claim.records);
   const { task, sealedSecret } = claim.claimed;
+  span.setAttributes({
+    'tourniquet.task.action': task.action,
+    'tourniquet.provider': task.provider ?? '',
+    'tourniquet.credential.kind': task.credentialKind,
+    // A verification check is no attempt: its number is the attempt that revoked.
+    'tourniquet.task.attempt': task.attempts,
+    'tourniquet.task.verify_check': task.status === 'verifying',
+    'tourniquet.task.interrupted': claim.interrupted,
+    ...(task.credentialId ? { 'tourniquet.credential.id': task.credentialId } : {}),
+  });
   const provider = task.provider ? deps.providers.get(task.provider) : undefined;
   const attempt: Attempt = {
     task,
@@ -150,7 +188,8 @@ async function attemptTask(
     // dead" apart. Checked here rather than in the adapter so the call is metered by the lane.
     let liveness = 'unknown';
     try {
-      liveness = (await calls.call(() => provider.verify(input, callSignal(attempt, deps)))).liveness;
+      liveness = (await calls.call(() => provider.verify(input, callSignal(attempt, deps)), 'verify'))
+        .liveness;
     } catch (e) {
       const err = providerError(e, provider, 'verify', input, deps);
       // No answer is not "dead". After a call that may have reached the provider, acting now could
@@ -190,7 +229,7 @@ async function attemptTask(
   if (attempt.keeper.lost) return finish(attempt, failure(task, lostLease(task), deps), deps, actor);
   let outcome;
   try {
-    outcome = await calls.call(() => provider.execute(input, callSignal(attempt, deps)));
+    outcome = await calls.call(() => provider.execute(input, callSignal(attempt, deps)), 'execute');
   } catch (e) {
     const err = providerError(e, provider, 'execute', input, deps);
     return finish(attempt, failure(task, err, deps), deps, actor);

@@ -15,6 +15,8 @@ import { Trigger } from '../../schemas/trigger.js';
 import type { InMessage } from '../bus/port.js';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
+import { contextFrom, messagingAttributes } from '../observe/trace-context.js';
+import { inSpan, SpanKind } from '../observe/tracing.js';
 import { type PipelineDeps } from './deps.js';
 import { publishDeadMessages } from './dead-messages.js';
 import { acceptInput } from './intake.js';
@@ -68,7 +70,25 @@ function decode(msg: InMessage, deps: PipelineDeps): Decoded {
   return { triggers: [t] };
 }
 
-export async function handleInputMessage(msg: InMessage, deps: PipelineDeps): Promise<void> {
+/** Handles one input message in a `process` span that continues the trace its headers carry. */
+export function handleInputMessage(msg: InMessage, deps: PipelineDeps): Promise<void> {
+  return inSpan(
+    `process ${msg.topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFrom(msg.headers),
+      attributes: {
+        ...messagingAttributes(deps.config, msg.topic, 'process'),
+        'messaging.destination.partition.id': String(msg.partition),
+        'messaging.kafka.offset': Number(msg.offset),
+        ...(msg.headers[SOURCE_HEADER] ? { 'tourniquet.trigger.source': msg.headers[SOURCE_HEADER] } : {}),
+      },
+    },
+    () => handleInput(msg, deps),
+  );
+}
+
+async function handleInput(msg: InMessage, deps: PipelineDeps): Promise<void> {
   let decoded: Decoded;
   try {
     decoded = decode(msg, deps);

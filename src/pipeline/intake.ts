@@ -6,6 +6,7 @@
  */
 import { normaliseSecret } from '../../handlers/classify/normalise.js';
 import { stableId } from '../../handlers/ids.js';
+import { EVIDENCE_TEXT_MAX } from '../../schemas/common.js';
 import { Trigger, TriggerInput, type SecretRef } from '../../schemas/trigger.js';
 import { TourniquetError } from '../errors.js';
 import { describeIssues, fieldIssues } from '../util/zod-issues.js';
@@ -41,7 +42,11 @@ export function redactEvidence(
   const mark = `[redacted ${fingerprint.slice(0, 8)}]`;
   const out: Trigger['evidence'] = {};
   for (const [k, v] of Object.entries(evidence)) {
-    out[k] = typeof v === 'string' ? values.reduce((text, secret) => text.split(secret).join(mark), v) : v;
+    // The mark can be longer than what it replaces: cut back to the bound the evidence had.
+    out[k] =
+      typeof v === 'string'
+        ? values.reduce((text, secret) => text.split(secret).join(mark), v).slice(0, EVIDENCE_TEXT_MAX)
+        : v;
   }
   return out;
 }

@@ -6,10 +6,28 @@
  * what let one slow lane hold a worker. Every call's result reaches the breaker and the pause.
  */
 import { coerceError } from '../errors.js';
+import { inSpan, SpanKind } from '../observe/tracing.js';
 import type { LaneLimits, SharedAdmission } from './admission/port.js';
 
+/** What a provider call does: act on the credential, or check whether it still works. */
+export type ProviderOp = 'execute' | 'verify';
+
 export interface LaneCalls {
-  call<T>(fn: () => Promise<T>): Promise<T>;
+  call<T>(fn: () => Promise<T>, op: ProviderOp): Promise<T>;
+}
+
+/**
+ * One provider call in a `provider.call` span: the instance and the operation, and on failure the
+ * error's code. Nothing of what was sent or answered: that may hold the token.
+ */
+export function tracedCall<T>(provider: string, op: ProviderOp, fn: () => Promise<T>): Promise<T> {
+  const attributes = { 'tourniquet.provider': provider, 'tourniquet.provider.operation': op };
+  return inSpan('provider.call', { kind: SpanKind.CLIENT, attributes }, fn);
+}
+
+/** Calls that no budget meters (a provider without a rate budget, or none configured). */
+export function unmetered(provider: string): LaneCalls {
+  return { call: (fn, op) => tracedCall(provider, op, fn) };
 }
 
 export class SlotCalls implements LaneCalls {
@@ -21,12 +39,12 @@ export class SlotCalls implements LaneCalls {
     private used = false,
   ) {}
 
-  async call<T>(fn: () => Promise<T>): Promise<T> {
+  async call<T>(fn: () => Promise<T>, op: ProviderOp): Promise<T> {
     if (this.used) await this.admission.charge(this.lane, this.limits);
     this.used = true;
     let result: T;
     try {
-      result = await fn();
+      result = await tracedCall(this.lane, op, fn);
     } catch (e) {
       const err = coerceError(e);
       await this.admission.record(this.lane, err.retriable ? 'retriable' : 'permanent', err.retryAfterMs);

@@ -24,7 +24,8 @@ import { coerceError } from '../errors.js';
 import type { LaneLimits, RefusalReason, SharedAdmission } from './admission/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { executeTask } from './execute.js';
-import { SlotCalls } from './lane-calls.js';
+import { SlotCalls, unmetered } from './lane-calls.js';
+import { withContextOf } from '../observe/trace-context.js';
 
 export interface Routed {
   taskId: string;
@@ -32,11 +33,14 @@ export interface Routed {
   key: string;
   /** The task's provider instance: its lane. Read from the store when the message predates it. */
   provider?: string | null;
+  /** The trace context it was routed with (the task message's headers): its run joins that trace. */
+  trace?: Record<string, string>;
 }
 
 interface Entry {
   taskId: string;
   key: string;
+  trace?: Record<string, string> | undefined;
   /** Not before this time (a verification check due soon), ms since epoch. */
   notBefore: number;
   queuedAt: number;
@@ -92,7 +96,7 @@ export class Lanes {
     const name = provider ?? NO_PROVIDER;
     let lane = this.lanes.get(name);
     if (!lane) this.lanes.set(name, (lane = new Lane(name, this)));
-    lane.enqueue({ taskId: r.taskId, key: r.key, notBefore: 0, queuedAt: Date.now() });
+    lane.enqueue({ taskId: r.taskId, key: r.key, trace: r.trace, notBefore: 0, queuedAt: Date.now() });
     this.keepQueuesAlive();
   }
 
@@ -269,7 +273,9 @@ class Lane {
     renewal?.unref();
     const p = (async () => {
       try {
-        const task = await executeTask(entry.taskId, deps(), calls);
+        // In the context the task was routed with, never the lane's: a pump runs in whichever
+        // task's context last woke it.
+        const task = await withContextOf(entry.trace, () => executeTask(entry.taskId, deps(), calls));
         // The next check is durable; when it is due soon the lane takes it back itself, sparing
         // the scheduler's round trip (a duplicate from the scheduler is refused by the claim).
         if (task?.status === 'verifying' && task.nextAttemptAt) {
@@ -340,7 +346,7 @@ export async function runTaskNow(taskId: string, deps: PipelineDeps, actor = 'pi
   const provider = task?.provider ? deps.providers.get(task.provider) : undefined;
   if (!task) return null;
   const limits = provider?.capabilities.rateBudget;
-  if (!provider || !limits) return executeTask(taskId, deps, noMeter, actor);
+  if (!provider || !limits) return executeTask(taskId, deps, unmetered(task.provider ?? ''), actor);
   const grant = await deps.admission.tryAcquire(provider.name, limits, 'direct', slotHoldMs(deps));
   if (!grant.ok) return null;
   try {
@@ -349,6 +355,3 @@ export async function runTaskNow(taskId: string, deps: PipelineDeps, actor = 'pi
     await deps.admission.release(provider.name, grant.slot);
   }
 }
-
-/** Calls of a task with no provider: it dead-letters before calling anything. */
-const noMeter = { call: <T>(fn: () => Promise<T>) => fn() };

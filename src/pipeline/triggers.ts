@@ -13,6 +13,7 @@ import type { CredentialQuery } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { dispatchTasks } from './dispatch.js';
 import { secretRef } from './intake.js';
+import { inSpan } from '../observe/tracing.js';
 
 export interface TriggerResult {
   triggerId: string;
@@ -124,11 +125,34 @@ export async function withAwsAccount(t: Trigger, deps: PipelineDeps): Promise<Tr
   }
 }
 
-export async function handleTrigger(
+/** Plans one trigger in a `trigger.plan` span: its tasks, routed from here, join its trace. */
+export function handleTrigger(
   input: Trigger,
   deps: PipelineDeps,
   actor = 'pipeline',
 ): Promise<TriggerResult> {
+  const attributes = {
+    'tourniquet.trigger.id': input.id,
+    'tourniquet.trigger.kind': input.kind,
+    'tourniquet.trigger.source': input.source,
+  };
+  return inSpan('trigger.plan', { attributes }, async (span) => {
+    const res = await planTriggerOnce(input, deps, actor);
+    span.setAttribute('tourniquet.trigger.duplicate', res.duplicate);
+    if (res.plan) {
+      span.setAttributes({
+        'tourniquet.plan.id': res.plan.id,
+        'tourniquet.plan.decision': res.plan.decision,
+        'tourniquet.plan.status': res.plan.status,
+        'tourniquet.plan.tasks': res.plan.tasks.length,
+        'tourniquet.plan.needs_owner': res.plan.needsOwner.length,
+      });
+    }
+    return res;
+  });
+}
+
+async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string): Promise<TriggerResult> {
   const t = await withAwsAccount(await withResolvedSecret(input, deps), deps);
   const plan = await dryRunPlan(t, deps);
   const secret = t.kind === 'leak' ? t.subject.secret : undefined;

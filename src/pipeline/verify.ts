@@ -42,7 +42,10 @@ export async function checkOnce(
 ): Promise<Check> {
   try {
     const s = AbortSignal.any([AbortSignal.timeout(CHECK_TIMEOUT_MS), signal]);
-    return { liveness: (await calls.call(() => provider.verify(task, s))).liveness, noAnswer: false };
+    return {
+      liveness: (await calls.call(() => provider.verify(task, s), 'verify')).liveness,
+      noAnswer: false,
+    };
   } catch (e) {
     const err = coerceError(e, { redact: [task.secret], transient: 'PROVIDER_NETWORK' });
     return {

@@ -34,6 +34,9 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
       'created_by',
       'readers',
       'rotate_to',
+      'issued_at',
+      'last_used_at',
+      'expires_at',
     ],
     [...byId.values()].map((c) => [
       c.id,
@@ -51,20 +54,25 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
       c.createdBy ?? null,
       j(c.readers.map((r) => r.toLowerCase())),
       c.rotateTo ? j(c.rotateTo) : null,
+      c.issuedAt ?? null,
+      c.lastUsedAt ?? null,
+      c.expiresAt ?? null,
     ]),
     1,
   );
   await db.query(
     `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags,
-       created_by, readers, rotate_to)
+       created_by, readers, rotate_to, issued_at, last_used_at, expires_at)
      SELECT id, provider, kind, provider_id, fingerprint, owner, workload, scopes::jsonb, protected::boolean, status,
-       labels::jsonb, flags::jsonb, created_by, readers::jsonb, rotate_to::jsonb
+       labels::jsonb, flags::jsonb, created_by, readers::jsonb, rotate_to::jsonb, issued_at::timestamptz,
+       last_used_at::timestamptz, expires_at::timestamptz
      FROM ${source.sql}
      ON CONFLICT (id) DO UPDATE SET provider=EXCLUDED.provider, kind=EXCLUDED.kind, provider_id=EXCLUDED.provider_id,
        fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
        workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
        labels=EXCLUDED.labels, created_by=EXCLUDED.created_by, readers=EXCLUDED.readers,
-       rotate_to=EXCLUDED.rotate_to, updated_at=now()`,
+       rotate_to=EXCLUDED.rotate_to, issued_at=EXCLUDED.issued_at, last_used_at=EXCLUDED.last_used_at,
+       expires_at=EXCLUDED.expires_at, updated_at=now()`,
     source.params,
   );
   return creds.length;

@@ -207,6 +207,15 @@ ALTER TABLE tasks ADD COLUMN verify_state jsonb;
 ALTER TABLE tasks ADD COLUMN phase integer NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 11,
+    sql: `
+-- A credential's lifecycle, where its provider tells (the governance report: lifetime, staleness).
+ALTER TABLE credentials ADD COLUMN issued_at timestamptz;
+ALTER TABLE credentials ADD COLUMN last_used_at timestamptz;
+ALTER TABLE credentials ADD COLUMN expires_at timestamptz;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

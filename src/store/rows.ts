@@ -33,6 +33,9 @@ export function credentialFromRow(r: Row): Credential {
     createdBy: opt(r.created_by),
     readers: json(r.readers ?? '[]'),
     rotateTo: r.rotate_to === null || r.rotate_to === undefined ? undefined : json(r.rotate_to),
+    issuedAt: isoOrNull(r.issued_at) ?? undefined,
+    lastUsedAt: isoOrNull(r.last_used_at) ?? undefined,
+    expiresAt: isoOrNull(r.expires_at) ?? undefined,
   });
 }
 

@@ -1,43 +1,39 @@
 /**
- * Validates events against the OCSF schema itself, not against our own idea of it: the schema is
- * the JSON the OCSF project publishes (classes with `extends`, objects, the attribute dictionary and
- * its types), as shipped in PyPI's `pydantic-ocsf` (infra/ocsf/install.sh, hash-pinned). A class is
- * compiled the way the OCSF server does: its attributes merged over its parents' (account_change →
- * iam → base_event), each attribute's type and enum taken from the dictionary unless the class
- * overrides them. Checked: unknown attributes, required ones, types (strings, integers, timestamps,
- * booleans, arrays, nested objects), enum values, `at_least_one` constraints, and the derived
- * `class_uid` / `type_uid`. Profiles are not compiled in: our events use none of their attributes.
+ * Validates events against the OCSF schema itself, not against our own idea of it: the compiled
+ * OCSF 1.8.0 schema (the schema server's export format: every class with its inherited attributes,
+ * each attribute with its type, object type, enum and requirement), as shipped in PyPI's
+ * `ocsf-json-schema` (infra/ocsf/install.sh, hash-pinned). Checked: unknown attributes, required
+ * ones, types (strings, integers, timestamps, booleans, arrays, nested objects), enum values
+ * (`class_uid`, `type_uid`, `activity_id`, `status_id`, …), `at_least_one` / `just_one`
+ * constraints, and profile attributes only when `metadata.profiles` names their profile.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface AttrDef {
-  type?: string;
+  type: string;
+  object_type?: string;
   is_array?: boolean;
   requirement?: string;
   enum?: Record<string, unknown>;
+  profiles?: string[] | null;
 }
 interface Def {
-  uid?: number;
   name: string;
-  extends?: string;
-  category?: string;
-  attributes: Record<string, AttrDef | unknown[]>;
+  uid?: number;
+  category_uid?: number;
+  attributes: Record<string, AttrDef>;
   constraints?: { at_least_one?: string[]; just_one?: string[] };
 }
 interface Schema {
   version: string;
-  events: Record<string, Def>;
+  classes: Record<string, Def>;
   objects: Record<string, Def>;
-  dictionary: {
-    attributes: Record<string, AttrDef>;
-    types: { attributes: Record<string, { type?: string }> };
-  };
-  categories_meta: { attributes: Record<string, { uid: number }> };
+  dictionary: { types: { attributes: Record<string, { type?: string }> } };
 }
 
 /** Where infra/ocsf/install.sh puts the schema by default (CI passes OCSF_SCHEMA). */
-const DEFAULT = join(import.meta.dirname, '../../.ocsf/v1_7_0.json');
+const DEFAULT = join(import.meta.dirname, '../../.ocsf/ocsf-1.8.0.json');
 
 export function ocsfSchemaPath(): string | undefined {
   const p = process.env.OCSF_SCHEMA ?? DEFAULT;
@@ -46,6 +42,8 @@ export function ocsfSchemaPath(): string | undefined {
 
 export class OcsfSchema {
   private readonly s: Schema;
+  private profiles: ReadonlySet<string> = new Set();
+
   constructor(path: string) {
     this.s = JSON.parse(readFileSync(path, 'utf8')) as Schema;
   }
@@ -54,77 +52,44 @@ export class OcsfSchema {
     return this.s.version;
   }
 
-  /** Attributes of a class or object, parents first, the child's overrides merged in. */
-  private compile(
-    defs: Record<string, Def>,
-    name: string,
-  ): { attrs: Map<string, AttrDef>; def: Def; chain: Def[] } {
-    const chain: Def[] = [];
-    for (let d: Def | undefined = defs[name]; d; d = d.extends ? defs[d.extends] : undefined)
-      chain.unshift(d);
-    if (chain.length === 0) throw new Error(`OCSF has no ${name}`);
-    const attrs = new Map<string, AttrDef>();
-    for (const d of chain) {
-      for (const [k, v] of Object.entries(d.attributes)) {
-        if (k.startsWith('$') || Array.isArray(v)) continue;
-        const prev = { ...(this.s.dictionary.attributes[k] ?? {}), ...(attrs.get(k) ?? {}) };
-        const own = v as AttrDef;
-        // A class adds enum values to its parent's (0 Unknown and 99 Other stay valid everywhere).
-        const merged = prev.enum && own.enum ? { enum: { ...prev.enum, ...own.enum } } : {};
-        attrs.set(k, { ...prev, ...own, ...merged });
-      }
-    }
-    // The compiled schema replaces these enums by the class's own values: checked by derivation.
-    for (const k of ['category_uid', 'class_uid', 'type_uid']) {
-      const a = attrs.get(k);
-      if (a) attrs.set(k, { ...a, enum: undefined });
-    }
-    return { attrs, def: chain[chain.length - 1]!, chain };
-  }
-
   /** Problems with `event` as an instance of the event class `className` (empty when valid). */
   validateEvent(className: string, event: Record<string, unknown>): string[] {
-    const { attrs, chain } = this.compile(this.s.events, className);
-    const category = chain
-      .map((d) => d.category)
-      .filter(Boolean)
-      .at(-1);
-    const cls = chain[chain.length - 1]!;
-    const problems = this.check(attrs, chain, event, className);
-    const categoryUid = category ? this.s.categories_meta.attributes[category]?.uid : undefined;
-    if (categoryUid === undefined) problems.push(`${className}: no category`);
-    else {
-      const classUid = categoryUid * 1000 + (cls.uid ?? 0);
-      if (event.category_uid !== categoryUid)
-        problems.push(`category_uid ${String(event.category_uid)} ≠ ${categoryUid}`);
-      if (event.class_uid !== classUid) problems.push(`class_uid ${String(event.class_uid)} ≠ ${classUid}`);
-      if (event.type_uid !== classUid * 100 + Number(event.activity_id))
-        problems.push(`type_uid ${String(event.type_uid)} ≠ class_uid * 100 + activity_id`);
-    }
+    const cls = this.s.classes[className];
+    if (!cls) return [`OCSF ${this.version} has no class ${className}`];
+    const meta = event.metadata as { profiles?: unknown } | undefined;
+    this.profiles = new Set(Array.isArray(meta?.profiles) ? (meta.profiles as string[]) : []);
+    const problems = this.check(cls, event, className);
+    if (event.class_uid !== cls.uid) problems.push(`class_uid ${String(event.class_uid)} ≠ ${cls.uid}`);
+    if (event.category_uid !== cls.category_uid)
+      problems.push(`category_uid ${String(event.category_uid)} ≠ ${cls.category_uid}`);
+    if (event.type_uid !== Number(cls.uid) * 100 + Number(event.activity_id))
+      problems.push(`type_uid ${String(event.type_uid)} ≠ class_uid * 100 + activity_id`);
     return problems;
   }
 
-  private check(
-    attrs: Map<string, AttrDef>,
-    chain: Def[],
-    value: Record<string, unknown>,
-    path: string,
-  ): string[] {
+  private check(def: Def, value: Record<string, unknown>, path: string): string[] {
     const problems: string[] = [];
-    for (const [k, a] of attrs) {
-      if (a.requirement === 'required' && value[k] === undefined) problems.push(`${path}.${k}: required`);
+    for (const [k, a] of Object.entries(def.attributes)) {
+      // A profile's attributes (cloud, osint, …) are required only of events that use the profile.
+      if (a.requirement === 'required' && value[k] === undefined && this.inUse(a))
+        problems.push(`${path}.${k}: required`);
     }
-    for (const c of chain) {
-      const one = c.constraints?.at_least_one;
-      if (one && !one.some((k) => value[k] !== undefined))
-        problems.push(`${path}: needs one of ${one.join(', ')}`);
-    }
+    const one = def.constraints?.at_least_one;
+    if (one && !one.some((k) => value[k] !== undefined))
+      problems.push(`${path}: needs one of ${one.join(', ')}`);
+    const just = def.constraints?.just_one;
+    if (just && just.filter((k) => value[k] !== undefined).length !== 1)
+      problems.push(`${path}: needs exactly one of ${just.join(', ')}`);
     for (const [k, v] of Object.entries(value)) {
-      const a = attrs.get(k);
+      const a = def.attributes[k];
       if (!a) {
-        problems.push(`${path}.${k}: not an attribute of ${chain.at(-1)!.name}`);
+        problems.push(`${path}.${k}: not an attribute of ${def.name}`);
         continue;
       }
+      if (!this.inUse(a))
+        problems.push(
+          `${path}.${k}: belongs to profile ${(a.profiles ?? []).join('/')}, not in metadata.profiles`,
+        );
       if (a.is_array) {
         if (!Array.isArray(v)) problems.push(`${path}.${k}: expected an array`);
         else v.forEach((item, i) => problems.push(...this.checkValue(a, item, `${path}.${k}[${i}]`)));
@@ -133,36 +98,40 @@ export class OcsfSchema {
     return problems;
   }
 
+  /** An attribute of the class itself, or of a profile the event names in `metadata.profiles`. */
+  private inUse(a: AttrDef): boolean {
+    return !a.profiles?.length || a.profiles.some((p) => this.profiles.has(p));
+  }
+
   private checkValue(a: AttrDef, v: unknown, path: string): string[] {
-    const type = a.type ?? 'string_t';
     if (a.enum && !Object.hasOwn(a.enum, String(v))) return [`${path}: ${String(v)} is not in its enum`];
-    const base = this.baseType(type);
-    switch (base) {
+    switch (this.baseType(a.type)) {
       case 'string_t':
-        return typeof v === 'string' ? [] : [`${path}: expected a string (${type})`];
+        return typeof v === 'string' ? [] : [`${path}: expected a string (${a.type})`];
       case 'integer_t':
       case 'long_t':
-        return Number.isInteger(v) ? [] : [`${path}: expected an integer (${type})`];
+        return Number.isInteger(v) ? [] : [`${path}: expected an integer (${a.type})`];
       case 'float_t':
         return typeof v === 'number' ? [] : [`${path}: expected a number`];
       case 'boolean_t':
         return typeof v === 'boolean' ? [] : [`${path}: expected a boolean`];
       case 'json_t':
         return [];
-      default: {
-        // An object type: `object` is OCSF's open object (what `unmapped` is); the rest are compiled.
-        if (typeof v !== 'object' || v === null || Array.isArray(v))
-          return [`${path}: expected an object (${type})`];
-        if (type === 'object') return [];
-        const { attrs, chain } = this.compile(this.s.objects, type);
-        return this.check(attrs, chain, v as Record<string, unknown>, path);
+      case 'object_t': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return [`${path}: expected an object`];
+        // `object` is OCSF's open object (what `unmapped` is): any attributes.
+        if (!a.object_type || a.object_type === 'object') return [];
+        const obj = this.s.objects[a.object_type];
+        if (!obj) return [`${path}: OCSF has no object ${a.object_type}`];
+        return this.check(obj, v as Record<string, unknown>, path);
       }
+      default:
+        return [`${path}: unknown OCSF type ${a.type}`];
     }
   }
 
   private baseType(type: string): string {
     const t = this.s.dictionary.types.attributes[type];
-    if (!t) return type;
-    return t.type && t.type !== type ? this.baseType(t.type) : type;
+    return t?.type && t.type !== type ? this.baseType(t.type) : type;
   }
 }
