@@ -223,6 +223,7 @@ test('production values: Kafka + PostgreSQL, keys and DATABASE_URL from Secrets,
   }
   assert.equal(config.audit.anchorFile, false);
   assert.equal(config.providers[0]?.type, 'github');
+  assert.match(config.tracing.otlpEndpoint ?? '', /\/v1\/traces$/);
 
   const init = pod.initContainers.find((x: Manifest) => x.name === 'topics');
   assert.deepEqual(init.args, ['topics', 'create']);
