@@ -29,6 +29,7 @@ RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 # HOST 0.0.0.0: reachable from outside the container (the service's own default is loopback).
+# These variables override a config file's http and dataDir: change them with `-e`, not in the file.
 # XDG_CACHE_HOME: the embedded store's initdb image cache goes to the volume, so the root file
 # system can stay read-only.
 ENV NODE_ENV=production \
