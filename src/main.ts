@@ -30,6 +30,9 @@ import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
+import { planContext } from './pipeline/triggers.js';
+import { governanceReport } from '../handlers/report.js';
+import { cachedFor } from './util/cached.js';
 import { createMetrics } from './observe/metrics.js';
 import { contextFrom, messagingAttributes, traceHeaders } from './observe/trace-context.js';
 import { inSpan, SpanKind, startTracing, type SpanProcessor, type Tracing } from './observe/tracing.js';
@@ -183,6 +186,10 @@ function referenceResolver(providers: ProviderRegistry): Pick<PipelineDeps, 'res
   };
 }
 
+/** How long the governance gauges reuse one report, and how much of the inventory it reads. */
+const REPORT_METRICS_TTL_MS = 5 * 60_000;
+const REPORT_MAX_CREDENTIALS = 1_000_000;
+
 export async function createRuntime(
   config: Config,
   opts: {
@@ -242,7 +249,25 @@ async function assemble(
   // The batcher reaches the finished deps lazily: they are built below and reference it.
   const batcher = new Batcher(() => deps);
   const metrics = createMetrics(
-    { store, bus, admission, lanes: () => lanes.stats(), providers: () => providers.names() },
+    {
+      store,
+      bus,
+      admission,
+      lanes: () => lanes.stats(),
+      providers: () => providers.names(),
+      // A scrape every few seconds must not read the whole inventory each time.
+      report: cachedFor(
+        REPORT_METRICS_TTL_MS,
+        async () =>
+          governanceReport(
+            await store.listCredentials(REPORT_MAX_CREDENTIALS),
+            await store.listPeople(REPORT_MAX_CREDENTIALS),
+            planContext({ providers, config }),
+            config.policy.report,
+            (opts.clock ?? (() => new Date()))(),
+          ).report,
+      ),
+    },
     { onError: (e, gauge) => logger.warn({ err: errorSummary(e), gauge }, 'metrics collection failed') },
   );
   let notifications: Notifier | undefined;

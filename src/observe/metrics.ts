@@ -12,6 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Bus, Topic } from '../bus/port.js';
 import type { PipelineEvents } from '../pipeline/events.js';
 import type { Store } from '../store/port.js';
+import type { GovernanceReport } from '../../schemas/report.js';
 
 /** What the scrape-time gauges read. */
 export interface MetricsSources {
@@ -22,6 +23,8 @@ export interface MetricsSources {
   lanes?: () => Record<string, { queued: number; running: number }>;
   /** Configured provider instances: their circuit reads 0 (closed) before their first call. */
   providers?: () => Iterable<string>;
+  /** The governance report (handlers/report.ts), cached by the caller: it reads the whole inventory. */
+  report?: () => Promise<GovernanceReport>;
 }
 
 export type NotificationChannel = 'soc' | 'owner';
@@ -166,6 +169,51 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
       }
     },
   });
+  const report = sources.report;
+  if (report) {
+    new Gauge({
+      name: 'tourniquet_governance_credentials',
+      help: 'Live credentials in the inventory, and how many show each governance finding (tourniquet report).',
+      labelNames: ['finding'] as const,
+      registers,
+      async collect() {
+        try {
+          const r = await report();
+          this.set({ finding: 'all' }, r.credentials);
+          const findings = {
+            named_owner: r.ownerCoverage,
+            shadow_ownership: r.shadowOwnership,
+            owner_left: r.ownersLeft,
+            write_scope: r.writeScopes,
+            no_expiry: r.lifetime.noExpiry,
+            older_than_max_age: r.lifetime.olderThanMaxAge,
+            expired_but_live: r.lifetime.expiredButLive,
+            stale: r.stale,
+          };
+          for (const [finding, f] of Object.entries(findings)) this.set({ finding }, f.count);
+        } catch (e) {
+          onError(e, 'tourniquet_governance_credentials');
+        }
+      },
+    });
+    new Gauge({
+      name: 'tourniquet_revocation_coverage_ratio',
+      help: 'Share of live credentials a configured provider can revoke automatically, per provider instance.',
+      labelNames: ['provider'] as const,
+      registers,
+      async collect() {
+        try {
+          const r = await report();
+          this.reset();
+          this.set({ provider: 'all' }, r.revocationCoverage.share);
+          for (const [name, c] of Object.entries(r.revocationCoverage.byProvider))
+            this.set({ provider: label('provider', name) }, c.share);
+        } catch (e) {
+          onError(e, 'tourniquet_revocation_coverage_ratio');
+        }
+      },
+    });
+  }
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const provider = (p: string | null) => label('provider', p ?? 'none');

@@ -8,6 +8,7 @@ import { governanceReport } from '../../handlers/report.js';
 import { Credential, Person } from '../../schemas/credential.js';
 import { Policy } from '../../schemas/policy.js';
 import { reportCsv, reportTable } from '../../src/cli/report-format.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 import { capabilitiesOf, FULL_CONFIGS } from '../support/capabilities.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
@@ -114,4 +115,25 @@ it('table and CSV say the same; CSV cells cannot run as spreadsheet formulas', (
   );
   assert.equal(csv.length, 6);
   assert.ok(csv[5]!.startsWith(`"'=HYPERLINK(""x"")"`), csv[5]);
+});
+
+it('the same numbers as Prometheus gauges', async () => {
+  const metrics = createMetrics(
+    {
+      store: { listTasks: async () => [] },
+      bus: { health: async () => ({ connected: true, member: true, lag: {} }) },
+      admission: { states: () => ({}) },
+      report: async () => report,
+    },
+    { processMetrics: false },
+  );
+  const text = await metrics.registry.metrics();
+  const gauge = (name: string, label: string) =>
+    Number(new RegExp(`^${name}\\{${label}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.equal(gauge('tourniquet_governance_credentials', 'finding="all"'), 4);
+  assert.equal(gauge('tourniquet_governance_credentials', 'finding="shadow_ownership"'), 2);
+  assert.equal(gauge('tourniquet_governance_credentials', 'finding="owner_left"'), 1);
+  assert.equal(gauge('tourniquet_governance_credentials', 'finding="stale"'), 1);
+  assert.equal(gauge('tourniquet_revocation_coverage_ratio', 'provider="all"'), 0.5);
+  assert.equal(gauge('tourniquet_revocation_coverage_ratio', 'provider="github-main"'), 0);
 });
