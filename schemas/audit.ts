@@ -29,6 +29,8 @@ export const AuditType = z.enum([
   'task.attempt_fenced',
   'inventory.imported',
   'credential.flagged',
+  // the inventory said dead, the provider says alive again (src/pipeline/drift.ts)
+  'credential.drift',
   'dlq.retried',
   'dlq.unsealed',
   'replay.started',

@@ -33,6 +33,17 @@ export const ProviderConfig = z.discriminatedUnion('type', [
 ]);
 export type ProviderConfig = z.infer<typeof ProviderConfig>;
 
+/**
+ * Drift checks (src/pipeline/drift.ts): credentials recorded dead are asked again every
+ * `intervalMs` (0: never); one alive again becomes a leak trigger for itself when `trigger`.
+ */
+export const DriftConfig = z
+  .object({
+    intervalMs: z.number().int().nonnegative().default(3_600_000),
+    trigger: z.boolean().default(true),
+  })
+  .strict();
+
 export const RetryConfig = z
   .object({
     maxAttempts: z.number().int().positive().default(8),
@@ -195,6 +206,7 @@ export const Config = z
     delivery: DeliveryConfig.prefault({}),
     notifications: NotificationsConfig.prefault({}),
     tracing: TracingConfig.prefault({}),
+    drift: DriftConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

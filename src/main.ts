@@ -30,6 +30,7 @@ import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
+import { startDriftChecks } from './pipeline/drift.js';
 import { planContext } from './pipeline/triggers.js';
 import { governanceReport } from '../handlers/report.js';
 import { cachedFor } from './util/cached.js';
@@ -336,6 +337,7 @@ async function assemble(
   };
   const lanes = new Lanes(() => deps, admission);
   let scheduler: { stop(): Promise<void> } | undefined;
+  let driftChecks: { stop(): Promise<void> } | undefined;
   // One guard for both subscriptions: a stall on either makes the service not ready.
   const guard = new PoisonGuard({
     maxAttempts: config.delivery.maxAttempts,
@@ -389,6 +391,9 @@ async function assemble(
       scheduler = startScheduler(deps, (e) =>
         logger.error({ err: errorSummary(e) }, 'scheduler tick failed'),
       );
+      driftChecks = startDriftChecks(deps, (e) =>
+        logger.error({ err: errorSummary(e) }, 'drift check round failed'),
+      );
     },
     async idle() {
       // Quiet only when every stage is quiet at once: a bus message routes into a lane, and a
@@ -403,6 +408,7 @@ async function assemble(
     },
     async stop() {
       await scheduler?.stop();
+      await driftChecks?.stop();
       // No new work first: a final checkpoint can take seconds (it reads the newest anchor), and a
       // process told to stop must not go on consuming meanwhile.
       await bus.stopConsuming?.();

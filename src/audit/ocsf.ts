@@ -71,6 +71,9 @@ const EVICT: [number, string] = [2, 'Evict'];
 
 export function toOcsf(r: AuditRecord, ctx: OcsfContext): OcsfEvent | null {
   if (BOOKKEEPING.has(r.type)) return null;
+  // Found enabled again at its provider: what Account Change calls Enable, and urgent.
+  if (r.type === 'credential.drift')
+    return accountChange(r, ctx, { ok: true, severity: SEVERITY.high, text: 'alive again' }, [2, 'Enable']);
   const outcome = TASK_OUTCOMES[r.type];
   if (outcome) return accountChange(r, ctx, outcome);
   if (r.type.startsWith('trigger.') || r.type.startsWith('plan.') || r.type.startsWith('task.'))
@@ -82,9 +85,13 @@ function accountChange(
   r: AuditRecord,
   ctx: OcsfContext,
   o: { ok: boolean; severity: number; text: string },
+  activity?: [number, string],
 ): OcsfEvent {
   const action = typeof r.data.action === 'string' ? r.data.action : ctx.task?.action;
-  const kind = ctx.task?.credentialKind ?? ctx.credential?.kind;
+  const kind =
+    ctx.task?.credentialKind ??
+    ctx.credential?.kind ??
+    (typeof r.data.kind === 'string' ? r.data.kind : undefined);
   const credential = {
     uid: r.credentialId ?? `task:${r.taskId ?? r.seq}`,
     ...(kind ? { type: kind } : {}),
@@ -96,7 +103,7 @@ function accountChange(
   };
   const what = `${r.credentialId ?? 'credential'}${kind ? ` (${kind})` : ''}`;
   return {
-    ...base(r, ctx, ACCOUNT_CHANGE, accountActivity(action), o.severity),
+    ...base(r, ctx, ACCOUNT_CHANGE, activity ?? accountActivity(action), o.severity),
     status_id: o.ok ? STATUS.success : STATUS.failure,
     status: o.text,
     ...(typeof r.data.code === 'string' && r.data.code ? { status_code: r.data.code } : {}),

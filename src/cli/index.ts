@@ -250,6 +250,28 @@ audit
   );
 
 program
+  .command('drift')
+  .description('drift: credentials recorded dead that work again')
+  .command('check')
+  .description('ask the providers now; one alive again is audited, told to the SOC and revoked again')
+  .option('--operator <name>', 'who asks (recorded in the audit)', 'cli')
+  .action(async (o: { operator: string }) =>
+    withTarget(async (t) => {
+      const checks = await t.ops.checkDrift(o.operator);
+      if (t.runtime) {
+        // No service running: the triggers it raised are processed here before the CLI exits.
+        await t.runtime.startWorkers();
+        await t.runtime.idle();
+      }
+      for (const c of checks)
+        out(
+          `${c.outcome.padEnd(12)} ${c.credentialId} at ${c.provider}${c.triggerId ? `  → trigger ${c.triggerId}` : ''}${c.code ? `  (${c.code})` : ''}`,
+        );
+      if (checks.length === 0) out('(no credential recorded dead)');
+    }),
+  );
+
+program
   .command('report')
   .description(
     'governance report: owner coverage, shadow ownership, owners who left, write scopes, lifetimes, staleness, revocation coverage',

@@ -150,4 +150,16 @@ export const ReportResult = z.object({
   report: GovernanceReport,
   rows: z.array(CredentialFindings).optional(),
 });
+export const DriftBody = z.object({ operator: Name(200).optional() }).strict();
+export const DriftResult = z.object({
+  checks: z.array(
+    z.object({
+      credentialId: z.string(),
+      provider: z.string(),
+      outcome: z.enum(['alive_again', 'dead', 'unchecked', 'deferred', 'error']),
+      triggerId: z.string().optional(),
+      code: z.string().optional(),
+    }),
+  ),
+});
 export const OperatorResult = z.object({ name: z.string(), role: z.string(), token: z.string() });

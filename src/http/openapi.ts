@@ -106,6 +106,14 @@ const ROUTES: readonly Route[] = [
     ok: [200, S.CredentialsResult],
   },
   {
+    method: 'post',
+    path: '/v1/drift/check',
+    summary: 'Ask the providers now whether credentials recorded dead work again; alive ones are re-revoked',
+    role: 'responder',
+    body: { schema: S.DriftBody, types: JSON_TYPES },
+    ok: [200, S.DriftResult],
+  },
+  {
     method: 'get',
     path: '/v1/report',
     summary: 'Governance report: owners, shadow ownership, scopes, lifetimes, staleness, revocation coverage',

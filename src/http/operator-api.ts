@@ -16,6 +16,7 @@ import { describeIssues, fieldIssues } from '../util/zod-issues.js';
 import {
   AuditQuery,
   DecisionBody,
+  DriftBody,
   ExportQuery,
   ImportQuery,
   NoQuery,
@@ -160,6 +161,12 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     parse(NoQuery, req.query);
     return { credentials: await ops.listInventory() };
+  });
+  api.post('/v1/drift/check', async (req) => {
+    // It may raise triggers that revoke: responders.
+    const id = need(req, 'responder');
+    const body = parse(DriftBody, req.body);
+    return { checks: await ops.checkDrift(actor(id, body.operator)) };
   });
   api.get('/v1/report', async (req) => {
     need(req, 'analyst');

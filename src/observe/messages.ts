@@ -8,6 +8,7 @@
  * error codes only.
  */
 import type { Action, NeedsOwner, Outcome, PlanDraft } from '../../schemas/plan.js';
+import type { Credential } from '../../schemas/credential.js';
 import type { Trigger, TriggerKind } from '../../schemas/trigger.js';
 
 /** One finished task, reduced to what a message may show. */
@@ -224,4 +225,18 @@ export function needsOwnerMessage(
   }
   if (items.length > LIST_LIMIT) lines.push(`…and ${items.length - LIST_LIMIT} more`);
   return lines.join('\n');
+}
+
+/** A credential recorded dead that works again (src/pipeline/drift.ts): the SOC hears at once. */
+export function driftMessage(c: Pick<Credential, 'id' | 'kind' | 'provider' | 'status'>): string {
+  const label = credentialLabel({
+    credentialId: c.id,
+    credentialKind: c.kind,
+    provider: c.provider,
+    fingerprintPrefix: null,
+  });
+  return [
+    `:rotating_light: Alive again — ${label} was recorded ${esc(c.status)} and works again.`,
+    'tourniquet revokes it again (a drift trigger); find out how it came back: re-issued, re-activated or restored.',
+  ].join('\n');
 }

@@ -79,6 +79,12 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
     labelNames: ['provider', 'code'] as const,
     registers,
   });
+  const drift = new Counter({
+    name: 'tourniquet_credential_drift_total',
+    help: 'Credentials recorded dead that their provider said were alive again, by provider instance.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
   const needsOwner = new Counter({
     name: 'tourniquet_needs_owner_total',
     help: 'Credentials at risk that no configured provider could kill (a person must act), by reason.',
@@ -236,6 +242,9 @@ export function createMetrics(sources: MetricsSources, opts: MetricsOptions = {}
     },
     verificationFailed(e) {
       verificationFailures.inc({ provider: provider(e.task.provider) });
+    },
+    credentialDrift(e) {
+      drift.inc({ provider: label('provider', e.credential.provider) });
     },
     planNeedsOwner(e) {
       for (const n of e.plan.needsOwner) needsOwner.inc({ reason: n.reason, trigger_kind: e.trigger.kind });

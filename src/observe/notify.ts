@@ -29,6 +29,7 @@ import {
   socSummary,
   type TaskNote,
   type TriggerContext,
+  driftMessage,
 } from './messages.js';
 import type { NotificationChannel, NotificationResult } from './metrics.js';
 import { SlackDelivery } from './slack-delivery.js';
@@ -229,6 +230,10 @@ export function createSlackNotifier(cfg: SlackNotificationsConfig, deps: Notifie
     taskFinished({ task, trigger, credential }) {
       if (closed || !FINAL.has(task.status)) return;
       add(task, credential, trigger?.kind ?? 'unknown', task.lastError?.code === 'VERIFY_FAILED');
+    },
+    credentialDrift({ credential }) {
+      if (closed) return;
+      soc(driftMessage(credential));
     },
     verificationFailed({ task, credential }) {
       // taskFinished already carried this escalation (a failed task with VERIFY_FAILED).

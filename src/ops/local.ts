@@ -4,6 +4,7 @@ import { PlanStatus } from '../../schemas/plan.js';
 import { decidePlan } from '../pipeline/approvals.js';
 import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
 import { replay } from '../pipeline/replay.js';
+import { checkDrift } from '../pipeline/drift.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chunked, messageBytes } from '../bus/chunks.js';
 import type { OutMessage, Topic } from '../bus/port.js';
@@ -174,6 +175,7 @@ export function localOps(deps: PipelineDeps): Operations {
     importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),
 
     listInventory: () => deps.store.listCredentials(10_000),
+    checkDrift: (operator) => checkDrift(deps, operator),
     async report(opts) {
       const { report, rows } = governanceReport(
         await deps.store.listCredentials(REPORT_MAX_CREDENTIALS),

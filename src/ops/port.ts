@@ -5,6 +5,7 @@
  */
 import type { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
 import type { AuditRecord } from '../../schemas/audit.js';
+import type { DriftCheck } from '../pipeline/drift.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import type { AuditVerification } from '../audit/verify.js';
@@ -46,6 +47,8 @@ export interface Operations {
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
   listInventory(): Promise<Credential[]>;
+  /** One round of drift checks now (src/pipeline/drift.ts): what each credential recorded dead is. */
+  checkDrift(operator: string): Promise<DriftCheck[]>;
   /** The governance report (handlers/report.ts); `rows` adds one line per live credential. */
   report(opts: { rows: boolean }): Promise<{ report: GovernanceReport; rows?: CredentialFindings[] }>;
   listAudit(q: AuditFilter): Promise<AuditRecord[]>;

@@ -36,7 +36,7 @@ export interface PipelineDeps {
   sealer: Sealer;
   classify: (token: string) => TokenClass;
   /** `kafka` names the topics in messaging span attributes (src/observe/trace-context.ts). */
-  config: Pick<Config, 'policy' | 'retry' | 'kafka'>;
+  config: Pick<Config, 'policy' | 'retry' | 'kafka' | 'drift'>;
   /** Per-lane rate budgets, concurrency limits and circuit breakers, shared by every worker. */
   admission: SharedAdmission;
   /**

@@ -27,6 +27,8 @@ export interface PipelineEvents {
   planAwaitingApproval?(e: { trigger: Trigger; plan: PlanDraft }): void;
   /** Credentials at risk that no configured provider can kill: a person must act (plan.needsOwner). */
   planNeedsOwner?(e: { trigger: Trigger; plan: PlanDraft }): void;
+  /** A credential recorded dead works again (src/pipeline/drift.ts). */
+  credentialDrift?(e: { credential: Credential }): void;
 }
 
 /** Fans events out to several observers, isolating each from the others and from the pipeline. */
@@ -53,5 +55,6 @@ export function combineEvents(
     verificationFailed: call('verificationFailed'),
     planAwaitingApproval: call('planAwaitingApproval'),
     planNeedsOwner: call('planNeedsOwner'),
+    credentialDrift: call('credentialDrift'),
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * Drift: a credential the inventory records as dead (revoked, disabled, deleted) that its provider
+ * says works again — re-issued, re-activated, restored from a backup. Checked on a schedule
+ * (`drift.intervalMs`) and on demand (`tourniquet drift check`), under each provider's own budget:
+ * a check that the budget refuses now waits for the next round, never for a slot. One that is alive
+ * again is audited (`credential.drift`), counted, told to the SOC, marked active again in the
+ * inventory (it is), and — by policy (`drift.trigger`) — becomes a leak trigger for itself, so the
+ * pipeline kills it again. Each comeback is its own trigger (keyed by its audit record), so one
+ * that comes back twice is killed twice; a check that finds it still dead raises nothing.
+ *
+ * Only what a provider can check without the value: a revoked token's value is gone (dropped at the
+ * end of its task), so kinds revoked by value are skipped and counted as unchecked.
+ */
+import { stableId } from '../../handlers/ids.js';
+import type { Credential } from '../../schemas/credential.js';
+import { coerceError } from '../errors.js';
+import type { Provider, ProviderTask } from '../providers/port.js';
+import { now, type PipelineDeps } from './deps.js';
+import { acceptInput } from './intake.js';
+import { SlotCalls } from './lane-calls.js';
+import { handleTrigger } from './triggers.js';
+
+export type DriftOutcome = 'alive_again' | 'dead' | 'unchecked' | 'deferred' | 'error';
+
+export interface DriftCheck {
+  credentialId: string;
+  provider: string;
+  outcome: DriftOutcome;
+  /** The leak trigger raised for it (alive again, `drift.trigger`). */
+  triggerId?: string;
+  code?: string;
+}
+
+const DEAD_STATUSES: readonly Credential['status'][] = ['revoked', 'disabled', 'deleted'];
+/** Credentials one round reads. */
+const MAX_PER_ROUND = 10_000;
+const CHECK_TIMEOUT_MS = 30_000;
+
+export async function checkDrift(deps: PipelineDeps, actor = 'drift'): Promise<DriftCheck[]> {
+  const all = await deps.store.listCredentials(MAX_PER_ROUND);
+  const out: DriftCheck[] = [];
+  for (const c of all.filter((x) => DEAD_STATUSES.includes(x.status))) {
+    const provider = deps.providers.get(c.provider);
+    if (!provider?.capabilities.canVerify || !c.providerId) {
+      out.push({ credentialId: c.id, provider: c.provider, outcome: 'unchecked' });
+      continue;
+    }
+    out.push(await checkOne(c, provider, deps, actor));
+  }
+  return out;
+}
+
+async function checkOne(
+  c: Credential,
+  provider: Provider,
+  deps: PipelineDeps,
+  actor: string,
+): Promise<DriftCheck> {
+  const base = { credentialId: c.id, provider: c.provider };
+  const limits = provider.capabilities.rateBudget;
+  const grant = await deps.admission.tryAcquire(provider.name, limits, 'drift', CHECK_TIMEOUT_MS);
+  if (!grant.ok) return { ...base, outcome: 'deferred' };
+  let liveness: string;
+  try {
+    const r = await new SlotCalls(deps.admission, provider.name, limits).call(
+      () => provider.verify(probeOf(c), AbortSignal.timeout(CHECK_TIMEOUT_MS)),
+      'verify',
+    );
+    liveness = r.liveness;
+  } catch (e) {
+    const code = coerceError(e).code;
+    deps.logger.warn({ credential: c.id, provider: c.provider, code }, 'drift check failed');
+    return { ...base, outcome: 'error', code };
+  } finally {
+    await deps.admission.release(provider.name, grant.slot);
+  }
+  if (liveness !== 'alive') return { ...base, outcome: 'dead' };
+  return { ...base, outcome: 'alive_again', ...(await aliveAgain(c, deps, actor)) };
+}
+
+/** What a check asks the provider: is this credential, named by its provider id, alive? */
+function probeOf(c: Credential): ProviderTask {
+  return {
+    taskId: `drift-${c.id}`,
+    // Deactivation is what a revoked AWS key is checked against; the rest verify a revocation.
+    action: c.kind === 'aws.access_key' ? 'disable' : 'revoke',
+    credentialKind: c.kind,
+    credentialId: c.id,
+    providerId: c.providerId,
+    scopes: c.scopes,
+    labels: c.labels,
+    precheck: false,
+  };
+}
+
+async function aliveAgain(c: Credential, deps: PipelineDeps, actor: string): Promise<{ triggerId?: string }> {
+  const at = now(deps);
+  await deps.store.updateCredential(c.id, { status: 'active' });
+  const records = await deps.store.appendAudit(
+    [
+      {
+        type: 'credential.drift',
+        actor,
+        credentialId: c.id,
+        data: { provider: c.provider, kind: c.kind, was: c.status, liveness: 'alive' },
+      },
+    ],
+    at,
+  );
+  await deps.onAudit?.(records);
+  deps.events?.credentialDrift?.({ credential: c });
+  deps.logger.warn({ credential: c.id, provider: c.provider, was: c.status }, 'credential alive again');
+  if (!deps.config.drift.trigger) return {};
+  const trigger = acceptInput(
+    {
+      // One trigger per comeback (the drift record's chain position): each must be killed again.
+      id: `drift-${stableId('drift', c.id, String(records[0]?.seq ?? at))}`,
+      kind: 'leak',
+      source: 'drift',
+      subject: { credentialId: c.id },
+      evidence: { reason: `alive again after it was ${c.status}`, provider: c.provider },
+    },
+    deps,
+  );
+  const res = await handleTrigger(trigger, deps, actor);
+  return { triggerId: res.triggerId };
+}
+
+/** Runs `checkDrift` every `drift.intervalMs` (0: never), one round at a time. */
+export function startDriftChecks(
+  deps: PipelineDeps,
+  onError: (e: unknown) => void,
+): { stop(): Promise<void> } {
+  const every = deps.config.drift.intervalMs;
+  if (every <= 0) return { stop: async () => undefined };
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (stopped) return;
+    running = running.then(() => checkDrift(deps)).catch(onError);
+  }, every);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
