@@ -19,6 +19,7 @@ import { now, type PipelineDeps } from './deps.js';
 import { acceptInput } from './intake.js';
 import { SlotCalls } from './lane-calls.js';
 import { handleTrigger } from './triggers.js';
+import { runEvery } from '../util/every.js';
 
 export type DriftOutcome = 'alive_again' | 'dead' | 'unchecked' | 'deferred' | 'error';
 
@@ -133,18 +134,5 @@ export function startDriftChecks(
 ): { stop(): Promise<void> } {
   const every = deps.config.drift.intervalMs;
   if (every <= 0) return { stop: async () => undefined };
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = running.then(() => checkDrift(deps)).catch(onError);
-  }, every);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(every, () => checkDrift(deps), onError);
 }

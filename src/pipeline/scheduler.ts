@@ -8,13 +8,12 @@
  */
 import { now, type PipelineDeps } from './deps.js';
 import { taskMessage } from './dispatch.js';
+import { runEvery } from '../util/every.js';
 
 /** How often the plan sweep runs: it only repairs a rare race, so it need not be prompt. */
 const PLAN_SWEEP_MS = 30_000;
 
 export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void): { stop(): Promise<void> } {
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
   const staleSeconds = Math.ceil(deps.config.retry.republishAfterMs / 1000);
   let sweptAt = 0;
   const sweepPlans = async () => {
@@ -47,16 +46,5 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
       stale,
     );
   };
-  const timer = setInterval(() => {
-    if (stopped) return;
-    running = running.then(tick).catch(onError);
-  }, deps.config.retry.schedulerIntervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(deps.config.retry.schedulerIntervalMs, tick, onError);
 }
