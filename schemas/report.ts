@@ -46,3 +46,14 @@ export const CredentialFindings = z.object({
   revocable: z.boolean(),
 });
 export type CredentialFindings = z.infer<typeof CredentialFindings>;
+
+/** One credential's drift check (src/pipeline/drift.ts). */
+export const DriftCheck = z.object({
+  credentialId: z.string(),
+  provider: z.string(),
+  outcome: z.enum(['alive_again', 'dead', 'unchecked', 'deferred', 'error']),
+  /** The leak trigger raised for it (alive again, `drift.trigger`). */
+  triggerId: z.string().optional(),
+  code: z.string().optional(),
+});
+export type DriftCheck = z.infer<typeof DriftCheck>;

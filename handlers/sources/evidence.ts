@@ -24,3 +24,53 @@ export function evidence(fields: EvidenceFields): Record<string, EvidenceValue> 
 export function opt<T>(value: T | null | undefined): T | undefined {
   return value === null ? undefined : value;
 }
+
+/**
+ * Evidence keys whose text names a place or a thing (where it leaked, which rule, who committed),
+ * never a snippet of the content. Only these, and numbers and booleans, leave the trigger: into the
+ * append-only audit trail and its exports, which cannot be scrubbed later. Free text (a matched
+ * line, a note) stays with the stored trigger, where the leaked value was cut out at intake; a
+ * trigger stored before that redaction existed, or a value redaction could not see (one given only
+ * as a fingerprint), then still never reaches the audit.
+ */
+const SHAREABLE_TEXT = new Set([
+  'repo',
+  'repository',
+  'organization',
+  'file',
+  'path',
+  'commit',
+  'branch',
+  'author',
+  'email',
+  'url',
+  'link',
+  'runUrl',
+  'runId',
+  'rule',
+  'ruleId',
+  'ruleTokenType',
+  'detector',
+  'detectorDisplayName',
+  'secretType',
+  'secretTypeDisplayName',
+  'severity',
+  'status',
+  'validity',
+  'visibility',
+  'workspace',
+  'workspaceId',
+  'toolVersion',
+  'provider',
+  'awsAccountId',
+  'referenceResolution',
+  'at',
+]);
+
+export function shareableEvidence(e: Readonly<Record<string, EvidenceValue>>): Record<string, EvidenceValue> {
+  const out: Record<string, EvidenceValue> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (typeof v === 'number' || typeof v === 'boolean' || v === null || SHAREABLE_TEXT.has(k)) out[k] = v;
+  }
+  return out;
+}

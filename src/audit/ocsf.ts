@@ -10,6 +10,7 @@
  * leak's evidence, the chain position) travels in `unmapped.tourniquet`. Nothing here holds a secret:
  * audit records never do, and evidence was redacted at intake.
  */
+import { shareableEvidence } from '../../handlers/sources/evidence.js';
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { Task } from '../../schemas/plan.js';
@@ -218,7 +219,8 @@ function details(r: AuditRecord, ctx: OcsfContext): Record<string, unknown> {
             occurred_at: t.occurredAt,
             ...(t.kind === 'offboarding' ? { person: t.subject.person } : {}),
             ...(t.kind === 'decommission' ? { workload: t.subject.workload } : {}),
-            evidence: t.evidence,
+            // Identifiers only (handlers/sources/evidence.ts): an export cannot be scrubbed later.
+            evidence: shareableEvidence(t.evidence),
           },
         }
       : {}),

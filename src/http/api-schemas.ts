@@ -8,7 +8,7 @@ import { AuditRecord } from '../../schemas/audit.js';
 import { FreeText, Name } from '../../schemas/common.js';
 import { Credential } from '../../schemas/credential.js';
 import { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
-import { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
+import { CredentialFindings, DriftCheck, GovernanceReport } from '../../schemas/report.js';
 
 export const DecisionBody = z
   .object({
@@ -151,15 +151,5 @@ export const ReportResult = z.object({
   rows: z.array(CredentialFindings).optional(),
 });
 export const DriftBody = z.object({ operator: Name(200).optional() }).strict();
-export const DriftResult = z.object({
-  checks: z.array(
-    z.object({
-      credentialId: z.string(),
-      provider: z.string(),
-      outcome: z.enum(['alive_again', 'dead', 'unchecked', 'deferred', 'error']),
-      triggerId: z.string().optional(),
-      code: z.string().optional(),
-    }),
-  ),
-});
+export const DriftResult = z.object({ checks: z.array(DriftCheck) });
 export const OperatorResult = z.object({ name: z.string(), role: z.string(), token: z.string() });

@@ -6,6 +6,8 @@
 import { TourniquetError } from '../errors.js';
 import type { StoreOps } from '../store/port.js';
 
+/** The shortest prefix taken for an id (the CLI shows 12 characters). */
+const MIN_PREFIX = 8;
 /** How many candidates an ambiguous prefix names. */
 const SHOWN = 5;
 
@@ -15,7 +17,10 @@ export async function resolveId(
   id: string,
 ): Promise<string> {
   const found = await store.idsLike(kind, id, SHOWN + 1);
-  if (found[0] === id || found.length === 1) return found[0]!;
+  if (found[0] === id) return id;
+  // A shortened id is a prefix of at least MIN_PREFIX characters ("l" must not pick a trigger).
+  if (id.length < MIN_PREFIX) throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
+  if (found.length === 1) return found[0]!;
   if (found.length === 0) throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
   const more = found.length > SHOWN ? ', …' : '';
   throw new TourniquetError(

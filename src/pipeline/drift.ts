@@ -13,6 +13,7 @@
  */
 import { stableId } from '../../handlers/ids.js';
 import type { Credential } from '../../schemas/credential.js';
+import type { DriftCheck } from '../../schemas/report.js';
 import { coerceError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import { now, type PipelineDeps } from './deps.js';
@@ -21,16 +22,7 @@ import { SlotCalls } from './lane-calls.js';
 import { handleTrigger } from './triggers.js';
 import { runEvery } from '../util/every.js';
 
-export type DriftOutcome = 'alive_again' | 'dead' | 'unchecked' | 'deferred' | 'error';
-
-export interface DriftCheck {
-  credentialId: string;
-  provider: string;
-  outcome: DriftOutcome;
-  /** The leak trigger raised for it (alive again, `drift.trigger`). */
-  triggerId?: string;
-  code?: string;
-}
+export type { DriftCheck };
 
 const DEAD_STATUSES: readonly Credential['status'][] = ['revoked', 'disabled', 'deleted'];
 /** Credentials one round reads. */
@@ -75,8 +67,13 @@ async function checkOne(
   } finally {
     await deps.admission.release(provider.name, grant.slot);
   }
+  // "Unknown" is no verdict: neither dead nor a reason to act.
+  if (liveness === 'unknown') return { ...base, outcome: 'unchecked' };
   if (liveness !== 'alive') return { ...base, outcome: 'dead' };
-  return { ...base, outcome: 'alive_again', ...(await aliveAgain(c, deps, actor)) };
+  const won = await aliveAgain(c, deps, actor);
+  // Another round (another worker, an operator's check) found it first and raised its trigger.
+  if (!won) return { ...base, outcome: 'dead' };
+  return { ...base, outcome: 'alive_again', ...won };
 }
 
 /** What a check asks the provider: is this credential, named by its provider id, alive? */
@@ -94,9 +91,14 @@ function probeOf(c: Credential): ProviderTask {
   };
 }
 
-async function aliveAgain(c: Credential, deps: PipelineDeps, actor: string): Promise<{ triggerId?: string }> {
+async function aliveAgain(
+  c: Credential,
+  deps: PipelineDeps,
+  actor: string,
+): Promise<{ triggerId?: string } | null> {
   const at = now(deps);
-  await deps.store.updateCredential(c.id, { status: 'active' });
+  // Compare-and-set: of concurrent rounds only one moves it back to active and raises a trigger.
+  if (!(await deps.store.updateCredential(c.id, { status: 'active', ifStatus: c.status }))) return null;
   const records = await deps.store.appendAudit(
     [
       {

@@ -194,9 +194,11 @@ async function attemptTask(
       const err = providerError(e, provider, 'verify', input, deps);
       // No answer is not "dead". After a call that may have reached the provider, acting now could
       // revoke a second time, so the check is asked again later like any retriable failure. When
-      // no retry is left we act anyway: a repeated revocation is harmless, a live credential is not.
+      // no retry is left, or after PRECHECK_PATIENCE attempts (a provider whose checks keep failing
+      // must not keep a credential alive), we act anyway: a repeated revocation is harmless, a live
+      // credential is not.
       // A first attempt's check (`precheck`) follows no call, so it goes on and acts at once.
-      if (checkFirst !== 'precheck' && err.retriable) {
+      if (checkFirst !== 'precheck' && err.retriable && task.attempts < PRECHECK_PATIENCE) {
         const again = failure(task, err, deps);
         if (again.status === 'planned') return finish(attempt, again, deps, actor);
       }
@@ -423,6 +425,9 @@ function precheckReason(
   if (provider.capabilities.precheckFirstAttempt && !task.flags.includes(FORCED_FLAG)) return 'precheck';
   return undefined;
 }
+
+/** Attempts after which an unanswered liveness check no longer holds the action back. */
+const PRECHECK_PATIENCE = 3;
 
 /** How long a follow-up waits before it looks at its predecessor again. */
 const DEPENDENCY_WAIT_MS = 30_000;

@@ -38,15 +38,23 @@ export function redactEvidence(
   raw: string,
   fingerprint: string,
 ): Trigger['evidence'] {
-  const values = [...new Set([raw, normaliseSecret(raw)])].filter((v) => v.length > 0);
+  // As the value may be quoted: raw, as the provider knows it, with its line breaks written out
+  // (`\n` in JSON-ish text), and each line of a multi-line secret (a PEM key) on its own.
+  const lines = raw.split(/\r?\n/).filter((l) => l.trim().length >= 8 && !l.startsWith('-----'));
+  const values = [
+    ...new Set([raw, normaliseSecret(raw), raw.replaceAll('\r\n', '\\n').replaceAll('\n', '\\n'), ...lines]),
+  ]
+    .filter((v) => v.length > 0)
+    // Longest first: a whole value is cut before one of its lines would leave the rest behind.
+    .sort((a, b) => b.length - a.length);
   const mark = `[redacted ${fingerprint.slice(0, 8)}]`;
   const out: Trigger['evidence'] = {};
-  for (const [k, v] of Object.entries(evidence)) {
+  const cut = (text: string) => values.reduce((t, secret) => t.split(secret).join(mark), text);
+  for (const [key, v] of Object.entries(evidence)) {
+    // A key can quote it too (a scanner's `"<secret>": true`); keys are bounded at 100.
+    const k = cut(key).slice(0, 100);
     // The mark can be longer than what it replaces: cut back to the bound the evidence had.
-    out[k] =
-      typeof v === 'string'
-        ? values.reduce((text, secret) => text.split(secret).join(mark), v).slice(0, EVIDENCE_TEXT_MAX)
-        : v;
+    out[k] = typeof v === 'string' ? cut(v).slice(0, EVIDENCE_TEXT_MAX) : v;
   }
   return out;
 }

@@ -187,8 +187,10 @@ async function replayLive(
     const recorded = new Set(then.filter(onlyRecorded).map((x) => x.id));
     const keys = new Set(plan.tasks.filter((x) => recorded.has(x.id) && runnableNow(x)).map(taskKey));
     if (keys.size > 0) {
+      // One epoch per trigger, not per replay: a second replay plans the same ids, which exist, so
+      // what was revived once is never revived (and revoked) again.
       const now_ = planTrigger(t, await replayInventory(t, deps), {
-        ...planContext(deps, replayId),
+        ...planContext(deps, `${t.id}#revived`),
         replay: true,
       });
       plans.push({ ...now_, tasks: now_.tasks.filter((x) => keys.has(taskKey(x))), needsOwner: [] });

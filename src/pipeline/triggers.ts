@@ -4,6 +4,7 @@
  * is already stored republishes its still-planned tasks (the earlier attempt may have crashed
  * between commit and publish); task execution is idempotent, so this never revokes twice.
  */
+import { shareableEvidence } from '../../handlers/sources/evidence.js';
 import { planTrigger, type PlanContext } from '../../handlers/plan.js';
 import type { InventoryView } from '../../schemas/credential.js';
 import type { AuditEntry } from '../../schemas/audit.js';
@@ -12,7 +13,7 @@ import type { Trigger } from '../../schemas/trigger.js';
 import type { CredentialQuery } from '../store/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { dispatchTasks } from './dispatch.js';
-import { secretRef } from './intake.js';
+import { redactEvidence, secretRef } from './intake.js';
 import { inSpan } from '../observe/tracing.js';
 
 export interface TriggerResult {
@@ -83,10 +84,16 @@ async function withResolvedSecret(t: Trigger, deps: PipelineDeps): Promise<Trigg
   try {
     const value = await deps.resolveReference(t.subject.reference, AbortSignal.timeout(15_000));
     if (value) {
+      const secret = secretRef(value, deps);
       return {
         ...t,
-        subject: { ...t.subject, secret: secretRef(value, deps) },
-        evidence: { ...t.evidence, referenceResolution: 'resolved' },
+        subject: { ...t.subject, secret },
+        // The reporter's evidence may quote what we just fetched: cut it out as intake would.
+        evidence: redactEvidence(
+          { ...t.evidence, referenceResolution: 'resolved' },
+          value,
+          secret.fingerprint,
+        ),
       };
     }
     outcome = 'not_found';
@@ -191,8 +198,10 @@ async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string
           occurredAt: t.occurredAt,
           ...subjectFacts(t),
           ...tokenFacts(t),
-          // Where it leaked, who reported what (repo, file, commit, author): redacted at intake.
-          ...(Object.keys(t.evidence).length > 0 ? { evidence: t.evidence } : {}),
+          // Where it leaked and who committed it (repo, file, commit, author); never free text.
+          ...(Object.keys(shareableEvidence(t.evidence)).length > 0
+            ? { evidence: shareableEvidence(t.evidence) }
+            : {}),
         },
       },
       {

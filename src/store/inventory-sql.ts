@@ -71,8 +71,11 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
        fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
        workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
        labels=EXCLUDED.labels, created_by=EXCLUDED.created_by, readers=EXCLUDED.readers,
-       rotate_to=EXCLUDED.rotate_to, issued_at=EXCLUDED.issued_at, last_used_at=EXCLUDED.last_used_at,
-       expires_at=EXCLUDED.expires_at, updated_at=now()`,
+       rotate_to=EXCLUDED.rotate_to,
+       -- What one source tells is kept when another import does not say; last use never goes back.
+       issued_at=COALESCE(EXCLUDED.issued_at, credentials.issued_at),
+       last_used_at=GREATEST(EXCLUDED.last_used_at, credentials.last_used_at),
+       expires_at=COALESCE(EXCLUDED.expires_at, credentials.expires_at), updated_at=now()`,
     source.params,
   );
   return creds.length;

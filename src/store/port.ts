@@ -100,8 +100,10 @@ export interface StoreOps {
       /** After a rotation: the new provider-side id; the old value's fingerprint no longer names it. */
       providerId?: string;
       clearFingerprint?: boolean;
+      /** Only if its status is still this (a compare-and-set): false when it was not. */
+      ifStatus?: Credential['status'];
     },
-  ): Promise<void>;
+  ): Promise<boolean>;
 
   /** Inserts the trigger; false when a trigger with this id already exists (dedup). */
   insertTrigger(t: Trigger): Promise<boolean>;

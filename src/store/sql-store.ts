@@ -114,22 +114,25 @@ class SqlOps implements StoreOps {
       addFlags?: readonly string[];
       providerId?: string;
       clearFingerprint?: boolean;
+      ifStatus?: Credential['status'];
     },
-  ) {
-    await this.db.query(
+  ): Promise<boolean> {
+    const rows = await this.db.query(
       `UPDATE credentials SET status = COALESCE($2, status),
          flags = (SELECT COALESCE(jsonb_agg(DISTINCT f), '[]'::jsonb) FROM jsonb_array_elements(flags || $3::jsonb) f),
          provider_id = COALESCE($4, provider_id),
          fingerprint = CASE WHEN $5 THEN NULL ELSE fingerprint END,
-         updated_at = now() WHERE id = $1`,
+         updated_at = now() WHERE id = $1 AND ($6::text IS NULL OR status = $6) RETURNING id`,
       [
         id,
         patch.status ?? null,
         j(patch.addFlags ?? []),
         patch.providerId ?? null,
         patch.clearFingerprint ?? false,
+        patch.ifStatus ?? null,
       ],
     );
+    return rows.length === 1;
   }
 
   async insertTrigger(t: Trigger): Promise<boolean> {

@@ -1,5 +1,5 @@
 /**
- * Runs `fn` every `ms`, one run at a time (a slow run delays the next instead of overlapping it);
+ * Runs `fn` every `ms`, one run at a time (a tick that comes while a run is going is skipped);
  * `stop()` waits for the run in progress. The timer never keeps the process alive.
  */
 export function runEvery(
@@ -8,10 +8,16 @@ export function runEvery(
   onError: (e: unknown) => void,
 ): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   let stopped = false;
   const timer = setInterval(() => {
-    if (stopped) return;
-    running = running.then(fn).catch(onError);
+    // A run still going: this tick is skipped, not queued (a slow run must not build a backlog).
+    if (stopped || busy) return;
+    busy = true;
+    running = running
+      .then(fn)
+      .catch(onError)
+      .finally(() => (busy = false));
   }, ms);
   timer.unref();
   return {

@@ -14,8 +14,9 @@ export function packageVersion(): string {
         version?: string;
       };
       if (pkg.name === 'tourniquet' && pkg.version) version = pkg.version;
-    } catch {
-      // Not at this level: try the next.
+    } catch (e) {
+      // Not at this level: try the next. Anything else is a real problem.
+      if ((e as { code?: string }).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
     }
   }
   return (version ??= '0.0.0');

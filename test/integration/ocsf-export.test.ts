@@ -156,7 +156,9 @@ describe('OCSF export', () => {
     const evidence = leak?.data.evidence as Record<string, string> | undefined;
     assert.equal(evidence?.repo, 'acme/billing');
     assert.equal(evidence?.commit, 'a1b2c3d');
-    assert.match(evidence?.line ?? '', /^TOKEN=\[redacted [0-9a-f]{8}\]$/);
+    assert.equal(evidence?.line, undefined, 'free text stays with the trigger, out of the audit');
+    const stored = await runtime.deps.store.getTrigger(String(leak?.triggerId));
+    assert.match(String(stored?.evidence.line), /^TOKEN=\[redacted [0-9a-f]{8}\]$/);
     assert.equal(accepted.find((r) => r.data.kind === 'offboarding')?.data.person, 'bob@example.com');
   });
 

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
+import { FAMILIES } from '../../src/providers/families/index.js';
+import { FakeFamily } from '../fakes/http-family.js';
 import { startOAuthServer, type OAuthServer } from '../support/oauth-server.js';
 import { captureLogger, oauthProviderConfig, tempDir, testConfig } from '../support/runtime.js';
 
@@ -75,4 +77,62 @@ it('a shadow-recorded leak is revoked by a live replay once its provider is conf
   assert.equal(again.triggers[0]!.newTasks, 0);
   await runtime.idle();
   assert.equal(oauth.revocationCalls(), 1);
+});
+
+it('a task the provider now runs the same way is revived once: a second live replay calls nothing', async () => {
+  // npm tokens die by value in shadow mode and once configured: the same task id both times, so
+  // the replay revives the recorded task under an epoch of its own, which must not recur.
+  const npm = new FakeFamily(FAMILIES.npm!, {}, {});
+  await npm.start();
+  const sub = await tempDir();
+  try {
+    let rt = await createRuntime(testConfig({ dataDir: sub.path }), { logger: captureLogger().logger });
+    await rt.startWorkers();
+    const token = npm.mint();
+    let ops = localOps(rt.deps);
+    await ops.importInventory(
+      [{ id: 'npm-ci', provider: 'npm-main', kind: 'npm.access_token', secret: token.value }],
+      'test',
+    );
+    const res = await ops.ingest([{ kind: 'leak', source: 'test', subject: { token: token.value } }]);
+    const triggerId = res.accepted[0]!.id;
+    await rt.idle();
+    await rt.stop();
+
+    rt = await createRuntime(
+      testConfig({
+        dataDir: sub.path,
+        providers: [
+          {
+            type: 'http_family',
+            name: 'npm-main',
+            family: 'npm',
+            baseUrls: { api: npm.baseUrl },
+            propagationMs: 0,
+          },
+        ],
+      }),
+      { logger: captureLogger().logger },
+    );
+    await rt.startWorkers();
+    ops = localOps(rt.deps);
+    const req = { triggerIds: [triggerId], force: false, operator: 'ann', reason: 'npm-main configured' };
+    const dry = await ops.replay({ ...req, dryRun: true });
+    assert.deepEqual(
+      dry.triggers[0]!.diff.map((d) => d.change),
+      ['+'],
+      'the recorded task runs now',
+    );
+    assert.equal((await ops.replay({ ...req, dryRun: false })).triggers[0]!.newTasks, 1);
+    await rt.idle();
+    assert.equal(token.alive, false, 'revoked at the fake');
+    assert.equal((await ops.replay({ ...req, dryRun: false })).triggers[0]!.newTasks, 0, 'not revived twice');
+    await rt.idle();
+    const revoked = (await ops.listAudit({ triggerId })).filter((r) => r.type === 'task.revoked');
+    assert.equal(revoked.length, 1, 'one revocation');
+    await rt.stop();
+  } finally {
+    await npm.close();
+    await sub.remove();
+  }
 });

@@ -24,6 +24,8 @@ describe('short ids', () => {
     const res = await ops().ingest([
       { kind: 'leak', source: 'test', subject: { token: 'tok-short-ids-1' } },
       { kind: 'leak', source: 'test', subject: { token: 'tok-short-ids-2' } },
+      { id: 'leak-shared-1', kind: 'leak', source: 'test', subject: { token: 'tok-short-ids-3' } },
+      { id: 'leak-shared-2', kind: 'leak', source: 'test', subject: { token: 'tok-short-ids-4' } },
     ]);
     ids = res.accepted.map((a) => a.id);
     await runtime.idle();
@@ -56,10 +58,13 @@ describe('short ids', () => {
     );
   });
 
-  it('an unknown id is NOT_FOUND; a prefix of several is AMBIGUOUS_ID', async () => {
+  it('an unknown id or a prefix under 8 characters is NOT_FOUND; a prefix of several is AMBIGUOUS_ID', async () => {
     await assert.rejects(ops().listAudit({ triggerId: 'leak-nope' }), code('NOT_FOUND'));
     await assert.rejects(ops().listTasks({ triggerId: 'leak-nope' }), code('NOT_FOUND'));
-    await assert.rejects(ops().listAudit({ triggerId: 'leak-' }), code('AMBIGUOUS_ID'));
+    await assert.rejects(ops().listAudit({ triggerId: 'leak-shared' }), code('AMBIGUOUS_ID'));
+    // Under 8 characters a prefix is no id: "leak-" must not pick one of them.
+    await assert.rejects(ops().listAudit({ triggerId: 'leak-' }), code('NOT_FOUND'));
+    assert.ok((await ops().listAudit({ triggerId: 'leak-shared-1' })).length > 0, 'a full id of any length');
     await assert.rejects(ops().decidePlan('nope', true, { operator: 'ann', reason: 'x' }), code('NOT_FOUND'));
   });
 });
