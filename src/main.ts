@@ -31,8 +31,7 @@ import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { startDriftChecks } from './pipeline/drift.js';
-import { planContext } from './pipeline/triggers.js';
-import { governanceReport } from '../handlers/report.js';
+import { currentReport } from './pipeline/report.js';
 import { cachedFor } from './util/cached.js';
 import { createMetrics } from './observe/metrics.js';
 import { contextFrom, messagingAttributes, traceHeaders } from './observe/trace-context.js';
@@ -187,9 +186,10 @@ function referenceResolver(providers: ProviderRegistry): Pick<PipelineDeps, 'res
   };
 }
 
-/** How long the governance gauges reuse one report, and how much of the inventory it reads. */
+/** How long the governance gauges reuse one report. */
 const REPORT_METRICS_TTL_MS = 5 * 60_000;
-const REPORT_MAX_CREDENTIALS = 1_000_000;
+/** How often `idle()` looks again. */
+const IDLE_POLL_MS = 10;
 
 export async function createRuntime(
   config: Config,
@@ -257,17 +257,8 @@ async function assemble(
       lanes: () => lanes.stats(),
       providers: () => providers.names(),
       // A scrape every few seconds must not read the whole inventory each time.
-      report: cachedFor(
-        REPORT_METRICS_TTL_MS,
-        async () =>
-          governanceReport(
-            await store.listCredentials(REPORT_MAX_CREDENTIALS),
-            await store.listPeople(REPORT_MAX_CREDENTIALS),
-            planContext({ providers, config }),
-            config.policy.report,
-            (opts.clock ?? (() => new Date()))(),
-          ).report,
-      ),
+      // The deps are built below; a scrape only comes once the service runs.
+      report: cachedFor(REPORT_METRICS_TTL_MS, async () => (await currentReport(deps)).report),
     },
     { onError: (e, gauge) => logger.warn({ err: errorSummary(e), gauge }, 'metrics collection failed') },
   );
@@ -399,11 +390,12 @@ async function assemble(
       // Quiet only when every stage is quiet at once: a bus message routes into a lane, and a
       // lane's task publishes audit records and follow-ups (the bus alone went quiet while a
       // revocation was still running, so `ingest` and tests read a task before it ran).
+      // Polled: a lane's task ends on several paths (finished, parked, postponed) and a missed
+      // signal would hang the caller; batched items go out after their linger.
       for (;;) {
         await bus.idle?.();
         if (lanes.quiet() && batcher.quiet()) return;
-        await lanes.idle();
-        await batcher.idle();
+        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
       }
     },
     async stop() {

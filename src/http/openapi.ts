@@ -5,7 +5,7 @@
  * every answer matches what is documented here. A test checks that every registered route is
  * documented, so a new route cannot be left out.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { TriggerInput } from '../../schemas/trigger.js';
 import { InventoryFile } from '../../schemas/credential.js';
 import { embedSchema } from '../contracts/json-schema.js';
@@ -29,6 +29,8 @@ interface Route {
 }
 
 const JSON_TYPES = ['application/json'] as const;
+/** One canonical trigger or an array of them (JSON Lines arrive as text). */
+const TRIGGER_DOCS = z.union([TriggerInput, z.array(TriggerInput)]);
 const TRIGGERS = ['application/json', 'application/x-ndjson'] as const;
 const RAW = ['application/octet-stream', 'application/json'] as const;
 
@@ -48,7 +50,7 @@ const ROUTES: readonly Route[] = [
     path: '/v1/triggers',
     summary: 'Ingest canonical triggers (one, an array, or JSON Lines); 202 once durably accepted',
     role: 'responder',
-    body: { schema: null, types: TRIGGERS, required: true },
+    body: { schema: TRIGGER_DOCS, types: TRIGGERS, required: true },
     ok: [202, S.IngestResult],
     errors: [413],
   },
@@ -75,7 +77,7 @@ const ROUTES: readonly Route[] = [
     path: '/v1/plan',
     summary: 'Dry run of canonical triggers: the plans they would get',
     role: 'analyst',
-    body: { schema: null, types: TRIGGERS, required: true },
+    body: { schema: TRIGGER_DOCS, types: TRIGGERS, required: true },
     ok: [200, S.PlansResult],
     errors: [413],
   },
@@ -284,9 +286,6 @@ export function openApiDocument(version: string): Record<string, unknown> {
   let n = 0;
   const schema = (s: z.ZodType, io: 'input' | 'output') =>
     embedSchema(s, `S${n++}`, shared, { target: 'draft-2020-12', io });
-  const triggerBody = {
-    oneOf: [schema(TriggerInput, 'input'), { type: 'array', items: schema(TriggerInput, 'input') }],
-  };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ROUTES) {
     const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
@@ -307,14 +306,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
         r.body.types.map((t) => [
           t,
           {
+            // A raw body (a source event, JSON Lines) is text; JSON has its schema, if it has one.
             schema:
-              t === 'application/json'
-                ? r.body!.schema
+              t !== 'application/json'
+                ? { type: 'string' }
+                : r.body!.schema
                   ? schema(r.body!.schema, 'input')
-                  : r.path.endsWith('/triggers') || r.path === '/v1/plan'
-                    ? triggerBody
-                    : {}
-                : { type: 'string' },
+                  : {},
           },
         ]),
       ),

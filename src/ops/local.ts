@@ -25,13 +25,10 @@ import { acceptInput } from '../pipeline/intake.js';
 import { badRecords } from '../intake/bad-records.js';
 import { acceptSource } from '../intake/sources.js';
 import { capabilityGaps } from '../../handlers/inventory-check.js';
-import { governanceReport } from '../../handlers/report.js';
+import { currentReport } from '../pipeline/report.js';
 import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
 import { importInventory } from './inventory-import.js';
 import type { Operations } from './port.js';
-
-/** Credentials (and people) one report reads: the inventory is read whole, not streamed. */
-const REPORT_MAX_CREDENTIALS = 1_000_000;
 
 /** Validates all documents; one bad document rejects the batch, naming its index and fields. */
 function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
@@ -177,13 +174,7 @@ export function localOps(deps: PipelineDeps): Operations {
     listInventory: () => deps.store.listCredentials(10_000),
     checkDrift: (operator) => checkDrift(deps, operator),
     async report(opts) {
-      const { report, rows } = governanceReport(
-        await deps.store.listCredentials(REPORT_MAX_CREDENTIALS),
-        await deps.store.listPeople(REPORT_MAX_CREDENTIALS),
-        planContext(deps),
-        deps.config.policy.report,
-        deps.clock(),
-      );
+      const { report, rows } = await currentReport(deps);
       return opts.rows ? { report, rows } : { report };
     },
     listAudit: async (q) =>

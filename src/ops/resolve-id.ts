@@ -19,9 +19,9 @@ export async function resolveId(
   const found = await store.idsLike(kind, id, SHOWN + 1);
   if (found[0] === id) return id;
   // A shortened id is a prefix of at least MIN_PREFIX characters ("l" must not pick a trigger).
-  if (id.length < MIN_PREFIX) throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
+  if (id.length < MIN_PREFIX || found.length === 0)
+    throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
   if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new TourniquetError('NOT_FOUND', `no ${kind} ${id}`);
   const more = found.length > SHOWN ? ', …' : '';
   throw new TourniquetError(
     'AMBIGUOUS_ID',

@@ -118,11 +118,6 @@ export class Batcher {
     return true;
   }
 
-  /** Resolves once `quiet()`: queued items go out after their linger, so this waits for them. */
-  async idle(): Promise<void> {
-    while (!this.quiet()) await new Promise((r) => setTimeout(r, 10));
-  }
-
   /** Sends what is queued and waits for every batch in flight. */
   async drain(): Promise<void> {
     for (const name of this.queues.keys()) this.flush(name);

@@ -18,7 +18,7 @@ import { coerceError } from '../errors.js';
 import type { Provider, ProviderTask } from '../providers/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { acceptInput } from './intake.js';
-import { SlotCalls } from './lane-calls.js';
+import { withAdmission } from './lane-calls.js';
 import { handleTrigger } from './triggers.js';
 import { runEvery } from '../util/every.js';
 
@@ -50,23 +50,24 @@ async function checkOne(
   actor: string,
 ): Promise<DriftCheck> {
   const base = { credentialId: c.id, provider: c.provider };
-  const limits = provider.capabilities.rateBudget;
-  const grant = await deps.admission.tryAcquire(provider.name, limits, 'drift', CHECK_TIMEOUT_MS);
-  if (!grant.ok) return { ...base, outcome: 'deferred' };
-  let liveness: string;
+  let checked;
   try {
-    const r = await new SlotCalls(deps.admission, provider.name, limits).call(
-      () => provider.verify(probeOf(c), AbortSignal.timeout(CHECK_TIMEOUT_MS)),
-      'verify',
+    checked = await withAdmission(
+      deps.admission,
+      provider.name,
+      provider.capabilities.rateBudget,
+      'drift',
+      CHECK_TIMEOUT_MS,
+      (calls) =>
+        calls.call(() => provider.verify(probeOf(c), AbortSignal.timeout(CHECK_TIMEOUT_MS)), 'verify'),
     );
-    liveness = r.liveness;
   } catch (e) {
     const code = coerceError(e).code;
     deps.logger.warn({ credential: c.id, provider: c.provider, code }, 'drift check failed');
     return { ...base, outcome: 'error', code };
-  } finally {
-    await deps.admission.release(provider.name, grant.slot);
   }
+  if (!checked) return { ...base, outcome: 'deferred' };
+  const { liveness } = checked.value;
   // "Unknown" is no verdict: neither dead nor a reason to act.
   if (liveness === 'unknown') return { ...base, outcome: 'unchecked' };
   if (liveness !== 'alive') return { ...base, outcome: 'dead' };

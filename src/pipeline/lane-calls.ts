@@ -30,6 +30,28 @@ export function unmetered(provider: string): LaneCalls {
   return { call: (fn, op) => tracedCall(provider, op, fn) };
 }
 
+/**
+ * Work outside a lane's queue (an operator's run-now, a drift check) under the lane's admission:
+ * one slot and token are taken first, `fn` calls through them, the slot is always given back.
+ * Null when the budget says wait: the caller decides what waiting means for it.
+ */
+export async function withAdmission<T>(
+  admission: SharedAdmission,
+  lane: string,
+  limits: LaneLimits,
+  holder: string,
+  holdMs: number,
+  fn: (calls: LaneCalls) => Promise<T>,
+): Promise<{ value: T } | null> {
+  const grant = await admission.tryAcquire(lane, limits, holder, holdMs);
+  if (!grant.ok) return null;
+  try {
+    return { value: await fn(new SlotCalls(admission, lane, limits)) };
+  } finally {
+    await admission.release(lane, grant.slot);
+  }
+}
+
 export class SlotCalls implements LaneCalls {
   constructor(
     private readonly admission: SharedAdmission,

@@ -24,7 +24,7 @@ import { coerceError } from '../errors.js';
 import type { LaneLimits, RefusalReason, SharedAdmission } from './admission/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { executeTask } from './execute.js';
-import { SlotCalls, unmetered } from './lane-calls.js';
+import { SlotCalls, unmetered, withAdmission } from './lane-calls.js';
 import { withContextOf } from '../observe/trace-context.js';
 
 export interface Routed {
@@ -51,8 +51,6 @@ const slotHoldMs = (deps: Pick<PipelineDeps, 'config'>) => deps.config.retry.lea
 
 /** A refusal shorter than this is waited out in memory; a longer one is postponed in the store. */
 const HOLD_IN_MEMORY_MS = 2_000;
-/** How often `idle()` looks again. */
-const IDLE_POLL_MS = 10;
 /** The lane of tasks whose provider is not configured: they dead-letter at once. */
 const NO_PROVIDER = '(none)';
 
@@ -123,14 +121,6 @@ export class Lanes {
     if (this.inflight.size > 0) return false;
     for (const l of this.lanes.values()) if (l.stats().queued > 0) return false;
     return true;
-  }
-
-  /**
-   * Resolves once `quiet()` (for `ingest` without a service, and tests). Polled: a lane's end
-   * has several paths (finished, parked, postponed) and a missed signal would hang a caller.
-   */
-  async idle(): Promise<void> {
-    while (!this.quiet()) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
   }
 
   /** Per lane: tasks waiting and running (health, metrics). */
@@ -347,11 +337,13 @@ export async function runTaskNow(taskId: string, deps: PipelineDeps, actor = 'pi
   if (!task) return null;
   const limits = provider?.capabilities.rateBudget;
   if (!provider || !limits) return executeTask(taskId, deps, unmetered(task.provider ?? ''), actor);
-  const grant = await deps.admission.tryAcquire(provider.name, limits, 'direct', slotHoldMs(deps));
-  if (!grant.ok) return null;
-  try {
-    return await executeTask(taskId, deps, new SlotCalls(deps.admission, provider.name, limits), actor);
-  } finally {
-    await deps.admission.release(provider.name, grant.slot);
-  }
+  const run = await withAdmission(
+    deps.admission,
+    provider.name,
+    limits,
+    'direct',
+    slotHoldMs(deps),
+    (calls) => executeTask(taskId, deps, calls, actor),
+  );
+  return run ? run.value : null;
 }

@@ -183,7 +183,7 @@ async function replayLive(
   const plans = [plan];
   if (!req.force) {
     // A task that was only recorded (no provider could run it then) and can run now is done now,
-    // under this replay's epoch: its first row stays as the record of what happened then.
+    // under an epoch of its own: its first row stays as the record of what happened then.
     const recorded = new Set(then.filter(onlyRecorded).map((x) => x.id));
     const keys = new Set(plan.tasks.filter((x) => recorded.has(x.id) && runnableNow(x)).map(taskKey));
     if (keys.size > 0) {

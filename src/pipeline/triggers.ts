@@ -175,6 +175,7 @@ async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string
       ? { ...t, subject: { ...t.subject, secret: { ...t.subject.secret, sealed: undefined } } }
       : t;
 
+  const evidence = shareableEvidence(t.evidence);
   const outcome = await deps.store.transaction(async (tx) => {
     if (!(await tx.insertTrigger(stored))) {
       const records = await tx.appendAudit(
@@ -199,9 +200,7 @@ async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string
           ...subjectFacts(t),
           ...tokenFacts(t),
           // Where it leaked and who committed it (repo, file, commit, author); never free text.
-          ...(Object.keys(shareableEvidence(t.evidence)).length > 0
-            ? { evidence: shareableEvidence(t.evidence) }
-            : {}),
+          ...(Object.keys(evidence).length > 0 ? { evidence } : {}),
         },
       },
       {
