@@ -6,7 +6,8 @@
  */
 import { context, propagation, ROOT_CONTEXT, type Attributes, type Context } from '@opentelemetry/api';
 import type { Config } from '../../schemas/config.js';
-import type { Topic } from '../bus/port.js';
+import type { Bus, OutMessage, Topic } from '../bus/port.js';
+import { inSpan, SpanKind } from './tracing.js';
 
 type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -45,4 +46,26 @@ export function messagingAttributes(
     'messaging.operation.name': operation === 'send' ? 'publish' : 'process',
     ...(count !== undefined && count !== 1 ? { 'messaging.batch.message_count': count } : {}),
   };
+}
+
+/**
+ * Publishes in a `publish <topic>` producer span, each message carrying that span's trace context,
+ * so its consumer's `process` span continues the trace, in this process or another.
+ */
+export function publishTraced(
+  deps: { bus: Pick<Bus, 'publish'>; config: Pick<Config, 'kafka'> },
+  topic: Topic,
+  messages: readonly OutMessage[],
+): Promise<void> {
+  return inSpan(
+    `publish ${topic}`,
+    { kind: SpanKind.PRODUCER, attributes: messagingAttributes(deps.config, topic, 'send', messages.length) },
+    () => {
+      const trace = traceHeaders();
+      return deps.bus.publish(
+        topic,
+        messages.map((m) => ({ ...m, headers: { ...m.headers, ...trace } })),
+      );
+    },
+  );
 }

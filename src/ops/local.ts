@@ -7,10 +7,10 @@ import { replay } from '../pipeline/replay.js';
 import { checkDrift } from '../pipeline/drift.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chunked, messageBytes } from '../bus/chunks.js';
-import type { OutMessage, Topic } from '../bus/port.js';
+import type { Topic } from '../bus/port.js';
 import type { Span } from '@opentelemetry/api';
-import { messagingAttributes, traceHeaders } from '../observe/trace-context.js';
-import { inSpan, SpanKind } from '../observe/tracing.js';
+import { publishTraced } from '../observe/trace-context.js';
+import { inSpan } from '../observe/tracing.js';
 
 export { PUBLISH_CHUNK } from '../bus/chunks.js';
 import { ocsfEvents } from '../audit/ocsf-export.js';
@@ -51,7 +51,6 @@ function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
  * Resubmitting the whole input is safe: trigger ids are deterministic, so accepted ones deduplicate.
  */
 async function publishTriggers(deps: PipelineDeps, triggers: readonly Trigger[]): Promise<void> {
-  const { bus } = deps;
   const byKind = new Map<Topic, Trigger[]>();
   for (const t of triggers) {
     const group = byKind.get(t.kind);
@@ -66,14 +65,11 @@ async function publishTriggers(deps: PipelineDeps, triggers: readonly Trigger[])
       const chunks = chunked(messages, (x) => messageBytes(x.m));
       for (const [i, chunk] of chunks.entries()) {
         try {
-          await inSpan(
-            `publish ${kind}`,
-            {
-              kind: SpanKind.PRODUCER,
-              attributes: messagingAttributes(deps.config, kind, 'send', chunk.length),
-            },
-            // The consumer's span continues this one: the trigger's trace spans both processes.
-            () => bus.publish(kind, withTrace(chunk.map((x) => x.m))),
+          // The consumer's span continues this one: the trigger's trace spans both processes.
+          await publishTraced(
+            deps,
+            kind,
+            chunk.map((x) => x.m),
           );
         } catch (e) {
           cause ??= e;
@@ -99,9 +95,6 @@ async function publishTriggers(deps: PipelineDeps, triggers: readonly Trigger[])
     },
   );
 }
-
-const withTrace = (ms: readonly OutMessage[]) =>
-  ms.map((m) => ({ ...m, headers: { ...m.headers, ...traceHeaders() } }));
 
 /**
  * Where triggers enter: one span per ingest call (an HTTP request continues its caller's trace, see

@@ -9,8 +9,7 @@
 import type { Task } from '../../schemas/plan.js';
 import type { OutMessage } from '../bus/port.js';
 import type { PipelineDeps } from './deps.js';
-import { messagingAttributes, traceHeaders } from '../observe/trace-context.js';
-import { inSpan, SpanKind } from '../observe/tracing.js';
+import { publishTraced, traceHeaders } from '../observe/trace-context.js';
 
 /** The largest batch routed in process. */
 export const LOCAL_DISPATCH_MAX = 32;
@@ -25,17 +24,8 @@ export async function dispatchTasks(deps: PipelineDeps, tasks: readonly Runnable
     await deps.dispatch(tasks.map((t) => ({ taskId: t.id, key: taskKey(t), provider: t.provider, trace })));
     return;
   }
-  await inSpan(
-    'publish tasks',
-    { kind: SpanKind.PRODUCER, attributes: messagingAttributes(deps.config, 'tasks', 'send', tasks.length) },
-    () => {
-      const trace = traceHeaders();
-      return deps.bus.publish(
-        'tasks',
-        tasks.map((t) => taskMessage(t, trace)),
-      );
-    },
-  );
+  // The trigger's trace context travels in the headers, so the task's execution joins its trace.
+  await publishTraced(deps, 'tasks', tasks.map(taskMessage));
 }
 
 /** Keyed by credential so that one credential's tasks stay in order (one partition, one lane key). */
@@ -43,17 +33,13 @@ const taskKey = (t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>) =>
   t.credentialId ?? t.fingerprint ?? t.id;
 
 /**
- * `trace`: the trigger's trace context (traceparent), so the task's execution joins its trace. A
- * message republished by the scheduler has none: the task's later run is a trace of its own.
+ * A task's wake-up. Published by dispatch with the trigger's trace context; one the scheduler
+ * republishes has none, so the task's later run is a trace of its own.
  */
-export function taskMessage(
-  t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>,
-  trace: Record<string, string> = {},
-): OutMessage {
+export function taskMessage(t: Pick<Task, 'id' | 'credentialId' | 'fingerprint' | 'provider'>): OutMessage {
   // The provider names the lane it runs in (src/pipeline/lanes.ts), so routing needs no store read.
   return {
     key: taskKey(t),
     value: JSON.stringify({ taskId: t.id, provider: t.provider }),
-    ...(Object.keys(trace).length > 0 ? { headers: trace } : {}),
   };
 }

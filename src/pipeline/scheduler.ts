@@ -36,10 +36,7 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
     const due = await deps.store.dueTasks(now(deps), 500, stale);
     if (due.length === 0) return;
     // Publish first: a crash before the mark only causes a duplicate message, which claims refuse.
-    await deps.bus.publish(
-      'tasks',
-      due.map((t) => taskMessage(t)),
-    );
+    await deps.bus.publish('tasks', due.map(taskMessage));
     await deps.store.markRepublished(
       due.map((t) => t.id),
       now(deps),
