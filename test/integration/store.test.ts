@@ -23,6 +23,16 @@ const AUDIT_KEY = randomBytes(32);
 /** No anchors here: the chain on its own (anchors: test/integration/audit-anchor.test.ts). */
 const INTEGRITY = { key: AUDIT_KEY, anchorKey: anchorKeyFromSeed(randomBytes(32)), anchors: [] };
 const later = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
+/** A stored leak trigger of credential c1. */
+const leakTrigger = (id: string) => ({
+  id,
+  kind: 'leak' as const,
+  source: 't',
+  occurredAt: T0,
+  receivedAt: T0,
+  evidence: {},
+  subject: { credentialId: 'c1' },
+});
 
 const adapters: {
   name: string;
@@ -130,15 +140,7 @@ for (const adapter of adapters) {
 
     it('triggers dedup by id; tasks claim under a lease and keep their sealed secret until final', (t) =>
       withStore(t, async (s) => {
-        const trigger = {
-          id: 'leak-1',
-          kind: 'leak' as const,
-          source: 't',
-          occurredAt: T0,
-          receivedAt: T0,
-          evidence: {},
-          subject: { credentialId: 'c1' },
-        };
+        const trigger = leakTrigger('leak-1');
         assert.equal(await s.insertTrigger(trigger), true);
         assert.equal(await s.insertTrigger(trigger), false);
         const task = {
@@ -216,16 +218,8 @@ for (const adapter of adapters) {
 
     it('idsLike: the exact id first, then ids that start with it; LIKE wildcards are literal', (t) =>
       withStore(t, async (s) => {
-        const trigger = (id: string) => ({
-          id,
-          kind: 'leak' as const,
-          source: 't',
-          occurredAt: T0,
-          receivedAt: T0,
-          evidence: {},
-          subject: { credentialId: 'c1' },
-        });
-        for (const id of ['leak-ab', 'leak-abc1', 'leak-abd2', 'leak_x']) await s.insertTrigger(trigger(id));
+        for (const id of ['leak-ab', 'leak-abc1', 'leak-abd2', 'leak_x'])
+          await s.insertTrigger(leakTrigger(id));
         assert.deepEqual(await s.idsLike('trigger', 'leak-abc', 5), ['leak-abc1']);
         assert.deepEqual(await s.idsLike('trigger', 'leak-ab', 5), ['leak-ab', 'leak-abc1', 'leak-abd2']);
         assert.deepEqual(await s.idsLike('trigger', 'leak-a', 2), ['leak-ab', 'leak-abc1']);
@@ -237,15 +231,7 @@ for (const adapter of adapters) {
     it('fencing: a stale lease can neither finish, defer nor renew; the current one can', (t) =>
       withStore(t, async (s) => {
         await s.upsertCredentials([cred('c1')]);
-        const trigger = {
-          id: 'leak-f',
-          kind: 'leak' as const,
-          source: 't',
-          occurredAt: T0,
-          receivedAt: T0,
-          evidence: {},
-          subject: { credentialId: 'c1' },
-        };
+        const trigger = leakTrigger('leak-f');
         await s.insertTrigger(trigger);
         const task = {
           id: 'f'.repeat(32),
