@@ -14,7 +14,7 @@ import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
 import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
 import { reportCsv, reportTable } from './report-format.js';
 import { registerOperatorCommands } from './operator-commands.js';
-import { openTarget, type Target } from './target.js';
+import { openTarget, processHere, type Target } from './target.js';
 
 const out = (s: string): void => {
   process.stdout.write(s + '\n');
@@ -93,11 +93,7 @@ program
       const res = o.source && raw ? await t.ops.ingestSource(o.source, raw) : await t.ops.ingest(docs);
       if (res.ignored) out(`ignored: ${res.ignored}`);
       for (const s of res.skipped ?? []) out(`skipped ${s.path}: ${s.message} (dead-lettered)`);
-      if (t.runtime) {
-        // No service running: process in this process until the local log is drained.
-        await t.runtime.startWorkers();
-        await t.runtime.idle();
-      }
+      await processHere(t);
       for (const a of res.accepted)
         out(`accepted ${a.kind} trigger ${a.id}${t.where === 'service' ? '' : ' (processed)'}`);
     });
@@ -258,11 +254,7 @@ program
   .action(async (o: { operator: string }) =>
     withTarget(async (t) => {
       const checks = await t.ops.checkDrift(o.operator);
-      if (t.runtime) {
-        // No service running: the triggers it raised are processed here before the CLI exits.
-        await t.runtime.startWorkers();
-        await t.runtime.idle();
-      }
+      await processHere(t);
       for (const c of checks)
         out(
           `${c.outcome.padEnd(12)} ${c.credentialId} at ${c.provider}${c.triggerId ? `  → trigger ${c.triggerId}` : ''}${c.code ? `  (${c.code})` : ''}`,

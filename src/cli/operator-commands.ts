@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { ReplayReport } from '../pipeline/replay.js';
 import { deadMessageLine, taskLine } from './format.js';
-import type { Target } from './target.js';
+import { processHere, type Target } from './target.js';
 
 type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
 const out = (s: string): void => {
@@ -72,10 +72,7 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
           out(
             `plan ${r.planId} ${r.status}: ${r.tasks} task(s) ${verb === 'approve' ? 'approved' : 'denied'}`,
           );
-          if (t.runtime && verb === 'approve') {
-            await t.runtime.startWorkers();
-            await t.runtime.idle();
-          }
+          if (verb === 'approve') await processHere(t);
         }),
       );
   }
@@ -121,10 +118,7 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
         if (!o.all && ids.length === 0) throw new TourniquetError('INVALID_INPUT', 'name task ids or --all');
         const r = await t.ops.retryDeadLetters(o.all ? 'all' : ids, o.operator);
         out(`requeued ${r.retried.length} task(s)`);
-        if (t.runtime) {
-          await t.runtime.startWorkers();
-          await t.runtime.idle();
-        }
+        await processHere(t);
       }),
     );
 
@@ -165,10 +159,7 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
             reason: o.reason,
           });
           out(replayText(report));
-          if (t.runtime && o.live) {
-            await t.runtime.startWorkers();
-            await t.runtime.idle();
-          }
+          if (o.live) await processHere(t);
         }),
     );
 

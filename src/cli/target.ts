@@ -46,3 +46,13 @@ export async function openTarget(config: Config): Promise<Target> {
   });
   return { ops: localOps(runtime.deps), where: 'local', runtime, close: () => runtime.stop() };
 }
+
+/**
+ * When no service runs, the work a command queued (triggers, approved or replayed tasks) is done in
+ * this process before the CLI exits; a running service does it itself.
+ */
+export async function processHere(t: Target): Promise<void> {
+  if (!t.runtime) return;
+  await t.runtime.startWorkers();
+  await t.runtime.idle();
+}
