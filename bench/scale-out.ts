@@ -40,6 +40,8 @@ export interface ScaleOutResult {
   stats: InstanceStats;
   /** The most calls (429s included) that reached the fake within one second. */
   peakAskedPerSecond: number;
+  /** Calls that reached the fake in each 5-s window from the start: where the hand-over pauses. */
+  callsPer5s: number[];
   timedOut: boolean;
 }
 
@@ -77,6 +79,16 @@ function peakPerSecond(starts: number[]): number {
     peak = Math.max(peak, hi - lo + 1);
   }
   return peak;
+}
+
+function perWindow(offsets: number[], windowMs: number): number[] {
+  const out: number[] = [];
+  for (const t of offsets) {
+    const i = Math.max(0, Math.floor(t / windowMs));
+    while (out.length <= i) out.push(0);
+    out[i] = (out[i] ?? 0) + 1;
+  }
+  return out;
 }
 
 export async function runScaleOut(
@@ -160,6 +172,34 @@ export async function runScaleOut(
       await sleep(250);
     }
     const wallS = (Date.now() - t0) / 1000;
+    if (process.env.BENCH_SO_DEBUG) {
+      const t0s = new Date(t0).toISOString();
+      for (const [name, sql] of [
+        [
+          'triggers received',
+          `SELECT floor(extract(epoch from received_at - $1::timestamptz)/5)::int w, count(*)::int n FROM triggers GROUP BY w ORDER BY w`,
+        ],
+        [
+          'tasks created',
+          `SELECT floor(extract(epoch from created_at - $1::timestamptz)/5)::int w, count(*)::int n FROM tasks GROUP BY w ORDER BY w`,
+        ],
+        [
+          'tasks effective',
+          `SELECT floor(extract(epoch from effective_at - $1::timestamptz)/5)::int w, count(*)::int n FROM tasks GROUP BY w ORDER BY w`,
+        ],
+        [
+          'tasks verified',
+          `SELECT floor(extract(epoch from verified_at - $1::timestamptz)/5)::int w, count(*)::int n FROM tasks GROUP BY w ORDER BY w`,
+        ],
+        [
+          'audit types',
+          `SELECT type || '@' || floor(extract(epoch from at - $1::timestamptz)/5)::int w, count(*)::int n FROM audit GROUP BY 1 ORDER BY 1`,
+        ],
+      ] as const) {
+        const rows = await db.query<{ w: number; n: number }>(sql, [t0s]);
+        process.stderr.write(`\n${name}: ${rows.map((r) => `${r.w}:${r.n}`).join(' ')}`);
+      }
+    }
     const calls = inst.calls();
     const ceilingPerS = Math.min(budget.perSecond, o.provider.ratePerSec) / 2;
     const r: ScaleOutResult = {
@@ -174,6 +214,10 @@ export async function runScaleOut(
       throughputPerS: final / wallS,
       stats: instanceStats(calls, inst.maxInFlight()),
       peakAskedPerSecond: peakPerSecond(calls.map((c) => c.start)),
+      callsPer5s: perWindow(
+        calls.map((c) => c.start - t0),
+        5_000,
+      ),
       timedOut: final < n,
     };
     process.stderr.write(` ${wallS.toFixed(1)} s (${final}/${n} final, ${r.stats.rateLimited} × 429)\n`);
@@ -197,6 +241,7 @@ export function scaleOutLines(r: ScaleOutResult): string[] {
     `${r.id} [kafka]: ${r.final}/${r.n} final (${r.succeeded} succeeded) in ${r.wallS.toFixed(1)} s, worker b SIGKILLed at ${r.killedAtS.toFixed(1)} s; ` +
       `${r.throughputPerS.toFixed(1)} rev/s of a ${r.ceilingPerS} rev/s ceiling; budget per worker ${r.budget.perSecond} calls/s (concurrency ${r.budget.concurrency}); ` +
       `at the fake: ${r.stats.calls} calls, ${r.stats.rateLimited} × 429, ≤ ${r.stats.maxInFlight} in flight, peak ${r.peakAskedPerSecond} calls/s asked (${r.stats.peakCallsPerSecond} accepted), ${r.stats.revokedTwice} credentials revoked twice`,
+    `${r.id} [kafka]: calls per 5 s from the start: ${r.callsPer5s.join(' ')}`,
   ];
 }
 

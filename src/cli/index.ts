@@ -15,10 +15,7 @@ import { auditLine, credentialLine, planText, taskLine, verificationText } from 
 import { reportCsv, reportTable } from './report-format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { openTarget, processHere, type Target } from './target.js';
-
-const out = (s: string): void => {
-  process.stdout.write(s + '\n');
-};
+import { out } from './output.js';
 
 async function withTarget<T>(fn: (t: Target) => Promise<T>): Promise<T> {
   const target = await openTarget(await loadConfig());

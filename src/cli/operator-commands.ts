@@ -5,11 +5,9 @@ import { TourniquetError } from '../errors.js';
 import type { ReplayReport } from '../pipeline/replay.js';
 import { deadMessageLine, taskLine } from './format.js';
 import { processHere, type Target } from './target.js';
+import { out } from './output.js';
 
 type WithTarget = <T>(fn: (t: Target) => Promise<T>) => Promise<T>;
-const out = (s: string): void => {
-  process.stdout.write(s + '\n');
-};
 
 function replayText(r: ReplayReport): string {
   const head = `replay ${r.replayId} (${r.dryRun ? 'dry run' : 'live'}${r.force ? ', forced' : ''}): ${r.triggers.length} trigger(s)`;

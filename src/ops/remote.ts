@@ -3,6 +3,27 @@ import type { AuditRecord } from '../../schemas/audit.js';
 import { TourniquetError, type ErrorCode } from '../errors.js';
 import type { Operations } from './port.js';
 
+/** The body as JSON, or undefined when it is not (a proxy's HTML error page, a truncated answer). */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An answer that is not the service's (no JSON error body): something between the CLI and the
+ * service answered, a proxy or a load balancer. A 5xx from it is worth trying again.
+ */
+function notOurs(status: number, path: string): TourniquetError {
+  return new TourniquetError(
+    status >= 500 ? 'SERVICE_UNREACHABLE' : 'INTERNAL',
+    `HTTP ${status} for ${path} without a tourniquet answer (a proxy in between?)`,
+    { retriable: status >= 500 },
+  );
+}
+
 export function remoteOps(baseUrl: string, token: string): Operations {
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
@@ -26,14 +47,16 @@ export function remoteOps(baseUrl: string, token: string): Operations {
     }
     const text = await res.text();
     if (!res.ok) {
-      const err = (text ? JSON.parse(text) : {}) as { error?: ErrorCode; message?: string; issues?: unknown };
-      throw new TourniquetError(err.error ?? 'INTERNAL', err.message ?? `HTTP ${res.status}`, {
-        details: err.issues,
-      });
+      const err = parsed(text) as { error?: ErrorCode; message?: string; issues?: unknown } | undefined;
+      if (typeof err?.error !== 'string') throw notOurs(res.status, path);
+      throw new TourniquetError(err.error, err.message ?? `HTTP ${res.status}`, { details: err.issues });
     }
     // JSON Lines (the audit exports) are returned as text for the caller to split.
     const ndjson = res.headers.get('content-type')?.startsWith('application/x-ndjson') ?? false;
-    return (ndjson ? text : JSON.parse(text)) as T;
+    if (ndjson) return text as T;
+    const answer = parsed(text);
+    if (answer === undefined) throw notOurs(res.status, path);
+    return answer as T;
   }
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),

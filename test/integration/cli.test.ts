@@ -47,6 +47,20 @@ describe('CLI', () => {
     assert.match(lines[0]!, /^error INVALID_INPUT: .*subject\.person/);
   });
 
+  it('ends quietly with success when its reader closes the pipe early (| head)', async () => {
+    const child = spawn(process.execPath, [BIN, 'providers', '--json'], {
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // No reader at all: the CLI's first write meets a closed pipe (EPIPE), whatever its size.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
+  });
+
   it('with the service running, ingest and audit list go through its HTTP API', async () => {
     service = spawn(process.execPath, [BIN, 'start'], {
       env: childEnv(env),
