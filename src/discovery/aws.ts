@@ -39,7 +39,7 @@ import { describeIssues } from '../util/zod-issues.js';
 import { awsSender, isRefusal, iso, refusedEvent, tagValue, type AwsSend } from './aws-common.js';
 import { policyReaders } from './aws-policy.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js';
-import type { DiscovererDeps } from './registry.js';
+import type { DiscovererDeps } from './deps.js';
 
 export function createAwsIamDiscoverer(
   input: AwsIamProviderConfigInput,

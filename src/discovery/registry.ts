@@ -4,15 +4,11 @@
  * a type without an entry cannot be synced (the sync reports it, it does not fail).
  */
 import type { ProviderConfig } from '../../schemas/config.js';
-import type { Env } from '../config.js';
-import type { Logger } from '../logger.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
+import type { DiscovererDeps } from './deps.js';
 import type { Discoverer } from './port.js';
 
-export interface DiscovererDeps {
-  logger?: Logger;
-  env?: Env;
-}
+export type { DiscovererDeps };
 
 type Factory<T extends ProviderConfig['type']> = (
   cfg: Extract<ProviderConfig, { type: T }>,
