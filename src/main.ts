@@ -31,6 +31,7 @@ import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { startDriftChecks } from './pipeline/drift.js';
+import { buildDiscoverers } from './discovery/run.js';
 import { currentReport } from './pipeline/report.js';
 import { cachedFor } from './util/cached.js';
 import { createMetrics } from './observe/metrics.js';
@@ -318,6 +319,7 @@ async function assemble(
     admission,
     batcher,
     ...referenceResolver(providers),
+    discoverers: buildDiscoverers(config.providers, { logger }),
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
       logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
     ),
