@@ -13,8 +13,12 @@ import type { Credential } from '../../schemas/credential.js';
 import type { DiscoveredCredential } from './port.js';
 
 export const SYNC_FIELDS_LABEL = 'tourniquet.sync.fields';
-/** A credential the provider no longer lists (its kind's listing completed without it). */
-export const GONE_FLAG = 'gone';
+/**
+ * A credential the provider no longer lists (its kind's listing completed without it): the label
+ * holds when the sync saw it gone. A label, not a flag: the upsert keeps pipeline flags as they are,
+ * and a credential that comes back must lose the mark.
+ */
+export const GONE_LABEL = 'tourniquet.sync.gone';
 
 const OPERATOR_FIELDS = ['owner', 'workload', 'readers', 'createdBy'] as const;
 type OperatorField = (typeof OPERATOR_FIELDS)[number];
@@ -26,7 +30,6 @@ const COMPARED = [
   'expiresAt',
   'status',
   'labels',
-  'flags',
 ] as const;
 
 export interface FieldChange {
@@ -80,7 +83,7 @@ export function mergeDiscovered(
     readers: [],
     flags: [],
   };
-  const next: Credential = { ...base, labels: { ...base.labels }, flags: [...base.flags] };
+  const next: Credential = { ...base, labels: { ...base.labels } };
   const synced = new Set((base.labels[SYNC_FIELDS_LABEL] ?? '').split(',').filter(Boolean));
   const offered: Record<OperatorField, string | readonly string[] | undefined> = {
     owner: found.owner,
@@ -110,9 +113,9 @@ export function mergeDiscovered(
   // The store keeps the latest last use; an older answer (eventual consistency) is no change.
   if (d.lastUsedAt && (time(base.lastUsedAt) ?? 0) < (time(d.lastUsedAt) ?? 0))
     next.lastUsedAt = d.lastUsedAt;
-  if (base.flags.includes(GONE_FLAG)) {
-    next.flags = next.flags.filter((f) => f !== GONE_FLAG);
-    next.status = d.status ?? 'active';
+  if (base.labels[GONE_LABEL] !== undefined) {
+    delete next.labels[GONE_LABEL];
+    if (base.status === 'deleted') next.status = d.status ?? 'active';
   } else if (d.status && (base.status === 'active' || base.status === 'disabled')) {
     // Revoked, rotated or deleted by us stays so: a credential alive again is drift's to report.
     next.status = d.status;

@@ -7,7 +7,7 @@
  * - Fields an operator set survive unless `overwriteOperatorFields` (sync-merge.ts says how we know).
  * - Identities link to people: `identities[instance]` equal to the account, else the account's
  *   email equal to a person's id or alias. Accounts no person claims are listed in the report.
- * - Gone: only for kinds whose listing sent `complete`; those records get the flag `gone` (and
+ * - Gone: only for kinds whose listing sent `complete`; those records get the label `tourniquet.sync.gone` (and
  *   status `deleted` when they were active or disabled). A refused or failed listing marks nothing.
  * - Writes: only records that differ; each written batch and its audit record (the batch's diff,
  *   bounded) share one transaction. An unchanged estate writes nothing at all; a dry run neither.
@@ -18,7 +18,7 @@ import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/port.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryCall } from './port.js';
-import { GONE_FLAG, mergeDiscovered, syncCredentialId, type FieldChange } from './sync-merge.js';
+import { GONE_LABEL, mergeDiscovered, syncCredentialId, type FieldChange } from './sync-merge.js';
 
 const BATCH = 500;
 /** Diff entries kept in one audit record and in the report: the counts stay exact. */
@@ -231,20 +231,21 @@ export async function syncInventory(
   return report;
 
   async function markGone() {
+    const at = deps.clock().toISOString();
     const gone: Credential[] = [];
     const diff: CredentialDiff[] = [];
     let omitted = 0;
     for (const c of await deps.store.listCredentials(SCAN_LIMIT)) {
       if (c.provider !== instance || !complete.has(c.kind) || !c.providerId) continue;
-      if (seen.has(key(c.kind, c.providerId)) || c.flags.includes(GONE_FLAG)) continue;
+      if (seen.has(key(c.kind, c.providerId)) || c.labels[GONE_LABEL] !== undefined) continue;
       const next: Credential = {
         ...c,
-        flags: [...c.flags, GONE_FLAG],
+        labels: { ...c.labels, [GONE_LABEL]: at },
         status: c.status === 'active' || c.status === 'disabled' ? 'deleted' : c.status,
       };
       gone.push(next);
       report.gone += 1;
-      const fields: FieldChange[] = [{ field: 'flags', from: c.flags, to: next.flags }];
+      const fields: FieldChange[] = [{ field: 'labels', to: { [GONE_LABEL]: at } }];
       if (next.status !== c.status) fields.push({ field: 'status', from: c.status, to: next.status });
       const before = diff.length;
       recordDiff({ credentialId: c.id, kind: c.kind, change: 'gone', fields }, diff);
