@@ -7,6 +7,7 @@ import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
 import type { Discoverer } from './port.js';
+import { createVaultDiscoverer } from './vault.js';
 
 export type { DiscovererDeps };
 
@@ -19,6 +20,7 @@ type Factories = { [T in ProviderConfig['type']]?: Factory<T> };
 export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
+  vault: createVaultDiscoverer,
 };
 
 /** The instance's discoverer, or null when its type has none. */
