@@ -13,6 +13,7 @@ import { localOps } from '../../src/ops/local.js';
 import { findBao } from '../support/openbao.js';
 import { captureLogger, tempDir, testConfig, type CapturedLogger } from '../support/runtime.js';
 import { unavailable } from '../support/services.js';
+import { waitFor } from '../support/wait.js';
 
 const bao = await findBao();
 
@@ -117,6 +118,52 @@ if ('reason' in bao) {
       for (const t of [...tokens.map((x) => x.token), bao.rootToken])
         assert.ok(!where.includes(t), 'a token id leaked');
       assert.ok(where.includes(tokens[0]!.accessor), 'accessors are stored (they are not secrets)');
+    });
+  });
+
+  describe('scheduled inventory sync', () => {
+    it('the service syncs an instance named in sync.intervalsMs on its own', async () => {
+      const d = await tempDir();
+      const rt = await createRuntime(
+        testConfig({
+          dataDir: d.path,
+          providers: [{ type: 'vault', name: 'bao', address: bao.url, token: bao.rootToken }],
+          drift: { intervalMs: 0 },
+          sync: { intervalsMs: { bao: 1_000 } },
+        }),
+        { logger: captureLogger().logger },
+      );
+      try {
+        const auth = (await bao.ok('POST', 'auth/token/create', { policies: ['default'], ttl: '1h' }))
+          .auth as {
+          accessor: string;
+        };
+        await rt.startWorkers();
+        await waitFor(
+          'the scheduled sync',
+          () => rt.deps.store.findCredentials({ ids: [`bao:${auth.accessor}`] }),
+          (found) => found.length === 1,
+        );
+        const records = await rt.deps.store.listAudit({ limit: 1000 });
+        assert.ok(records.some((r) => r.type === 'inventory.synced' && r.actor === 'scheduler'));
+      } finally {
+        await rt.stop();
+        await d.remove();
+      }
+    });
+
+    it('an interval for an instance without a discoverer is a config error at start', async () => {
+      const d = await tempDir();
+      const rt = await createRuntime(
+        testConfig({ dataDir: d.path, drift: { intervalMs: 0 }, sync: { intervalsMs: { nope: 1_000 } } }),
+        { logger: captureLogger().logger },
+      );
+      try {
+        await assert.rejects(rt.startWorkers(), { code: 'INVALID_CONFIG' });
+      } finally {
+        await rt.stop();
+        await d.remove();
+      }
     });
   });
 }
