@@ -6,7 +6,11 @@
  * store, the audit trail or the logs.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { GONE_LABEL } from '../../src/discovery/sync-merge.js';
 import { localOps } from '../../src/ops/local.js';
@@ -14,6 +18,9 @@ import { findBao } from '../support/openbao.js';
 import { captureLogger, tempDir, testConfig, type CapturedLogger } from '../support/runtime.js';
 import { unavailable } from '../support/services.js';
 import { waitFor } from '../support/wait.js';
+import { childEnv } from '../support/service-process.js';
+
+const BIN = join(import.meta.dirname, '../../bin/tourniquet.js');
 
 const bao = await findBao();
 
@@ -109,6 +116,33 @@ if ('reason' in bao) {
       assert.equal(await alive(ann.accessor), false, "ann's token is revoked at OpenBao");
     });
 
+    it('POST /v1/inventory/sync: a dry run answers the diff; bad input and unknown instances are refused', async () => {
+      const app = buildApp({
+        ops: ops(),
+        logger: log.logger,
+        bodyLimitBytes: 64 * 1024,
+        adminToken: 'test-admin-token',
+        health: () => runtime.deps.bus.health(),
+      });
+      try {
+        const headers = { authorization: 'Bearer test-admin-token' };
+        const post = (payload: unknown) =>
+          app.inject({ method: 'POST', url: '/v1/inventory/sync', headers, payload: payload as object });
+        const before = (await runtime.deps.store.auditHead()).seq;
+        const ok = await post({ provider: 'bao', dryRun: true });
+        assert.equal(ok.statusCode, 200, ok.body);
+        const [r] = (ok.json() as { reports: { provider: string; dryRun: boolean }[] }).reports;
+        assert.deepEqual([r?.provider, r?.dryRun], ['bao', true]);
+        assert.equal((await runtime.deps.store.auditHead()).seq, before, 'a dry run writes nothing');
+        assert.equal((await post({ provider: 'nope' })).statusCode, 404);
+        assert.equal((await post({ dryrun: true })).statusCode, 400);
+        const anonymous = await app.inject({ method: 'POST', url: '/v1/inventory/sync', payload: {} });
+        assert.equal(anonymous.statusCode, 401);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('no token id in the store, the audit trail or the logs', async () => {
       const where = [
         JSON.stringify(await runtime.deps.store.listCredentials(10_000)),
@@ -118,6 +152,43 @@ if ('reason' in bao) {
       for (const t of [...tokens.map((x) => x.token), bao.rootToken])
         assert.ok(!where.includes(t), 'a token id leaked');
       assert.ok(where.includes(tokens[0]!.accessor), 'accessors are stored (they are not secrets)');
+    });
+  });
+
+  describe('tourniquet inventory sync (CLI, no service running)', () => {
+    it('syncs into the local data dir, prints the report, and --json gives it whole', async () => {
+      const d = await tempDir();
+      try {
+        const config = join(d.path, 'config.json');
+        await writeFile(
+          config,
+          JSON.stringify({
+            providers: [{ type: 'vault', name: 'bao', address: bao.url, token: { env: 'BAO_TOKEN' } }],
+          }),
+        );
+        const env = childEnv({
+          TOURNIQUET_DATA_DIR: join(d.path, 'data'),
+          TOURNIQUET_CONFIG: config,
+          TOURNIQUET_LOG_LEVEL: 'warn',
+          BAO_TOKEN: bao.rootToken,
+        });
+        const cli = (args: string[]) =>
+          spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+        const dry = cli(['inventory', 'sync', '--dry-run']);
+        assert.equal(dry.status, 0, dry.stderr);
+        assert.match(dry.stdout, /^bao \(dry run: nothing written\): \d+ discovered/);
+        const real = cli(['inventory', 'sync', '--provider', 'bao', '--json']);
+        assert.equal(real.status, 0, real.stderr);
+        const [r] = JSON.parse(real.stdout) as { provider: string; created: number; discovered: number }[];
+        assert.equal(r?.provider, 'bao');
+        assert.ok((r?.created ?? 0) > 0 && r?.created === r?.discovered, 'the dry run wrote nothing');
+        const unknown = cli(['inventory', 'sync', '--provider', 'nope']);
+        assert.equal(unknown.status, 1);
+        assert.match(unknown.stderr, /NOT_FOUND/);
+        for (const out of [dry.stdout, real.stdout, real.stderr]) assert.ok(!out.includes(bao.rootToken));
+      } finally {
+        await d.remove();
+      }
     });
   });
 
