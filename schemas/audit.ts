@@ -28,6 +28,8 @@ export const AuditType = z.enum([
   // an attempt whose lease a later claim took over wrote nothing (fencing, src/pipeline/lease.ts)
   'task.attempt_fenced',
   'inventory.imported',
+  // a provider sync changed the inventory: one record per written batch, with its bounded diff
+  'inventory.synced',
   'credential.flagged',
   // the inventory said dead, the provider says alive again (src/pipeline/drift.ts)
   'credential.drift',

@@ -44,6 +44,16 @@ export const DriftConfig = z
   })
   .strict();
 
+/**
+ * Scheduled inventory syncs (src/discovery/schedule.ts): provider instance name → how often to sync
+ * it (ms). Off by default: an instance not named here is synced only by `inventory sync`.
+ */
+export const SyncConfig = z
+  .object({
+    intervalsMs: z.record(z.string().min(1), z.number().int().min(1_000)).default({}),
+  })
+  .strict();
+
 export const RetryConfig = z
   .object({
     maxAttempts: z.number().int().positive().default(8),
@@ -207,6 +217,7 @@ export const Config = z
     notifications: NotificationsConfig.prefault({}),
     tracing: TracingConfig.prefault({}),
     drift: DriftConfig.prefault({}),
+    sync: SyncConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();

@@ -31,6 +31,8 @@ import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
 import { startScheduler } from './pipeline/scheduler.js';
 import { startDriftChecks } from './pipeline/drift.js';
+import { buildDiscoverers } from './discovery/run.js';
+import { startScheduledSyncs } from './discovery/schedule.js';
 import { currentReport } from './pipeline/report.js';
 import { cachedFor } from './util/cached.js';
 import { createMetrics } from './observe/metrics.js';
@@ -318,6 +320,7 @@ async function assemble(
     admission,
     batcher,
     ...referenceResolver(providers),
+    discoverers: buildDiscoverers(config.providers, { logger }),
     events: combineEvents([metrics.events, ...(notifications ? [notifications.events] : [])], (e) =>
       logger.error({ err: errorSummary(e) }, 'pipeline observer failed'),
     ),
@@ -329,6 +332,7 @@ async function assemble(
   const lanes = new Lanes(() => deps, admission);
   let scheduler: { stop(): Promise<void> } | undefined;
   let driftChecks: { stop(): Promise<void> } | undefined;
+  let syncs: { stop(): Promise<void> } | undefined;
   // One guard for both subscriptions: a stall on either makes the service not ready.
   const guard = new PoisonGuard({
     maxAttempts: config.delivery.maxAttempts,
@@ -385,6 +389,9 @@ async function assemble(
       driftChecks = startDriftChecks(deps, (e) =>
         logger.error({ err: errorSummary(e) }, 'drift check round failed'),
       );
+      syncs = startScheduledSyncs(deps, config.sync.intervalsMs, (e, provider) =>
+        logger.error({ err: errorSummary(e), provider }, 'scheduled inventory sync failed'),
+      );
     },
     async idle() {
       // Quiet only when every stage is quiet at once: a bus message routes into a lane, and a
@@ -401,6 +408,7 @@ async function assemble(
     async stop() {
       await scheduler?.stop();
       await driftChecks?.stop();
+      await syncs?.stop();
       // No new work first: a final checkpoint can take seconds (it reads the newest anchor), and a
       // process told to stop must not go on consuming meanwhile.
       await bus.stopConsuming?.();

@@ -14,6 +14,7 @@ import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
 import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
 import { reportCsv, reportTable } from './report-format.js';
 import { registerOperatorCommands } from './operator-commands.js';
+import { registerSyncCommand } from './sync-command.js';
 import { openTarget, processHere, type Target } from './target.js';
 import { out } from './output.js';
 
@@ -130,6 +131,7 @@ inventory
       out(`imported ${r.imported} credential(s), ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`);
     });
   });
+registerSyncCommand(inventory, withTarget, out);
 inventory
   .command('list')
   .option('--json', 'print JSON')

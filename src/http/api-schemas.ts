@@ -152,4 +152,37 @@ export const ReportResult = z.object({
 });
 export const DriftBody = z.object({ operator: Name(200).optional() }).strict();
 export const DriftResult = z.object({ checks: z.array(DriftCheck) });
+export const SyncBody = z
+  .object({
+    /** Only this configured provider instance (default: every instance with a discoverer). */
+    provider: Name(100).optional(),
+    dryRun: z.boolean().optional(),
+    overwriteOperatorFields: z.boolean().optional(),
+    operator: Name(200).optional(),
+  })
+  .strict();
+const SyncDiff = z.object({
+  credentialId: z.string(),
+  kind: z.string(),
+  change: z.enum(['created', 'updated', 'gone']),
+  fields: z.array(z.object({ field: z.string(), from: z.unknown().optional(), to: z.unknown().optional() })),
+});
+/** One provider instance's sync (src/discovery/sync.ts SyncReport). */
+export const SyncReportSchema = z.object({
+  provider: z.string(),
+  dryRun: z.boolean(),
+  discovered: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  gone: z.number().int(),
+  complete: z.array(z.string()),
+  refused: z.array(z.object({ what: z.string(), permission: z.string(), code: z.string() })),
+  unknownIdentities: z.array(z.string()),
+  unknownIdentityCount: z.number().int(),
+  diff: z.array(SyncDiff),
+  diffOmitted: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export const SyncResult = z.object({ reports: z.array(SyncReportSchema) });
 export const OperatorResult = z.object({ name: z.string(), role: z.string(), token: z.string() });

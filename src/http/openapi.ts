@@ -109,6 +109,16 @@ const ROUTES: readonly Route[] = [
   },
   {
     method: 'post',
+    path: '/v1/inventory/sync',
+    summary:
+      'Discover what the providers hold and update the inventory (operator-set fields kept); dryRun shows the diff only',
+    role: 'responder',
+    body: { schema: S.SyncBody, types: JSON_TYPES },
+    ok: [200, S.SyncResult],
+    errors: [404],
+  },
+  {
+    method: 'post',
     path: '/v1/drift/check',
     summary: 'Ask the providers now whether credentials recorded dead work again; alive ones are re-revoked',
     role: 'responder',

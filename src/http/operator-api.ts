@@ -17,6 +17,7 @@ import {
   AuditQuery,
   DecisionBody,
   DriftBody,
+  SyncBody,
   ExportQuery,
   ImportQuery,
   NoQuery,
@@ -161,6 +162,12 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     parse(NoQuery, req.query);
     return { credentials: await ops.listInventory() };
+  });
+  api.post('/v1/inventory/sync', async (req) => {
+    // It changes the inventory that offboardings act on: responders.
+    const id = need(req, 'responder');
+    const { operator, ...request } = parse(SyncBody, req.body ?? {});
+    return { reports: await ops.syncInventory(request, actor(id, operator)) };
   });
   api.post('/v1/drift/check', async (req) => {
     // It may raise triggers that revoke: responders.

@@ -5,6 +5,7 @@ import { decidePlan } from '../pipeline/approvals.js';
 import { listDeadLetters, retryDeadLetters } from '../pipeline/dlq.js';
 import { replay } from '../pipeline/replay.js';
 import { checkDrift } from '../pipeline/drift.js';
+import { runSync } from '../discovery/run.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { chunked, messageBytes } from '../bus/chunks.js';
 import type { Topic } from '../bus/port.js';
@@ -166,6 +167,7 @@ export function localOps(deps: PipelineDeps): Operations {
 
     listInventory: () => deps.store.listCredentials(10_000),
     checkDrift: (operator) => checkDrift(deps, operator),
+    syncInventory: (req, operator) => runSync(deps, req, operator),
     async report(opts) {
       const { report, rows } = await currentReport(deps);
       return opts.rows ? { report, rows } : { report };

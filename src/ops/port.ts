@@ -6,6 +6,8 @@
 import type { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
 import type { AuditRecord } from '../../schemas/audit.js';
 import type { DriftCheck } from '../pipeline/drift.js';
+import type { SyncRequest } from '../discovery/run.js';
+import type { SyncReport } from '../discovery/sync.js';
 import type { Credential } from '../../schemas/credential.js';
 import type { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import type { AuditVerification } from '../audit/verify.js';
@@ -47,6 +49,8 @@ export interface Operations {
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
   listInventory(): Promise<Credential[]>;
+  /** Lists what the providers hold and updates the inventory (src/discovery/sync.ts), per instance. */
+  syncInventory(req: SyncRequest, operator: string): Promise<SyncReport[]>;
   /** One round of drift checks now (src/pipeline/drift.ts): what each credential recorded dead is. */
   checkDrift(operator: string): Promise<DriftCheck[]>;
   /** The governance report (handlers/report.ts); `rows` adds one line per live credential. */

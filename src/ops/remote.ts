@@ -90,6 +90,8 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       const text = await call<string>('GET', '/v1/audit/export');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as AuditRecord;
     },
+    syncInventory: async (req, operator) =>
+      (await call<{ reports: never }>('POST', '/v1/inventory/sync', { ...req, operator })).reports,
     checkDrift: async (operator) =>
       (await call<{ checks: never }>('POST', '/v1/drift/check', { operator })).checks,
     report: (opts) => call('GET', `/v1/report${opts.rows ? '?rows=true' : ''}`),

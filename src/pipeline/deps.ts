@@ -2,6 +2,7 @@
  * What the pipeline stages depend on: ports only (store, bus, providers, clock, crypto), never an
  * adapter. The composition root (src/main.ts) builds this once.
  */
+import type { Discoverer } from '../discovery/port.js';
 import type { AuditCheckpoint, AuditRecord } from '../../schemas/audit.js';
 import type { Config } from '../../schemas/config.js';
 import type { AuditIntegrity } from '../audit/verify.js';
@@ -60,6 +61,8 @@ export interface PipelineDeps {
   resolveReference?: (ref: LeakReference, signal: AbortSignal) => Promise<string | null>;
   /** Metrics and notifications observe the pipeline through these events. */
   events?: PipelineEvents;
+  /** One discoverer per configured instance whose type has one (`inventory sync`, src/discovery). */
+  discoverers?: readonly Discoverer[];
   /** Receives audit records after their transaction committed (the Kafka audit topic). */
   onAudit?: (records: readonly AuditRecord[]) => Promise<void>;
 }
