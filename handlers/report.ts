@@ -93,9 +93,24 @@ export function governanceReport(
   return { report, rows };
 }
 
-/** A scope grants writes when it names one of the policy's words (`repo:write`, `admin:org`) or is `*`. */
+/**
+ * A scope grants writes when one of the policy's words is one of its words (`contents:write`,
+ * `admin:org`, `repo`), or it is `*`. Words, not substrings: `report:read` names no `repo`.
+ * A policy entry of several words (`admin:org`) must appear as those words in that order.
+ */
 function isWriteScope(scope: string, patterns: readonly string[]): boolean {
-  return scope === '*' || scope.endsWith(':*') || patterns.some((p) => scope.includes(p));
+  if (scope === '*' || scope.endsWith(':*')) return true;
+  const words = wordsOf(scope);
+  return patterns.some((p) => containsRun(words, wordsOf(p)));
+}
+
+const wordsOf = (s: string) => s.split(/[^a-z0-9]+/).filter((w) => w.length > 0);
+
+function containsRun(words: readonly string[], run: readonly string[]): boolean {
+  if (run.length === 0) return false;
+  for (let i = 0; i + run.length <= words.length; i++)
+    if (run.every((w, j) => words[i + j] === w)) return true;
+  return false;
 }
 
 const share = (n: number, of: number) => (of === 0 ? 0 : Math.round((n / of) * 10_000) / 10_000);

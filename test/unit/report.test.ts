@@ -137,3 +137,21 @@ it('the same numbers as Prometheus gauges', async () => {
   assert.equal(gauge('tourniquet_revocation_coverage_ratio', 'provider="all"'), 0.5);
   assert.equal(gauge('tourniquet_revocation_coverage_ratio', 'provider="github-main"'), 0);
 });
+
+it('matches write scopes by word, not by substring', () => {
+  const scoped = (id: string, scopes: string[]) =>
+    c(id, { provider: 'vault-main', kind: 'vault.token', providerId: id, scopes });
+  const r = governanceReport(
+    [
+      scoped('reads-reports', ['report:read', 'fullname:read']),
+      scoped('writes-contents', ['contents:write']),
+      scoped('org-admin', ['admin:org']),
+      scoped('public-repo', ['public_repo']),
+    ],
+    people,
+    { policy: Policy.parse({}), capabilities: capabilitiesOf(FULL_CONFIGS) },
+    Policy.parse({ report: { writeScopes: ['write', 'admin:org', 'repo'] } }).report,
+    NOW,
+  ).report;
+  assert.deepEqual(r.writeScopes.examples, ['writes-contents', 'org-admin', 'public-repo']);
+});
