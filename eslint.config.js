@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tourniquet/**', 'coverage/**', 'bin/**', 'infra/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tourniquet/**', 'coverage/**', 'bin/**', 'infra/**', '.venv-*/**', '.helm/**', '.ocsf/**', '.schemathesis/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
