@@ -181,3 +181,11 @@ export function isAbort(err: unknown): boolean {
     false
   );
 }
+
+/** What a log line says of an error: code, message, retriable and, for a foreign one, its scrubbed stack. */
+export function errorSummary(err: unknown): Record<string, unknown> {
+  const e = coerceError(err);
+  const summary = { code: e.code, message: e.message, retriable: e.retriable };
+  // A foreign error: its scrubbed stack (above), never the error object itself.
+  return e === err || !(e.cause instanceof Error) ? summary : { ...summary, stack: e.cause.stack };
+}

@@ -19,7 +19,7 @@ import { resolveSecret } from './config.js';
 import { fingerprinter } from './crypto/fingerprint.js';
 import { anchorKeyFromSeed, decodeKey, loadOrCreateLocalKeys, type Keys } from './crypto/keys.js';
 import { sealer } from './crypto/seal.js';
-import { coerceError, TourniquetError } from './errors.js';
+import { errorSummary, TourniquetError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { combineEvents } from './pipeline/events.js';
@@ -164,13 +164,6 @@ async function createBus(
         'handler failed; will retry',
       ),
   });
-}
-
-export function errorSummary(err: unknown): Record<string, unknown> {
-  const e = coerceError(err);
-  const summary = { code: e.code, message: e.message, retriable: e.retriable };
-  // A foreign error: its scrubbed stack (src/errors.ts), never the error object itself.
-  return e === err || !(e.cause instanceof Error) ? summary : { ...summary, stack: e.cause.stack };
 }
 
 /** GitHub secret-scanning alerts are resolved through the first configured GitHub provider. */
@@ -329,6 +322,8 @@ async function assemble(
       checkpointer.noteAppended(records);
     },
   };
+  // The hot path's trail (recordAudit) reaches the same observers once it is on the chain.
+  store.onAudit((records) => deps.onAudit?.(records) ?? Promise.resolve());
   const lanes = new Lanes(() => deps, admission);
   let scheduler: { stop(): Promise<void> } | undefined;
   let driftChecks: { stop(): Promise<void> } | undefined;
@@ -401,7 +396,11 @@ async function assemble(
       // signal would hang the caller; batched items go out after their linger.
       for (;;) {
         await bus.idle?.();
-        if (lanes.quiet() && batcher.quiet()) return;
+        if (lanes.quiet() && batcher.quiet()) {
+          // And their trail is on the chain and published.
+          await store.flushAudit();
+          return;
+        }
         await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
       }
     },
@@ -414,7 +413,16 @@ async function assemble(
       await bus.stopConsuming?.();
       await lanes.drain();
       await batcher.drain();
-      // Anchors the tail while the bus (the Kafka anchor) can still publish.
+      // Anchors the tail while the bus (the Kafka anchor) can still publish; the tail includes
+      // the records still in the outbox.
+      await store
+        .flushAudit()
+        .catch((e: unknown) =>
+          logger.error(
+            { err: errorSummary(e) },
+            'audit outbox not chained at stop: the next start chains it',
+          ),
+        );
       await checkpointer.stop();
       await bus.stop();
       // After the bus: the last tasks' notifications are summarised and given a short time to go out.

@@ -86,8 +86,8 @@ async function claimAndAttempt(
     if (!c) return null;
     const t = c.claimed.task;
     // A verification check is no attempt: the trail records its verdict, not each look.
-    if (t.status === 'verifying') return { ...c, records: [] };
-    const records = await tx.appendAudit(
+    if (t.status === 'verifying') return c;
+    await tx.recordAudit(
       [
         {
           type: 'task.attempt',
@@ -103,11 +103,10 @@ async function claimAndAttempt(
       ],
       at,
     );
-    return { ...c, records };
+    return c;
   });
   span.setAttribute('tourniquet.task.claimed', claim !== null);
   if (!claim) return null;
-  if (claim.records.length > 0) await deps.onAudit?.(claim.records);
   const { task, sealedSecret } = claim.claimed;
   span.setAttributes({
     'tourniquet.task.action': task.action,

@@ -80,9 +80,9 @@ export async function finish(
       },
     });
   }
-  let done: { finished: FinishedTask; records: Awaited<ReturnType<PipelineDeps['store']['appendAudit']>> };
+  let finished: FinishedTask;
   try {
-    done = await deps.store.transaction(async (tx) => {
+    finished = await deps.store.transaction(async (tx) => {
       // The credential first: finishTask returns it as observers should see it.
       // A step that kills a rotated credential's old value leaves the record (now the new value) alone.
       if (f.status === 'succeeded' && task.credentialId && !task.flags.includes(OLD_VALUE_FLAG)) {
@@ -97,25 +97,25 @@ export async function finish(
             : { status: 'revoked' },
         );
       }
-      const finished = await tx.finishTask(task.id, f, at, attempt.lease);
+      const done = await tx.finishTask(task.id, f, at, attempt.lease);
       // Not ours any more: roll the credential update back too; nothing of this attempt is kept.
-      if (!finished) throw new Fenced();
+      if (!done) throw new Fenced();
       // Its follow-ups' grace period starts now.
       if (f.status === 'succeeded') await tx.releaseFollowUps(task.id, at);
       // The last open task of the plan's first phase: the rest of the plan may run now.
       if (FINAL_TASK_STATUSES.includes(f.status) && task.flags.includes(GATES_LATER_PHASE_FLAG))
         await tx.releaseLaterPhase(task.planId, at);
       await tx.completePlanIfDone(task.planId, at);
-      return { finished, records: await tx.appendAudit(entries, at) };
+      await tx.recordAudit(entries, at);
+      return done;
     });
   } catch (e) {
     if (!(e instanceof Fenced)) throw e;
     await fenced(attempt, 'finish', f.status, deps, actor);
     return null;
   }
-  await deps.onAudit?.(done.records);
-  if (deps.events) report(done.finished, f, deps);
-  return done.finished.task;
+  if (deps.events) report(finished, f, deps);
+  return finished.task;
 }
 
 /** Gives the task back until `until` without counting the attempt; fenced like a finish. */

@@ -178,11 +178,11 @@ async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string
   const evidence = shareableEvidence(t.evidence);
   const outcome = await deps.store.transaction(async (tx) => {
     if (!(await tx.insertTrigger(stored))) {
-      const records = await tx.appendAudit(
+      await tx.recordAudit(
         [{ type: 'trigger.duplicate', actor, triggerId: t.id, data: { source: t.source } }],
         at,
       );
-      return { duplicate: true, records, runnable: null };
+      return { duplicate: true, runnable: null };
     }
     const runnable = await tx.insertPlan(plan, sealedByTask, at);
     // Its tasks may all belong to an earlier trigger (a second event for one workload): then this
@@ -256,9 +256,9 @@ async function planTriggerOnce(input: Trigger, deps: PipelineDeps, actor: string
         });
       }
     }
-    return { duplicate: false, records: await tx.appendAudit(entries, at), runnable };
+    await tx.recordAudit(entries, at);
+    return { duplicate: false, runnable };
   });
-  await deps.onAudit?.(outcome.records);
 
   deps.events?.triggerHandled?.({
     kind: t.kind,

@@ -18,8 +18,10 @@ import { rowSource } from './row-source.js';
 import { auditFromRow, iso } from './rows.js';
 
 type ParsedEntry = ReturnType<typeof AuditEntrySchema.parse>;
+/** An entry and the time it happened (an outbox entry keeps the time it was recorded). */
+export type TimedEntry = ParsedEntry & { at: string };
 
-interface Head {
+export interface Head {
   seq: number;
   hash: string;
 }
@@ -42,14 +44,14 @@ export async function appendAudit(
   now: string,
 ): Promise<AuditRecord[]> {
   if (entries.length === 0) return [];
-  const parsed = entries.map((e) => AuditEntrySchema.parse(e));
   const at = iso(now);
+  const parsed = entries.map((e) => ({ ...AuditEntrySchema.parse(e), at }));
   const attempts = hint.current ? [hint.current, null] : [null];
   for (const hinted of attempts) {
     const head = hinted ?? (await lockHead(db));
-    const records = chain(hint.key, parsed, head, at);
+    const records = chain(hint.key, parsed, head);
     const last = records[records.length - 1]!;
-    if (await write(db, records, head, at)) {
+    if (await write(db, records, head)) {
       hint.current = { seq: last.seq, hash: last.hash };
       return records;
     }
@@ -57,11 +59,11 @@ export async function appendAudit(
   throw new TourniquetError('INTERNAL', 'the audit chain head moved while it was locked');
 }
 
-function chain(key: Buffer, entries: readonly ParsedEntry[], head: Head, at: string): AuditRecord[] {
+export function chain(key: Buffer, entries: readonly TimedEntry[], head: Head): AuditRecord[] {
   let seq = head.seq;
   let prevHash = head.hash;
   return entries.map((e) => {
-    const content = { ...e, seq: ++seq, at };
+    const content = { ...e, seq: ++seq };
     const hash = chainHash(key, prevHash, content);
     const record = { ...content, prevHash, hash };
     prevHash = hash;
@@ -69,7 +71,7 @@ function chain(key: Buffer, entries: readonly ParsedEntry[], head: Head, at: str
   });
 }
 
-async function lockHead(db: Db): Promise<Head> {
+export async function lockHead(db: Db): Promise<Head> {
   const [head] = await db.query<{ seq: string | number; hash: string }>(
     'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
   );
@@ -82,12 +84,13 @@ async function lockHead(db: Db): Promise<Head> {
  * is written (false) when the head is no longer `from`. A concurrent append holding the head row
  * makes this wait for its commit, then the check sees the head it left.
  */
-async function write(db: Db, records: readonly AuditRecord[], from: Head, at: string): Promise<boolean> {
+export async function write(db: Db, records: readonly AuditRecord[], from: Head): Promise<boolean> {
   const last = records[records.length - 1]!;
   const source = rowSource(
     'u',
     [
       'seq',
+      'at',
       'type',
       'actor',
       'trigger_id',
@@ -100,6 +103,7 @@ async function write(db: Db, records: readonly AuditRecord[], from: Head, at: st
     ],
     records.map((x) => [
       String(x.seq),
+      x.at,
       x.type,
       x.actor,
       x.triggerId,
@@ -110,19 +114,19 @@ async function write(db: Db, records: readonly AuditRecord[], from: Head, at: st
       x.prevHash,
       x.hash,
     ]),
-    6,
+    5,
   );
   const [r] = await db.query<{ moved: number }>(
     `WITH head AS (
-       UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1 AND seq = $4 AND hash = $5 RETURNING id),
+       UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING id),
      appended AS (
        INSERT INTO audit (seq, at, type, actor, trigger_id, plan_id, task_id, credential_id, data, prev_hash, hash)
-       SELECT seq::bigint, $1::timestamptz, type, actor, trigger_id, plan_id, task_id, credential_id, data::jsonb,
+       SELECT seq::bigint, at::timestamptz, type, actor, trigger_id, plan_id, task_id, credential_id, data::jsonb,
          prev_hash, hash
        FROM ${source.sql}
        WHERE EXISTS (SELECT 1 FROM head))
      SELECT count(*)::int AS moved FROM head`,
-    [at, last.seq, last.hash, from.seq, from.hash, ...source.params],
+    [last.seq, last.hash, from.seq, from.hash, ...source.params],
   );
   return Number(r?.moved) === 1;
 }

@@ -216,6 +216,25 @@ ALTER TABLE credentials ADD COLUMN last_used_at timestamptz;
 ALTER TABLE credentials ADD COLUMN expires_at timestamptz;
 `,
   },
+  {
+    version: 12,
+    sql: `
+-- The audit outbox (src/store/audit-outbox.ts): the hot path's records, written with their state
+-- change but not yet chained, so no revocation waits on the chain head's lock. One chainer at a
+-- time moves them, in id order, onto the chain.
+CREATE TABLE audit_outbox (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  type text NOT NULL,
+  actor text NOT NULL,
+  trigger_id text,
+  plan_id text,
+  task_id text,
+  credential_id text,
+  data jsonb NOT NULL
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -1,5 +1,6 @@
 /** Picks the store adapter from config: PostgreSQL when DATABASE_URL is set, else embedded PGlite. */
 import type { Config } from '../../schemas/config.js';
+import { errorSummary } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import type { Store } from './port.js';
@@ -11,6 +12,7 @@ export async function openStore(
   logger?: Logger,
 ): Promise<Store> {
   let db: Db;
+  const shared = Boolean(config.databaseUrl);
   if (config.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
     db = await openPostgres(config.databaseUrl);
@@ -19,7 +21,12 @@ export async function openStore(
     db = await openPglite(config.dataDir, logger ? { logger } : {});
   }
   try {
-    return await createStore(db, keys);
+    return await createStore(db, keys, {
+      // Several processes write one PostgreSQL: the hot path's trail is chained after its commits.
+      chainAfterCommit: shared,
+      onAuditError: (e) =>
+        logger?.error({ err: errorSummary(e) }, 'audit trail: chaining or a listener failed'),
+    });
   } catch (e) {
     await db.close();
     throw e;

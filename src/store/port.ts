@@ -184,7 +184,15 @@ export interface StoreOps {
   /** Tasks waiting in a live lane's queue: their lost-message repair (`staleSeconds`) starts over. */
   touchTasks(ids: readonly string[], now: string): Promise<void>;
 
+  /** Chains entries now (the head stays locked to the commit) and returns them; the caller tells observers. */
   appendAudit(entries: readonly AuditEntry[], now: string): Promise<AuditRecord[]>;
+  /**
+   * Adds entries to the trail with this transaction's writes, for the hot path: on PostgreSQL they
+   * are chained just after the commit, so no state change waits on the chain head (audit-outbox.ts).
+   * The store's `onAudit` listeners hear of them once chained.
+   */
+  recordAudit(entries: readonly AuditEntry[], now: string): Promise<void>;
+  /** On the store (not in a transaction), sees every record committed before the call. */
   listAudit(q: AuditQuery): Promise<AuditRecord[]>;
   /** The chain head, and the last seq hashed without the audit key (legacy records, src/audit/chain.ts). */
   auditHead(): Promise<{ seq: number; hash: string; legacySeq: number }>;
@@ -192,5 +200,10 @@ export interface StoreOps {
 
 export interface Store extends StoreOps {
   transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T>;
+  /** Hears of `recordAudit` records once they are on the chain, in chain order; never of `appendAudit`'s. */
+  onAudit(listener: (records: readonly AuditRecord[]) => Promise<void>): void;
+  /** Resolves once every `recordAudit` record committed before the call is chained and heard of. */
+  flushAudit(): Promise<void>;
+  /** Chains what it can of the outbox first; what it cannot stays there for the next process. */
   close(): Promise<void>;
 }

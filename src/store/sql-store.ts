@@ -14,6 +14,7 @@ import {
 } from '../../schemas/plan.js';
 import type { Trigger } from '../../schemas/trigger.js';
 import { appendAudit, auditHead, listAudit, type HeadHint } from './audit-sql.js';
+import { AuditTrail, type AuditListener, type Recorded } from './audit-trail.js';
 import type { Db } from './db.js';
 import {
   findCredentials,
@@ -65,9 +66,13 @@ function earlierPhaseOpen(t: string, finals: string, at: string, boundSecs: stri
 }
 
 class SqlOps implements StoreOps {
+  /** What this transaction recorded with recordAudit (the store hands it on after the commit). */
+  readonly recorded: Recorded = { records: [], staged: false };
+
   constructor(
     protected readonly db: Db,
     protected readonly head: HeadHint,
+    protected readonly trail: AuditTrail,
   ) {}
 
   upsertCredentials(creds: readonly Credential[]) {
@@ -560,6 +565,10 @@ class SqlOps implements StoreOps {
     return appendAudit(this.db, this.head, entries, now);
   }
 
+  recordAudit(entries: readonly AuditEntry[], now: string) {
+    return this.trail.record(this.db, this.recorded, entries, now);
+  }
+
   listAudit(q: AuditQuery) {
     return listAudit(this.db, q);
   }
@@ -570,15 +579,37 @@ class SqlOps implements StoreOps {
 }
 
 class SqlStore extends SqlOps implements Store {
-  transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(new SqlOps(tx, this.head)));
+  async transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T> {
+    let ops: SqlOps | undefined;
+    const result = await this.db.transaction((tx) => fn((ops = new SqlOps(tx, this.head, this.trail))));
+    if (ops) await this.trail.committed(ops.recorded);
+    return result;
   }
   // The chain head must stay locked from its read to the commit.
   override appendAudit(entries: readonly AuditEntry[], now: string) {
     return this.transaction((tx) => tx.appendAudit(entries, now));
   }
-  close() {
-    return this.db.close();
+  override recordAudit(entries: readonly AuditEntry[], now: string) {
+    return this.transaction((tx) => tx.recordAudit(entries, now));
+  }
+  // Readers of the trail see everything committed before they asked.
+  override async listAudit(q: AuditQuery) {
+    await this.trail.flush();
+    return super.listAudit(q);
+  }
+  override async auditHead() {
+    await this.trail.flush();
+    return super.auditHead();
+  }
+  onAudit(listener: AuditListener) {
+    this.trail.listen(listener);
+  }
+  flushAudit() {
+    return this.trail.flush();
+  }
+  async close() {
+    await this.trail.close();
+    await this.db.close();
   }
 }
 
@@ -587,8 +618,27 @@ export interface StoreKeys {
   auditKey: Buffer;
 }
 
+export interface StoreOptions {
+  /**
+   * Chain `recordAudit` entries after their commit, through the outbox (audit-outbox.ts): for a
+   * store that several connections or processes write (PostgreSQL). Default: chained inline.
+   */
+  chainAfterCommit?: boolean;
+  /** A failure after a commit (chaining, a listener): the state change stands; this reports it. */
+  onAuditError?: (e: unknown) => void;
+}
+
 /** Migrates, then returns the store. */
-export async function createStore(db: Db, keys: StoreKeys): Promise<Store> {
+export async function createStore(db: Db, keys: StoreKeys, opts: StoreOptions = {}): Promise<Store> {
   await migrate(db);
-  return new SqlStore(db, { current: null, key: keys.auditKey });
+  const head: HeadHint = { current: null, key: keys.auditKey };
+  const trail = new AuditTrail(
+    db,
+    head,
+    opts.chainAfterCommit ?? false,
+    opts.onAuditError ?? (() => undefined),
+  );
+  // What a crashed process left in the outbox is chained now, not at the first sweep.
+  if (trail.afterCommit) await trail.flush();
+  return new SqlStore(db, head, trail);
 }
