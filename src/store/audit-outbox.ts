@@ -21,7 +21,7 @@ import { TourniquetError } from '../errors.js';
 import { chain, lockHead, write, type HeadHint, type TimedEntry } from './audit-sql.js';
 import type { Db } from './db.js';
 import { rowSource } from './row-source.js';
-import { iso, json } from './rows.js';
+import { auditEntryFields, iso } from './rows.js';
 
 /** Rows chained per transaction: large enough that a burst needs few head locks. */
 export const CHAIN_BATCH = 500;
@@ -76,16 +76,5 @@ export async function chainOutbox(db: Db, hint: HeadHint, limit = CHAIN_BATCH): 
 }
 
 function entryFromRow(r: Record<string, unknown>): TimedEntry {
-  return {
-    ...AuditEntrySchema.parse({
-      type: r.type,
-      actor: r.actor,
-      triggerId: r.trigger_id ?? null,
-      planId: r.plan_id ?? null,
-      taskId: r.task_id ?? null,
-      credentialId: r.credential_id ?? null,
-      data: json(r.data),
-    }),
-    at: iso(r.at),
-  };
+  return { ...AuditEntrySchema.parse(auditEntryFields(r)), at: iso(r.at) };
 }

@@ -105,10 +105,9 @@ export function taskFromRow(r: Row): Task {
   });
 }
 
-export function auditFromRow(r: Row): AuditRecord {
-  return AuditRecord.parse({
-    seq: Number(r.seq),
-    at: iso(r.at),
+/** The entry columns an audit row and an outbox row share. */
+export function auditEntryFields(r: Row) {
+  return {
     type: r.type,
     actor: r.actor,
     triggerId: r.trigger_id ?? null,
@@ -116,6 +115,14 @@ export function auditFromRow(r: Row): AuditRecord {
     taskId: r.task_id ?? null,
     credentialId: r.credential_id ?? null,
     data: json(r.data),
+  };
+}
+
+export function auditFromRow(r: Row): AuditRecord {
+  return AuditRecord.parse({
+    seq: Number(r.seq),
+    at: iso(r.at),
+    ...auditEntryFields(r),
     prevHash: r.prev_hash,
     hash: r.hash,
   });
