@@ -56,23 +56,23 @@ export async function outboxWaiting(db: Db): Promise<boolean> {
  * leaves them waiting, never chained twice. Returns the records chained (none when none waited).
  */
 export async function chainOutbox(db: Db, hint: HeadHint, limit = CHAIN_BATCH): Promise<AuditRecord[]> {
-  const records = await db.transaction(async (tx) => {
+  const chained = await db.transaction(async (tx) => {
     const head = await lockHead(tx);
     // After the lock: another chainer's deletions are committed and this statement sees them.
     const rows = await tx.query<Record<string, unknown>>('SELECT * FROM audit_outbox ORDER BY id LIMIT $1', [
       limit,
     ]);
-    if (rows.length === 0) return { chained: [] as AuditRecord[], head };
-    const chained = chain(hint.key, rows.map(entryFromRow), head);
-    if (!(await write(tx, chained, head))) {
+    if (rows.length === 0) return [];
+    const records = chain(hint.key, rows.map(entryFromRow), head);
+    if (!(await write(tx, records, head))) {
       throw new TourniquetError('INTERNAL', 'the audit chain head moved while it was locked');
     }
     await tx.query('DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => String(r.id))]);
-    return { chained, head };
+    return records;
   });
-  const last = records.chained[records.chained.length - 1];
+  const last = chained[chained.length - 1];
   if (last) hint.current = { seq: last.seq, hash: last.hash };
-  return records.chained;
+  return chained;
 }
 
 function entryFromRow(r: Record<string, unknown>): TimedEntry {

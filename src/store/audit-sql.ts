@@ -21,7 +21,7 @@ type ParsedEntry = ReturnType<typeof AuditEntrySchema.parse>;
 /** An entry and the time it happened (an outbox entry keeps the time it was recorded). */
 export type TimedEntry = ParsedEntry & { at: string };
 
-export interface Head {
+interface Head {
   seq: number;
   hash: string;
 }

@@ -36,7 +36,7 @@ export class AuditTrail {
   constructor(
     private readonly db: Db,
     private readonly head: HeadHint,
-    readonly afterCommit: boolean,
+    private readonly afterCommit: boolean,
     private readonly onError: (e: unknown) => void,
   ) {
     if (afterCommit) {

@@ -12,7 +12,6 @@ export async function openStore(
   logger?: Logger,
 ): Promise<Store> {
   let db: Db;
-  const shared = Boolean(config.databaseUrl);
   if (config.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
     db = await openPostgres(config.databaseUrl);
@@ -23,7 +22,7 @@ export async function openStore(
   try {
     return await createStore(db, keys, {
       // Several processes write one PostgreSQL: the hot path's trail is chained after its commits.
-      chainAfterCommit: shared,
+      chainAfterCommit: Boolean(config.databaseUrl),
       onAuditError: (e) =>
         logger?.error({ err: errorSummary(e) }, 'audit trail: chaining or a listener failed'),
     });

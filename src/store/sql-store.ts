@@ -639,6 +639,6 @@ export async function createStore(db: Db, keys: StoreKeys, opts: StoreOptions = 
     opts.onAuditError ?? (() => undefined),
   );
   // What a crashed process left in the outbox is chained now, not at the first sweep.
-  if (trail.afterCommit) await trail.flush();
+  await trail.flush();
   return new SqlStore(db, head, trail);
 }

@@ -12,11 +12,8 @@ import { chainHash } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { anchorKeyFromSeed } from '../../src/crypto/keys.js';
 import type { Db } from '../../src/store/db.js';
-import { openPglite } from '../../src/store/pglite.js';
-import { openPostgres } from '../../src/store/postgres.js';
 import { createStore } from '../../src/store/sql-store.js';
-import { freshDatabase } from '../support/postgres.js';
-import { tempDir } from '../support/runtime.js';
+import { storeAdapters, type OpenedDb } from '../support/store-adapters.js';
 
 const T0 = '2026-12-03T10:00:00.000Z';
 const AUDIT_KEY = randomBytes(32);
@@ -28,49 +25,6 @@ const entry = (i: number, taskId = `t${i}`) => ({
   taskId,
   data: { i },
 });
-
-interface Opened {
-  db: Db;
-  /** A second pool on the same database (a second process); PostgreSQL only. */
-  another?: () => Promise<Db>;
-  cleanup(): Promise<void>;
-}
-
-const adapters: { name: string; open(t: TestContext): Promise<Opened | null> }[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const dir = await tempDir();
-      const db = await openPglite(dir.path);
-      return {
-        db,
-        // The store closed it already when the test got that far.
-        cleanup: async () => (await db.close().catch(() => undefined), await dir.remove()),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open(t) {
-      const url = await freshDatabase(t);
-      if (!url) return null;
-      const db = await openPostgres(url);
-      const others: Db[] = [];
-      return {
-        db,
-        another: async () => {
-          const o = await openPostgres(url);
-          others.push(o);
-          return o;
-        },
-        cleanup: async () => {
-          for (const o of others) await o.close().catch(() => undefined);
-          await db.close().catch(() => undefined);
-        },
-      };
-    },
-  },
-];
 
 /** A store whose listener collects what it hears; errors after commit fail the test. */
 async function open(db: Db, chainAfterCommit: boolean) {
@@ -97,10 +51,10 @@ function assertChain(records: readonly AuditRecord[]) {
   }
 }
 
-for (const adapter of adapters) {
+for (const adapter of storeAdapters) {
   for (const afterCommit of [false, true]) {
     describe(`recordAudit on ${adapter.name}, chained ${afterCommit ? 'after commit' : 'inline'}`, () => {
-      async function withDb(t: TestContext, fn: (o: Opened) => Promise<void>) {
+      async function withDb(t: TestContext, fn: (o: OpenedDb) => Promise<void>) {
         const o = await adapter.open(t);
         if (!o) return;
         try {

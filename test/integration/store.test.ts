@@ -11,12 +11,9 @@ import { verifyAudit } from '../../src/audit/verify.js';
 import { anchorKeyFromSeed } from '../../src/crypto/keys.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
-import { openPglite } from '../../src/store/pglite.js';
-import { openPostgres } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/port.js';
 import { createStore } from '../../src/store/sql-store.js';
-import { freshDatabase } from '../support/postgres.js';
-import { tempDir } from '../support/runtime.js';
+import { storeAdapters } from '../support/store-adapters.js';
 
 const T0 = '2026-11-23T10:00:00.000Z';
 const AUDIT_KEY = randomBytes(32);
@@ -34,52 +31,10 @@ const leakTrigger = (id: string) => ({
   subject: { credentialId: 'c1' },
 });
 
-const adapters: {
-  name: string;
-  /** `another` opens a second connection pool on the same database (a second process), if possible. */
-  open(t: TestContext): Promise<{ db: Db; cleanup(): Promise<void>; another?: () => Promise<Db> } | null>;
-}[] = [
-  {
-    name: 'pglite',
-    async open() {
-      const dir = await tempDir();
-      const db = await openPglite(dir.path);
-      return {
-        db,
-        cleanup: async () => {
-          await db.close();
-          await dir.remove();
-        },
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async open(t) {
-      const url = await freshDatabase(t);
-      if (!url) return null;
-      const db = await openPostgres(url);
-      const others: Db[] = [];
-      return {
-        db,
-        cleanup: async () => {
-          for (const o of others) await o.close();
-          await db.close();
-        },
-        another: async () => {
-          const o = await openPostgres(url);
-          others.push(o);
-          return o;
-        },
-      };
-    },
-  },
-];
-
 const cred = (id: string, extra: Partial<Credential> = {}) =>
   Credential.parse({ id, provider: 'oauth-main', kind: 'oauth.access_token', ...extra });
 
-for (const adapter of adapters) {
+for (const adapter of storeAdapters) {
   describe(`store on ${adapter.name}`, () => {
     async function withStore(
       t: TestContext,
