@@ -76,6 +76,13 @@ export const RetryConfig = z
      * long a task routed to a worker that died waits for another (a live lane's queue is renewed).
      */
     republishAfterMs: z.number().int().positive().default(30_000),
+    /**
+     * A worker whose heartbeat is older than this is dead: the others take its leases, admission
+     * slots and queued tasks at once instead of waiting out the lease (src/pipeline/presence.ts).
+     * It beats every quarter of this and stops its own provider calls past half of it without a
+     * beat, so it has let go before anyone takes over.
+     */
+    workerDeadAfterMs: z.number().int().min(1_000).default(10_000),
     /** How often the scheduler republishes due retries and recovers stranded tasks. */
     schedulerIntervalMs: z.number().int().positive().default(1_000),
   })

@@ -29,7 +29,8 @@ import { deadLetterMessage, handleInputMessage } from './pipeline/input-topic.js
 import { PoisonGuard, type Stall } from './pipeline/poison.js';
 import { Batcher } from './pipeline/batcher.js';
 import { openAdmission } from './store/admission-open.js';
-import { startScheduler } from './pipeline/scheduler.js';
+import { Presence } from './pipeline/presence.js';
+import { startScheduler, type Scheduler } from './pipeline/scheduler.js';
 import { startDriftChecks } from './pipeline/drift.js';
 import { buildDiscoverers } from './discovery/run.js';
 import { startScheduledSyncs } from './discovery/schedule.js';
@@ -325,7 +326,10 @@ async function assemble(
   // The hot path's trail (recordAudit) reaches the same observers once it is on the chain.
   store.onAudit((records) => deps.onAudit?.(records) ?? Promise.resolve());
   const lanes = new Lanes(() => deps, admission);
-  let scheduler: { stop(): Promise<void> } | undefined;
+  let scheduler: Scheduler | undefined;
+  // A worker that dies: the next tick republishes what it had queued (its slots and leases are
+  // freed by the reap itself).
+  const presence = new Presence(deps, () => scheduler?.republishWaiting());
   let driftChecks: { stop(): Promise<void> } | undefined;
   let syncs: { stop(): Promise<void> } | undefined;
   // One guard for both subscriptions: a stall on either makes the service not ready.
@@ -349,6 +353,9 @@ async function assemble(
     },
     async startWorkers() {
       const group = config.kafka?.groupId ?? 'tourniquet';
+      // Beating before the first claim: leases and slots are taken in this worker's name.
+      await presence.start();
+      deps.presence = presence;
       await bus.subscribe({
         topics: INPUT_TOPICS,
         group,
@@ -413,6 +420,8 @@ async function assemble(
       await bus.stopConsuming?.();
       await lanes.drain();
       await batcher.drain();
+      // Holds no lease or slot now: leaves the cluster, so nobody waits for this worker's silence.
+      if (deps.presence) await presence.stop();
       // Anchors the tail while the bus (the Kafka anchor) can still publish; the tail includes
       // the records still in the outbox.
       await store

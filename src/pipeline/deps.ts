@@ -63,6 +63,11 @@ export interface PipelineDeps {
   events?: PipelineEvents;
   /** One discoverer per configured instance whose type has one (`inventory sync`, src/discovery). */
   discoverers?: readonly Discoverer[];
+  /**
+   * This worker (src/pipeline/presence.ts): its id holds leases and admission slots; its signal
+   * aborts while it cannot beat. Absent where no workers run (CLI one-shots, some tests).
+   */
+  presence?: { readonly id: string; readonly signal: AbortSignal };
   /** Receives audit records after their transaction committed (the Kafka audit topic). */
   onAudit?: (records: readonly AuditRecord[]) => Promise<void>;
 }

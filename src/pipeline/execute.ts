@@ -82,7 +82,7 @@ async function claimAndAttempt(
 ): Promise<Task | null> {
   const at = now(deps);
   const claim = await deps.store.transaction(async (tx) => {
-    const c = await tx.claimTask(taskId, at, deps.config.retry.leaseMs);
+    const c = await tx.claimTask(taskId, at, deps.config.retry.leaseMs, deps.presence?.id);
     if (!c) return null;
     const t = c.claimed.task;
     // A verification check is no attempt: the trail records its verdict, not each look.

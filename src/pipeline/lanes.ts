@@ -58,8 +58,11 @@ export class Lanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
-  /** This process, as the holder of admission slots. */
-  readonly holder = randomUUID();
+  /** This process, as the holder of admission slots: its presence id, which the others reap. */
+  private readonly ownId = randomUUID();
+  get holder(): string {
+    return this.deps().presence?.id ?? this.ownId;
+  }
 
   private touchTimer: NodeJS.Timeout | undefined;
 

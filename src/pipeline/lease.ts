@@ -11,7 +11,8 @@
  * provider's budget) keeps its lease by renewing it, fenced as well, every third of the lease. A
  * renewal refused means the task has a new owner: the attempt's signal aborts, so its provider calls
  * and verification stop. A hung call must not hold a task forever, so renewal stops after `maxHoldMs`;
- * the lease then expires and the task is recovered as interrupted.
+ * the lease then expires and the task is recovered as interrupted. A worker that cannot beat
+ * (src/pipeline/presence.ts) stops its attempts the same way, before the others take them over.
  */
 import type { Task } from '../../schemas/plan.js';
 import { coerceError, TourniquetError } from '../errors.js';
@@ -24,6 +25,8 @@ export interface LeaseDeps {
   clock: () => Date;
   logger: Logger;
   config: { retry: { leaseMs: number } };
+  /** This worker's presence (src/pipeline/presence.ts): its signal aborts when it cannot beat. */
+  presence?: { readonly signal: AbortSignal };
 }
 
 /** One claimed attempt at a task: what it may write is fenced by `lease`. */
@@ -39,6 +42,7 @@ export class LeaseKeeper {
   private readonly started = Date.now();
   private stopped = false;
   private renewing: Promise<void> = Promise.resolve();
+  private unfence: () => void = () => undefined;
 
   constructor(
     private readonly deps: LeaseDeps,
@@ -54,6 +58,17 @@ export class LeaseKeeper {
       Math.max(1, Math.floor(leaseMs / 3)),
     );
     this.timer.unref();
+    // A worker that cannot reach the store may be presumed dead and its tasks taken over: its
+    // attempts stop as if their leases were lost.
+    const fence = deps.presence?.signal;
+    if (fence) {
+      const onFence = () => this.controller.abort(fence.reason);
+      if (fence.aborted) onFence();
+      else {
+        fence.addEventListener('abort', onFence, { once: true });
+        this.unfence = () => fence.removeEventListener('abort', onFence);
+      }
+    }
   }
 
   /** Aborts once the lease is lost: pass it to every call the attempt makes. */
@@ -69,6 +84,7 @@ export class LeaseKeeper {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.unfence();
     await this.renewing;
   }
 

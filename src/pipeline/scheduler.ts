@@ -12,8 +12,19 @@ import { runEvery } from '../util/every.js';
 
 /** How often the plan sweep runs: it only repairs a rare race, so it need not be prompt. */
 const PLAN_SWEEP_MS = 30_000;
+/** Tasks republished per tick. */
+const BATCH = 500;
 
-export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void): { stop(): Promise<void> } {
+export interface Scheduler {
+  stop(): Promise<void>;
+  /**
+   * The next tick republishes every waiting task, as the first one does: a worker died (its lane
+   * queues are lost with it) and what it had queued is known nowhere else.
+   */
+  republishWaiting(): void;
+}
+
+export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void): Scheduler {
   const staleSeconds = Math.ceil(deps.config.retry.republishAfterMs / 1000);
   let sweptAt = 0;
   const sweepPlans = async () => {
@@ -28,20 +39,29 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
   // The first tick after a start republishes every waiting task at once: tasks routed into a lane
   // but not claimed when the last process stopped are `planned` with no due time, and would
   // otherwise wait `republishAfterMs`. A task another worker holds is refused by its claim.
-  let first = true;
+  // Until every task waiting since `cutoff` is republished, a tick takes them all (500 at a time):
+  // the ones it republishes are touched, so they fall after the cutoff and are not taken twice.
+  let cutoff: number | null = deps.clock().getTime();
   const tick = async () => {
     await sweepPlans();
-    const stale = first ? 0 : staleSeconds;
-    first = false;
-    const due = await deps.store.dueTasks(now(deps), 500, stale);
+    const t = deps.clock().getTime();
+    const stale = cutoff === null ? staleSeconds : Math.max(0, (t - cutoff) / 1000);
+    const due = await deps.store.dueTasks(new Date(t).toISOString(), BATCH, stale);
+    if (due.length < BATCH) cutoff = null;
     if (due.length === 0) return;
     // Publish first: a crash before the mark only causes a duplicate message, which claims refuse.
     await deps.bus.publish('tasks', due.map(taskMessage));
     await deps.store.markRepublished(
-      due.map((t) => t.id),
+      due.map((d) => d.id),
       now(deps),
       stale,
     );
   };
-  return runEvery(deps.config.retry.schedulerIntervalMs, tick, onError);
+  const timer = runEvery(deps.config.retry.schedulerIntervalMs, tick, onError);
+  return {
+    stop: () => timer.stop(),
+    republishWaiting: () => {
+      cutoff = deps.clock().getTime();
+    },
+  };
 }

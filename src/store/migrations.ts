@@ -235,6 +235,20 @@ CREATE TABLE audit_outbox (
 );
 `,
   },
+  {
+    // Worker presence (src/store/workers-sql.ts): who is alive, and which worker holds each lease,
+    // so that a worker that stopped beating hands its leases and admission slots on within seconds.
+    version: 13,
+    sql: `
+CREATE TABLE workers (
+  id text PRIMARY KEY,
+  started_at timestamptz NOT NULL,
+  beat_at timestamptz NOT NULL
+);
+ALTER TABLE tasks ADD COLUMN holder text;
+CREATE INDEX tasks_held ON tasks (holder) WHERE status IN ('running', 'verifying');
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number[]> {

@@ -134,6 +134,8 @@ export interface StoreOps {
     id: string,
     now: string,
     leaseMs: number,
+    /** The worker taking the lease (src/pipeline/presence.ts): if it stops beating, the lease ends. */
+    holder?: string,
   ): Promise<{ claimed: ClaimedTask; interrupted: boolean; lease: LeaseToken } | null>;
   /**
    * Records the outcome of the attempt holding `lease`. Null, changing nothing, when that attempt no
@@ -198,12 +200,31 @@ export interface StoreOps {
   auditHead(): Promise<{ seq: number; hash: string; legacySeq: number }>;
 }
 
+/** What reaping the silent workers found (Store.reapWorkers). */
+export interface Reaped {
+  /** The workers found dead (and removed). */
+  workers: string[];
+  /** Their admission slots, freed. */
+  slots: number;
+  /** Their running or verifying tasks, whose leases now end. */
+  tasks: number;
+}
+
 export interface Store extends StoreOps {
   transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T>;
   /** Hears of `recordAudit` records once they are on the chain, in chain order; never of `appendAudit`'s. */
   onAudit(listener: (records: readonly AuditRecord[]) => Promise<void>): void;
   /** Resolves once every `recordAudit` record committed before the call is chained and heard of. */
   flushAudit(): Promise<void>;
+  /** Worker presence (src/store/workers-sql.ts): `worker` is alive, on the database's clock. */
+  beatWorker(worker: string): Promise<void>;
+  /**
+   * Removes the workers silent for longer than `deadAfterMs`, frees their admission slots and ends
+   * the leases they held at `now`, so their tasks are recovered at once.
+   */
+  reapWorkers(deadAfterMs: number, now: string): Promise<Reaped>;
+  /** A worker that drained and stops. */
+  retireWorker(worker: string): Promise<void>;
   /** Chains what it can of the outbox first; what it cannot stays there for the next process. */
   close(): Promise<void>;
 }

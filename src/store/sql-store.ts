@@ -27,6 +27,7 @@ import {
   upsertWorkloads,
 } from './inventory-sql.js';
 import { migrate } from './migrations.js';
+import { beatWorker, reapWorkers, retireWorker } from './workers-sql.js';
 import type {
   AuditQuery,
   ClaimedTask,
@@ -295,7 +296,7 @@ class SqlOps implements StoreOps {
     return rows.map(taskFromRow);
   }
 
-  async claimTask(id: string, now: string, leaseMs: number) {
+  async claimTask(id: string, now: string, leaseMs: number, holder?: string) {
     const [before] = await this.db.query<{
       status: string;
       lease_until: unknown;
@@ -325,8 +326,8 @@ class SqlOps implements StoreOps {
     const [r] = await this.db.query(
       `UPDATE tasks SET status = CASE WHEN $4 THEN 'verifying' ELSE 'running' END,
          attempts = attempts + CASE WHEN $4 THEN 0 ELSE 1 END, next_attempt_at = NULL, lease_until = $3,
-         lease_generation = lease_generation + 1, updated_at = $2 WHERE id = $1 RETURNING *`,
-      [id, now, leaseUntil, verify],
+         lease_generation = lease_generation + 1, holder = $5, updated_at = $2 WHERE id = $1 RETURNING *`,
+      [id, now, leaseUntil, verify, holder ?? null],
     );
     if (!r) return null;
     return {
@@ -606,6 +607,15 @@ class SqlStore extends SqlOps implements Store {
   }
   flushAudit() {
     return this.trail.flush();
+  }
+  beatWorker(worker: string) {
+    return beatWorker(this.db, worker);
+  }
+  reapWorkers(deadAfterMs: number, now: string) {
+    return reapWorkers(this.db, deadAfterMs, now);
+  }
+  retireWorker(worker: string) {
+    return retireWorker(this.db, worker);
   }
   async close() {
     await this.trail.close();

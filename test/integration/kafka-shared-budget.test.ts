@@ -2,7 +2,8 @@
  * Scale-out under one provider budget (issue 11 item 4), tourniquet as two child processes on Kafka
  * and PostgreSQL: both draw from the budget in the database, so their combined call rate at the
  * provider (counted by the real OAuth server, per second) never exceeds it; one is killed mid-run
- * and the other finishes every task, revoking each credential exactly once.
+ * and the other, once the dead one has missed its heartbeats, takes over its leases, admission
+ * slots and queue and finishes every task, revoking each credential exactly once.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -27,7 +28,9 @@ test('two workers share one provider budget; killing one mid-run loses nothing a
   const ctx = await pipelineSetup(t, {
     partitions: 4,
     rateBudget: budget,
-    retry: { leaseMs: 3_000, republishAfterMs: 5_000 },
+    // Leases, admission slots and the lost-message repair would all take ten minutes to give the
+    // killed worker's tasks back: within this test's time only its missed heartbeat can.
+    retry: { leaseMs: 600_000, republishAfterMs: 600_000, workerDeadAfterMs: 2_000 },
   });
   if (!ctx) return;
   const a = await ctx.start('a');
@@ -44,6 +47,10 @@ test('two workers share one provider budget; killing one mid-run loses nothing a
 
   const statuses = await waitForFinalTasks(ctx, N, 180_000);
   assert.deepEqual(statuses, { succeeded: N }, 'every task final after the kill');
+  assert.ok(
+    a.logCount('workers stopped beating: their leases and slots are taken over') >= 1,
+    'the survivor reaped the killed worker',
+  );
   assert.equal(ctx.oauth.revocationCalls(), N, 'every credential revoked exactly once');
   const times = ctx.oauth.callTimes();
   const busiest = busiestWindow(times, 1_000);
