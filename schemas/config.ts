@@ -119,10 +119,12 @@ export const KafkaConfig = z
      */
     partitions: z.number().int().positive().default(12),
     /**
-     * How long the broker waits for a silent consumer before moving its partitions (kafkajs
-     * default 30 s): the pause after a process dies. Heartbeats go every third of it.
+     * How long the broker waits for a silent consumer before moving its partitions: the pause
+     * after a process dies, for the triggers waiting in its partitions (its tasks move sooner,
+     * src/pipeline/presence.ts). 10 s, not kafkajs's 30 s: a leak alert should not wait half a
+     * minute for a crashed worker. Heartbeats go every third of it, during handlers too.
      */
-    sessionTimeoutMs: z.number().int().min(6_000).optional(),
+    sessionTimeoutMs: z.number().int().min(6_000).default(10_000),
   })
   .strict();
 

@@ -135,14 +135,10 @@ async function createBus(
       topics: config.kafka.topics as Record<Topic, string>,
       partitions: config.kafka.partitions,
       logger,
-      ...(config.kafka.sessionTimeoutMs
-        ? {
-            consumer: {
-              sessionTimeout: config.kafka.sessionTimeoutMs,
-              heartbeatInterval: Math.floor(config.kafka.sessionTimeoutMs / 3),
-            },
-          }
-        : {}),
+      consumer: {
+        sessionTimeout: config.kafka.sessionTimeoutMs,
+        heartbeatInterval: Math.floor(config.kafka.sessionTimeoutMs / 3),
+      },
     });
   }
   if (loss.acceptLoss) logger.warn('starting with --accept-log-loss: damage in the embedded log is skipped');

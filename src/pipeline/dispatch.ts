@@ -29,7 +29,7 @@ export async function dispatchTasks(deps: PipelineDeps, tasks: readonly Runnable
 }
 
 /** Keyed by credential so that one credential's tasks stay in order (one partition, one lane key). */
-const taskKey = (t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>) =>
+export const taskKey = (t: Pick<Task, 'id' | 'credentialId' | 'fingerprint'>) =>
   t.credentialId ?? t.fingerprint ?? t.id;
 
 /**

@@ -7,7 +7,7 @@
  * per-task completion check can miss on PostgreSQL (each transaction saw the other task open).
  */
 import { now, type PipelineDeps } from './deps.js';
-import { taskMessage } from './dispatch.js';
+import { taskKey, taskMessage } from './dispatch.js';
 import { runEvery } from '../util/every.js';
 
 /** How often the plan sweep runs: it only repairs a rare race, so it need not be prompt. */
@@ -47,10 +47,16 @@ export function startScheduler(deps: PipelineDeps, onError: (e: unknown) => void
     const t = deps.clock().getTime();
     const stale = cutoff === null ? staleSeconds : Math.max(0, (t - cutoff) / 1000);
     const due = await deps.store.dueTasks(new Date(t).toISOString(), BATCH, stale);
+    const catchUp = cutoff !== null;
     if (due.length < BATCH) cutoff = null;
     if (due.length === 0) return;
     // Publish first: a crash before the mark only causes a duplicate message, which claims refuse.
-    await deps.bus.publish('tasks', due.map(taskMessage));
+    // Catching up goes straight into this process's lanes: on Kafka, a dead worker's partitions
+    // (and the messages waiting in them) move only after the session timeout, and this worker is
+    // alive now. A message for the same task that arrives later is refused by its claim.
+    if (catchUp && deps.dispatch)
+      await deps.dispatch(due.map((d) => ({ taskId: d.id, key: taskKey(d), provider: d.provider })));
+    else await deps.bus.publish('tasks', due.map(taskMessage));
     await deps.store.markRepublished(
       due.map((d) => d.id),
       now(deps),
