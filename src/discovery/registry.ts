@@ -1,11 +1,14 @@
 /**
  * The discoverer registry: config `type` → a factory that builds the discoverer of one configured
  * instance. A plain map (one line per type) so each provider's discoverer merges without conflict;
- * a type without an entry cannot be synced (the sync reports it, it does not fail).
+ * a type without an entry cannot be synced (the sync reports it, it does not fail). A factory may
+ * also answer null: that instance's configuration gives it nothing to list (a github instance with
+ * no `org`).
  */
 import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
+import { createGithubDiscoverer } from './github.js';
 import type { Discoverer } from './port.js';
 import { createVaultDiscoverer } from './vault.js';
 
@@ -14,12 +17,13 @@ export type { DiscovererDeps };
 type Factory<T extends ProviderConfig['type']> = (
   cfg: Extract<ProviderConfig, { type: T }>,
   deps: DiscovererDeps,
-) => Discoverer;
+) => Discoverer | null;
 type Factories = { [T in ProviderConfig['type']]?: Factory<T> };
 
 export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
+  github: createGithubDiscoverer,
   vault: createVaultDiscoverer,
 };
 
