@@ -60,8 +60,14 @@ export function privateUser(login: string) {
   };
 }
 
+export interface DeployKeyState {
+  readOnly: boolean;
+  lastUsed?: string | undefined;
+  addedBy?: string | undefined;
+}
+
 /** `deploy-key`. */
-export function deployKey(owner: string, repo: string, id: number) {
+export function deployKey(owner: string, repo: string, id: number, k: DeployKeyState = { readOnly: true }) {
   return {
     id,
     key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake',
@@ -69,7 +75,70 @@ export function deployKey(owner: string, repo: string, id: number) {
     title: 'deploy',
     verified: true,
     created_at: WHEN,
-    read_only: true,
+    read_only: k.readOnly,
+    added_by: k.addedBy ?? null,
+    last_used: k.lastUsed ?? null,
+    enabled: true,
+  };
+}
+
+/** `minimal-repository`: every field GitHub always sends (the URL templates included). */
+export function minimalRepository(owner: string, name: string) {
+  const url = `${API}/repos/${owner}/${name}`;
+  const id = idOf(`${owner}/${name}`);
+  const templated = (path: string) => `${url}/${path}`;
+  return {
+    id,
+    node_id: `R_${id}`,
+    name,
+    full_name: `${owner}/${name}`,
+    owner: simpleUser(owner),
+    private: true,
+    html_url: `${WEB}/${owner}/${name}`,
+    description: null,
+    fork: false,
+    url,
+    archive_url: templated('{archive_format}{/ref}'),
+    assignees_url: templated('assignees{/user}'),
+    blobs_url: templated('git/blobs{/sha}'),
+    branches_url: templated('branches{/branch}'),
+    collaborators_url: templated('collaborators{/collaborator}'),
+    comments_url: templated('comments{/number}'),
+    commits_url: templated('commits{/sha}'),
+    compare_url: templated('compare/{base}...{head}'),
+    contents_url: templated('contents/{+path}'),
+    contributors_url: templated('contributors'),
+    deployments_url: templated('deployments'),
+    downloads_url: templated('downloads'),
+    events_url: templated('events'),
+    forks_url: templated('forks'),
+    git_commits_url: templated('git/commits{/sha}'),
+    git_refs_url: templated('git/refs{/sha}'),
+    git_tags_url: templated('git/tags{/sha}'),
+    hooks_url: templated('hooks'),
+    issue_comment_url: templated('issues/comments{/number}'),
+    issue_events_url: templated('issues/events{/number}'),
+    issues_url: templated('issues{/number}'),
+    keys_url: templated('keys{/key_id}'),
+    labels_url: templated('labels{/name}'),
+    languages_url: templated('languages'),
+    merges_url: templated('merges'),
+    milestones_url: templated('milestones{/number}'),
+    notifications_url: templated('notifications{?since,all,participating}'),
+    pulls_url: templated('pulls{/number}'),
+    releases_url: templated('releases{/id}'),
+    stargazers_url: templated('stargazers'),
+    statuses_url: templated('statuses/{sha}'),
+    subscribers_url: templated('subscribers'),
+    subscription_url: templated('subscription'),
+    tags_url: templated('tags'),
+    teams_url: templated('teams'),
+    trees_url: templated('git/trees{/sha}'),
+    archived: false,
+    visibility: 'private',
+    created_at: WHEN,
+    updated_at: WHEN,
+    pushed_at: WHEN,
   };
 }
 
@@ -118,33 +187,60 @@ function organizationSimple(org: string) {
   };
 }
 
+export interface PatGrantState {
+  owner: string;
+  repositorySelection?: 'none' | 'all' | 'subset' | undefined;
+  /** `{ repository: { contents: 'read' } }` */
+  permissions?: Record<'organization' | 'repository' | 'other', Record<string, string>> | undefined;
+  expiresAt?: string | undefined;
+  lastUsedAt?: string | undefined;
+}
+
 /** `organization-programmatic-access-grant` (a fine-grained PAT's access to an org). */
-export function patGrant(org: string, id: number, owner: string) {
+export function patGrant(org: string, id: number, g: PatGrantState) {
+  const expired = g.expiresAt !== undefined && Date.parse(g.expiresAt) < Date.now();
   return {
     id,
-    owner: simpleUser(owner),
-    repository_selection: 'all',
+    owner: simpleUser(g.owner),
+    repository_selection: g.repositorySelection ?? 'all',
     repositories_url: `${API}/organizations/${idOf(org)}/personal-access-tokens/${id}/repositories`,
-    permissions: { organization: {}, repository: { contents: 'read' }, other: {} },
+    permissions: g.permissions ?? { organization: {}, repository: { contents: 'read' }, other: {} },
     access_granted_at: WHEN,
     token_id: id,
     token_name: 'fine-grained',
-    token_expired: false,
-    token_expires_at: null,
-    token_last_used_at: null,
+    token_expired: expired,
+    token_expires_at: g.expiresAt ?? null,
+    token_last_used_at: g.lastUsedAt ?? null,
   };
 }
 
-/** `credential-authorization` (SAML SSO). */
-export function credentialAuthorization(login: string, id: number, lastEight: string) {
+export interface SamlState {
+  login: string;
+  lastEight: string;
+  type?: 'personal access token' | 'SSH key' | undefined;
+  scopes?: string[] | undefined;
+  accessedAt?: string | undefined;
+  expiresAt?: string | undefined;
+}
+
+/** `credential-authorization` (SAML SSO): a token shows its last eight and scopes, a key its fingerprint. */
+export function credentialAuthorization(id: number, a: SamlState) {
+  const key = a.type === 'SSH key';
   return {
-    login,
+    login: a.login,
     credential_id: id,
-    credential_type: 'personal access token',
-    token_last_eight: lastEight,
+    credential_type: a.type ?? 'personal access token',
+    ...(key
+      ? { fingerprint: `SHA256:${a.lastEight}`, authorized_credential_title: 'laptop' }
+      : {
+          token_last_eight: a.lastEight,
+          scopes: a.scopes ?? ['repo'],
+          authorized_credential_note: 'ci',
+          authorized_credential_expires_at: a.expiresAt ?? null,
+        }),
     credential_authorized_at: WHEN,
-    credential_accessed_at: null,
-    authorized_credential_id: id,
+    credential_accessed_at: a.accessedAt ?? null,
+    authorized_credential_id: id + 500_000,
   };
 }
 

@@ -25,16 +25,26 @@ interface FakeToken {
   admin: boolean;
   /** OAuth / GitHub App client that issued the token. */
   clientId?: string | undefined;
+  /** A classic token's OAuth scopes (`read:org`, `admin:org`, `repo`); undefined: not restricted. */
+  scopes?: readonly string[] | undefined;
 }
+
+/** GitHub's scope hierarchy: a scope grants the ones under it. */
+const IMPLIED: Readonly<Record<string, readonly string[]>> = {
+  'admin:org': ['write:org', 'read:org'],
+  'write:org': ['read:org'],
+};
 
 export class FakeGithub {
   readonly http = new FakeHttpServer('github', githubContract());
   readonly #tokens = new Map<string, FakeToken>();
-  readonly #deployKeys = new Set<string>();
+  readonly #deployKeys = new Map<string, bodies.DeployKeyState>();
+  readonly #repos = new Map<string, Set<string>>();
   readonly #memberships = new Map<string, Map<string, 'active' | 'pending'>>();
+  readonly #owners = new Map<string, Set<string>>();
   readonly #collaborators = new Map<string, Set<string>>();
-  readonly #patGrants = new Map<string, Map<number, { owner: string }>>();
-  readonly #saml = new Map<string, Map<number, { login: string; lastEight: string }>>();
+  readonly #patGrants = new Map<string, Map<number, bodies.PatGrantState>>();
+  readonly #saml = new Map<string, Map<number, bodies.SamlState>>();
   readonly #sshKeys = new Map<number, { login: string }>();
   readonly #alerts = new Map<
     string,
@@ -71,7 +81,15 @@ export class FakeGithub {
   // --- state the tests arrange and inspect ---------------------------------------------------
 
   /** A token of the given format (36 base62 characters after the prefix, 82 for github_pat_). */
-  mintToken(opts: { prefix?: TokenPrefix; login?: string; admin?: boolean; clientId?: string } = {}): string {
+  mintToken(
+    opts: {
+      prefix?: TokenPrefix;
+      login?: string;
+      admin?: boolean;
+      clientId?: string;
+      scopes?: readonly string[];
+    } = {},
+  ): string {
     const prefix = opts.prefix ?? 'ghp_';
     const length = prefix === 'github_pat_' ? 82 : 36;
     const value = prefix + base62(length);
@@ -81,6 +99,7 @@ export class FakeGithub {
       prefix,
       admin: opts.admin ?? false,
       clientId: opts.clientId,
+      scopes: opts.scopes,
     });
     return value;
   }
@@ -90,16 +109,28 @@ export class FakeGithub {
   registerOAuthApp(clientId: string, clientSecret: string): void {
     this.#oauthApps.set(clientId, clientSecret);
   }
-  addDeployKey(owner: string, repo: string): number {
+  /** A repository of an org (or user): what GET /orgs/{org}/repos lists. */
+  addRepo(owner: string, repo: string): void {
+    setOf(this.#repos, owner).add(repo);
+  }
+  addDeployKey(owner: string, repo: string, opts: Partial<bodies.DeployKeyState> = {}): number {
     const id = this.#nextId++;
-    this.#deployKeys.add(`${owner}/${repo}:${id}`);
+    this.addRepo(owner, repo);
+    this.#deployKeys.set(`${owner}/${repo}:${id}`, { readOnly: true, ...opts });
     return id;
   }
   hasDeployKey(owner: string, repo: string, id: number): boolean {
     return this.#deployKeys.has(`${owner}/${repo}:${id}`);
   }
-  addMember(org: string, username: string, state: 'active' | 'pending' = 'active'): void {
+  addMember(
+    org: string,
+    username: string,
+    state: 'active' | 'pending' = 'active',
+    role: 'admin' | 'member' = 'member',
+  ): void {
     mapOf(this.#memberships, org).set(username.toLowerCase(), state);
+    if (role === 'admin') setOf(this.#owners, org).add(username.toLowerCase());
+    else this.#owners.get(org)?.delete(username.toLowerCase());
   }
   isMember(org: string, username: string): boolean {
     return this.#memberships.get(org)?.has(username.toLowerCase()) ?? false;
@@ -110,17 +141,21 @@ export class FakeGithub {
   isOutsideCollaborator(org: string, username: string): boolean {
     return this.#collaborators.get(org)?.has(username.toLowerCase()) ?? false;
   }
-  addPatGrant(org: string, owner: string): number {
+  addPatGrant(org: string, owner: string, opts: Omit<bodies.PatGrantState, 'owner'> = {}): number {
     const id = this.#nextId++;
-    mapOf(this.#patGrants, org).set(id, { owner });
+    mapOf(this.#patGrants, org).set(id, { ...opts, owner });
     return id;
   }
   hasPatGrant(org: string, id: number): boolean {
     return this.#patGrants.get(org)?.has(id) ?? false;
   }
-  addSamlAuthorization(org: string, login: string): number {
+  addSamlAuthorization(
+    org: string,
+    login: string,
+    opts: Omit<bodies.SamlState, 'login' | 'lastEight'> = {},
+  ): number {
     const id = this.#nextId++;
-    mapOf(this.#saml, org).set(id, { login, lastEight: base62(8) });
+    mapOf(this.#saml, org).set(id, { ...opts, login, lastEight: base62(8) });
     return id;
   }
   hasSamlAuthorization(org: string, id: number): boolean {
@@ -195,7 +230,7 @@ export class FakeGithub {
           req,
           this.http.baseUrl,
           [...(this.#patGrants.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, g]) =>
-            bodies.patGrant(req.params.org ?? '', id, g.owner),
+            bodies.patGrant(req.params.org ?? '', id, g),
           ),
         ),
       ),
@@ -241,19 +276,57 @@ export class FakeGithub {
         this.#deployKeys.delete(repoKey(req)) ? { status: 204 } : message(404, 'Not Found'),
       ),
     );
+    h.route(ROUTES.deployKeyList, (req) =>
+      this.#asAdmin(req, 'repo', () => {
+        const { owner = '', repo = '' } = req.params;
+        if (!this.#repos.get(owner)?.has(repo)) return message(404, 'Not Found');
+        const prefix = `${owner}/${repo}:`;
+        const keys = [...this.#deployKeys.entries()].filter(([k]) => k.startsWith(prefix));
+        return page(
+          req,
+          this.http.baseUrl,
+          keys.map(([k, d]) => bodies.deployKey(owner, repo, Number(k.slice(prefix.length)), d)),
+        );
+      }),
+    );
+    h.route(ROUTES.orgRepos, (req) =>
+      this.#asUser(req, () => {
+        const org = req.params.org ?? '';
+        const names = [...(this.#repos.get(org) ?? [])];
+        return page(
+          req,
+          this.http.baseUrl,
+          names.map((name) => bodies.minimalRepository(org, name)),
+        );
+      }),
+    );
+    // Members see every member; a pending invitation is not a member yet.
+    h.route(ROUTES.memberList, (req) =>
+      this.#asUser(req, (t) => {
+        const org = req.params.org ?? '';
+        if (!this.isMember(org, t.login) && !t.admin) return message(404, 'Not Found');
+        const lacking = missingScope(t, 'read:org');
+        if (lacking) return lacking;
+        const role = req.query.get('role') ?? 'all';
+        const owners = this.#owners.get(org) ?? new Set<string>();
+        const logins = [...(this.#memberships.get(org) ?? new Map<string, string>()).entries()]
+          .filter(([, state]) => state === 'active')
+          .map(([login]) => login)
+          .filter((login) => role === 'all' || (role === 'admin') === owners.has(login));
+        return page(
+          req,
+          this.http.baseUrl,
+          logins.map((login) => bodies.simpleUser(login)),
+        );
+      }),
+    );
     h.route(ROUTES.deployKeyGet, (req) =>
-      this.#asAdmin(req, () =>
-        this.#deployKeys.has(repoKey(req))
-          ? {
-              status: 200,
-              body: bodies.deployKey(
-                req.params.owner ?? '',
-                req.params.repo ?? '',
-                Number(req.params.key_id),
-              ),
-            }
-          : message(404, 'Not Found'),
-      ),
+      this.#asAdmin(req, () => {
+        const key = this.#deployKeys.get(repoKey(req));
+        if (!key) return message(404, 'Not Found');
+        const { owner = '', repo = '' } = req.params;
+        return { status: 200, body: bodies.deployKey(owner, repo, Number(req.params.key_id), key) };
+      }),
     );
 
     h.route(ROUTES.membershipDelete, (req) =>
@@ -287,7 +360,7 @@ export class FakeGithub {
       }),
     );
     h.route(ROUTES.collaboratorList, (req) =>
-      this.#asAdmin(req, () =>
+      this.#asAdmin(req, 'read:org', () =>
         page(
           req,
           this.http.baseUrl,
@@ -304,12 +377,12 @@ export class FakeGithub {
       ),
     );
     h.route(ROUTES.samlList, (req) =>
-      this.#asAdmin(req, () =>
+      this.#asAdmin(req, 'admin:org', () =>
         page(
           req,
           this.http.baseUrl,
           [...(this.#saml.get(req.params.org ?? '') ?? new Map()).entries()].map(([id, a]) =>
-            bodies.credentialAuthorization(a.login, id, a.lastEight),
+            bodies.credentialAuthorization(id, a),
           ),
         ),
       ),
@@ -373,10 +446,18 @@ export class FakeGithub {
     const token = this.#bearer(req);
     return token ? act(token) : message(401, 'Bad credentials');
   }
-  #asAdmin(req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply {
-    return this.#asUser(req, (t) =>
-      t.admin ? act(t) : message(403, 'Must have admin rights to Repository.'),
-    );
+  /** An admin token, holding `scope` (or one that implies it) when it is a scoped classic token. */
+  #asAdmin(
+    req: FakeRequest,
+    scopeOrAct: string | ((t: FakeToken) => FakeReply),
+    maybeAct?: (t: FakeToken) => FakeReply,
+  ): FakeReply {
+    const scope = typeof scopeOrAct === 'string' ? scopeOrAct : undefined;
+    const act = typeof scopeOrAct === 'string' ? maybeAct : scopeOrAct;
+    return this.#asUser(req, (t) => {
+      if (!t.admin) return message(403, 'Must have admin rights to Repository.');
+      return (scope && missingScope(t, scope)) || (act ? act(t) : message(500, 'fake: no handler'));
+    });
   }
   /** Fine-grained PAT management is for GitHub Apps only (installation tokens). */
   #asApp(req: FakeRequest, act: (t: FakeToken) => FakeReply): FakeReply {
@@ -384,6 +465,20 @@ export class FakeGithub {
       t.prefix === 'ghs_' ? act(t) : message(403, 'Resource not accessible by personal access token'),
     );
   }
+}
+
+/**
+ * GitHub's answer to a classic token without the scope an endpoint needs: 403 with the scopes the
+ * endpoint accepts and the ones the token has, in headers.
+ */
+function missingScope(t: FakeToken, scope: string): FakeReply | undefined {
+  if (t.scopes === undefined) return undefined;
+  const held = new Set(t.scopes.flatMap((s) => [s, ...(IMPLIED[s] ?? [])]));
+  if (held.has(scope)) return undefined;
+  return {
+    ...message(403, 'Resource not accessible by personal access token'),
+    headers: { 'x-accepted-oauth-scopes': scope, 'x-oauth-scopes': t.scopes.join(', ') },
+  };
 }
 
 function message(status: number, text: string): FakeReply {
@@ -397,7 +492,9 @@ function page(req: FakeRequest, baseUrl: string, items: unknown[]): FakeReply {
   const slice = items.slice((current - 1) * perPage, current * perPage);
   const headers: Record<string, string> = {};
   if (current * perPage < items.length) {
+    // GitHub's next link keeps every query parameter of the request (role=admin, login=…).
     const next = new URL(req.path, baseUrl);
+    for (const [k, v] of req.query) if (k !== 'page') next.searchParams.append(k, v);
     next.searchParams.set('per_page', String(perPage));
     next.searchParams.set('page', String(current + 1));
     headers.link = `<${next.toString()}>; rel="next"`;
