@@ -106,6 +106,55 @@ describe('fake GitHub against GitHub OpenAPI description', () => {
     assert.deepEqual(gh.http.takeViolations(), []);
   });
 
+  it('holds the list routes the discoverer reads to the description, paged and refused', async () => {
+    const auth = { headers: { authorization: `token ${admin}` } };
+    for (let i = 0; i < 3; i++) gh.addMember('lists', `member-${i}`, 'active', i === 0 ? 'admin' : 'member');
+    gh.addOutsideCollaborator('lists', 'outsider');
+    gh.addSamlAuthorization('lists', 'member-1');
+    gh.addSamlAuthorization('lists', 'member-1', { type: 'SSH key' });
+    gh.addDeployKey('lists', 'api', {
+      readOnly: false,
+      lastUsed: '2025-02-01T00:00:00Z',
+      addedBy: 'member-1',
+    });
+    gh.addDeployKey('lists', 'api');
+    const app = gh.mintToken({ prefix: 'ghs_' });
+    gh.addPatGrant('lists', 'member-2', {
+      expiresAt: '2031-01-01T00:00:00Z',
+      lastUsedAt: '2025-01-02T00:00:00Z',
+    });
+    const pages = [
+      `${base}/orgs/lists/members?role=admin&per_page=100`,
+      `${base}/orgs/lists/members?per_page=2`,
+      `${base}/orgs/lists/outside_collaborators?per_page=100`,
+      `${base}/orgs/lists/credential-authorizations?per_page=1`,
+      `${base}/orgs/lists/repos?type=all&per_page=100`,
+      `${base}/repos/lists/api/keys?per_page=1`,
+    ];
+    for (const url of pages) {
+      const res = await fetch(url, auth);
+      assert.equal(res.status, 200, url);
+      // The next page, as GitHub links it, holds to the description too.
+      const next = /<([^>]+)>; rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+      if (next) assert.equal((await fetch(next, auth)).status, 200, next);
+    }
+    const grants = await fetch(`${base}/orgs/lists/personal-access-tokens?per_page=100`, {
+      headers: { authorization: `token ${app}` },
+    });
+    assert.equal(grants.status, 200);
+    // Refusals GitHub gives: a classic token without admin:org; a PAT where an App token is needed.
+    const scoped = gh.mintToken({ admin: true, scopes: ['read:org'] });
+    const sso = await fetch(`${base}/orgs/lists/credential-authorizations`, {
+      headers: { authorization: `token ${scoped}` },
+    });
+    assert.equal(sso.status, 403);
+    assert.equal(sso.headers.get('x-accepted-oauth-scopes'), 'admin:org');
+    assert.equal((await fetch(`${base}/orgs/lists/personal-access-tokens`, auth)).status, 403);
+    assert.deepEqual(gh.http.takeViolations(), []);
+    // A role the description does not have is refused before the handler.
+    refused(await send(`${base}/orgs/lists/members?role=owner`, auth), gh.http, 'request');
+  });
+
   it('will not register a route the description does not have', () => {
     const server = new FakeHttpServer('github', githubContract());
     assert.throws(() => server.route('GET /repos/{owner}/{repo}/nope', () => ({ status: 200 })));
