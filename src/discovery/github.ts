@@ -44,12 +44,12 @@ import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js
 
 /** What each listing needs, as a refused event names it (least privilege: README, inventory sync). */
 export const GITHUB_LIST_PERMISSIONS = {
-  members: 'org member with read:org (fine-grained: Members read)',
-  collaborators: 'org owner with read:org (fine-grained: Members read)',
-  saml: 'org owner with admin:org (GitHub Enterprise Cloud, SAML SSO)',
+  members: 'org member with read:org (fine-grained: organization members: read)',
+  collaborators: 'read:org (fine-grained: organization members: read)',
+  saml: 'organization owner with admin:org (GitHub Enterprise Cloud, SAML SSO)',
   pats: 'GitHub App with organization_personal_access_tokens: read',
-  repos: 'read:org, and repo for private repositories (fine-grained: Metadata read)',
-  keys: 'repository admin with repo (fine-grained: Administration read)',
+  repos: 'read:org, and repo for private repositories (fine-grained: metadata: read)',
+  keys: 'repository admin with repo (fine-grained: administration: read)',
 } as const;
 
 type Listing = AsyncGenerator<DiscoveryEvent, boolean>;
