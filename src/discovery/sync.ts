@@ -3,7 +3,8 @@
  * the provider lists, in bounded memory (credentials are merged and written a batch at a time).
  *
  * - Key: `(instance, kind, providerId)`. A record already in the inventory for that key keeps its
- *   id; a new one gets `<instance>:<providerId>` (src/discovery/sync-merge.ts).
+ *   id; a new one gets `<instance>:<providerId>` (src/discovery/sync-merge.ts), or
+ *   `<instance>:<kind>:<providerId>` when another record already holds that id.
  * - Fields an operator set survive unless `overwriteOperatorFields` (sync-merge.ts says how we know).
  * - Identities link to people: `identities[instance]` equal to the account, else the account's
  *   email equal to a person's id or alias. Accounts no person claims are listed in the report.
@@ -168,12 +169,31 @@ export async function syncInventory(
     const existing = new Map(
       found.filter((c) => c.provider === instance).map((c) => [key(c.kind, c.providerId ?? ''), c]),
     );
+    // A new credential's id must not be one another record holds: two kinds can share a provider
+    // id (a GitHub PAT grant and an SSO authorization are numbered apart), and an operator may
+    // have typed that id by hand; upserting over either would overwrite it.
+    const fresh = items.filter((d) => !existing.has(key(d.kind, d.providerId)));
+    const taken = new Set(
+      fresh.length === 0
+        ? []
+        : (
+            await deps.store.findCredentials({
+              ids: fresh.map((d) => syncCredentialId(instance, d.providerId)),
+            })
+          ).map((c) => c.id),
+    );
+    const newId = (d: DiscoveredCredential) => {
+      const plain = syncCredentialId(instance, d.providerId);
+      const id = taken.has(plain) ? syncCredentialId(instance, `${d.kind}:${d.providerId}`) : plain;
+      taken.add(id);
+      return id;
+    };
     const changed: Credential[] = [];
     const diff: CredentialDiff[] = [];
     let omitted = 0;
     for (const d of items) {
       const cur = existing.get(key(d.kind, d.providerId));
-      const id = cur?.id ?? syncCredentialId(instance, d.providerId);
+      const id = cur?.id ?? newId(d);
       const readers = (d.readerIdentities ?? []).map((r) =>
         (idx.byIdentity.get(r.toLowerCase()) ?? idx.byAny.get(r.toLowerCase()) ?? r).toLowerCase(),
       );
