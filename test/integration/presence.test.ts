@@ -12,11 +12,10 @@ import { isTourniquetError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { LeaseKeeper } from '../../src/pipeline/lease.js';
 import { Presence } from '../../src/pipeline/presence.js';
-import type { Db } from '../../src/store/db.js';
 import type { Store } from '../../src/store/port.js';
 import { SqlAdmission } from '../../src/store/admission-sql.js';
 import { createStore } from '../../src/store/sql-store.js';
-import { storeAdapters } from '../support/store-adapters.js';
+import { storeAdapters, withStore as withStoreOn } from '../support/store-adapters.js';
 import { waitFor } from '../support/wait.js';
 
 const AUDIT_KEY = randomBytes(32);
@@ -69,23 +68,8 @@ async function plannedTask(s: Store): Promise<string> {
 
 for (const adapter of storeAdapters) {
   describe(`worker presence on ${adapter.name}`, () => {
-    async function withStore(
-      t: TestContext,
-      fn: (s: Store, db: Db, another?: () => Promise<Store>) => Promise<void>,
-    ) {
-      const opened = await adapter.open(t);
-      if (!opened) return;
-      const { another } = opened;
-      try {
-        await fn(
-          await createStore(opened.db, { auditKey: AUDIT_KEY }),
-          opened.db,
-          another ? async () => createStore(await another(), { auditKey: AUDIT_KEY }) : undefined,
-        );
-      } finally {
-        await opened.cleanup();
-      }
-    }
+    const withStore = (t: TestContext, fn: Parameters<typeof withStoreOn>[3]) =>
+      withStoreOn(adapter, t, AUDIT_KEY, fn);
 
     it('a silent worker is reaped: its slot is free, its lease ends, the new owner fences it out', (t) =>
       withStore(t, async (s, db) => {

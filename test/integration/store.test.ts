@@ -9,11 +9,8 @@ import { Credential } from '../../schemas/credential.js';
 import { chainHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { anchorKeyFromSeed } from '../../src/crypto/keys.js';
-import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
-import type { Store } from '../../src/store/port.js';
-import { createStore } from '../../src/store/sql-store.js';
-import { storeAdapters } from '../support/store-adapters.js';
+import { storeAdapters, withStore as withStoreOn } from '../support/store-adapters.js';
 
 const T0 = '2026-11-23T10:00:00.000Z';
 const AUDIT_KEY = randomBytes(32);
@@ -36,23 +33,8 @@ const cred = (id: string, extra: Partial<Credential> = {}) =>
 
 for (const adapter of storeAdapters) {
   describe(`store on ${adapter.name}`, () => {
-    async function withStore(
-      t: TestContext,
-      fn: (s: Store, db: Db, another?: () => Promise<Store>) => Promise<void>,
-    ) {
-      const opened = await adapter.open(t);
-      if (!opened) return;
-      const { another } = opened;
-      try {
-        await fn(
-          await createStore(opened.db, { auditKey: AUDIT_KEY }),
-          opened.db,
-          another ? async () => createStore(await another(), { auditKey: AUDIT_KEY }) : undefined,
-        );
-      } finally {
-        await opened.cleanup();
-      }
-    }
+    const withStore = (t: TestContext, fn: Parameters<typeof withStoreOn>[3]) =>
+      withStoreOn(adapter, t, AUDIT_KEY, fn);
 
     it('migrations are idempotent', (t) =>
       withStore(t, async (_s, db) => {

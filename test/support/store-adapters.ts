@@ -4,6 +4,8 @@
  */
 import type { TestContext } from 'node:test';
 import type { Db } from '../../src/store/db.js';
+import type { Store } from '../../src/store/port.js';
+import { createStore } from '../../src/store/sql-store.js';
 import { openPglite } from '../../src/store/pglite.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { freshDatabase } from './postgres.js';
@@ -54,3 +56,27 @@ export const storeAdapters: { name: string; open(t: TestContext): Promise<Opened
     },
   },
 ];
+
+/**
+ * Runs `fn` with a store over a fresh database of `adapter` (and, on PostgreSQL, a way to open a
+ * second store on it: another process); returns without running it when the adapter is unavailable.
+ */
+export async function withStore(
+  adapter: (typeof storeAdapters)[number],
+  t: TestContext,
+  auditKey: Buffer,
+  fn: (s: Store, db: Db, another?: () => Promise<Store>) => Promise<void>,
+): Promise<void> {
+  const opened = await adapter.open(t);
+  if (!opened) return;
+  const { another } = opened;
+  try {
+    await fn(
+      await createStore(opened.db, { auditKey }),
+      opened.db,
+      another ? async () => createStore(await another(), { auditKey }) : undefined,
+    );
+  } finally {
+    await opened.cleanup();
+  }
+}
