@@ -204,7 +204,18 @@ async function replayLive(
     const sealed = new Map<string, string>();
     for (const task of p.tasks)
       if (value && task.fingerprint === secret?.fingerprint) sealed.set(task.id, value);
-    await deps.store.transaction((tx) => tx.insertPlan(p, sealed, now(deps)));
+    // A recorded (shadow) row kept its sealed value so that a replay could revoke by value; once a
+    // new task of this replay holds its own copy, the row's has served. Dropped in the same
+    // transaction, so a crash cannot leave it on a row no replay will use again.
+    const copies = new Set(
+      p.tasks.filter((x) => !existing.has(x.id) && sealed.has(x.id)).map((x) => x.fingerprint),
+    );
+    const superseded = then.filter((x) => onlyRecorded(x) && copies.has(x.fingerprint)).map((x) => x.id);
+    await deps.store.transaction(async (tx) => {
+      await tx.insertPlan(p, sealed, now(deps));
+      if (superseded.length > 0)
+        await tx.setTaskStatus(superseded, 'skipped', 'skipped', now(deps), 'shadow');
+    });
     const runnable = (await deps.store.listTasks({ planId: p.id, statuses: ['planned'] })).filter(
       (x) => !existing.has(x.id),
     );

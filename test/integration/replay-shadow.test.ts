@@ -64,6 +64,8 @@ it('a shadow-recorded leak is revoked by a live replay once its provider is conf
   );
   assert.equal(oauth.revocationCalls(), 0, 'a dry run calls nothing');
 
+  const sealedOf = async (id: string) => (await runtime!.deps.store.getTask(id))?.sealedSecret ?? null;
+  assert.ok(await sealedOf(shadow.id), 'the shadow record keeps the sealed value a replay needs');
   const live = await ops.replay({ ...req, dryRun: false });
   assert.equal(live.triggers[0]!.newTasks, 1);
   await runtime.idle();
@@ -71,6 +73,8 @@ it('a shadow-recorded leak is revoked by a live replay once its provider is conf
   assert.equal(oauth.revocationCalls(), 1);
   const tasks = await ops.listTasks({ triggerId });
   assert.deepEqual(tasks.map((t) => t.outcome).sort(), ['revoked', 'shadow'], 'the shadow record stays');
+  for (const t of tasks)
+    assert.equal(await sealedOf(t.id), null, `${t.outcome}: no sealed value left at rest`);
 
   // Replayed again: the work is done, nothing is called twice.
   const again = await ops.replay({ ...req, dryRun: false });
