@@ -1,7 +1,7 @@
 /**
  * Reading a time range of a Kafka topic for replay (`tourniquet replay --origin log`), without
- * touching the live consumer group: a throwaway group gets its start offsets set by timestamp
- * (the broker's time index) before it joins, reads every partition up to the offset for `toTs`
+ * touching the live consumer group: a throwaway group seeks each partition to the offset for
+ * `fromTs` (the broker's time index) as it starts, reads every partition up to the offset for `toTs`
  * (or the high watermark), never commits, and is deleted afterwards.
  */
 import { randomUUID } from 'node:crypto';
@@ -39,11 +39,6 @@ export async function readRange(
       if (BigInt(s.offset) < stop) ranges.set(s.partition, { start: BigInt(s.offset), stop });
     }
     if (ranges.size === 0) return [];
-    await admin.setOffsets({
-      groupId,
-      topic: real,
-      partitions: [...ranges].map(([partition, r]) => ({ partition, offset: r.start.toString() })),
-    });
     joined = true;
 
     const out: InMessage[] = [];
@@ -85,6 +80,12 @@ export async function readRange(
           if (pending.size === 0) finish();
         },
       });
+      // Seeking once running, not admin.setOffsets before joining: kafkajs sets offsets by running a
+      // paused consumer until its first fetch returns, which waits out the fetch's 5-s maxWait on
+      // every read (20 s of a 21-s trail write in the audit test). A message fetched before the
+      // seek applies is below `start` and skipped above.
+      for (const [partition, r] of ranges)
+        consumer.seek({ topic: real, partition, offset: r.start.toString() });
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         finished,
