@@ -10,6 +10,7 @@ import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
 import { createGithubDiscoverer } from './github.js';
 import type { Discoverer } from './port.js';
+import { createSlackDiscoverer } from './slack.js';
 import { createVaultDiscoverer } from './vault.js';
 
 export type { DiscovererDeps };
@@ -24,6 +25,7 @@ export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
   github: createGithubDiscoverer,
+  slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,
 };
 
