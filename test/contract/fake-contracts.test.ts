@@ -226,6 +226,74 @@ describe('fake Slack against Slack published method definitions', () => {
     assert.deepEqual(slack.http.takeViolations(), []);
   });
 
+  it('lists users.list and admin.apps.approved.list page by page, as Slack pages them', async () => {
+    slack.addUser('ULIST1', 'T0001', 0, 'one@example.com');
+    slack.addUser('ULIST2', 'T0001', 0);
+    slack.approveApp({ appId: 'A0LIST', name: 'list', scopes: [], dateUpdated: 1, teamId: 'T0001' });
+    const seen: string[] = [];
+    let cursor = '';
+    for (let pages = 0; pages < 10; pages++) {
+      const res = await fetch(
+        `${slack.apiUrl}users.list`,
+        form({ limit: '1', ...(cursor ? { cursor } : {}) }, admin),
+      );
+      const body = (await res.json()) as {
+        ok: boolean;
+        members: { id: string; profile: { email?: string } }[];
+        response_metadata: { next_cursor: string };
+      };
+      assert.equal(body.ok, true);
+      assert.equal(body.members.length, 1);
+      seen.push(...body.members.map((m) => m.id));
+      cursor = body.response_metadata.next_cursor;
+      if (cursor === '') break;
+    }
+    assert.ok(seen.includes('ULIST1') && seen.includes('ULIST2'));
+    assert.equal(new Set(seen).size, seen.length);
+    const apps = await fetch(`${slack.apiUrl}admin.apps.approved.list`, form({ team_id: 'T0001' }, admin));
+    const listed = (await apps.json()) as { approved_apps: { app: { id: string } }[] };
+    assert.deepEqual(
+      listed.approved_apps.map((a) => a.app.id),
+      ['A0LIST'],
+    );
+    assert.deepEqual(slack.http.takeViolations(), []);
+  });
+
+  it('answers the listing errors Slack documents: a missing scope, a bad cursor, a wrong token type', async () => {
+    const call = async (method: string, args: Record<string, string>, token: string) =>
+      (await (await fetch(`${slack.apiUrl}${method}`, form(args, token))).json()) as {
+        error?: string;
+        needed?: string;
+      };
+    const scoped = slack.mintToken({ type: 'admin', scopes: ['users:read'] });
+    const noScope = await call('admin.apps.approved.list', { team_id: 'T0001' }, scoped);
+    assert.equal(noScope.error, 'missing_scope');
+    assert.equal(noScope.needed, 'admin.apps:read');
+    assert.equal((await call('users.list', { cursor: 'bm9wZQ==' }, admin)).error, 'invalid_cursor');
+    const bot = slack.mintToken({ type: 'bot' });
+    assert.equal(
+      (await call('admin.apps.approved.list', { team_id: 'T0001' }, bot)).error,
+      'not_allowed_token_type',
+    );
+    assert.deepEqual(slack.http.takeViolations(), []);
+  });
+
+  it('refuses a listing call with both a workspace and an org, or an undocumented argument', async () => {
+    refused(
+      await send(
+        `${slack.apiUrl}admin.apps.approved.list`,
+        form({ team_id: 'T1', enterprise_id: 'E1' }, admin),
+      ),
+      slack.http,
+      'request',
+    );
+    refused(
+      await send(`${slack.apiUrl}users.list`, form({ presence: 'true' }, admin)),
+      slack.http,
+      'request',
+    );
+  });
+
   it('will not register a method Slack does not have', () => {
     const server = new FakeHttpServer('slack', slackContract());
     assert.throws(() => server.route(slackRoute('auth.nope'), () => ({ status: 200 })));

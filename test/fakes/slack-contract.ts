@@ -86,6 +86,8 @@ function argumentProblems(name: string, req: FakeRequest): string[] {
   const count = (keys: readonly string[] = []) => keys.filter(given).length;
   if (method.exactlyOne && count(method.exactlyOne) !== 1)
     problems.push(`${name}: exactly one of ${method.exactlyOne.join(', ')} is required`);
+  if (method.atMostOne && count(method.atMostOne) > 1)
+    problems.push(`${name}: at most one of ${method.atMostOne.join(', ')} may be given`);
   if (method.together && ![0, method.together.length].includes(count(method.together)))
     problems.push(`${name}: ${method.together.join(' and ')} go together (all or none)`);
   if (method.atLeastOne && count(method.atLeastOne) === 0)
@@ -96,6 +98,7 @@ function argumentProblems(name: string, req: FakeRequest): string[] {
     ...method.optional,
     ...(method.exactlyOne ?? []),
     ...(method.together ?? []),
+    ...(method.atMostOne ?? []),
     ...(method.atLeastOne ?? []),
   ]);
   for (const key of Object.keys(args))

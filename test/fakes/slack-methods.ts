@@ -14,6 +14,7 @@
  *   response; COMMON_ERRORS are those every method's table lists.
  */
 import type {
+  AdminAppsApprovedListArguments,
   AdminAppsUninstallArguments,
   AdminUsersRemoveArguments,
   AdminUsersSessionListArguments,
@@ -22,6 +23,7 @@ import type {
   AuthRevokeArguments,
   AuthTestArguments,
   ChatPostMessageArguments,
+  UsersListArguments,
   UsersLookupByEmailArguments,
 } from '@slack/web-api';
 
@@ -32,6 +34,8 @@ export interface SlackMethod {
   optional: readonly string[];
   /** Exactly one of these must be given. */
   exactlyOne?: readonly string[];
+  /** At most one of these. */
+  atMostOne?: readonly string[];
   /** All or none of these. */
   together?: readonly string[];
   /** At least one of these. */
@@ -89,6 +93,8 @@ const minimal = {
   'admin.users.remove': { team_id: 'T1', user_id: 'U1' },
   'apps.uninstall': { client_id: 'c', client_secret: 's' },
   'admin.apps.uninstall': { app_id: 'A1', enterprise_id: 'E1' },
+  'users.list': {},
+  'admin.apps.approved.list': {},
 } as const;
 
 /**
@@ -111,6 +117,8 @@ export type AgreesWithSdk = [
   Agrees<Exact<M['admin.users.remove'], AdminUsersRemoveArguments>>,
   Agrees<Exact<M['apps.uninstall'], AppsUninstallArguments>>,
   Agrees<Exact<M['admin.apps.uninstall'], AdminAppsUninstallArguments>>,
+  Agrees<Exact<M['users.list'], UsersListArguments>>,
+  Agrees<Exact<M['admin.apps.approved.list'], AdminAppsApprovedListArguments>>,
 ];
 
 export const SLACK_METHODS: Record<keyof typeof minimal, SlackMethod> = {
@@ -222,5 +230,21 @@ export const SLACK_METHODS: Record<keyof typeof minimal, SlackMethod> = {
       'teams_not_found',
       'too_many_teams',
     ],
+  },
+  'users.list': {
+    minimal: minimal['users.list'],
+    optional: ['cursor', 'include_locale', 'limit', 'team_id'],
+    success: ['members'],
+    errors: ['invalid_cursor', 'limit_required'],
+  },
+  'admin.apps.approved.list': {
+    minimal: minimal['admin.apps.approved.list'],
+    // The SDK's `Partial<TeamOrEnterpriseID>`: a workspace or the org, never both.
+    atMostOne: ['enterprise_id', 'team_id'],
+    optional: ['certified', 'cursor', 'limit'],
+    success: ['approved_apps'],
+    // invalid_cursor / team_not_found: as the method page's table reads from memory here (no copy of
+    // the page was available); the ADMIN_ERRORS are the admin family's.
+    errors: [...ADMIN_ERRORS, 'invalid_cursor', 'team_not_found'],
   },
 };

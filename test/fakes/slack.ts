@@ -7,6 +7,10 @@
  * fault injection come from FakeHttpServer (route keys: `POST /api/auth.revoke`, see `slackRoute`).
  * Messaging (notifications): `chat.postMessage` to a known channel or to a user id (a DM) and
  * `users.lookupByEmail`; posted messages and every Web API request body are kept for inspection.
+ * Inventory (discovery): `users.list` and `admin.apps.approved.list`, cursor-paged as Slack pages
+ * them (`limit`, opaque `response_metadata.next_cursor`, empty at the end). A token minted with
+ * `scopes` answers `missing_scope` (with `needed` / `provided`) to those two when it lacks the
+ * method's scope; a token minted without `scopes` holds every scope (the older methods check none).
  * Every request and reply is checked against Slack's published method definitions
  * (slack-contract.ts): a breach answers 500 and fails the test when the fake is closed.
  */
@@ -20,12 +24,37 @@ interface FakeToken {
   userId: string;
   appId: string | undefined;
   live: boolean;
+  /** Granted OAuth scopes; undefined = every scope. */
+  scopes: ReadonlySet<string> | undefined;
 }
 
 interface FakeUser {
   teams: Set<string>;
   active: boolean;
   sessions: number;
+  email?: string;
+  profile?: FakeProfile;
+}
+
+/** What users.list shows of a user besides id, teams, email and `deleted` (= deactivated). */
+export interface FakeProfile {
+  name?: string;
+  realName?: string;
+  displayName?: string;
+  role?: 'user' | 'admin' | 'owner' | 'bot';
+  guest?: boolean;
+}
+
+/** An app approved for a workspace (`teamId`) or for the whole org (`enterpriseId`). */
+export interface FakeApproval {
+  appId: string;
+  name: string;
+  scopes: readonly { name: string; tokenType: 'bot' | 'user' }[];
+  /** Unix seconds, as Slack's `date_updated`. */
+  dateUpdated: number;
+  teamId?: string;
+  enterpriseId?: string;
+  approvedBy?: string;
 }
 
 /** A message accepted by chat.postMessage; `dm` is the user id when it went to a person. */
@@ -66,6 +95,7 @@ export class FakeSlack {
   readonly #apps = new Map<string, { appId: string; clientSecret: string }>();
   readonly #emails = new Map<string, string>();
   readonly #channels = new Set<string>();
+  readonly #approvals: FakeApproval[] = [];
   /** Messages accepted by chat.postMessage, in order. */
   readonly posted: PostedMessage[] = [];
   /** Every Web API request that reached a method handler: method name and raw body. */
@@ -102,7 +132,34 @@ export class FakeSlack {
     user.teams.add(teamId);
     user.sessions = sessions;
     this.#users.set(userId, user);
-    if (email !== undefined) this.#emails.set(email.toLowerCase(), userId);
+    if (email !== undefined) {
+      user.email = email;
+      this.#emails.set(email.toLowerCase(), userId);
+    }
+  }
+  /** Deactivates the account as an admin (or SCIM) would: users.list then shows it `deleted`. */
+  deactivate(userId: string): void {
+    const user = this.#users.get(userId);
+    if (!user) throw new Error(`fake slack: no user ${userId}`);
+    user.active = false;
+    user.sessions = 0;
+    this.#killTokens((t) => t.userId === userId);
+  }
+  /** Name, role and guest flag as users.list shows them (the user must exist). */
+  setProfile(userId: string, profile: FakeProfile): void {
+    const user = this.#users.get(userId);
+    if (!user) throw new Error(`fake slack: no user ${userId}`);
+    user.profile = { ...user.profile, ...profile };
+  }
+  /**
+   * An approval admin.apps.approved.list shows; `installIn` also installs the app in those
+   * workspaces (what admin.apps.uninstall removes). Uninstalling leaves the approval, as at Slack.
+   */
+  approveApp(approval: FakeApproval, installIn: readonly string[] = []): void {
+    this.#approvals.push(approval);
+    const teams = this.#installs.get(approval.appId) ?? new Set<string>();
+    for (const team of installIn) teams.add(team);
+    this.#installs.set(approval.appId, teams);
   }
   /** A channel chat.postMessage accepts, by id (C…) or name (#soc). */
   addChannel(idOrName: string): void {
@@ -119,13 +176,20 @@ export class FakeSlack {
     return this.#installs.get(appId)?.has(teamId) ?? false;
   }
   /** A token of the documented format; a bot token for an app also installs the app in the team. */
-  mintToken(opts: { type: FakeToken['type']; teamId?: string; userId?: string; appId?: string }): string {
+  mintToken(opts: {
+    type: FakeToken['type'];
+    teamId?: string;
+    userId?: string;
+    appId?: string;
+    scopes?: readonly string[];
+  }): string {
     const teamId = opts.teamId ?? 'T0001';
     const userId = opts.userId ?? `U${randomBytes(4).toString('hex').toUpperCase()}`;
     if (!this.#users.has(userId)) this.addUser(userId, teamId, 0);
     const prefix = opts.type === 'bot' ? 'xoxb' : 'xoxp';
     const value = `${prefix}-${digits(12)}-${digits(12)}-${randomBytes(12).toString('hex')}`;
-    this.#tokens.set(value, { type: opts.type, teamId, userId, appId: opts.appId, live: true });
+    const scopes = opts.scopes && new Set(opts.scopes);
+    this.#tokens.set(value, { type: opts.type, teamId, userId, appId: opts.appId, live: true, scopes });
     if (opts.appId) {
       const teams = this.#installs.get(opts.appId) ?? new Set<string>();
       teams.add(teamId);
@@ -140,7 +204,7 @@ export class FakeSlack {
   // --- the API --------------------------------------------------------------------------------
 
   #routes(): void {
-    const method = (name: string, act: (req: FakeRequest, token: FakeToken) => Record<string, unknown>) =>
+    const method: MethodRoute = (name, act) =>
       this.http.route(slackRoute(name), (req) => {
         this.received.push({ method: name, rawBody: req.rawBody });
         const value = tokenOf(req);
@@ -151,9 +215,9 @@ export class FakeSlack {
         if (!this.#users.get(token.userId)?.active) return ok200({ ok: false, error: 'account_inactive' });
         return ok200(act(req, token));
       });
-    const admin = (name: string, act: (req: FakeRequest) => Record<string, unknown>) =>
+    const admin: AdminRoute = (name, act) =>
       method(name, (req, token) =>
-        token.type === 'admin' ? act(req) : { ok: false, error: 'not_allowed_token_type' },
+        token.type === 'admin' ? act(req, token) : { ok: false, error: 'not_allowed_token_type' },
       );
 
     method('auth.test', (_req, t) => ({
@@ -250,6 +314,8 @@ export class FakeSlack {
       return { ok: true };
     });
 
+    this.#inventoryRoutes(method, admin);
+
     const scim = (act: (req: FakeRequest, user: FakeUser) => FakeReply) => (req: FakeRequest) => {
       const value = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const token = value === undefined ? undefined : this.#tokens.get(value);
@@ -280,6 +346,41 @@ export class FakeSlack {
     );
   }
 
+  #inventoryRoutes(method: MethodRoute, admin: AdminRoute): void {
+    method('users.list', (req, t) => {
+      const missing = missingScope(t, 'users:read');
+      if (missing) return missing;
+      const team = typeof req.body.team_id === 'string' ? req.body.team_id : t.teamId;
+      const withEmail = hasScope(t, 'users:read.email');
+      const members = [...this.#users.entries()]
+        .filter(([, u]) => u.teams.has(team))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([id, u]) => memberOf(id, team, u, withEmail));
+      return paged(req, members, 'members');
+    });
+    admin('admin.apps.approved.list', (req, t) => {
+      const missing = missingScope(t, 'admin.apps:read');
+      if (missing) return missing;
+      const team = req.body.team_id;
+      const enterprise = req.body.enterprise_id;
+      if (team !== undefined && enterprise !== undefined) return { ok: false, error: 'invalid_arguments' };
+      const approvals = this.#approvals
+        .filter((a) => (team !== undefined ? a.teamId === team : a.enterpriseId === enterprise))
+        .map((a) => ({
+          app: { id: a.appId, name: a.name, description: '', is_internal: false },
+          scopes: a.scopes.map((s) => ({
+            name: s.name,
+            description: '',
+            is_sensitive: false,
+            token_type: s.tokenType,
+          })),
+          date_updated: a.dateUpdated,
+          last_resolved_by: { actor_id: a.approvedBy ?? 'UADMIN', actor_type: 'user' },
+        }));
+      return paged(req, approvals, 'approved_apps');
+    });
+  }
+
   #uninstall(appId: string, teams: string[]): void {
     for (const team of teams) this.#installs.get(appId)?.delete(team);
     this.#killTokens((t) => t.appId === appId && teams.includes(t.teamId));
@@ -287,6 +388,62 @@ export class FakeSlack {
   #killTokens(match: (t: FakeToken) => boolean): void {
     for (const token of this.#tokens.values()) if (match(token)) token.live = false;
   }
+}
+
+type Handler = (req: FakeRequest, token: FakeToken) => Record<string, unknown>;
+type MethodRoute = (name: string, act: Handler) => void;
+type AdminRoute = (name: string, act: Handler) => void;
+
+const hasScope = (t: FakeToken, scope: string) => t.scopes === undefined || t.scopes.has(scope);
+
+/** Slack's answer to a token without the method's scope (`needed`, `provided`). */
+function missingScope(t: FakeToken, scope: string): Record<string, unknown> | undefined {
+  if (hasScope(t, scope)) return undefined;
+  return { ok: false, error: 'missing_scope', needed: scope, provided: [...(t.scopes ?? [])].join(',') };
+}
+
+/** users.list's member object: the fields Slack documents that tourniquet and the tests read. */
+function memberOf(id: string, team: string, u: FakeUser, withEmail: boolean): Record<string, unknown> {
+  const p = u.profile ?? {};
+  const role = p.role ?? 'user';
+  return {
+    id,
+    team_id: team,
+    name: p.name ?? id.toLowerCase(),
+    real_name: p.realName ?? '',
+    deleted: !u.active,
+    is_bot: role === 'bot',
+    is_app_user: false,
+    is_admin: role === 'admin' || role === 'owner',
+    is_owner: role === 'owner',
+    is_primary_owner: false,
+    is_restricted: p.guest === true,
+    is_ultra_restricted: false,
+    profile: {
+      real_name: p.realName ?? '',
+      display_name: p.displayName ?? '',
+      ...(withEmail && u.email !== undefined && role !== 'bot' ? { email: u.email } : {}),
+    },
+  };
+}
+
+/**
+ * One page of `items` as Slack pages a list: `limit` items from the `cursor` (opaque: base64 of an
+ * offset), `response_metadata.next_cursor` empty on the last page. No `limit` (or 0) is every item.
+ */
+function paged(req: FakeRequest, items: readonly unknown[], field: string): Record<string, unknown> {
+  const limit = Number(req.body.limit ?? 0);
+  if (!Number.isInteger(limit) || limit < 0) return { ok: false, error: 'invalid_arguments' };
+  let from = 0;
+  if (typeof req.body.cursor === 'string' && req.body.cursor !== '') {
+    const m = /^offset:(\d+)$/.exec(Buffer.from(req.body.cursor, 'base64').toString('utf8'));
+    if (!m?.[1] || Number(m[1]) > items.length) return { ok: false, error: 'invalid_cursor' };
+    from = Number(m[1]);
+  }
+  const size = limit === 0 ? items.length : Math.min(limit, 1000);
+  const to = from + size;
+  const next = to < items.length ? Buffer.from(`offset:${to}`).toString('base64') : '';
+  return { ok: true, [field]: items.slice(from, to), response_metadata: { next_cursor: next } };
 }
 
 function tokenOf(req: FakeRequest): string | undefined {
