@@ -5,6 +5,8 @@
  * DiscoveryCall, and that every discovered kind + providerId is what the revoking adapter acts on.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { RetryConfig } from '../../schemas/config.js';
 import type { SlackProviderConfigInput } from '../../schemas/providers/slack.js';
@@ -230,6 +232,28 @@ describe('slack discoverer', () => {
       ['users:read', 'admin.apps:read'],
     );
     assert.deepEqual(completed(events), []);
+  });
+
+  it('an HTTP 403 (a proxy or gateway refusing us) is a refusal too, not a throw', async () => {
+    // Slack itself answers only 200/429/5xx (the fake's contract refuses a 403), so a bare server.
+    const server = createServer((_req, res) =>
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('no'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const events = await collect(
+        e.discoverer({ slackApiUrl: `http://127.0.0.1:${port}/api/` }),
+        directCall({ calls: 0 }),
+      );
+      assert.deepEqual(
+        refusals(events).map((r) => r.code),
+        ['PROVIDER_FORBIDDEN', 'PROVIDER_FORBIDDEN'],
+      );
+      assert.deepEqual(completed(events), []);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a ratelimited page is thrown retriable with its Retry-After, and the sync call retries it', async () => {
