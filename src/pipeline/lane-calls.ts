@@ -31,6 +31,17 @@ export function unmetered(provider: string): LaneCalls {
 }
 
 /**
+ * The bucket a slot is admitted from: the provider's budget held `concurrency` tokens short of its
+ * burst. A slot's second call (verify, then execute) is charged into debt, at most one per slot
+ * in flight; with that reserve held back, even those calls stay within the provider's own bucket,
+ * which otherwise answered 429 at its edge when our budget equalled its limit (hol-slow,
+ * BENCHMARKS.md). The sustained rate is the provider's; only the first burst is smaller.
+ */
+export function slotLimits(budget: LaneLimits): LaneLimits {
+  return { ...budget, burst: Math.max(1, budget.burst - budget.concurrency) };
+}
+
+/**
  * Work outside a lane's queue (an operator's run-now, a drift check) under the lane's admission:
  * one slot and token are taken first, `fn` calls through them, the slot is always given back.
  * Null when the budget says wait: the caller decides what waiting means for it.
@@ -43,10 +54,11 @@ export async function withAdmission<T>(
   holdMs: number,
   fn: (calls: LaneCalls) => Promise<T>,
 ): Promise<{ value: T } | null> {
-  const grant = await admission.tryAcquire(lane, limits, holder, holdMs);
+  const bucket = slotLimits(limits);
+  const grant = await admission.tryAcquire(lane, bucket, holder, holdMs);
   if (!grant.ok) return null;
   try {
-    return { value: await fn(new SlotCalls(admission, lane, limits)) };
+    return { value: await fn(new SlotCalls(admission, lane, bucket)) };
   } finally {
     await admission.release(lane, grant.slot);
   }

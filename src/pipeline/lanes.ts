@@ -24,7 +24,7 @@ import { coerceError } from '../errors.js';
 import type { LaneLimits, RefusalReason, SharedAdmission } from './admission/port.js';
 import { now, type PipelineDeps } from './deps.js';
 import { executeTask } from './execute.js';
-import { SlotCalls, unmetered, withAdmission } from './lane-calls.js';
+import { SlotCalls, slotLimits, unmetered, withAdmission } from './lane-calls.js';
 import { withContextOf } from '../observe/trace-context.js';
 
 export interface Routed {
@@ -230,7 +230,8 @@ class Lane {
       }
       const provider = deps().providers.get(this.name);
       let slot: string | null = null;
-      const limits = provider?.capabilities.rateBudget;
+      const budget = provider?.capabilities.rateBudget;
+      const limits = budget && slotLimits(budget);
       if (provider && limits) {
         const grant = await admission.tryAcquire(this.name, limits, holder, slotHoldMs(deps()));
         if (!grant.ok) {
