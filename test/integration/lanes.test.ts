@@ -98,6 +98,53 @@ describe('provider lanes', () => {
     await stop(r);
   });
 
+  it("a budget set to the provider's exact limit stays inside its bucket, proofs included", async () => {
+    // Each leak costs two calls: the revocation and its proof, charged to the slot it holds.
+    const budget = { perSecond: 5, burst: 10, concurrency: 4 };
+    const edge = await startOAuthServer();
+    const edgeDir = await tempDir();
+    try {
+      const r = await createRuntime(
+        testConfig({
+          dataDir: edgeDir.path,
+          providers: [{ ...oauthProviderConfig(edge, 'oauth-edge'), rateBudget: budget }],
+        }),
+        { logger: log.logger },
+      );
+      runtimes.push(r);
+      await r.startWorkers();
+      const leaks: { triggerId: string }[] = [];
+      for (let i = 0; i < 20; i++) leaks.push(await leakOAuthToken(r, edge, 'oauth-edge', `edge-${i}`));
+      await waitFor(
+        'every edge leak revoked',
+        () =>
+          tasksOf(
+            r,
+            leaks.map((l) => l.triggerId),
+          ),
+        (ts) => ts.length === 20 && ts.every((t) => t.status === 'succeeded'),
+        60_000,
+      );
+      await stop(r);
+      // The provider's own token bucket, replayed over the arrival times it saw.
+      const arrivals = [...edge.callTimes()].sort((a, b) => a - b);
+      assert.equal(arrivals.length, 40);
+      let tokens = budget.burst;
+      let last = arrivals[0]!;
+      let refused = 0;
+      for (const at of arrivals) {
+        tokens = Math.min(budget.burst, tokens + ((at - last) / 1000) * budget.perSecond);
+        last = at;
+        if (tokens >= 1) tokens -= 1;
+        else refused++;
+      }
+      assert.equal(refused, 0, 'calls the provider would have answered 429');
+    } finally {
+      await edge.close();
+      await edgeDir.remove();
+    }
+  });
+
   it('idle() waits for the revocations running in the lanes, not only for the bus', async () => {
     // `ingest` without a service exits after idle(): it once returned while the revocation was
     // still at the provider (the bus was drained), so the task was read, and stopped, unrun.
