@@ -25,7 +25,6 @@ import { GithubProviderConfig, type GithubProviderConfigInput } from '../../sche
 import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { refusedEvent } from './aws-common.js';
 import type { DiscovererDeps } from './deps.js';
 import {
   DeployKey,
@@ -40,6 +39,7 @@ import {
   samlAuthorization,
 } from './github-items.js';
 import { isListRefusal, listPages, type GithubLister } from './github-list.js';
+import { parsedListing } from './parsed-listing.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js';
 
 /** What each listing needs, as a refused event names it (least privilege: README, inventory sync). */
@@ -95,7 +95,7 @@ export function createGithubDiscoverer(
    * Every item of one list through `toEvents`. False (no `complete`) when a page was refused or an
    * item did not parse: an item we could not read may be one the sync would otherwise mark gone.
    */
-  async function* list<S extends z.ZodType>(
+  function list<S extends z.ZodType>(
     l: GithubLister,
     what: string,
     permission: string,
@@ -104,25 +104,13 @@ export function createGithubDiscoverer(
     schema: S,
     toEvents: (item: z.infer<S>) => Iterable<DiscoveryEvent> | AsyncIterable<DiscoveryEvent>,
   ): Listing {
-    let whole = true;
-    try {
-      for await (const page of listPages(l, route, params)) {
-        for (const raw of page) {
-          const item = schema.safeParse(raw);
-          if (!item.success) {
-            whole = false;
-            log?.warn({ route, issues: describeIssues(item.error) }, 'github list item not understood');
-            continue;
-          }
-          yield* toEvents(item.data);
-        }
-      }
-    } catch (err) {
-      if (!isListRefusal(err)) throw err;
-      yield refusedEvent(what, permission, err);
-      return false;
-    }
-    return whole;
+    return parsedListing(
+      listPages(l, route, params),
+      schema,
+      toEvents,
+      { what, permission, isRefusal: isListRefusal },
+      (issues) => log?.warn({ route, issues }, 'github list item not understood'),
+    );
   }
 
   const credential = (c: DiscoveredCredential): DiscoveryEvent => ({ type: 'credential', credential: c });

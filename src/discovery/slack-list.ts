@@ -9,10 +9,11 @@
  * unauthorised admin token, a feature the plan lacks, HTTP 403) is told apart from a passing failure
  * so the listing can report it as `refused`; ratelimited and 5xx stay retriable and are thrown.
  */
-import { type FetchFunction, type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
+import { type Logger as SlackLogger, LogLevel, WebClient } from '@slack/web-api';
 import { TourniquetError } from '../errors.js';
 import { deadline } from '../providers/http-errors.js';
-import { classifySlackError, platformErrorOf, type LastAnswer } from '../providers/slack-errors.js';
+import { classifySlackError, platformErrorOf } from '../providers/slack-errors.js';
+import { answerKeepingFetch } from '../providers/slack-fetch.js';
 import type { DiscoveryCall } from './port.js';
 
 export const PAGE_LIMIT = 200;
@@ -62,32 +63,20 @@ async function page(
   return l.call(method, async (s) => {
     l.signal.throwIfAborted();
     const limit = deadline(AbortSignal.any([l.signal, s]), l.timeoutMs);
-    let last: LastAnswer | undefined;
-    const fetchFn: FetchFunction = async (url, init) => {
-      const res = await fetch(url, {
-        ...init,
-        signal: init?.signal ? AbortSignal.any([init.signal, limit.signal]) : limit.signal,
-      });
-      last = {
-        status: res.status,
-        retryAfter: res.headers.get('retry-after'),
-        requestId: res.headers.get('x-slack-req-id'),
-      };
-      return res;
-    };
+    const answers = answerKeepingFetch(limit.signal);
     const client = new WebClient(l.token, {
       slackApiUrl: l.apiUrl,
       logger: silent,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      fetch: fetchFn,
+      fetch: answers.fetch,
     });
     try {
       return { ...(await client.apiCall(method, args)) };
     } catch (err) {
       if (l.signal.aborted) throw err;
       const classified = classifySlackError(err, method, {
-        last,
+        last: answers.last(),
         timedOut: limit.timedOut(),
         nowMs: Date.now(),
         ownToken: true,

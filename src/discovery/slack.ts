@@ -18,8 +18,8 @@ import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schema
 import { resolveSecret } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import { describeIssues } from '../util/zod-issues.js';
-import { refusedEvent } from './aws-common.js';
 import type { DiscovererDeps } from './deps.js';
+import { parsedListing } from './parsed-listing.js';
 import type { Discoverer, DiscoveryEvent } from './port.js';
 import {
   ApprovedApp,
@@ -68,7 +68,7 @@ export function createSlackDiscoverer(
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'slack' });
 
   /** Every item of one list through `toEvents`; false (no `complete`) when refused or unreadable. */
-  async function* list<S extends z.ZodType>(
+  function list<S extends z.ZodType>(
     l: SlackLister,
     what: string,
     permission: string,
@@ -78,26 +78,13 @@ export function createSlackDiscoverer(
     schema: S,
     toEvents: (item: z.infer<S>) => Iterable<DiscoveryEvent>,
   ): Listing {
-    let whole = true;
-    try {
-      for await (const page of listPages(l, method, field, args)) {
-        for (const raw of page) {
-          const item = schema.safeParse(raw);
-          if (!item.success) {
-            // An item we could not read may be one the sync would otherwise mark gone.
-            whole = false;
-            log?.warn({ method, issues: describeIssues(item.error) }, 'slack list item not understood');
-            continue;
-          }
-          yield* toEvents(item.data);
-        }
-      }
-    } catch (err) {
-      if (!isListRefusal(err)) throw err;
-      yield refusedEvent(what, permission, err);
-      return false;
-    }
-    return whole;
+    return parsedListing(
+      listPages(l, method, field, args),
+      schema,
+      toEvents,
+      { what, permission, isRefusal: isListRefusal },
+      (issues) => log?.warn({ method, issues }, 'slack list item not understood'),
+    );
   }
 
   function users(l: SlackLister): Listing {

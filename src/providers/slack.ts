@@ -7,7 +7,7 @@
  * otherwise pause its whole queue on a 429 [SL-SDK], and a rate limit on one token must not stall the
  * revocation of another. The retry layer reads `retryAfterMs` instead.
  */
-import { LogLevel, WebClient, type FetchFunction, type Logger as SlackLogger } from '@slack/web-api';
+import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import { pino, type Logger } from 'pino';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { resolveSecret, type Env } from '../config.js';
@@ -17,7 +17,8 @@ import { routeTable } from './routes.js';
 import type { Provider } from './port.js';
 import type { Action } from '../../schemas/plan.js';
 import { slackRoutes, type ScimSent, type SlackIo, type SlackSent } from './slack-actions.js';
-import { classifySlackError, platformErrorOf, type LastAnswer } from './slack-errors.js';
+import { classifySlackError, platformErrorOf } from './slack-errors.js';
+import { answerKeepingFetch } from './slack-fetch.js';
 
 export interface SlackProviderDeps {
   logger?: Logger;
@@ -81,27 +82,13 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
     signal: AbortSignal,
   ): Promise<SlackSent> {
     const limit = deadline(signal, config.timeoutMs);
-    let last: LastAnswer | undefined;
-    // Our fetch: adds the task's deadline and remembers the answer's status and headers, which the SDK
-    // does not keep on every error it throws (a 429 without Retry-After becomes a plain Error).
-    const fetchFn: FetchFunction = async (url, init) => {
-      const res = await fetch(url, {
-        ...init,
-        signal: init?.signal ? AbortSignal.any([init.signal, limit.signal]) : limit.signal,
-      });
-      last = {
-        status: res.status,
-        retryAfter: res.headers.get('retry-after'),
-        requestId: res.headers.get('x-slack-req-id'),
-      };
-      return res;
-    };
+    const answers = answerKeepingFetch(limit.signal);
     const client = new WebClient(token, {
       slackApiUrl: config.slackApiUrl,
       logger: slackLogger(log, [token, ...configSecrets, ...secretArgs(args)]),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      fetch: fetchFn,
+      fetch: answers.fetch,
     });
     try {
       const value: Readonly<Record<string, unknown>> = { ...(await client.apiCall(op, args)) };
@@ -110,7 +97,12 @@ export function createSlackProvider(cfg: SlackProviderConfigInput, deps: SlackPr
       const error = platformErrorOf(err);
       if (error !== undefined && gone.includes(error)) return { gone: true, error };
       // The SDK error is deliberately not attached as cause: it holds the response body.
-      throw classifySlackError(err, op, { last, timedOut: limit.timedOut(), nowMs: now(), ownToken });
+      throw classifySlackError(err, op, {
+        last: answers.last(),
+        timedOut: limit.timedOut(),
+        nowMs: now(),
+        ownToken,
+      });
     }
   }
 
