@@ -17,6 +17,7 @@ import type { AuditRecord } from '../../schemas/audit.js';
 import type { Credential, Person } from '../../schemas/credential.js';
 import { coerceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { credentialPages } from '../store/credential-pages.js';
 import type { Store } from '../store/port.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryCall } from './port.js';
 import { GONE_LABEL, mergeDiscovered, syncCredentialId, type FieldChange } from './sync-merge.js';
@@ -255,26 +256,27 @@ export async function syncInventory(
     const gone: Credential[] = [];
     const diff: CredentialDiff[] = [];
     let omitted = 0;
-    for (const c of await deps.store.listCredentials(SCAN_LIMIT)) {
-      if (c.provider !== instance || !complete.has(c.kind) || !c.providerId) continue;
-      if (seen.has(key(c.kind, c.providerId)) || c.labels[GONE_LABEL] !== undefined) continue;
-      const next: Credential = {
-        ...c,
-        labels: { ...c.labels, [GONE_LABEL]: at },
-        status: c.status === 'active' || c.status === 'disabled' ? 'deleted' : c.status,
-      };
-      gone.push(next);
-      report.gone += 1;
-      const fields: FieldChange[] = [{ field: 'labels', to: { [GONE_LABEL]: at } }];
-      if (next.status !== c.status) fields.push({ field: 'status', from: c.status, to: next.status });
-      const before = diff.length;
-      recordDiff({ credentialId: c.id, kind: c.kind, change: 'gone', fields }, diff);
-      if (diff.length === before) omitted += 1;
-      if (gone.length >= BATCH) {
-        await write(gone.splice(0), diff.splice(0), omitted);
-        omitted = 0;
+    for await (const page of credentialPages(deps.store))
+      for (const c of page) {
+        if (c.provider !== instance || !complete.has(c.kind) || !c.providerId) continue;
+        if (seen.has(key(c.kind, c.providerId)) || c.labels[GONE_LABEL] !== undefined) continue;
+        const next: Credential = {
+          ...c,
+          labels: { ...c.labels, [GONE_LABEL]: at },
+          status: c.status === 'active' || c.status === 'disabled' ? 'deleted' : c.status,
+        };
+        gone.push(next);
+        report.gone += 1;
+        const fields: FieldChange[] = [{ field: 'labels', to: { [GONE_LABEL]: at } }];
+        if (next.status !== c.status) fields.push({ field: 'status', from: c.status, to: next.status });
+        const before = diff.length;
+        recordDiff({ credentialId: c.id, kind: c.kind, change: 'gone', fields }, diff);
+        if (diff.length === before) omitted += 1;
+        if (gone.length >= BATCH) {
+          await write(gone.splice(0), diff.splice(0), omitted);
+          omitted = 0;
+        }
       }
-    }
     await write(gone, diff, omitted);
   }
 }

@@ -20,26 +20,25 @@ import { now, type PipelineDeps } from './deps.js';
 import { acceptInput } from './intake.js';
 import { withAdmission } from './lane-calls.js';
 import { handleTrigger } from './triggers.js';
+import { credentialPages } from '../store/credential-pages.js';
 import { runEvery } from '../util/every.js';
 
 export type { DriftCheck };
 
 const DEAD_STATUSES: readonly Credential['status'][] = ['revoked', 'disabled', 'deleted'];
-/** Credentials one round reads. */
-const MAX_PER_ROUND = 10_000;
 const CHECK_TIMEOUT_MS = 30_000;
 
 export async function checkDrift(deps: PipelineDeps, actor = 'drift'): Promise<DriftCheck[]> {
-  const all = await deps.store.listCredentials(MAX_PER_ROUND);
   const out: DriftCheck[] = [];
-  for (const c of all.filter((x) => DEAD_STATUSES.includes(x.status))) {
-    const provider = deps.providers.get(c.provider);
-    if (!provider?.capabilities.canVerify || !c.providerId) {
-      out.push({ credentialId: c.id, provider: c.provider, outcome: 'unchecked' });
-      continue;
+  for await (const page of credentialPages(deps.store))
+    for (const c of page.filter((x) => DEAD_STATUSES.includes(x.status))) {
+      const provider = deps.providers.get(c.provider);
+      if (!provider?.capabilities.canVerify || !c.providerId) {
+        out.push({ credentialId: c.id, provider: c.provider, outcome: 'unchecked' });
+        continue;
+      }
+      out.push(await checkOne(c, provider, deps, actor));
     }
-    out.push(await checkOne(c, provider, deps, actor));
-  }
   return out;
 }
 

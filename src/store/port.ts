@@ -82,7 +82,8 @@ export interface FinishedTask {
 
 export interface StoreOps {
   upsertCredentials(creds: readonly Credential[]): Promise<number>;
-  listCredentials(limit?: number): Promise<Credential[]>;
+  /** In id order; `after`: only ids after it (keyset paging, src/store/credential-pages.ts). */
+  listCredentials(limit?: number, after?: string): Promise<Credential[]>;
   findCredentials(q: CredentialQuery): Promise<Credential[]>;
   upsertPeople(people: readonly Person[]): Promise<void>;
   upsertWorkloads(workloads: readonly Workload[]): Promise<void>;

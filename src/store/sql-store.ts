@@ -80,8 +80,11 @@ class SqlOps implements StoreOps {
     return upsertCredentials(this.db, creds);
   }
 
-  async listCredentials(limit = 1000): Promise<Credential[]> {
-    const rows = await this.db.query('SELECT * FROM credentials ORDER BY id LIMIT $1', [limit]);
+  async listCredentials(limit = 1000, after?: string): Promise<Credential[]> {
+    const rows = await this.db.query(
+      'SELECT * FROM credentials WHERE ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $1',
+      [limit, after ?? null],
+    );
     return rows.map(credentialFromRow);
   }
 

@@ -9,6 +9,7 @@ import { Credential } from '../../schemas/credential.js';
 import { chainHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { verifyAudit } from '../../src/audit/verify.js';
 import { anchorKeyFromSeed } from '../../src/crypto/keys.js';
+import { credentialPages } from '../../src/store/credential-pages.js';
 import { migrate } from '../../src/store/migrations.js';
 import { storeAdapters, withStore as withStoreOn } from '../support/store-adapters.js';
 
@@ -35,6 +36,23 @@ for (const adapter of storeAdapters) {
   describe(`store on ${adapter.name}`, () => {
     const withStore = (t: TestContext, fn: Parameters<typeof withStoreOn>[3]) =>
       withStoreOn(adapter, t, AUDIT_KEY, fn);
+
+    it('the inventory pages by id to the end, updates mid-scan included', (t) =>
+      withStore(t, async (s) => {
+        const ids = Array.from({ length: 25 }, (_, i) => `pg-${String(i).padStart(2, '0')}`);
+        await s.upsertCredentials([...ids].reverse().map((id) => cred(id)));
+        const sizes: number[] = [];
+        const seen: string[] = [];
+        for await (const page of credentialPages(s, 10)) {
+          sizes.push(page.length);
+          seen.push(...page.map((c) => c.id));
+          // What a sync does while it scans: rewrite the rows it just read.
+          await s.upsertCredentials(page.map((c) => ({ ...c, labels: { scanned: 'yes' } })));
+        }
+        assert.deepEqual(sizes, [10, 10, 5]);
+        assert.deepEqual(seen, ids);
+        assert.ok((await s.listCredentials(100)).every((c) => c.labels.scanned === 'yes'));
+      }));
 
     it('migrations are idempotent', (t) =>
       withStore(t, async (_s, db) => {
