@@ -30,26 +30,22 @@ import {
   type AwsIamProviderConfigInput,
   type AwsSecretsProviderConfigInput,
 } from '../../schemas/providers/aws.js';
-import { TourniquetError } from '../errors.js';
+import type { TourniquetError } from '../errors.js';
 import { awsClientConfig, isAwsNotFound } from '../providers/aws-errors.js';
 import { AWS_ACCESS_KEY_KIND } from '../providers/aws-iam.js';
 import { AWS_IAM_USER_KIND } from '../providers/aws-iam-user.js';
 import { AWS_SECRET_KIND } from '../providers/aws-secrets.js';
-import { describeIssues } from '../util/zod-issues.js';
 import { awsSender, isRefusal, iso, refusedEvent, tagValue, type AwsSend } from './aws-common.js';
 import { policyReaders } from './aws-policy.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js';
 import type { DiscovererDeps } from './deps.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export function createAwsIamDiscoverer(
   input: AwsIamProviderConfigInput,
   deps: DiscovererDeps = {},
 ): Discoverer {
-  const parsed = AwsIamProviderConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new TourniquetError('INVALID_CONFIG', `aws_iam discoverer: ${describeIssues(parsed.error)}`);
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(AwsIamProviderConfig, input, 'aws_iam discoverer');
   const client = new IAMClient(awsClientConfig(cfg, deps.env));
   const kinds = [AWS_IAM_USER_KIND, AWS_ACCESS_KEY_KIND] as const;
 
@@ -186,11 +182,7 @@ export function createAwsSecretsDiscoverer(
   input: AwsSecretsProviderConfigInput,
   deps: DiscovererDeps = {},
 ): Discoverer {
-  const parsed = AwsSecretsProviderConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new TourniquetError('INVALID_CONFIG', `aws_secrets discoverer: ${describeIssues(parsed.error)}`);
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(AwsSecretsProviderConfig, input, 'aws_secrets discoverer');
   const client = new SecretsManagerClient(awsClientConfig(cfg, deps.env));
   return {
     instance: cfg.name,

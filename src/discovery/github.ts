@@ -23,8 +23,6 @@ import { Octokit } from '@octokit/rest';
 import type { z } from 'zod';
 import { GithubProviderConfig, type GithubProviderConfigInput } from '../../schemas/providers/github.js';
 import { resolveSecret } from '../config.js';
-import { TourniquetError } from '../errors.js';
-import { describeIssues } from '../util/zod-issues.js';
 import type { DiscovererDeps } from './deps.js';
 import {
   DeployKey,
@@ -41,6 +39,7 @@ import {
 import { isListRefusal, listPages, type GithubLister } from './github-list.js';
 import { parsedListing } from './parsed-listing.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js';
+import { parseConfig } from '../util/parse-config.js';
 
 /** What each listing needs, as a refused event names it (least privilege: README, inventory sync). */
 export const GITHUB_LIST_PERMISSIONS = {
@@ -58,10 +57,7 @@ export function createGithubDiscoverer(
   input: GithubProviderConfigInput,
   deps: DiscovererDeps = {},
 ): Discoverer | null {
-  const parsed = GithubProviderConfig.safeParse(input);
-  if (!parsed.success)
-    throw new TourniquetError('INVALID_CONFIG', `github discoverer: ${describeIssues(parsed.error)}`);
-  const cfg = parsed.data;
+  const cfg = parseConfig(GithubProviderConfig, input, 'github discoverer');
   const org = cfg.org;
   // Without an org there is nothing org-wide to list; a token's own credentials are not listable.
   if (org === undefined) return null;

@@ -16,8 +16,6 @@
 import type { z } from 'zod';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { resolveSecret } from '../config.js';
-import { TourniquetError } from '../errors.js';
-import { describeIssues } from '../util/zod-issues.js';
 import type { DiscovererDeps } from './deps.js';
 import { parsedListing } from './parsed-listing.js';
 import type { Discoverer, DiscoveryEvent } from './port.js';
@@ -31,6 +29,7 @@ import {
   SlackMember,
 } from './slack-items.js';
 import { isListRefusal, listPages, type SlackLister } from './slack-list.js';
+import { parseConfig } from '../util/parse-config.js';
 
 /** What each listing needs, as a refused event names it (least privilege: README, inventory sync). */
 export const SLACK_LIST_PERMISSIONS = {
@@ -44,10 +43,7 @@ export function createSlackDiscoverer(
   input: SlackProviderConfigInput,
   deps: DiscovererDeps = {},
 ): Discoverer | null {
-  const parsed = SlackProviderConfig.safeParse(input);
-  if (!parsed.success)
-    throw new TourniquetError('INVALID_CONFIG', `slack discoverer: ${describeIssues(parsed.error)}`);
-  const cfg = parsed.data;
+  const cfg = parseConfig(SlackProviderConfig, input, 'slack discoverer');
   // Every listing is made with the admin token; without one there is nothing to list.
   if (cfg.adminToken === undefined) return null;
   const token = resolveSecret(cfg.adminToken, deps.env ?? process.env);

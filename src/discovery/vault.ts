@@ -12,13 +12,12 @@
  */
 import { VaultProviderConfig, type VaultProviderConfigInput } from '../../schemas/providers/vault.js';
 import { resolveSecret } from '../config.js';
-import { TourniquetError } from '../errors.js';
 import { deadline, parseRetryAfter, statusError, transportError } from '../providers/http-errors.js';
 import { VAULT_KINDS } from '../providers/vault.js';
-import { describeIssues } from '../util/zod-issues.js';
 import { isRefusal, refusedEvent } from './aws-common.js';
 import type { DiscovererDeps } from './deps.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryCall } from './port.js';
+import { parseConfig } from '../util/parse-config.js';
 
 type Json = Record<string, unknown>;
 
@@ -34,10 +33,7 @@ export function createVaultDiscoverer(
   input: VaultProviderConfigInput,
   deps: DiscovererDeps = {},
 ): Discoverer {
-  const parsed = VaultProviderConfig.safeParse(input);
-  if (!parsed.success)
-    throw new TourniquetError('INVALID_CONFIG', `vault discoverer: ${describeIssues(parsed.error)}`);
-  const cfg = parsed.data;
+  const cfg = parseConfig(VaultProviderConfig, input, 'vault discoverer');
   const token = resolveSecret(cfg.token, deps.env);
   const base = cfg.address.replace(/\/+$/, '');
 

@@ -24,7 +24,6 @@ import { AwsIamProviderConfig, type AwsIamProviderConfigInput } from '../../sche
 import type { Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeIssues } from '../util/zod-issues.js';
 import {
   attempt,
   awsClientConfig,
@@ -37,6 +36,7 @@ import { GetAccessKeyInfoCommand, STSClient, type STSClientConfig } from '@aws-s
 import { iamKeyRotation } from './aws-iam-rotate.js';
 import { AWS_IAM_USER_KIND, iamUserActions } from './aws-iam-user.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const AWS_ACCESS_KEY_KIND = 'aws.access_key';
 
@@ -64,11 +64,7 @@ export function sessionDenyPolicy(issuedBefore: Date): string {
 }
 
 export function createAwsIamProvider(input: AwsIamProviderConfigInput, deps: AwsIamDeps = {}): Provider {
-  const parsed = AwsIamProviderConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new TourniquetError('INVALID_CONFIG', `aws_iam provider: ${describeIssues(parsed.error)}`);
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(AwsIamProviderConfig, input, 'aws_iam provider');
   const client = new IAMClient(awsClientConfig(cfg, deps.env));
   const sts = new STSClient(awsClientConfig(cfg, deps.env) as STSClientConfig);
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'aws' });

@@ -25,7 +25,6 @@ import { AwsSecretsProviderConfig, type AwsSecretsProviderConfigInput } from '..
 import type { Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeIssues } from '../util/zod-issues.js';
 import {
   attempt,
   awsClientConfig,
@@ -36,6 +35,7 @@ import {
   toProviderError,
 } from './aws-errors.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const AWS_SECRET_KIND = 'aws.secret';
 
@@ -59,11 +59,7 @@ export function createAwsSecretsProvider(
   input: AwsSecretsProviderConfigInput,
   deps: AwsSecretsDeps = {},
 ): Provider {
-  const parsed = AwsSecretsProviderConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new TourniquetError('INVALID_CONFIG', `aws_secrets provider: ${describeIssues(parsed.error)}`);
-  }
-  const cfg = parsed.data;
+  const cfg = parseConfig(AwsSecretsProviderConfig, input, 'aws_secrets provider');
   const client = new SecretsManagerClient(awsClientConfig(cfg, deps.env));
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'aws' });
   const generate =

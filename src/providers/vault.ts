@@ -25,7 +25,6 @@ import { VaultProviderConfig, type VaultProviderConfigInput } from '../../schema
 import { resolveSecret, type Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeIssues } from '../util/zod-issues.js';
 import { deadline, parseRetryAfter, statusError, transportError } from './http-errors.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 import { kvWriter } from './vault-kv-write.js';
@@ -41,6 +40,7 @@ import {
   type KvMetadata,
   type VaultResponse,
 } from './vault-wire.js';
+import { parseConfig } from '../util/parse-config.js';
 
 export const VAULT_KINDS = {
   token: 'vault.token',
@@ -62,10 +62,7 @@ type Details = Record<string, string | number | boolean>;
 type Call = (op: string, method: string, path: string, body?: unknown) => Promise<VaultResponse>;
 
 export function createVaultProvider(input: VaultProviderConfigInput, deps: VaultDeps = {}): Provider {
-  const parsed = VaultProviderConfig.safeParse(input);
-  if (!parsed.success)
-    throw new TourniquetError('INVALID_CONFIG', `vault provider: ${describeIssues(parsed.error)}`);
-  const cfg = parsed.data;
+  const cfg = parseConfig(VaultProviderConfig, input, 'vault provider');
   const token = resolveSecret(cfg.token, deps.env);
   const base = cfg.address.replace(/\/+$/, '');
   const log = deps.logger?.child({ provider: cfg.name, providerType: 'vault' });
