@@ -37,7 +37,7 @@ import {
   samlAuthorization,
 } from './github-items.js';
 import { isListRefusal, listPages, type GithubLister } from './github-list.js';
-import { parsedListing } from './parsed-listing.js';
+import { parsedListing, type Listing } from './parsed-listing.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from './port.js';
 import { parseConfig } from '../util/parse-config.js';
 
@@ -50,8 +50,6 @@ export const GITHUB_LIST_PERMISSIONS = {
   repos: 'read:org, and repo for private repositories (fine-grained: metadata: read)',
   keys: 'repository admin with repo (fine-grained: administration: read)',
 } as const;
-
-type Listing = AsyncGenerator<DiscoveryEvent, boolean>;
 
 export function createGithubDiscoverer(
   input: GithubProviderConfigInput,

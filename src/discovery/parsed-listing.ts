@@ -10,6 +10,9 @@ import { describeIssues } from '../util/zod-issues.js';
 import { refusedEvent } from './aws-common.js';
 import type { DiscoveryEvent } from './port.js';
 
+/** One listing's events; its value says whether it saw everything (so may send `complete`). */
+export type Listing = AsyncGenerator<DiscoveryEvent, boolean>;
+
 export interface ListingRefusal {
   /** What is listed, and the permission a refusal names (the README's words). */
   what: string;
@@ -23,7 +26,7 @@ export async function* parsedListing<S extends z.ZodType>(
   toEvents: (item: z.infer<S>) => Iterable<DiscoveryEvent> | AsyncIterable<DiscoveryEvent>,
   refusal: ListingRefusal,
   onUnreadable: (issues: string) => void,
-): AsyncGenerator<DiscoveryEvent, boolean> {
+): Listing {
   let whole = true;
   try {
     for await (const page of pages) {

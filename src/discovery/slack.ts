@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import { SlackProviderConfig, type SlackProviderConfigInput } from '../../schemas/providers/slack.js';
 import { resolveSecret } from '../config.js';
 import type { DiscovererDeps } from './deps.js';
-import { parsedListing } from './parsed-listing.js';
+import { parsedListing, type Listing } from './parsed-listing.js';
 import type { Discoverer, DiscoveryEvent } from './port.js';
 import {
   ApprovedApp,
@@ -36,8 +36,6 @@ export const SLACK_LIST_PERMISSIONS = {
   users: 'users:read (and users:read.email for emails)',
   apps: 'admin.apps:read (Enterprise Grid org admin or owner user token)',
 } as const;
-
-type Listing = AsyncGenerator<DiscoveryEvent, boolean>;
 
 export function createSlackDiscoverer(
   input: SlackProviderConfigInput,
