@@ -164,7 +164,9 @@ export async function syncInventory(
   let batch: DiscoveredCredential[] = [];
   async function flush() {
     if (batch.length === 0) return;
-    const items = batch;
+    // One record per key: a listing can show a credential twice (a page boundary shifting), and
+    // the later sighting is the fresher one.
+    const items = [...new Map(batch.map((d) => [key(d.kind, d.providerId), d])).values()];
     batch = [];
     const found = await deps.store.findCredentials({ providerIds: items.map((c) => c.providerId) });
     const existing = new Map(

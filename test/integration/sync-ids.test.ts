@@ -24,6 +24,8 @@ const listing: Discoverer = {
     for (const kind of [PAT, SSO])
       for (const providerId of ['acme:7', 'acme:8'])
         yield { type: 'credential', credential: { kind, providerId, ownerIdentity: 'alice' } };
+    // Listed twice, as a shifting page boundary can: still one record.
+    yield { type: 'credential', credential: { kind: SSO, providerId: 'acme:8', ownerIdentity: 'alice' } };
     yield { type: 'complete', kinds: [PAT, SSO] };
   },
 };
