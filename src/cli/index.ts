@@ -9,7 +9,7 @@ import { SOURCE_NAMES } from '../../handlers/sources/registry.js';
 import { loadConfig } from '../config.js';
 import { coerceError, isTourniquetError, TourniquetError } from '../errors.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
-import { linesOf, readStructuredFile } from '../util/files.js';
+import { linesOf } from '../util/files.js';
 import { AUDIT_DAMAGE_CODE } from '../audit/verify.js';
 import { auditLine, credentialLine, planText, taskLine, verificationText } from './format.js';
 import { reportCsv, reportTable } from './report-format.js';
@@ -123,10 +123,9 @@ inventory
   .argument('<file>')
   .option('--allow-protection-change', "accept changes to credentials' protected flag or status (audited)")
   .action(async (file: string, o: { allowProtectionChange?: boolean }) => {
-    const data = await readStructuredFile(file);
     await withTarget(async (t) => {
       const r = await t.ops
-        .importInventory(data, 'cli', { allowProtectionChange: o.allowProtectionChange ?? false })
+        .importInventoryFile(file, 'cli', { allowProtectionChange: o.allowProtectionChange ?? false })
         .catch(async (e: unknown) => Promise.reject(await withLines(e, file)));
       out(`imported ${r.imported} credential(s), ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`);
     });

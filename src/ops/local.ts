@@ -27,8 +27,10 @@ import { badRecords } from '../intake/bad-records.js';
 import { acceptSource } from '../intake/sources.js';
 import { capabilityGaps } from '../../handlers/inventory-check.js';
 import { currentReport } from '../pipeline/report.js';
+import { credentialPages } from '../store/credential-pages.js';
 import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
-import { importInventory } from './inventory-import.js';
+import { importInventory, importRecords } from './inventory-import.js';
+import { readInventoryFile } from './inventory-source.js';
 import type { Operations } from './port.js';
 
 /** Validates all documents; one bad document rejects the batch, naming its index and fields. */
@@ -149,7 +151,11 @@ export function localOps(deps: PipelineDeps): Operations {
     },
 
     async checkInventory() {
-      return capabilityGaps(await deps.store.listCredentials(100_000), planContext(deps));
+      // Paged: only the gaps are held (every credential no configured provider can act on).
+      const ctx = planContext(deps);
+      const gaps = [];
+      for await (const page of credentialPages(deps.store)) gaps.push(...capabilityGaps(page, ctx));
+      return gaps;
     },
 
     async planSource(source, raw) {
@@ -164,12 +170,14 @@ export function localOps(deps: PipelineDeps): Operations {
     },
 
     importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),
+    importInventoryFile: async (path, actor, opts) =>
+      importRecords(await readInventoryFile(path), actor, deps, opts),
 
     listInventory: () => deps.store.listCredentials(10_000),
     checkDrift: (operator) => checkDrift(deps, operator),
     syncInventory: (req, operator) => runSync(deps, req, operator),
     async report(opts) {
-      const { report, rows } = await currentReport(deps);
+      const { report, rows } = await currentReport(deps, { rows: opts.rows });
       return opts.rows ? { report, rows } : { report };
     },
     listAudit: async (q) =>

@@ -48,6 +48,15 @@ export interface Operations {
     actor: string,
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  /**
+   * The same from a YAML or JSON file. In-process a JSON file is streamed (src/ops/inventory-source.ts:
+   * a million credentials in bounded memory); through a service it is sent whole (the API's body limit).
+   */
+  importInventoryFile(
+    path: string,
+    actor: string,
+    opts?: { allowProtectionChange?: boolean },
+  ): Promise<{ imported: number; people?: number; workloads?: number }>;
   listInventory(): Promise<Credential[]>;
   /** Lists what the providers hold and updates the inventory (src/discovery/sync.ts), per instance. */
   syncInventory(req: SyncRequest, operator: string): Promise<SyncReport[]>;

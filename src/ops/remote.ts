@@ -1,6 +1,7 @@
 /** Operations over a running service's HTTP API (the CLI's path while `tourniquet start` runs). */
 import type { AuditRecord } from '../../schemas/audit.js';
 import { TourniquetError, type ErrorCode } from '../errors.js';
+import { readStructuredFile } from '../util/files.js';
 import type { Operations } from './port.js';
 
 /** The body as JSON, or undefined when it is not (a proxy's HTML error page, a truncated answer). */
@@ -58,6 +59,12 @@ export function remoteOps(baseUrl: string, token: string): Operations {
     if (answer === undefined) throw notOurs(res.status, path);
     return answer as T;
   }
+  const importVia = (data: unknown, opts?: { allowProtectionChange?: boolean }) =>
+    call<{ imported: number; people?: number; workloads?: number }>(
+      'POST',
+      `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`,
+      data,
+    );
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),
     ingestSource: (source, raw) =>
@@ -74,8 +81,8 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         `/v1/sources/${encodeURIComponent(source)}/plan`,
         Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
       ),
-    importInventory: (data, _actor, opts) =>
-      call('POST', `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`, data),
+    importInventory: (data, _actor, opts) => importVia(data, opts),
+    importInventoryFile: async (path, _actor, opts) => importVia(await readStructuredFile(path), opts),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
     listAudit: async (q) => {
       const p = new URLSearchParams();

@@ -10,7 +10,7 @@ import { TourniquetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tightenPrivateDir } from '../util/data-dir.js';
 import type { Db } from './db.js';
-import { defaultImageDir, readImage, saveImage } from './pglite-image.js';
+import { defaultImageDir, extractImage, findImage, saveImage } from './pglite-image.js';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
@@ -124,19 +124,25 @@ async function createCluster(
   // Said up front: PGlite's start blocks the event loop, so a "still working" timer would not fire.
   opts.logger?.info({ dataDir }, 'creating the embedded store (first start) …');
   const started = Date.now();
-  const image = await readImage(imageDir, opts.logger);
+  const image = await findImage(imageDir, opts.logger);
   let pg: PGlite | undefined;
   if (image) {
-    pg = await PGlite.create(dir, { ...options, loadDataDir: new Blob([image]) }).catch((e: unknown) => {
-      opts.logger?.warn({ err: e }, 'the cached store image did not load; running initdb');
-      return undefined;
-    });
+    pg = await extractImage(image, dir)
+      .then(() => PGlite.create(dir, options))
+      .catch((e: unknown) => {
+        opts.logger?.warn({ err: e }, 'the cached store image did not load; running initdb');
+        return undefined;
+      });
     if (!pg) await rm(dir, { recursive: true, force: true });
   }
   const from = pg ? 'image' : 'initdb';
   if (!pg) {
+    const made = await PGlite.create(dir, options);
+    // A clean checkpoint and a closed cluster: the image then needs no WAL replay to be consistent.
+    await made.exec('CHECKPOINT');
+    await made.close();
+    await saveImage(dir, imageDir, opts.logger);
     pg = await PGlite.create(dir, options);
-    await saveImage(pg, imageDir, opts.logger);
   }
   await rm(marker);
   opts.logger?.info({ from, ms: Date.now() - started }, 'embedded store created');

@@ -1,5 +1,5 @@
 /** Reading YAML or JSON files (config, policy, inventory) with errors that name the file. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, parse as parseYaml, parseDocument } from 'yaml';
 import { TourniquetError } from '../errors.js';
 
@@ -32,7 +32,11 @@ export async function readStructuredFile(path: string): Promise<unknown> {
  * The line each issue path (`credentials.3.kind`, as zod paths are joined) points at in a YAML or
  * JSON file, so that a person can go straight to it. Unknown paths get no line.
  */
+const LINES_MAX_BYTES = 32 * 1024 * 1024;
+
 export async function linesOf(path: string, issuePaths: readonly string[]): Promise<(number | undefined)[]> {
+  // A large file (a streamed import) is not parsed whole for this: its paths name the records exactly.
+  if ((await stat(path)).size > LINES_MAX_BYTES) return issuePaths.map(() => undefined);
   const text = await readFile(path, 'utf8');
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
