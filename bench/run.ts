@@ -18,6 +18,12 @@ import { startFakeProvider } from './fake-provider.js';
 import { makeTemplate, runGroup, type JobSpec } from './orchestrate.js';
 import { growth, ratios, table, verdictLines, verdicts } from './report.js';
 import { firstStartLine, firstStartVerdict, measureFirstStart, type FirstStart } from './first-start.js';
+import {
+  inventoryScaleLines,
+  inventoryScaleVerdict,
+  measureInventoryScale,
+  type InventoryScale,
+} from './inventory-scale.js';
 import { holJob, runHolGroup, type HolRun } from './hol-orchestrate.js';
 import { holLines, holVerdicts } from './hol-report.js';
 import { defaultOptions, holPlan, plan, type BenchOptions } from './scenarios.js';
@@ -121,6 +127,8 @@ async function main(): Promise<void> {
   let scaleOut: ScaleOutResult | null = null;
   const wantFirstStart = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('first-start'));
   let firstStart: FirstStart | null = null;
+  const wantInventory = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('inventory'));
+  let inventory: InventoryScale | null = null;
   const fake = await startFakeProvider(o.provider);
   const rows: ScenarioMetrics[] = [];
   const skipped: string[] = [];
@@ -172,6 +180,11 @@ async function main(): Promise<void> {
         firstStart = await measureFirstStart();
         process.stderr.write(` ${firstStartLine(firstStart)}\n`);
       }
+      if (wantInventory) {
+        process.stderr.write('bench: inventory at scale …');
+        inventory = await measureInventoryScale(o.quick ? 20_000 : 1_000_000);
+        process.stderr.write(` ${inventoryScaleLines(inventory).join('; ')}\n`);
+      }
     } finally {
       if (templateDir) await rm(templateDir, { recursive: true, force: true });
     }
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
     ...holVerdicts(holRuns),
     ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
     ...(firstStart ? [firstStartVerdict(firstStart)] : []),
+    ...(inventory ? [inventoryScaleVerdict(inventory)] : []),
   ];
   const out = [
     '',
@@ -200,6 +214,7 @@ async function main(): Promise<void> {
     ...holLines(holRuns).map((l) => `- ${l}`),
     ...(scaleOut ? scaleOutLines(scaleOut) : []).map((l) => `- ${l}`),
     ...(firstStart ? [`- ${firstStartLine(firstStart)}`] : []),
+    ...(inventory ? inventoryScaleLines(inventory) : []).map((l) => `- ${l}`),
     ...skipped.map((l) => `- ${l}`),
     ...loaded(rows),
     '',
@@ -237,6 +252,7 @@ async function main(): Promise<void> {
         fairness: holRuns,
         scaleOut,
         firstStart,
+        inventory,
       },
       null,
       2,
