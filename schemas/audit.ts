@@ -33,6 +33,9 @@ export const AuditType = z.enum([
   'credential.flagged',
   // the inventory said dead, the provider says alive again (src/pipeline/drift.ts)
   'credential.drift',
+  // owner_left and active: the provider says it is dead after all / still alive (src/pipeline/drift.ts)
+  'credential.observed_dead',
+  'credential.owner_left_alive',
   'dlq.retried',
   'dlq.unsealed',
   'replay.started',

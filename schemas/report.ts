@@ -51,7 +51,8 @@ export type CredentialFindings = z.infer<typeof CredentialFindings>;
 export const DriftCheck = z.object({
   credentialId: z.string(),
   provider: z.string(),
-  outcome: z.enum(['alive_again', 'dead', 'unchecked', 'deferred', 'error']),
+  /** `owner_left_alive`: active, its owner offboarded, and the provider says it still works. */
+  outcome: z.enum(['alive_again', 'dead', 'owner_left_alive', 'unchecked', 'deferred', 'error']),
   /** The leak trigger raised for it (alive again, `drift.trigger`). */
   triggerId: z.string().optional(),
   code: z.string().optional(),

@@ -8,6 +8,14 @@
  * pipeline kills it again. Each comeback is its own trigger (keyed by its audit record), so one
  * that comes back twice is killed twice; a check that finds it still dead raises nothing.
  *
+ * Credentials whose owner left (`owner_left`) and that the inventory still records as active are
+ * checked too: the offboarding kept them running (a workload's key to rotate later, a step only an
+ * owner can take), so they are the live credentials nobody answers for. Found dead at the provider
+ * (someone revoked it by hand), the inventory is corrected to `revoked` (`credential.observed_dead`),
+ * and from then on it is watched for drift like any other dead one. Found alive, it is reported
+ * (`owner_left_alive`) and audited once (`credential.owner_left_alive`, flag of the same name), not
+ * every round: it is a finding to act on, not an event.
+ *
  * Only what a provider can check without the value: a revoked token's value is gone (dropped at the
  * end of its task), so kinds revoked by value are skipped and counted as unchecked.
  */
@@ -26,12 +34,18 @@ import { runEvery } from '../util/every.js';
 export type { DriftCheck };
 
 const DEAD_STATUSES: readonly Credential['status'][] = ['revoked', 'disabled', 'deleted'];
+const OWNER_LEFT = 'owner_left';
+const OWNER_LEFT_ALIVE = 'owner_left_alive';
+
+/** Recorded dead (is it alive again?), or alive with its owner gone (is it still?). */
+const watched = (c: Credential) =>
+  DEAD_STATUSES.includes(c.status) || (c.status === 'active' && c.flags.includes(OWNER_LEFT));
 const CHECK_TIMEOUT_MS = 30_000;
 
 export async function checkDrift(deps: PipelineDeps, actor = 'drift'): Promise<DriftCheck[]> {
   const out: DriftCheck[] = [];
   for await (const page of credentialPages(deps.store))
-    for (const c of page.filter((x) => DEAD_STATUSES.includes(x.status))) {
+    for (const c of page.filter(watched)) {
       const provider = deps.providers.get(c.provider);
       if (!provider?.capabilities.canVerify || !c.providerId) {
         out.push({ credentialId: c.id, provider: c.provider, outcome: 'unchecked' });
@@ -69,6 +83,7 @@ async function checkOne(
   const { liveness } = checked.value;
   // "Unknown" is no verdict: neither dead nor a reason to act.
   if (liveness === 'unknown') return { ...base, outcome: 'unchecked' };
+  if (c.status === 'active') return ownerLeftChecked(c, liveness === 'alive', deps, actor);
   if (liveness !== 'alive') return { ...base, outcome: 'dead' };
   const won = await aliveAgain(c, deps, actor);
   // Another round (another worker, an operator's check) found it first and raised its trigger.
@@ -127,6 +142,36 @@ async function aliveAgain(
   );
   const res = await handleTrigger(trigger, deps, actor);
   return { triggerId: res.triggerId };
+}
+
+/** An active credential whose owner left, as its provider answered: still alive, or dead after all. */
+async function ownerLeftChecked(
+  c: Credential,
+  alive: boolean,
+  deps: PipelineDeps,
+  actor: string,
+): Promise<DriftCheck> {
+  const base = { credentialId: c.id, provider: c.provider };
+  if (alive && c.flags.includes(OWNER_LEFT_ALIVE)) return { ...base, outcome: 'owner_left_alive' };
+  const type = alive ? 'credential.owner_left_alive' : 'credential.observed_dead';
+  const data: Record<string, string | null> = alive
+    ? { provider: c.provider, kind: c.kind, owner: c.owner ?? null }
+    : { provider: c.provider, kind: c.kind, was: c.status };
+  const records = await deps.store.transaction(async (tx) => {
+    // Compare-and-set on the status: a revocation finishing meanwhile keeps its own record.
+    const patch = alive
+      ? { addFlags: [OWNER_LEFT_ALIVE], ifStatus: c.status }
+      : { status: 'revoked' as const, ifStatus: c.status };
+    if (!(await tx.updateCredential(c.id, patch))) return [];
+    return tx.appendAudit([{ type, data, actor, credentialId: c.id }], now(deps));
+  });
+  await deps.onAudit?.(records);
+  if (alive && records.length > 0)
+    deps.logger.warn(
+      { credential: c.id, provider: c.provider },
+      'credential still alive after its owner left',
+    );
+  return { ...base, outcome: alive ? 'owner_left_alive' : 'dead' };
 }
 
 /** Runs `checkDrift` every `drift.intervalMs` (0: never), one round at a time. */

@@ -107,5 +107,51 @@ if ('reason' in moto) {
       assert.notEqual(later?.outcome, 'alive_again', 'the next check raises nothing');
       assert.equal(later?.triggerId, undefined);
     });
+
+    it('an active key whose owner left is re-verified: alive is reported once, dead corrects the inventory', async () => {
+      const kept = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+      await ops().importInventory(
+        [
+          {
+            id: 'kept-key',
+            provider: 'aws-iam',
+            kind: 'aws.access_key',
+            providerId: kept,
+            owner: 'ann@example.com',
+          },
+        ],
+        'test',
+      );
+      // What an offboarding that could not kill it leaves: active, flagged (src/pipeline/triggers.ts).
+      await runtime.deps.store.updateCredential('kept-key', { addFlags: ['owner_left'] });
+      // A round the provider's budget refuses checks nothing ('deferred'): the next round does.
+      const outcome = async () => {
+        for (;;) {
+          const o = (await ops().checkDrift('test')).find((c) => c.credentialId === 'kept-key')?.outcome;
+          if (o !== 'deferred') return o;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      const audited = async (type: string) =>
+        (await runtime.deps.store.listAudit({ credentialId: 'kept-key' })).filter((r) => r.type === type)
+          .length;
+
+      assert.equal(await outcome(), 'owner_left_alive');
+      assert.equal(await outcome(), 'owner_left_alive');
+      assert.equal(
+        await audited('credential.owner_left_alive'),
+        1,
+        'a finding is audited once, not every round',
+      );
+
+      // Revoked by hand at the provider: the inventory is corrected, and then watched for drift.
+      await iam.send(new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: kept, Status: 'Inactive' }));
+      assert.equal(await outcome(), 'dead');
+      const [cred] = await runtime.deps.store.findCredentials({ ids: ['kept-key'] });
+      assert.equal(cred?.status, 'revoked');
+      assert.equal(await audited('credential.observed_dead'), 1);
+      assert.equal(await outcome(), 'dead');
+      assert.equal(await audited('credential.drift'), 0);
+    });
   });
 }
