@@ -198,6 +198,8 @@ export const Config = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(7478),
         bodyLimitBytes: z.number().int().positive().default(1_048_576),
+        /** A streamed inventory import (POST /v1/inventory/stream) is parsed as it arrives, up to this. */
+        inventoryMaxBytes: z.number().int().positive().default(1_073_741_824),
       })
       .strict()
       .prefault({}),

@@ -37,6 +37,7 @@ export async function startService(
     intake: config.intake,
     logger,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    inventoryMaxBytes: config.http.inventoryMaxBytes,
     adminToken,
     health: () => runtime.health(),
     metrics: runtime.metrics,

@@ -21,6 +21,8 @@ export interface AppOptions {
   intake?: IntakeConfig;
   logger: Logger;
   bodyLimitBytes: number;
+  /** A streamed inventory import's limit (config `http.inventoryMaxBytes`). */
+  inventoryMaxBytes?: number;
   /** Bearer token for operator routes. */
   adminToken: string;
   /** `stalled`: a handler is retrying in place on an infrastructure failure (not ready). */
@@ -64,6 +66,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   app.register(hooks, { intake: opts.intake ?? IntakeConfig.parse({}), ops: opts.ops });
 
-  app.register(operatorApi, { ops: opts.ops, adminToken: opts.adminToken });
+  app.register(operatorApi, {
+    ops: opts.ops,
+    adminToken: opts.adminToken,
+    ...(opts.inventoryMaxBytes ? { inventoryMaxBytes: opts.inventoryMaxBytes } : {}),
+  });
   return app;
 }

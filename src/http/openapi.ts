@@ -100,6 +100,17 @@ const ROUTES: readonly Route[] = [
     errors: [409, 413],
   },
   {
+    method: 'post',
+    path: '/v1/inventory/stream',
+    summary:
+      'Import a large inventory: the JSON body is parsed as it arrives (up to http.inventoryMaxBytes), one transaction',
+    role: 'responder',
+    query: S.ImportQuery,
+    body: { schema: InventoryFile, types: JSON_TYPES, required: true },
+    ok: [200, S.ImportResult],
+    errors: [409, 413],
+  },
+  {
     method: 'get',
     path: '/v1/inventory',
     summary: 'The inventory',

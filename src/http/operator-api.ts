@@ -40,6 +40,24 @@ export interface Identity {
 export interface OperatorApiOptions {
   ops: Operations;
   adminToken: string;
+  /** POST /v1/inventory/stream: bytes one import may send (default 1 GiB). */
+  inventoryMaxBytes?: number;
+}
+
+const INVENTORY_MAX_BYTES = 1_073_741_824;
+
+/** The body as it arrives, refused with 413 once it passes the limit (the import then rolls back). */
+async function* limited(body: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const chunk of body) {
+    n += chunk.length;
+    if (n > max)
+      throw new TourniquetError(
+        'PAYLOAD_TOO_LARGE',
+        `the inventory exceeds ${max} bytes (http.inventoryMaxBytes)`,
+      );
+    yield chunk;
+  }
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
@@ -156,6 +174,31 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     const q = parse(ImportQuery, req.query);
     return ops.importInventory(boundedInventory(req.body), who, {
       allowProtectionChange: q.allowProtectionChange === 'true',
+    });
+  });
+  // The body is not parsed up front: the import reads it as it arrives (src/ops/inventory-source.ts),
+  // so a million credentials cost a batch of memory, not the document. Its own scope, so that the
+  // raw-stream parser applies to this route only.
+  await api.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+    scope.post('/v1/inventory/stream', async (req, reply) => {
+      const who = need(req, 'responder').name;
+      const q = parse(ImportQuery, req.query);
+      const body = req.body as AsyncIterable<Buffer> | undefined;
+      if (!body) throw new TourniquetError('INVALID_INPUT', 'an inventory (JSON) is required');
+      try {
+        return await ops.importInventoryStream(
+          limited(body, opts.inventoryMaxBytes ?? INVENTORY_MAX_BYTES),
+          who,
+          { allowProtectionChange: q.allowProtectionChange === 'true' },
+        );
+      } catch (e) {
+        // Refused part way: the rest of the upload is not read, so the connection cannot carry
+        // another request; closing it after the answer also lets a shutdown finish.
+        void reply.header('connection', 'close');
+        throw e;
+      }
     });
   });
   api.get('/v1/inventory', async (req) => {

@@ -67,12 +67,11 @@ export async function importRecords(
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
   const run = await deps.store.transaction(async (tx) => {
-    const run = new ImportRun(tx, deps, records.bare ? '' : 'credentials.', opts);
-    for await (const item of records.items) {
-      const at = `${item.section === 'credentials' ? run.prefix : `${item.section}.`}${item.index}`;
-      if (item.section === 'people') run.person(item.value, at);
-      else if (item.section === 'workloads') run.workload(item.value, at);
-      else await run.credential(item.value, at);
+    const run = new ImportRun(tx, deps, opts);
+    for await (const item of records) {
+      if (item.section === 'people') run.person(item.value, item.path);
+      else if (item.section === 'workloads') run.workload(item.value, item.path);
+      else await run.credential(item.value, item.path);
     }
     await run.finish();
     await tx.upsertPeople(run.people);
@@ -123,7 +122,6 @@ class ImportRun {
   constructor(
     private readonly tx: StoreOps,
     private readonly deps: PipelineDeps,
-    readonly prefix: string,
     private readonly opts: ImportOptions,
   ) {
     this.caps = deps.providers.capabilities();

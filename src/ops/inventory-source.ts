@@ -1,15 +1,15 @@
 /**
  * An inventory as a stream of records (`people`, `workloads`, `credentials`, one item at a time),
- * so that an import holds a batch, not the estate: a JSON file of a million credentials is read
- * with a streaming parser (@streamparser/json) in constant memory; a YAML file, or a body the API
- * already parsed, is walked in place. Both forms of the file are accepted: an object with the
- * three sections, or a bare array of credentials.
+ * so that an import holds a batch, not the estate: JSON (a file, or a request body as it arrives)
+ * is read with a streaming parser (@streamparser/json) in constant memory; a YAML file, or a body
+ * already parsed, is walked in place. Both forms are accepted: an object with the three sections,
+ * or a bare array of credentials. Each record carries the path its problems are named by
+ * (`credentials.12`, or `12` in a bare array), as zod would have named it in the whole document.
  *
- * Errors never quote the input (an inventory holds secret values): a malformed JSON file is named
- * with the line it breaks on, an unknown section by its name.
+ * Errors never quote the input (an inventory holds secret values): malformed JSON is named with
+ * the line it breaks on, an unknown section by its name.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { JSONParser } from '@streamparser/json';
 import { TourniquetError } from '../errors.js';
 import { readStructuredFile } from '../util/files.js';
@@ -17,21 +17,17 @@ import { readStructuredFile } from '../util/files.js';
 export const SECTIONS = ['people', 'workloads', 'credentials'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-/** One record of the file: its section, its index there, its value as written (not yet checked). */
+/** One record: its section, the path that names it, its value as written (not yet checked). */
 export interface InventoryItem {
   section: Section;
-  index: number;
+  path: string;
   value: unknown;
 }
 
-/** Whether the records are under `credentials.` (object form) or at the top (bare array). */
-export interface InventoryRecords {
-  bare: boolean;
-  items: AsyncIterable<InventoryItem>;
-}
+export type InventoryRecords = AsyncIterable<InventoryItem>;
 
 /**
- * Read size. Every record a chunk holds is parsed at once and waits in memory for its turn: small
+ * Parse size. Every record a chunk holds is parsed at once and waits in memory for its turn: small
  * chunks keep that queue short enough to die young, not be promoted to the old generation as
  * garbage (with 64 KB chunks a 1M import left ~170 MB of it between major GCs).
  */
@@ -41,82 +37,109 @@ const isSection = (k: unknown): k is Section => SECTIONS.includes(k as Section);
 
 /** The records of an inventory already in memory (an API body, a parsed YAML file). */
 export function recordsOf(data: unknown): InventoryRecords {
-  if (Array.isArray(data)) return { bare: true, items: walk([['credentials', data]]) };
+  if (Array.isArray(data)) return walk([['credentials', data]], true);
   if (data === null || typeof data !== 'object') throw shapeError('an object or an array of credentials');
   const entries = Object.entries(data);
   for (const [key, list] of entries) {
     if (!isSection(key)) throw shapeError(`no section "${key}" (expected ${SECTIONS.join(', ')})`, key);
     if (!Array.isArray(list)) throw shapeError(`${key} must be a list`, key);
   }
-  return { bare: false, items: walk(entries as [Section, unknown[]][]) };
+  return walk(entries as [Section, unknown[]][], false);
 }
 
-async function* walk(sections: [Section, unknown[]][]): AsyncGenerator<InventoryItem> {
+async function* walk(sections: [Section, unknown[]][], bare: boolean): AsyncGenerator<InventoryItem> {
   for (const [section, list] of sections)
-    for (const [index, value] of list.entries()) yield { section, index, value };
+    for (const [index, value] of list.entries())
+      yield { section, path: bare ? String(index) : `${section}.${index}`, value };
 }
 
 /** The records of an inventory file: JSON streamed, YAML parsed whole (it has no streaming form). */
 export async function readInventoryFile(path: string): Promise<InventoryRecords> {
   if (!/\.json$/i.test(path)) return recordsOf(await readStructuredFile(path));
-  const first = await firstByte(path);
-  if (first === '[') return { bare: true, items: streamJson(path, true) };
-  if (first === '{') return { bare: false, items: streamJson(path, false) };
-  throw new TourniquetError('INVALID_INPUT', `${path}: expected a JSON object or an array of credentials`);
+  return jsonRecords(readFileChunks(path), path);
 }
 
-async function firstByte(path: string): Promise<string | undefined> {
-  let fh;
+/** A file's bytes in parse-sized chunks; a file that cannot be read is the caller's input error. */
+export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
   try {
-    fh = await open(path, 'r');
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) yield chunk as Buffer;
   } catch (e) {
-    throw new TourniquetError(
-      'INVALID_INPUT',
-      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return /\S/.exec(buf.subarray(0, bytesRead).toString('utf8'))?.[0];
-  } finally {
-    await fh.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw e;
+    throw new TourniquetError('INVALID_INPUT', `cannot read ${path}: ${code}`);
   }
 }
 
-async function* streamJson(path: string, bare: boolean): AsyncGenerator<InventoryItem> {
-  // `$.*` of a bare array is each credential; `$.*.*` of the object form is each record of each
-  // section, and its stack says which section (so an unknown one is named, not skipped).
-  const parser = new JSONParser({ paths: [bare ? '$.*' : '$.*.*'], keepStack: false });
+/**
+ * The records of a JSON inventory arriving in chunks. The first byte says the form (`[` bare, `{`
+ * sections); `$.*` of a bare array is each credential, `$.*.*` of the object form each record of
+ * each section, whose stack says which (so an unknown one is named, not skipped).
+ */
+export async function* jsonRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+): AsyncGenerator<InventoryItem> {
+  let parser: JSONParser | undefined;
+  let bare = false;
   const ready: InventoryItem[] = [];
   let failure: TourniquetError | undefined;
-  parser.onValue = ({ value, key, stack }) => {
-    const section = bare ? 'credentials' : stack[1]?.key;
-    if (!isSection(section)) {
-      failure ??= shapeError(
-        `no section "${String(section)}" (expected ${SECTIONS.join(', ')})`,
-        String(section),
-      );
-    } else if (typeof key !== 'number') {
-      failure ??= shapeError(`${section} must be a list`, section);
-    } else ready.push({ section, index: key, value });
-  };
-  // Where the last token began: a structural error (a missing comma) is reported without a position.
+  // Lines and bytes before the chunk being parsed, and where the last token began: a structural
+  // error (a missing comma) comes without a position.
+  let lines = 1;
+  let seen = 0;
   let lastToken = 0;
-  parser.onToken = ({ offset }) => {
-    lastToken = offset;
+  let chunk: Uint8Array = new Uint8Array();
+  const fail = (e: TourniquetError) => {
+    failure ??= e;
   };
-  parser.onError = (e) => {
-    failure ??= malformed(path, e, lastToken);
+  const start = (first: string) => {
+    bare = first === '[';
+    const p = new JSONParser({ paths: [bare ? '$.*' : '$.*.*'], keepStack: false });
+    p.onToken = ({ offset }) => {
+      lastToken = offset;
+    };
+    p.onValue = ({ value, key, stack }) => {
+      const section = bare ? 'credentials' : stack[1]?.key;
+      if (!isSection(section))
+        fail(
+          shapeError(`no section "${String(section)}" (expected ${SECTIONS.join(', ')})`, String(section)),
+        );
+      else if (typeof key !== 'number') fail(shapeError(`${section} must be a list`, section));
+      else ready.push({ section, path: bare ? String(key) : `${section}.${key}`, value });
+    };
+    p.onError = (e) => {
+      const at = /absolute position "(\d+)"/.exec(e.message)?.[1];
+      fail(malformed(name, lineAt(at === undefined ? lastToken : Number(at))));
+    };
+    return p;
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    parser.write(chunk as Buffer);
+  const lineAt = (offset: number) =>
+    offset < seen ? lines : lines + newlines(chunk.subarray(0, offset - seen));
+  for await (const whole of chunks) {
+    for (let i = 0; i < whole.length && !failure; i += CHUNK_BYTES) {
+      chunk = whole.subarray(i, i + CHUNK_BYTES);
+      if (!parser) {
+        const first = /\S/.exec(Buffer.from(chunk).toString('latin1'))?.[0];
+        if (first === '[' || first === '{') parser = start(first);
+        else if (first !== undefined) fail(shapeError('expected a JSON object or an array of credentials'));
+      }
+      parser?.write(chunk);
+      lines += newlines(chunk);
+      seen += chunk.length;
+      yield* ready.splice(0);
+    }
     if (failure) break;
-    yield* ready.splice(0);
   }
-  if (!failure && !parser.isEnded) parser.end();
-  if (failure) throw await withLine(path, failure);
+  if (!failure && !parser) fail(shapeError('the inventory is empty'));
+  if (!failure && parser && !parser.isEnded) parser.end();
+  if (failure) throw failure;
   yield* ready.splice(0);
+}
+
+function newlines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 function shapeError(why: string, section?: string): TourniquetError {
@@ -125,25 +148,9 @@ function shapeError(why: string, section?: string): TourniquetError {
   });
 }
 
-/** The parser's message quotes what it stopped at (maybe a secret): only its position is kept. */
-function malformed(path: string, e: Error, lastToken: number): TourniquetError {
-  const at = /absolute position "(\d+)"/.exec(e.message)?.[1];
-  return new TourniquetError('INVALID_INPUT', `${path} is not valid JSON`, {
-    details: { offset: at === undefined ? lastToken : Number(at) },
-  });
-}
-
-/** Names the line of a malformed file's first bad byte, counting newlines up to it (streamed). */
-async function withLine(path: string, e: TourniquetError): Promise<TourniquetError> {
-  const offset = (e.details as { offset?: number } | undefined)?.offset;
-  if (offset === undefined) return e;
-  let line = 1;
-  if (offset > 0)
-    for await (const chunk of createReadStream(path, { end: offset - 1 })) {
-      const bytes = chunk as Buffer;
-      for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) line++;
-    }
-  return new TourniquetError('INVALID_INPUT', `${path} is not valid JSON (line ${line})`, {
+/** The parser's message quotes what it stopped at (maybe a secret): only the line is kept. */
+function malformed(name: string, line: number): TourniquetError {
+  return new TourniquetError('INVALID_INPUT', `${name} is not valid JSON (line ${line})`, {
     details: { line },
   });
 }

@@ -30,7 +30,7 @@ import { currentReport } from '../pipeline/report.js';
 import { credentialPages } from '../store/credential-pages.js';
 import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
 import { importInventory, importRecords } from './inventory-import.js';
-import { readInventoryFile } from './inventory-source.js';
+import { jsonRecords, readInventoryFile } from './inventory-source.js';
 import type { Operations } from './port.js';
 
 /** Validates all documents; one bad document rejects the batch, naming its index and fields. */
@@ -172,6 +172,8 @@ export function localOps(deps: PipelineDeps): Operations {
     importInventory: (data, actor, opts) => importInventory(data, actor, deps, opts),
     importInventoryFile: async (path, actor, opts) =>
       importRecords(await readInventoryFile(path), actor, deps, opts),
+    importInventoryStream: (chunks, actor, opts) =>
+      importRecords(jsonRecords(chunks, 'the inventory'), actor, deps, opts),
 
     listInventory: () => deps.store.listCredentials(10_000),
     checkDrift: (operator) => checkDrift(deps, operator),

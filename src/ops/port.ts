@@ -49,11 +49,18 @@ export interface Operations {
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
   /**
-   * The same from a YAML or JSON file. In-process a JSON file is streamed (src/ops/inventory-source.ts:
-   * a million credentials in bounded memory); through a service it is sent whole (the API's body limit).
+   * The same from a YAML or JSON file. A JSON file is streamed (src/ops/inventory-source.ts: a
+   * million credentials in bounded memory), in-process or to a service (POST /v1/inventory/stream);
+   * a YAML file is parsed whole and, to a service, sent whole (the API's body and document limits).
    */
   importInventoryFile(
     path: string,
+    actor: string,
+    opts?: { allowProtectionChange?: boolean },
+  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  /** The same from JSON bytes as they arrive (POST /v1/inventory/stream). */
+  importInventoryStream(
+    chunks: AsyncIterable<Uint8Array>,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;

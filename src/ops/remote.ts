@@ -1,7 +1,8 @@
 /** Operations over a running service's HTTP API (the CLI's path while `tourniquet start` runs). */
 import type { AuditRecord } from '../../schemas/audit.js';
-import { TourniquetError, type ErrorCode } from '../errors.js';
+import { isTourniquetError, TourniquetError, type ErrorCode } from '../errors.js';
 import { readStructuredFile } from '../util/files.js';
+import { readFileChunks } from './inventory-source.js';
 import type { Operations } from './port.js';
 
 /** The body as JSON, or undefined when it is not (a proxy's HTML error page, a truncated answer). */
@@ -26,7 +27,13 @@ function notOurs(status: number, path: string): TourniquetError {
 }
 
 export function remoteOps(baseUrl: string, token: string): Operations {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** `body`: JSON, raw bytes, or chunks streamed as they come (an inventory file, never held whole). */
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    stream?: AsyncIterable<Uint8Array>,
+  ): Promise<T> {
     let res: Response;
     const raw = Buffer.isBuffer(body);
     try {
@@ -34,13 +41,21 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         method,
         headers: {
           authorization: `Bearer ${token}`,
-          ...(body === undefined
+          ...(body === undefined && !stream
             ? {}
             : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: raw ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
-      });
+        ...(stream
+          ? { body: ReadableStream.from(stream), duplex: 'half' }
+          : body === undefined
+            ? {}
+            : { body: raw ? new Uint8Array(body as Buffer) : JSON.stringify(body) }),
+      } as RequestInit);
     } catch (e) {
+      // A streamed body that failed to read (a missing file) is the caller's error, not the network's.
+      const cause = (e as { cause?: unknown }).cause;
+      if (isTourniquetError(e)) throw e;
+      if (isTourniquetError(cause)) throw cause;
       throw new TourniquetError('SERVICE_UNREACHABLE', `cannot reach the running service at ${baseUrl}`, {
         retriable: true,
         cause: e,
@@ -65,6 +80,13 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`,
       data,
     );
+  const streamVia = (chunks: AsyncIterable<Uint8Array>, opts?: { allowProtectionChange?: boolean }) =>
+    call<{ imported: number; people?: number; workloads?: number }>(
+      'POST',
+      `/v1/inventory/stream${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`,
+      undefined,
+      chunks,
+    );
   return {
     ingest: (docs) => call('POST', '/v1/triggers', docs),
     ingestSource: (source, raw) =>
@@ -82,7 +104,11 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         Buffer.isBuffer(raw) ? raw : Buffer.from(JSON.stringify(raw)),
       ),
     importInventory: (data, _actor, opts) => importVia(data, opts),
-    importInventoryFile: async (path, _actor, opts) => importVia(await readStructuredFile(path), opts),
+    importInventoryFile: async (path, actor, opts) =>
+      /\.json$/i.test(path)
+        ? streamVia(readFileChunks(path), opts)
+        : importVia(await readStructuredFile(path), opts),
+    importInventoryStream: (chunks, _actor, opts) => streamVia(chunks, opts),
     listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
     listAudit: async (q) => {
       const p = new URLSearchParams();

@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { governanceReport } from '../../handlers/report.js';
 import { isTourniquetError } from '../../src/errors.js';
+import { buildApp } from '../../src/http/app.js';
+import { MAX_DOCUMENTS } from '../../src/http/operator-api.js';
+import { remoteOps } from '../../src/ops/remote.js';
 import { planContext } from '../../src/pipeline/triggers.js';
 import { createRuntime, type Runtime } from '../../src/main.js';
 import { localOps } from '../../src/ops/local.js';
@@ -181,5 +184,79 @@ describe('inventory import from a file', () => {
     const r = await ops().importInventoryFile('examples/inventory.yaml', 'test');
     assert.ok(r.imported > 0);
     assert.equal(await count(), N + r.imported);
+  });
+});
+
+describe('inventory import through a running service, streamed', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let runtime: Runtime;
+  let app: ReturnType<typeof buildApp>;
+  let url = '';
+  const TOKEN = 'test-admin-token-stream';
+  /** More credentials than one JSON request may carry (MAX_DOCUMENTS): only the stream takes them. */
+  const MANY = MAX_DOCUMENTS + 500;
+
+  before(async () => {
+    dir = await tempDir();
+    const { logger } = captureLogger('error');
+    runtime = await createRuntime(testConfig({ dataDir: join(dir.path, 'data') }), { logger });
+    app = buildApp({
+      ops: localOps(runtime.deps),
+      logger,
+      bodyLimitBytes: 64 * 1024,
+      inventoryMaxBytes: 4 * 1024 * 1024,
+      adminToken: TOKEN,
+      health: () => runtime.deps.bus.health(),
+    });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => {
+    await app.close();
+    await runtime.stop();
+    await dir.remove();
+  });
+
+  it('imports a file larger than one request may carry, and refuses one over the byte limit (413), keeping nothing', async () => {
+    const remote = remoteOps(url, TOKEN);
+    const file = join(dir.path, 'many.json');
+    await writeFile(file, JSON.stringify(inventory(Array.from({ length: MANY }, (_, i) => credential(i)))));
+    assert.deepEqual(await remote.importInventoryFile(file, 'test'), {
+      imported: MANY,
+      people: 2,
+      workloads: 1,
+    });
+    const [planted] = await runtime.deps.store.findCredentials({ ids: ['imp-00007'] });
+    assert.equal(planted?.fingerprint, runtime.deps.fingerprint(PLANTED));
+
+    const huge = join(dir.path, 'huge.json');
+    const padded = Array.from({ length: MANY }, (_, i) => ({
+      ...credential(i),
+      id: `huge-${i}`,
+      labels: { pad: 'x'.repeat(400) },
+    }));
+    await writeFile(huge, JSON.stringify(padded));
+    await assert.rejects(remote.importInventoryFile(huge, 'test'), (e: unknown) => {
+      assert.ok(isTourniquetError(e), String(e));
+      assert.equal(e.code, 'PAYLOAD_TOO_LARGE');
+      return true;
+    });
+    assert.equal((await runtime.deps.store.findCredentials({ ids: ['huge-0'] })).length, 0);
+  });
+
+  it('answers an analyst 403 and a malformed stream 400 with its line', async () => {
+    const post = (body: string, token = TOKEN) =>
+      fetch(new URL('/v1/inventory/stream', url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+    const { token: analyst } = await localOps(runtime.deps).addOperator('ana', 'analyst');
+    assert.equal((await post('[]', analyst)).status, 403);
+    const bad = await post(`[\n{"id": "a" "secret": "${PLANTED}"}]`);
+    assert.equal(bad.status, 400);
+    const text = await bad.text();
+    assert.ok(!text.includes(PLANTED));
+    assert.equal((JSON.parse(text) as { error: string }).error, 'INVALID_INPUT');
+    assert.match(text, /line 2/);
   });
 });
