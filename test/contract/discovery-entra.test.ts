@@ -8,13 +8,22 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EntraProviderConfigInput } from '../../schemas/providers/entra.js';
 import { createEntraDiscoverer } from '../../src/discovery/entra.js';
-import type { Discoverer, DiscoveryEvent } from '../../src/discovery/port.js';
+import type { Discoverer } from '../../src/discovery/port.js';
 import { buildDiscoverer } from '../../src/discovery/registry.js';
 import { createEntraProvider } from '../../src/providers/entra.js';
 import type { ProviderTask } from '../../src/providers/port.js';
 import { ENTRA, entraFaults, FakeEntra } from '../fakes/entra.js';
 import { rejected } from '../support/asserts.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  identities,
+  completed,
+  refusals,
+  byId,
+} from './discovery-suite.js';
 
 let seq = 0;
 const taskOf = (credentialKind: string, providerId: string): ProviderTask => ({
@@ -63,16 +72,6 @@ async function estate() {
   const secrets = [fake.clientSecret, ...[app, app2, sp].map((r) => fake.secretOf(r) ?? 'missing')];
   return { fake, ids, app, app2, sp, cfg, discoverer, secrets };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const identities = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'identity' ? [e.identity] : []));
-const completed = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'complete' ? e.kinds : [])).sort();
-const refusals = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'refused' ? [e] : []));
-const byId = (events: DiscoveryEvent[], kind: string, providerId: string) =>
-  credentials(events).find((c) => c.kind === kind && c.providerId === providerId);
 
 discoveryConformance('entra', async () => {
   const e = await estate();

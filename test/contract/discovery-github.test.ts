@@ -11,7 +11,14 @@ import { createGithubDiscoverer } from '../../src/discovery/github.js';
 import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from '../../src/discovery/port.js';
 import { createGithubProvider } from '../../src/providers/github.js';
 import { FakeGithub, githubFaults, ROUTES } from '../fakes/github.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  completed,
+  byId,
+} from './discovery-suite.js';
 import { signal, taskOf } from './github-world.js';
 
 const ORG = 'acme';
@@ -59,13 +66,6 @@ async function estate() {
   };
   return { fake, baseUrl, adminToken, appToken, ids, cfg, discoverer };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const completed = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'complete' ? e.kinds : [])).sort();
-const byId = (events: DiscoveryEvent[], kind: string, providerId: string) =>
-  credentials(events).find((c) => c.kind === kind && c.providerId === providerId);
 
 const ALL_KINDS = [
   'github.deploy_key',

@@ -18,7 +18,16 @@ import type { ProviderTask } from '../../src/providers/port.js';
 import { createSlackProvider } from '../../src/providers/slack.js';
 import { FakeSlack, slackFaults, slackRoute } from '../fakes/slack.js';
 import { rejected } from '../support/asserts.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  identities,
+  completed,
+  refusals,
+  byId,
+} from './discovery-suite.js';
 
 const TEAM = 'T0001';
 const ENTERPRISE = 'E0001';
@@ -91,16 +100,6 @@ async function estate() {
   };
   return { fake, adminToken, cfg, discoverer };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const identities = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'identity' ? [e.identity] : []));
-const completed = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'complete' ? e.kinds : [])).sort();
-const refusals = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'refused' ? [e] : []));
-const byId = (events: DiscoveryEvent[], kind: string, providerId: string) =>
-  credentials(events).find((c) => c.kind === kind && c.providerId === providerId);
 
 discoveryConformance('slack', async () => {
   const e = await estate();

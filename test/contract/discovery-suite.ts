@@ -128,3 +128,15 @@ export function discoveryConformance(
     });
   });
 }
+
+/** What a discovery run said, by event type (for the discoverers' own tests). */
+export const credentials = (events: readonly DiscoveryEvent[]) =>
+  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
+export const identities = (events: readonly DiscoveryEvent[]) =>
+  events.flatMap((e) => (e.type === 'identity' ? [e.identity] : []));
+export const completed = (events: readonly DiscoveryEvent[]) =>
+  events.flatMap((e) => (e.type === 'complete' ? e.kinds : [])).sort();
+export const refusals = (events: readonly DiscoveryEvent[]) =>
+  events.flatMap((e) => (e.type === 'refused' ? [e] : []));
+export const byId = (events: readonly DiscoveryEvent[], kind: string, providerId: string) =>
+  credentials(events).find((c) => c.kind === kind && c.providerId === providerId);
