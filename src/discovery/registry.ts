@@ -8,6 +8,7 @@
 import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
+import { createGcpIamDiscoverer } from './gcp.js';
 import { createGithubDiscoverer } from './github.js';
 import type { Discoverer } from './port.js';
 import { createSlackDiscoverer } from './slack.js';
@@ -24,6 +25,7 @@ type Factories = { [T in ProviderConfig['type']]?: Factory<T> };
 export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
+  gcp_iam: createGcpIamDiscoverer,
   github: createGithubDiscoverer,
   slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,
