@@ -9,6 +9,7 @@ import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
 import { createEntraDiscoverer } from './entra.js';
+import { createGcpIamDiscoverer } from './gcp.js';
 import { createGithubDiscoverer } from './github.js';
 import type { Discoverer } from './port.js';
 import { createSlackDiscoverer } from './slack.js';
@@ -26,6 +27,7 @@ export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
   entra: createEntraDiscoverer,
+  gcp_iam: createGcpIamDiscoverer,
   github: createGithubDiscoverer,
   slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,

@@ -22,6 +22,9 @@ import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult 
 import { seg, unexpectedShape } from './rest-call.js';
 
 const KIND = 'gcp.service_account_key';
+export const GCP_SERVICE_ACCOUNT_KEY_KIND = KIND;
+/** A key's resource name, as IAM lists it and as `providerId` may give it: email, then key id. */
+export const GCP_KEY_NAME = /^projects\/[^/]+\/serviceAccounts\/([^/]+)\/keys\/([0-9a-f]+)$/;
 const ACTIONS: readonly Action[] = ['disable', 'delete', 'revoke', 'revoke_by_value'];
 
 interface KeyRef {
@@ -29,11 +32,16 @@ interface KeyRef {
   keyId: string;
 }
 
-export function createGcpIamProvider(cfg: GcpIamProviderConfigInput, deps: IdpDeps = {}): Provider {
-  const config = GcpIamProviderConfig.parse(cfg);
-  const call = googleApiCall(config, deps, 'gcp_iam', config.iamUrl, {
+/** IAM calls as the instance's service account: the adapter's and the discoverer's (one auth). */
+export function gcpIamApi(config: GcpIamProviderConfig, deps: IdpDeps) {
+  return googleApiCall(config, deps, 'gcp_iam', config.iamUrl, {
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
   });
+}
+
+export function createGcpIamProvider(cfg: GcpIamProviderConfigInput, deps: IdpDeps = {}): Provider {
+  const config = GcpIamProviderConfig.parse(cfg);
+  const call = gcpIamApi(config, deps);
 
   const capabilities: Capabilities = {
     actions: { [KIND]: ACTIONS },
@@ -64,9 +72,7 @@ export function createGcpIamProvider(cfg: GcpIamProviderConfigInput, deps: IdpDe
       return { email: leaked.clientEmail, keyId: leaked.privateKeyId };
     }
     const id = providerIdOf(task, config.name);
-    const m =
-      /^projects\/[^/]+\/serviceAccounts\/([^/]+)\/keys\/([0-9a-f]+)$/.exec(id) ??
-      /^([^:/\s]+@[^:/\s]+):([0-9a-f]+)$/.exec(id);
+    const m = GCP_KEY_NAME.exec(id) ?? /^([^:/\s]+@[^:/\s]+):([0-9a-f]+)$/.exec(id);
     if (!m?.[1] || !m[2])
       throw new TourniquetError(
         'INVALID_INPUT',

@@ -14,6 +14,13 @@
  * - IAM (`/v1`): `GET projects/{p}/serviceAccounts/{email}/keys/{keyId}` (`{name, disabled}`),
  *   `POST …/keys/{keyId}:disable` (200 `{}`), `DELETE …/keys/{keyId}` (200 `{}`); `projects/-` resolves
  *   the project from the account's email. https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys
+ * - IAM lists: `GET projects/{p}/serviceAccounts?pageSize&pageToken` (`{accounts:[{name, email,
+ *   uniqueId, displayName, description, disabled}], nextPageToken}`, pageSize ≤ 100, default 20) and
+ *   `GET projects/{p}/serviceAccounts/{email}/keys?keyTypes=USER_MANAGED|SYSTEM_MANAGED` (`{keys:[{name,
+ *   validAfterTime, validBeforeTime, keyAlgorithm, keyOrigin, keyType, disabled}]}`, never key material,
+ *   not paged). A caller `deny`-ed a permission gets 403 `PERMISSION_DENIED`.
+ *   https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/list
+ *   https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys/list
  * - Quota: 429 with Retry-After, or 403 `userRateLimitExceeded`.
  *   https://developers.google.com/workspace/admin/directory/v1/limits
  */
@@ -30,7 +37,8 @@ interface FakeGoogleUser {
 }
 
 const D = '/admin/directory/v1/users/{userKey}';
-const K = '/v1/projects/{project}/serviceAccounts/{email}/keys/{key}';
+const A = '/v1/projects/{project}/serviceAccounts';
+const K = `${A}/{email}/keys/{key}`;
 export const GOOGLE = {
   token: 'POST /token',
   getUser: `GET ${D}`,
@@ -44,11 +52,37 @@ export const GOOGLE = {
   /** `…/keys/{keyId}:disable`: the route template captures `keyId:disable` as `key`. */
   disableKey: `POST ${K}`,
   deleteKey: `DELETE ${K}`,
+  listAccounts: `GET ${A}`,
+  listKeys: `GET ${A}/{email}/keys`,
 } as const;
 
-const googleError = (code: number, reason: string, status = 'FAILED_PRECONDITION'): FakeReply => ({
+/** IAM's "no expiry" (a key created without an expiry). */
+export const GOOGLE_NO_EXPIRY = '9999-12-31T23:59:59Z';
+
+interface FakeKey {
+  project: string;
+  disabled: boolean;
+  keyType: 'USER_MANAGED' | 'SYSTEM_MANAGED';
+  validAfterTime: string;
+  validBeforeTime: string;
+}
+
+interface FakeAccount {
+  project: string;
+  uniqueId: string;
+  displayName: string;
+  description: string;
+  disabled: boolean;
+}
+
+const googleError = (
+  code: number,
+  reason: string,
+  status = 'FAILED_PRECONDITION',
+  message = reason,
+): FakeReply => ({
   status: code,
-  body: { error: { code, message: reason, status, errors: [{ message: reason, domain: 'global', reason }] } },
+  body: { error: { code, message, status, errors: [{ message, domain: 'global', reason }] } },
 });
 
 export const googleFaults = {
@@ -78,7 +112,11 @@ export class FakeGoogle {
   readonly #tokens = new Map<string, { sub: string; scopes: string[] }>();
   readonly #users = new Map<string, FakeGoogleUser>();
   /** project → email → keyId → disabled */
-  readonly #keys = new Map<string, { project: string; disabled: boolean }>();
+  readonly #keys = new Map<string, FakeKey>();
+  /** Service accounts as IAM lists them (email → account); the callers' own ones are here too. */
+  readonly #listed = new Map<string, FakeAccount>();
+  /** caller email → IAM permissions it lacks. */
+  readonly #denied = new Map<string, Set<string>>();
   readonly events: { at: number; what: string }[] = [];
   tokensIssued = 0;
 
@@ -160,13 +198,66 @@ export class FakeGoogle {
         return { status: 204 };
       }),
     );
+    const may = (permission: string, h: (req: FakeRequest) => FakeReply) =>
+      authed('cloud-platform', (req) => {
+        const t = this.#tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+        if (this.#denied.get(t?.sub ?? '')?.has(permission))
+          return googleError(403, 'forbidden', 'PERMISSION_DENIED', `Permission '${permission}' denied`);
+        return h(req);
+      });
+    s.route(
+      GOOGLE.listAccounts,
+      may('iam.serviceAccounts.list', (req) => {
+        const size = Number(req.query.get('pageSize') ?? '20');
+        if (!Number.isInteger(size) || size < 1 || size > 100)
+          return googleError(400, 'badRequest', 'INVALID_ARGUMENT');
+        const all = [...this.#listed].filter(([, a]) => a.project === req.params.project);
+        const from = Number(req.query.get('pageToken') ?? '0');
+        const page = all.slice(from, from + size);
+        const next = from + size < all.length ? String(from + size) : undefined;
+        return {
+          status: 200,
+          body: {
+            accounts: page.map(([email, a]) => ({
+              name: `projects/${a.project}/serviceAccounts/${email}`,
+              projectId: a.project,
+              uniqueId: a.uniqueId,
+              email,
+              displayName: a.displayName,
+              description: a.description,
+              disabled: a.disabled,
+            })),
+            ...(next ? { nextPageToken: next } : {}),
+          },
+        };
+      }),
+    );
+    s.route(
+      GOOGLE.listKeys,
+      may('iam.serviceAccountKeys.list', (req) => {
+        const email = req.params.email ?? '';
+        const a = this.#listed.get(email);
+        if (!a || (req.params.project !== '-' && req.params.project !== a.project))
+          return googleError(404, 'notFound', 'NOT_FOUND');
+        const types = req.query.getAll('keyTypes');
+        const keys = [...this.#keys]
+          .filter(
+            ([id, k]) => id.startsWith(`${email}/`) && (types.length === 0 || types.includes(k.keyType)),
+          )
+          .map(([id, k]) => ({
+            name: `projects/${k.project}/serviceAccounts/${id.replace('/', '/keys/')}`,
+            validAfterTime: k.validAfterTime,
+            validBeforeTime: k.validBeforeTime,
+            keyAlgorithm: 'KEY_ALG_RSA_2048',
+            keyOrigin: k.keyType === 'USER_MANAGED' ? 'GOOGLE_PROVIDED' : 'ORIGIN_UNSPECIFIED',
+            keyType: k.keyType,
+            disabled: k.disabled,
+          }));
+        return { status: 200, body: { keys } };
+      }),
+    );
     const withKey = (
-      h: (
-        req: FakeRequest,
-        k: { project: string; disabled: boolean },
-        keyId: string,
-        verb: string | undefined,
-      ) => FakeReply,
+      h: (req: FakeRequest, k: FakeKey, keyId: string, verb: string | undefined) => FakeReply,
     ) =>
       authed('cloud-platform', (req) => {
         const [keyId = '', verb] = (req.params.key ?? '').split(':');
@@ -222,6 +313,7 @@ export class FakeGoogle {
     const email = `sa-${randomBytes(4).toString('hex')}@${project}.iam.gserviceaccount.com`;
     const privateKeyId = randomBytes(20).toString('hex');
     this.#accounts.set(email, { publicKey, delegation });
+    this.#ensureListed(project, email);
     const keyJson = JSON.stringify({
       type: 'service_account',
       project_id: project,
@@ -252,15 +344,52 @@ export class FakeGoogle {
       [...this.#users.values()].find((u) => u.email.toLowerCase() === key.toLowerCase())
     );
   }
-  /** A user-managed key of a service account in `project`; returns its key id. */
-  addKey(project: string, email: string): string {
+  /**
+   * A key of a service account in `project` (user-managed unless said); returns its key id. The
+   * account is created in the listing if it is not there yet.
+   */
+  addKey(project: string, email: string, opts: Partial<Omit<FakeKey, 'project'>> = {}): string {
     const keyId = randomBytes(20).toString('hex');
-    this.#keys.set(`${email}/${keyId}`, { project, disabled: false });
+    this.addKeyWithId(project, email, keyId, opts);
     return keyId;
   }
   /** A key whose id is given (the `private_key_id` of a key file made by addServiceAccount). */
-  addKeyWithId(project: string, email: string, keyId: string): void {
-    this.#keys.set(`${email}/${keyId}`, { project, disabled: false });
+  addKeyWithId(
+    project: string,
+    email: string,
+    keyId: string,
+    opts: Partial<Omit<FakeKey, 'project'>> = {},
+  ): void {
+    this.#ensureListed(project, email);
+    this.#keys.set(`${email}/${keyId}`, {
+      project,
+      disabled: false,
+      keyType: 'USER_MANAGED',
+      validAfterTime: '2024-01-02T03:04:05Z',
+      validBeforeTime: GOOGLE_NO_EXPIRY,
+      ...opts,
+    });
+  }
+  /** A service account as IAM lists it (no key of its own to authenticate with). */
+  addListedAccount(project: string, email: string, opts: Partial<Omit<FakeAccount, 'project'>> = {}): void {
+    this.#ensureListed(project, email);
+    Object.assign(this.#listed.get(email) ?? {}, opts);
+  }
+  /** The service account `caller` lacks an IAM permission: calls needing it answer 403. */
+  deny(caller: string, permission: string): void {
+    const set = this.#denied.get(caller) ?? new Set<string>();
+    set.add(permission);
+    this.#denied.set(caller, set);
+  }
+  #ensureListed(project: string, email: string): void {
+    if (this.#listed.has(email)) return;
+    this.#listed.set(email, {
+      project,
+      uniqueId: String(110000000000000000000n + BigInt(this.#listed.size)),
+      displayName: email.split('@')[0] ?? email,
+      description: '',
+      disabled: false,
+    });
   }
   key(email: string, keyId: string): { disabled: boolean } | undefined {
     return this.#keys.get(`${email}/${keyId}`);
