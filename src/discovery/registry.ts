@@ -9,6 +9,8 @@ import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
 import { createGithubDiscoverer } from './github.js';
+import { createGoogleWorkspaceDiscoverer } from './google-workspace.js';
+import { createOktaDiscoverer } from './okta.js';
 import type { Discoverer } from './port.js';
 import { createSlackDiscoverer } from './slack.js';
 import { createVaultDiscoverer } from './vault.js';
@@ -25,6 +27,8 @@ export const DISCOVERERS: Factories = {
   aws_iam: createAwsIamDiscoverer,
   aws_secrets: createAwsSecretsDiscoverer,
   github: createGithubDiscoverer,
+  google_workspace: createGoogleWorkspaceDiscoverer,
+  okta: createOktaDiscoverer,
   slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,
 };
