@@ -11,6 +11,8 @@ import type { DiscovererDeps } from './deps.js';
 import { createEntraDiscoverer } from './entra.js';
 import { createGcpIamDiscoverer } from './gcp.js';
 import { createGithubDiscoverer } from './github.js';
+import { createGoogleWorkspaceDiscoverer } from './google-workspace.js';
+import { createOktaDiscoverer } from './okta.js';
 import type { Discoverer } from './port.js';
 import { createSlackDiscoverer } from './slack.js';
 import { createVaultDiscoverer } from './vault.js';
@@ -29,6 +31,8 @@ export const DISCOVERERS: Factories = {
   entra: createEntraDiscoverer,
   gcp_iam: createGcpIamDiscoverer,
   github: createGithubDiscoverer,
+  google_workspace: createGoogleWorkspaceDiscoverer,
+  okta: createOktaDiscoverer,
   slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,
 };

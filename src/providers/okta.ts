@@ -19,11 +19,10 @@
  */
 import { OktaProviderConfig, type OktaProviderConfigInput } from '../../schemas/providers/okta.js';
 import type { Action } from '../../schemas/plan.js';
-import { resolveSecret } from '../config.js';
-import { parseRateLimitReset } from './http-errors.js';
-import { childLogger, providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
+import { providerIdOf, unsupported, type IdpDeps } from './idp-common.js';
+import { oktaApi } from './okta-client.js';
 import type { Capabilities, ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
-import { restCall, seg, unexpectedShape, type RestCall, type RestClient } from './rest-call.js';
+import { seg, unexpectedShape } from './rest-call.js';
 
 const USER_ACTIONS: readonly Action[] = ['revoke', 'disable'];
 
@@ -34,24 +33,7 @@ interface OktaUser {
 
 export function createOktaProvider(cfg: OktaProviderConfigInput, deps: IdpDeps = {}): Provider {
   const config = OktaProviderConfig.parse(cfg);
-  const log = childLogger(deps, config.name, 'okta');
-  // Resolved now: a missing env variable fails at start, not mid-incident.
-  const auth = `SSWS ${resolveSecret(config.apiToken, deps.env ?? process.env)}`;
-  const base = new URL('/api/v1/', config.orgUrl).toString();
-  const client: RestClient = {
-    provider: config.name,
-    timeoutMs: config.timeoutMs,
-    log,
-    now: deps.now ?? Date.now,
-    rateLimitDelay: (h, nowMs) => parseRateLimitReset(h.get('x-rate-limit-reset'), nowMs),
-    reasonOf: (b) => {
-      const code = (b as { errorCode?: unknown } | undefined)?.errorCode;
-      return typeof code === 'string' && /^E\d{7}$/.test(code) ? code : undefined;
-    },
-    requestIdHeader: 'x-okta-request-id',
-  };
-  const call = (c: Omit<RestCall, 'headers' | 'url'> & { path: string }, signal: AbortSignal) =>
-    restCall(client, { ...c, url: base + c.path, headers: { authorization: auth } }, signal);
+  const { call } = oktaApi(config, deps);
   const serves = config.credentialKinds.includes('okta.user');
 
   const capabilities: Capabilities = {

@@ -24,6 +24,8 @@ export interface RestAnswer {
   status: number;
   gone: boolean;
   body: unknown;
+  /** The answer's headers: paging (Okta's `Link: <…>; rel="next"`) is carried there. */
+  headers: Headers;
 }
 
 export interface RestClient {
@@ -66,8 +68,8 @@ export async function restCall(c: RestClient, call: RestCall, signal: AbortSigna
   }
   const body = await readJson(res, c, call, d);
   c.log.debug({ op: call.op, status: res.status }, 'provider call');
-  if (res.ok) return { status: res.status, gone: false, body };
-  if (call.gone?.includes(res.status)) return { status: res.status, gone: true, body };
+  if (res.ok) return { status: res.status, gone: false, body, headers: res.headers };
+  if (call.gone?.includes(res.status)) return { status: res.status, gone: true, body, headers: res.headers };
   throw classify(c, call.op, res, body);
 }
 

@@ -10,6 +10,11 @@
  *   `POST users/{userKey}/signOut` (204), `GET users/{userKey}/tokens` (`{items:[{clientId}]}`),
  *   `DELETE users/{userKey}/tokens/{clientId}`, `GET users/{userKey}/asps` (`{items:[{codeId}]}`),
  *   `DELETE users/{userKey}/asps/{codeId}`; 404 `{error:{code:404, errors:[{reason:"notFound"}]}}`.
+ *   `GET users?customer=my_customer&maxResults=N&pageToken=…` (N 1..500, default 100; scope
+ *   admin.directory.user(.readonly)) → `{kind, users:[{id, primaryEmail, name, suspended, isAdmin,
+ *   creationTime, lastLoginTime}], nextPageToken}` (no `users` when empty, no token on the last
+ *   page); a subject whose admin role may not read users → 403 `insufficientPermissions`.
+ *   https://developers.google.com/workspace/admin/directory/reference/rest/v1/users/list
  *   https://developers.google.com/workspace/admin/directory/reference/rest
  * - IAM (`/v1`): `GET projects/{p}/serviceAccounts/{email}/keys/{keyId}` (`{name, disabled}`),
  *   `POST …/keys/{keyId}:disable` (200 `{}`), `DELETE …/keys/{keyId}` (200 `{}`); `projects/-` resolves
@@ -31,6 +36,10 @@ interface FakeGoogleUser {
   id: string;
   email: string;
   suspended: boolean;
+  isAdmin: boolean;
+  creationTime: string;
+  /** `1970-01-01T00:00:00.000Z` when never signed in, as Google answers it. */
+  lastLoginTime: string;
   sessions: number;
   tokens: string[];
   asps: number[];
@@ -41,6 +50,7 @@ const A = '/v1/projects/{project}/serviceAccounts';
 const K = `${A}/{email}/keys/{key}`;
 export const GOOGLE = {
   token: 'POST /token',
+  listUsers: 'GET /admin/directory/v1/users',
   getUser: `GET ${D}`,
   patchUser: `PATCH ${D}`,
   signOut: `POST ${D}/signOut`,
@@ -117,6 +127,8 @@ export class FakeGoogle {
   readonly #listed = new Map<string, FakeAccount>();
   /** caller email → IAM permissions it lacks. */
   readonly #denied = new Map<string, Set<string>>();
+  /** Admins (delegation subjects) whose role may not read users: users.list answers 403. */
+  readonly #cannotList = new Set<string>();
   readonly events: { at: number; what: string }[] = [];
   tokensIssued = 0;
 
@@ -135,6 +147,47 @@ export class FakeGoogle {
         const u = this.user(req.params.userKey ?? '');
         return u ? h(req, u as FakeGoogleUser) : googleError(404, 'notFound', 'NOT_FOUND');
       });
+    s.route(GOOGLE.listUsers, (req) => {
+      const t = this.#tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      if (!t) return googleError(401, 'authError', 'UNAUTHENTICATED');
+      const read = ['admin.directory.user', 'admin.directory.user.readonly'];
+      if (!t.scopes.some((x) => read.some((r) => x.endsWith(`/auth/${r}`))) || this.#cannotList.has(t.sub))
+        return googleError(403, 'insufficientPermissions', 'PERMISSION_DENIED');
+      if (req.query.get('customer') !== 'my_customer')
+        return googleError(400, 'badRequest', 'INVALID_ARGUMENT');
+      const max = Number(req.query.get('maxResults') ?? '100');
+      if (!Number.isInteger(max) || max < 1 || max > 500)
+        return googleError(400, 'invalid', 'INVALID_ARGUMENT');
+      const token = req.query.get('pageToken');
+      const from = token === null ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
+      if (!Number.isInteger(from) || from < 0) return googleError(400, 'badRequest', 'INVALID_ARGUMENT');
+      const all = [...this.#users.values()];
+      const page = all.slice(from, from + max);
+      const next =
+        from + max < all.length ? Buffer.from(String(from + max)).toString('base64url') : undefined;
+      return {
+        status: 200,
+        body: {
+          kind: 'admin#directory#users',
+          etag: '"fake"',
+          ...(page.length > 0
+            ? {
+                users: page.map((u) => ({
+                  ...userBody(u),
+                  name: { fullName: u.email.split('@')[0] },
+                  isAdmin: u.isAdmin,
+                  isDelegatedAdmin: false,
+                  creationTime: u.creationTime,
+                  lastLoginTime: u.lastLoginTime,
+                  archived: false,
+                  customerId: 'C0fake',
+                })),
+              }
+            : {}),
+          ...(next ? { nextPageToken: next } : {}),
+        },
+      };
+    });
     const userBody = (u: FakeGoogleUser) => ({
       kind: 'admin#directory#user',
       id: u.id,
@@ -326,12 +379,18 @@ export class FakeGoogle {
     return { email, keyJson, privateKeyId };
   }
 
-  addUser(email: string): string {
+  addUser(
+    email: string,
+    opts: { suspended?: boolean; isAdmin?: boolean; creationTime?: string; lastLoginTime?: string } = {},
+  ): string {
     const id = String(100000000000000 + this.#users.size + 1);
     this.#users.set(id, {
       id,
       email,
-      suspended: false,
+      suspended: opts.suspended ?? false,
+      isAdmin: opts.isAdmin ?? false,
+      creationTime: opts.creationTime ?? '2024-01-02T03:04:05.000Z',
+      lastLoginTime: opts.lastLoginTime ?? '1970-01-01T00:00:00.000Z',
       sessions: 2,
       tokens: ['client-a.apps.googleusercontent.com'],
       asps: [101],
@@ -343,6 +402,10 @@ export class FakeGoogle {
       this.#users.get(key) ??
       [...this.#users.values()].find((u) => u.email.toLowerCase() === key.toLowerCase())
     );
+  }
+  /** The admin `subject` loses the privilege to read users: users.list answers it 403. */
+  denyUserListing(subject: string): void {
+    this.#cannotList.add(subject);
   }
   /**
    * A key of a service account in `project` (user-managed unless said); returns its key id. The

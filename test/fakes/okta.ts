@@ -14,6 +14,12 @@
  * - UserLifecycle: `POST /api/v1/users/{id}/lifecycle/deactivate` → 200 `{}`; a DEPROVISIONED user
  *   answers 403 E0000001-style refusal here (the adapter reads status first).
  *   https://developer.okta.com/docs/api/openapi/okta-management/management/tag/UserLifecycle/
+ * - List: `GET /api/v1/users?limit=N&after=…` → the users (`id`, `status`, `created`, `lastLogin`,
+ *   `profile.login`/`email`/`firstName`/`lastName`), `limit` at most 200 (default 200), the next page
+ *   in `Link: <…/api/v1/users?after=…&limit=N>; rel="next"` (absolute URL, beside rel="self").
+ *   Without `filter`/`search`, DEPROVISIONED users are left out; `filter=status eq "X"` lists only
+ *   status X (other filters: 400 E0000031). A token whose admin may not read users → 403 E0000006.
+ *   https://developer.okta.com/docs/api/openapi/okta-management/management/tag/User/#tag/User/operation/listUsers
  * - Auth `Authorization: SSWS <token>`; a wrong token → 401 `{errorCode:"E0000011"}`.
  * - Rate limits: every answer carries X-Rate-Limit-Limit/-Remaining/-Reset (epoch seconds); a 429
  *   carries no Retry-After. https://developer.okta.com/docs/reference/rl-best-practices/
@@ -24,7 +30,12 @@ import { FakeHttpServer, type Fault, type FakeReply, type FakeRequest } from './
 interface FakeOktaUser {
   id: string;
   login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
   status: string;
+  created: string;
+  lastLogin: string | null;
   sessions: number;
   grants: string[];
   /** client id → refresh tokens held for her. */
@@ -34,6 +45,7 @@ interface FakeOktaUser {
 
 const P = '/api/v1/users/{id}';
 export const OKTA = {
+  listUsers: 'GET /api/v1/users',
   getUser: `GET ${P}`,
   sessions: `DELETE ${P}/sessions`,
   grants: `DELETE ${P}/grants`,
@@ -66,6 +78,8 @@ export const oktaFaults = {
 export class FakeOkta {
   readonly http = new FakeHttpServer('okta');
   readonly apiToken = `00${randomBytes(20).toString('base64url')}`;
+  /** A token of an admin whose role may not read users (no okta.users.read): listing is refused. */
+  readonly limitedToken = `00${randomBytes(20).toString('base64url')}`;
   readonly #users = new Map<string, FakeOktaUser>();
   /** What happened to whom, with a monotonic time (comparable across fakes in one process). */
   readonly events: { at: number; what: string }[] = [];
@@ -92,6 +106,7 @@ export class FakeOkta {
         };
       return h(req, u);
     };
+    s.route(OKTA.listUsers, (req) => this.#list(req));
     s.route(
       OKTA.getUser,
       authed((_r, u) => ({ status: 200, body: { id: u.id, status: u.status, profile: { login: u.login } } })),
@@ -153,12 +168,27 @@ export class FakeOkta {
   close = () => this.http.close();
 
   /** An active user with live sessions, a grant, and a refresh token at one client. */
-  addUser(login: string, opts: { sessions?: number } = {}): string {
+  addUser(
+    login: string,
+    opts: {
+      sessions?: number;
+      status?: string;
+      email?: string;
+      created?: string;
+      lastLogin?: string | null;
+    } = {},
+  ): string {
     const id = `00u${randomBytes(7).toString('hex')}`;
+    const [first = login, last = ''] = login.split('@')[0]?.split('.') ?? [];
     this.#users.set(id, {
       id,
       login,
-      status: 'ACTIVE',
+      email: opts.email ?? login,
+      firstName: first,
+      lastName: last,
+      status: opts.status ?? 'ACTIVE',
+      created: opts.created ?? '2024-01-02T03:04:05.000Z',
+      lastLogin: opts.lastLogin === undefined ? null : opts.lastLogin,
       sessions: opts.sessions ?? 2,
       grants: [`oag${randomBytes(6).toString('hex')}`],
       clientTokens: new Map([['0oa-client-1', 1]]),
@@ -176,6 +206,63 @@ export class FakeOkta {
   }
   calls(route: string): number {
     return this.http.calls(route);
+  }
+
+  /** listUsers: `after` is the id of the last user of the previous page (insertion order). */
+  #list(req: FakeRequest): FakeReply {
+    const token = req.headers.authorization;
+    if (token === `SSWS ${this.limitedToken}`)
+      return {
+        status: 403,
+        body: {
+          errorCode: 'E0000006',
+          errorSummary: 'You do not have permission to perform the requested action',
+          errorCauses: [],
+        },
+      };
+    if (token !== `SSWS ${this.apiToken}`)
+      return { status: 401, body: { errorCode: 'E0000011', errorSummary: 'Invalid token provided' } };
+    const limitRaw = req.query.get('limit');
+    const limit = limitRaw === null ? 200 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      return { status: 400, body: { errorCode: 'E0000001', errorSummary: 'Api validation failed: limit' } };
+    const filter = req.query.get('filter');
+    const only = filter === null ? undefined : /^status eq "([A-Z_]+)"$/.exec(filter)?.[1];
+    if (filter !== null && only === undefined)
+      return { status: 400, body: { errorCode: 'E0000031', errorSummary: 'Invalid search criteria.' } };
+    const all = [...this.#users.values()].filter((u) =>
+      only === undefined ? u.status !== 'DEPROVISIONED' : u.status === only,
+    );
+    const after = req.query.get('after');
+    const from = after === null ? 0 : all.findIndex((u) => u.id === after) + 1;
+    const page = all.slice(from, from + limit);
+    const link = (q: URLSearchParams) => `${this.url}/api/v1/users?${q.toString()}`;
+    const links = [`<${link(req.query)}>; rel="self"`];
+    const last = page.at(-1);
+    if (last && from + limit < all.length) {
+      const q = new URLSearchParams(req.query);
+      q.set('after', last.id);
+      q.set('limit', String(limit));
+      links.push(`<${link(q)}>; rel="next"`);
+    }
+    return {
+      status: 200,
+      headers: { link: links.join(', ') },
+      body: page.map((u) => ({
+        id: u.id,
+        status: u.status,
+        created: u.created,
+        activated: u.created,
+        statusChanged: null,
+        lastLogin: u.lastLogin,
+        lastUpdated: u.created,
+        passwordChanged: null,
+        type: { id: 'oty-default' },
+        profile: { login: u.login, email: u.email, firstName: u.firstName, lastName: u.lastName },
+        credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
+        _links: { self: { href: `${this.url}/api/v1/users/${u.id}` } },
+      })),
+    };
   }
 
   #find(key: string): FakeOktaUser | undefined {
