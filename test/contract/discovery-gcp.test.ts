@@ -8,12 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GcpIamProviderConfig, type GcpIamProviderConfigInput } from '../../schemas/providers/google.js';
 import { createGcpIamDiscoverer } from '../../src/discovery/gcp.js';
-import type { Discoverer, DiscoveryEvent } from '../../src/discovery/port.js';
+import type { Discoverer } from '../../src/discovery/port.js';
 import { buildDiscoverer } from '../../src/discovery/registry.js';
 import { createGcpIamProvider } from '../../src/providers/gcp-iam.js';
 import { FakeGoogle, GOOGLE, googleFaults } from '../fakes/google.js';
 import { rejected } from '../support/asserts.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  completed,
+  refusals,
+} from './discovery-suite.js';
 
 const PROJECT = 'acme-prod';
 const KIND = 'gcp.service_account_key';
@@ -66,11 +73,6 @@ async function estate() {
     name,
   };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const completed = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'complete' ? e.kinds : []));
-const refusals = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'refused' ? [e] : []));
 
 discoveryConformance('gcp_iam', async () => {
   const e = await estate();

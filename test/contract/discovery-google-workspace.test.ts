@@ -8,11 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { GoogleWorkspaceProviderConfigInput } from '../../schemas/providers/google.js';
 import { createGoogleWorkspaceDiscoverer, GOOGLE_LIST_SCOPE } from '../../src/discovery/google-workspace.js';
-import type { DiscoveryEvent } from '../../src/discovery/port.js';
+
 import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace.js';
 import { FakeGoogle, GOOGLE, googleFaults } from '../fakes/google.js';
 import { rejected } from '../support/asserts.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  identities,
+  completed,
+  refusals,
+} from './discovery-suite.js';
 
 const ADMIN = 'admin@acme.example';
 const LIMITED = 'helpdesk@acme.example';
@@ -48,13 +56,6 @@ async function estate() {
   const privateKey = (JSON.parse(sa.keyJson) as { private_key: string }).private_key;
   return { fake, cfg, discoverer, ids, privateKey };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const identities = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'identity' ? [e.identity] : []));
-const completed = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'complete' ? e.kinds : []));
-const refusals = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'refused' ? [e] : []));
 
 discoveryConformance('google_workspace', async () => {
   const e = await estate();

@@ -8,11 +8,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OktaProviderConfigInput } from '../../schemas/providers/okta.js';
 import { createOktaDiscoverer } from '../../src/discovery/okta.js';
-import type { Discoverer, DiscoveryEvent } from '../../src/discovery/port.js';
+import type { Discoverer } from '../../src/discovery/port.js';
 import { createOktaProvider } from '../../src/providers/okta.js';
 import { FakeOkta, OKTA, oktaFaults } from '../fakes/okta.js';
 import { rejected } from '../support/asserts.js';
-import { collect, directCall, discoveryConformance } from './discovery-suite.js';
+import {
+  collect,
+  directCall,
+  discoveryConformance,
+  credentials,
+  identities,
+  completed,
+  refusals,
+} from './discovery-suite.js';
 
 async function estate() {
   const fake = new FakeOkta();
@@ -41,13 +49,6 @@ async function estate() {
   };
   return { fake, cfg, discoverer, ids: { mona, paused, gone, staged } };
 }
-
-const credentials = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'credential' ? [e.credential] : []));
-const identities = (events: DiscoveryEvent[]) =>
-  events.flatMap((e) => (e.type === 'identity' ? [e.identity] : []));
-const completed = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'complete' ? e.kinds : []));
-const refusals = (events: DiscoveryEvent[]) => events.flatMap((e) => (e.type === 'refused' ? [e] : []));
 
 discoveryConformance('okta', async () => {
   const e = await estate();
