@@ -11,9 +11,9 @@ import { createEntraDiscoverer } from '../../src/discovery/entra.js';
 import type { Discoverer } from '../../src/discovery/port.js';
 import { buildDiscoverer } from '../../src/discovery/registry.js';
 import { createEntraProvider } from '../../src/providers/entra.js';
-import type { ProviderTask } from '../../src/providers/port.js';
 import { ENTRA, entraFaults, FakeEntra } from '../fakes/entra.js';
 import { rejected } from '../support/asserts.js';
+import { taskFor } from '../support/provider-task.js';
 import {
   collect,
   directCall,
@@ -25,14 +25,6 @@ import {
   byId,
 } from './discovery-suite.js';
 
-let seq = 0;
-const taskOf = (credentialKind: string, providerId: string): ProviderTask => ({
-  taskId: `t${++seq}`,
-  credentialId: null,
-  action: 'revoke',
-  credentialKind,
-  providerId,
-});
 const signal = () => AbortSignal.timeout(20_000);
 
 async function estate() {
@@ -274,7 +266,7 @@ describe('entra discoverer', () => {
       ] as const) {
         const c = found.find((x) => x.kind === kind && x.providerId === id);
         assert.ok(c, `${kind} ${id} discovered`);
-        assert.equal((await provider.execute(taskOf(c.kind, c.providerId), signal())).outcome, 'revoked');
+        assert.equal((await provider.execute(taskFor(c, 'revoke'), signal())).outcome, 'revoked');
       }
       assert.equal(w.fake.user(w.ids.mona)?.accountEnabled, false);
       assert.equal(w.fake.hasPassword(w.app), false);

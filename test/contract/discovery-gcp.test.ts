@@ -13,6 +13,7 @@ import { buildDiscoverer } from '../../src/discovery/registry.js';
 import { createGcpIamProvider } from '../../src/providers/gcp-iam.js';
 import { FakeGoogle, GOOGLE, googleFaults } from '../fakes/google.js';
 import { rejected } from '../support/asserts.js';
+import { taskFor } from '../support/provider-task.js';
 import {
   collect,
   directCall,
@@ -223,13 +224,7 @@ describe('gcp iam discoverer', () => {
       for (const c of found) assert.ok(provider.capabilities.actions[c.kind]?.includes('disable'));
       const target = found.find((c) => c.providerId === w.name(w.ci, w.keys.ciKey));
       assert.ok(target);
-      const task = (action: 'disable' | 'delete') => ({
-        taskId: `t-${action}`,
-        credentialId: null,
-        action,
-        credentialKind: target.kind,
-        providerId: target.providerId,
-      });
+      const task = (action: 'disable' | 'delete') => taskFor(target, action);
       assert.equal((await provider.execute(task('disable'), signal())).outcome, 'revoked');
       assert.equal(w.fake.key(w.ci, w.keys.ciKey)?.disabled, true);
       const again = credentials(await collect(w.discoverer(), directCall({ calls: 0 })));

@@ -12,6 +12,7 @@ import { createGoogleWorkspaceDiscoverer, GOOGLE_LIST_SCOPE } from '../../src/di
 import { createGoogleWorkspaceProvider } from '../../src/providers/google-workspace.js';
 import { FakeGoogle, GOOGLE, googleFaults } from '../fakes/google.js';
 import { rejected } from '../support/asserts.js';
+import { taskFor } from '../support/provider-task.js';
 import {
   collect,
   directCall,
@@ -186,14 +187,10 @@ describe('google_workspace discoverer', () => {
       const mona = found.find((c) => c.ownerIdentity === 'mona@acme.example');
       assert.ok(mona);
       assert.ok(provider.capabilities.actions[mona.kind]?.includes('revoke'));
-      const task = {
-        taskId: 't1',
-        credentialId: null,
-        action: 'revoke' as const,
-        credentialKind: mona.kind,
-        providerId: mona.providerId,
-      };
-      assert.equal((await provider.execute(task, AbortSignal.timeout(20_000))).outcome, 'revoked');
+      assert.equal(
+        (await provider.execute(taskFor(mona, 'revoke'), AbortSignal.timeout(20_000))).outcome,
+        'revoked',
+      );
       assert.equal(w.fake.user(mona.providerId)?.suspended, true);
       const again = credentials(await collect(w.discoverer(), directCall({ calls: 0 })));
       assert.equal(again.find((c) => c.providerId === mona.providerId)?.status, 'disabled');

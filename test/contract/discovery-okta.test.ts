@@ -12,6 +12,7 @@ import type { Discoverer } from '../../src/discovery/port.js';
 import { createOktaProvider } from '../../src/providers/okta.js';
 import { FakeOkta, OKTA, oktaFaults } from '../fakes/okta.js';
 import { rejected } from '../support/asserts.js';
+import { taskFor } from '../support/provider-task.js';
 import {
   collect,
   directCall,
@@ -188,14 +189,10 @@ describe('okta discoverer', () => {
       const mona = found.find((c) => c.ownerIdentity === 'mona.lisa@acme.test');
       assert.ok(mona);
       assert.ok(provider.capabilities.actions[mona.kind]?.includes('revoke'));
-      const task = {
-        taskId: 't1',
-        credentialId: null,
-        action: 'revoke' as const,
-        credentialKind: mona.kind,
-        providerId: mona.providerId,
-      };
-      assert.equal((await provider.execute(task, AbortSignal.timeout(20_000))).outcome, 'revoked');
+      assert.equal(
+        (await provider.execute(taskFor(mona, 'revoke'), AbortSignal.timeout(20_000))).outcome,
+        'revoked',
+      );
       assert.equal(w.fake.user(mona.providerId)?.status, 'DEPROVISIONED');
       // Revoked, she is still listed (from the DEPROVISIONED listing), now disabled: not gone.
       const again = credentials(await collect(w.discoverer(), directCall({ calls: 0 })));

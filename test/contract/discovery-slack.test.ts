@@ -14,10 +14,10 @@ import type { DiscoveredCredential, Discoverer, DiscoveryEvent } from '../../src
 import { createSlackDiscoverer } from '../../src/discovery/slack.js';
 import { meteredCall } from '../../src/discovery/sync-call.js';
 import { MemoryAdmission } from '../../src/pipeline/admission/memory.js';
-import type { ProviderTask } from '../../src/providers/port.js';
 import { createSlackProvider } from '../../src/providers/slack.js';
 import { FakeSlack, slackFaults, slackRoute } from '../fakes/slack.js';
 import { rejected } from '../support/asserts.js';
+import { taskOf } from '../support/provider-task.js';
 import {
   collect,
   directCall,
@@ -33,12 +33,6 @@ const TEAM = 'T0001';
 const ENTERPRISE = 'E0001';
 const ALL_SCOPES = ['users:read', 'users:read.email', 'admin.apps:read'];
 
-let seq = 0;
-const taskOf = (fields: Omit<ProviderTask, 'taskId' | 'credentialId'>): ProviderTask => ({
-  taskId: `t${++seq}`,
-  credentialId: `c${seq}`,
-  ...fields,
-});
 const signal = () => AbortSignal.timeout(20_000);
 
 async function estate() {

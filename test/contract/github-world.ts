@@ -4,15 +4,9 @@
  */
 import type { GithubProviderConfigInput } from '../../schemas/providers/github.js';
 import { createGithubProvider } from '../../src/providers/github.js';
-import type { ProviderTask } from '../../src/providers/port.js';
 import { FakeGithub } from '../fakes/github.js';
 
-let seq = 0;
-export const taskOf = (fields: Omit<ProviderTask, 'taskId' | 'credentialId'>): ProviderTask => ({
-  taskId: `t${++seq}`,
-  credentialId: `c${seq}`,
-  ...fields,
-});
+export { taskOf } from '../support/provider-task.js';
 export const signal = () => AbortSignal.timeout(20_000);
 
 export { rejected as rejects } from '../support/asserts.js';
