@@ -22,7 +22,6 @@ import {
   type Workload as WorkloadT,
 } from '../../schemas/credential.js';
 import type { z } from 'zod';
-import type { AuditRecord } from '../../schemas/audit.js';
 import { TourniquetError } from '../errors.js';
 import { now, type PipelineDeps } from '../pipeline/deps.js';
 import { isKnownKind } from '../providers/kinds.js';
@@ -66,7 +65,7 @@ export async function importRecords(
   deps: PipelineDeps,
   opts: ImportOptions = {},
 ): Promise<ImportResult> {
-  const run = await deps.store.transaction(async (tx) => {
+  const { run, audit } = await deps.store.transaction(async (tx) => {
     const run = new ImportRun(tx, deps, opts);
     for await (const item of records) {
       if (item.section === 'people') run.person(item.value, item.path);
@@ -76,7 +75,7 @@ export async function importRecords(
     await run.finish();
     await tx.upsertPeople(run.people);
     await tx.upsertWorkloads(run.workloads);
-    run.audit = await tx.appendAudit(
+    const audit = await tx.appendAudit(
       [
         {
           type: 'inventory.imported',
@@ -93,9 +92,9 @@ export async function importRecords(
       ],
       now(deps),
     );
-    return run;
+    return { run, audit };
   });
-  await deps.onAudit?.(run.audit);
+  await deps.onAudit?.(audit);
   return { imported: run.count, people: run.people.length, workloads: run.workloads.length };
 }
 
@@ -107,7 +106,6 @@ class ImportRun {
   readonly changes: Change[] = [];
   count = 0;
   changeCount = 0;
-  audit: AuditRecord[] = [];
   private readonly issues: FieldIssue[] = [];
   private issueCount = 0;
   private batch: Credential[] = [];

@@ -41,8 +41,8 @@ export function recordsOf(data: unknown): InventoryRecords {
   if (data === null || typeof data !== 'object') throw shapeError('an object or an array of credentials');
   const entries = Object.entries(data);
   for (const [key, list] of entries) {
-    if (!isSection(key)) throw shapeError(`no section "${key}" (expected ${SECTIONS.join(', ')})`, key);
-    if (!Array.isArray(list)) throw shapeError(`${key} must be a list`, key);
+    const bad = sectionIssue(key, Array.isArray(list));
+    if (bad) throw bad;
   }
   return walk(entries as [Section, unknown[]][], false);
 }
@@ -50,7 +50,7 @@ export function recordsOf(data: unknown): InventoryRecords {
 async function* walk(sections: [Section, unknown[]][], bare: boolean): AsyncGenerator<InventoryItem> {
   for (const [section, list] of sections)
     for (const [index, value] of list.entries())
-      yield { section, path: bare ? String(index) : `${section}.${index}`, value };
+      yield { section, path: recordPath(section, index, bare), value };
 }
 
 /** The records of an inventory file: JSON streamed, YAML parsed whole (it has no streaming form). */
@@ -100,12 +100,14 @@ export async function* jsonRecords(
     };
     p.onValue = ({ value, key, stack }) => {
       const section = bare ? 'credentials' : stack[1]?.key;
-      if (!isSection(section))
-        fail(
-          shapeError(`no section "${String(section)}" (expected ${SECTIONS.join(', ')})`, String(section)),
-        );
-      else if (typeof key !== 'number') fail(shapeError(`${section} must be a list`, section));
-      else ready.push({ section, path: bare ? String(key) : `${section}.${key}`, value });
+      const bad = sectionIssue(section, typeof key === 'number');
+      if (bad) fail(bad);
+      else
+        ready.push({
+          section: section as Section,
+          path: recordPath(section as Section, key as number, bare),
+          value,
+        });
     };
     p.onError = (e) => {
       const at = /absolute position "(\d+)"/.exec(e.message)?.[1];
@@ -140,6 +142,18 @@ function newlines(bytes: Uint8Array): number {
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/** How zod would have named the record in the whole document. */
+const recordPath = (section: Section, index: number, bare: boolean) =>
+  bare ? String(index) : `${section}.${index}`;
+
+/** What is wrong with a top-level key and its value, if anything: an unknown section, or no list. */
+function sectionIssue(key: unknown, isList: boolean): TourniquetError | undefined {
+  if (!isSection(key))
+    return shapeError(`no section "${String(key)}" (expected ${SECTIONS.join(', ')})`, String(key));
+  if (!isList) return shapeError(`${key} must be a list`, key);
+  return undefined;
 }
 
 function shapeError(why: string, section?: string): TourniquetError {
