@@ -76,6 +76,81 @@ export const FamilyVerify = FamilyRequest.omit({ gone: true })
 export type FamilyVerify = z.infer<typeof FamilyVerify>;
 export type FamilyVerifyInput = z.input<typeof FamilyVerify>;
 
+/** A dotted path into a listed item (`attributes.created_at`, `user.id`). */
+const ItemPath = z.string().min(1).max(200);
+
+/**
+ * How a listing pages. Every kind stops at an empty page too, so a provider that caps the page size
+ * below the one asked for is still read to the end:
+ * - `link`: the `Link: <…>; rel="next"` header (RFC 8288), followed only on the same origin and path;
+ * - `page`: a page number (`param`, from `first`) or an item offset (`unit: item`), with the page
+ *   size in `sizeParam`; it stops where the body says there is no more (`more` falsy, or the
+ *   page number reached `totalPages`);
+ * - `cursor`: the body's `field` (`pagination.next`) sent back as `param`, until it is absent;
+ * - `next`: the body's `field` holds the next page's URL or absolute path (npm `urls.next`, Twilio
+ *   `next_page_uri`), followed only on the same origin.
+ */
+export const FamilyPaging = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('link') }).strict(),
+  z
+    .object({
+      type: z.literal('page'),
+      param: z.string().min(1),
+      first: z.number().int().min(0).default(1),
+      unit: z.enum(['page', 'item']).default('page'),
+      sizeParam: z.string().min(1),
+      size: z.number().int().min(1).max(1000),
+      more: ItemPath.optional(),
+      totalPages: ItemPath.optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal('cursor'), param: z.string().min(1), field: ItemPath }).strict(),
+  z.object({ type: z.literal('next'), field: ItemPath }).strict(),
+]);
+export type FamilyPaging = z.infer<typeof FamilyPaging>;
+
+/**
+ * Listing a kind's credentials for discovery (src/discovery/family.ts): a GET with the adapter's own
+ * credentials, the items' array, how it pages, and where each field of a discovered credential is
+ * in an item. Only the fields named here are read from an item: a listing may carry a secret
+ * (Heroku lists access tokens with their value), and nothing else of it is kept.
+ */
+export const FamilyList = z
+  .object({
+    base: z.string().min(1).default('api'),
+    path: Template,
+    /** Fixed query parameters (`per_page` when the page size has no paging parameter). */
+    query: z.record(z.string(), z.string()).default({}),
+    /** The items' array in the body; absent: the body is the array. */
+    items: ItemPath.optional(),
+    paging: FamilyPaging.default({ type: 'none' }),
+    /** The providerId the by-id actions take: `{id}`, `{project_id}:{id}` (item paths in braces). */
+    providerId: Template,
+    ownerIdentity: ItemPath.optional(),
+    owner: ItemPath.optional(),
+    /** An array of strings, or one string of space- or comma-separated scopes. */
+    scopes: ItemPath.optional(),
+    /** ISO 8601 text, or a Unix time in seconds or milliseconds. */
+    issuedAt: ItemPath.optional(),
+    lastUsedAt: ItemPath.optional(),
+    expiresAt: ItemPath.optional(),
+    /** Active only while this field equals this value (GitLab `active` true); otherwise disabled. */
+    activeWhen: z.object({ field: ItemPath, equals: Scalar }).strict().optional(),
+    /** Item fields kept as labels (`name`, `readonly`), stringified and cut to 200 characters. */
+    labels: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), ItemPath).default({}),
+    /** The item is also an account at the provider (PagerDuty users): its identity event. */
+    identity: z
+      .object({ identity: ItemPath, email: ItemPath.optional(), displayName: ItemPath.optional() })
+      .strict()
+      .optional(),
+    /** What a refused listing names: the permission or scope the configured credential lacks. */
+    permission: z.string().min(1),
+  })
+  .strict();
+export type FamilyList = z.infer<typeof FamilyList>;
+export type FamilyListInput = z.input<typeof FamilyList>;
+
 export const FamilyKind = z
   .object({
     /** `<family>.<kind>`: the same name the classifier gives a leaked value of this format. */
@@ -98,6 +173,8 @@ export const FamilyKind = z
      * runs the by-id action from her identity alone (PagerDuty: her user id → her sessions).
      */
     identity: z.boolean().default(false),
+    /** How discovery lists this kind's credentials (absent: the provider has no such listing). */
+    list: FamilyList.optional(),
   })
   .strict()
   .refine((k) => k.byValue !== undefined || k.byId !== undefined, 'a kind needs byValue or byId');

@@ -13,6 +13,7 @@ import { TourniquetError } from '../errors.js';
 import { classifyGithubError } from '../providers/github-errors.js';
 import { deadline } from '../providers/http-errors.js';
 import type { DiscoveryCall } from './port.js';
+import { nextLink } from '../util/link-header.js';
 
 export const PER_PAGE = 100;
 
@@ -23,13 +24,6 @@ export interface GithubLister {
   timeoutMs: number;
   /** The configured REST base, without a trailing slash. */
   baseUrl: string;
-}
-
-const NEXT = /<([^<>]+)>\s*;\s*rel="next"/;
-
-/** The `rel="next"` URL of a Link header, if any. */
-export function nextLink(link: unknown): string | undefined {
-  return typeof link === 'string' ? NEXT.exec(link)?.[1] : undefined;
 }
 
 /**

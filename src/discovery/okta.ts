@@ -16,6 +16,7 @@ import { OktaProviderConfig, type OktaProviderConfigInput } from '../../schemas/
 import { TourniquetError } from '../errors.js';
 import { oktaApi, type OktaCall } from '../providers/okta-client.js';
 import { unexpectedShape } from '../providers/rest-call.js';
+import { nextLink } from '../util/link-header.js';
 import { parseConfig } from '../util/parse-config.js';
 import { isRefusal } from './aws-common.js';
 import type { DiscovererDeps } from './deps.js';
@@ -26,15 +27,6 @@ import type { Discoverer, DiscoveryCall } from './port.js';
 export const OKTA_PAGE_LIMIT = 200;
 /** What a refused listing names: the admin permission (or OAuth scope) that reads users. */
 export const OKTA_LIST_PERMISSION = 'okta.users.read';
-
-/** The `rel="next"` URL of a Link header (RFC 8288), if any. */
-export function nextLink(link: string | null): string | undefined {
-  for (const part of (link ?? '').split(',')) {
-    const m = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
-    if (m && /(^|;)\s*rel="?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/.test(m[2] ?? '')) return m[1];
-  }
-  return undefined;
-}
 
 export function createOktaDiscoverer(
   input: OktaProviderConfigInput,

@@ -9,6 +9,7 @@ import type { ProviderConfig } from '../../schemas/config.js';
 import { createAwsIamDiscoverer, createAwsSecretsDiscoverer } from './aws.js';
 import type { DiscovererDeps } from './deps.js';
 import { createEntraDiscoverer } from './entra.js';
+import { createFamilyDiscoverer } from './family.js';
 import { createGcpIamDiscoverer } from './gcp.js';
 import { createGithubDiscoverer } from './github.js';
 import { createGoogleWorkspaceDiscoverer } from './google-workspace.js';
@@ -32,6 +33,7 @@ export const DISCOVERERS: Factories = {
   gcp_iam: createGcpIamDiscoverer,
   github: createGithubDiscoverer,
   google_workspace: createGoogleWorkspaceDiscoverer,
+  http_family: createFamilyDiscoverer,
   okta: createOktaDiscoverer,
   slack: createSlackDiscoverer,
   vault: createVaultDiscoverer,

@@ -63,7 +63,7 @@ export async function familyCall(
   const headers: Record<string, string> = {
     accept: 'application/json',
     ...def.headers,
-    ...authHeaders(ctx, op, req, values),
+    ...authHeaders(ctx, op, req.auth, values),
   };
   let body: string | undefined;
   if (req.json) {
@@ -74,27 +74,86 @@ export async function familyCall(
     body = new URLSearchParams(fillObject(req.form, fill)).toString();
   }
 
+  const answer = await exchange(ctx, op, url, { method: req.method, headers, body });
+  const { status } = answer;
+  if (matches(meaningful, status, answer.body, values.id?.split(':').at(-1)))
+    return { status, matched: true };
+  if (status >= 200 && status < 300) return { status, matched: false };
+  throw failure(ctx, op, answer);
+}
+
+/** A provider's answer, the body parsed as JSON when it is JSON. */
+export interface Exchanged {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/**
+ * A listing's page (discovery): a GET with the adapter's own credentials, whose answer is a 2xx
+ * or a classified error. `url` is the whole URL; the caller decides which URLs it may follow.
+ */
+export async function familyGet(ctx: CallContext, op: string, url: string): Promise<Exchanged> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...ctx.def.headers,
+    ...authHeaders(ctx, op, 'admin', { secret: undefined, id: undefined }),
+  };
+  const answer = await exchange(ctx, op, url, { method: 'GET', headers });
+  if (answer.status >= 200 && answer.status < 300) return answer;
+  throw failure(ctx, op, answer);
+}
+
+/** A listing's first URL: the base, the path with its `{var.NAME}` filled in, and the query. */
+export function familyUrl(
+  ctx: CallContext,
+  op: string,
+  kind: FamilyKind,
+  base: string,
+  path: string,
+  query: Readonly<Record<string, string>>,
+): string {
+  const root = ctx.baseUrls[base];
+  if (root === undefined) throw misconfigured(ctx.def, op, `base URL ${base}`);
+  const fill = placeholderFiller(ctx, op, kind, { secret: undefined, id: undefined });
+  const url = new URL(
+    root.replace(/\/+$/, '') +
+      path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(fill(name))),
+  );
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+async function exchange(
+  ctx: CallContext,
+  op: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string | undefined },
+): Promise<Exchanged> {
   const limit = deadline(ctx.signal, ctx.timeoutMs);
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { method: req.method, headers, body, signal: limit.signal, redirect: 'manual' });
+    res = await fetch(url, { ...init, signal: limit.signal, redirect: 'manual' });
     text = await res.text();
   } catch (err) {
-    throw transportError(def.name, op, err, limit.timedOut());
+    throw transportError(ctx.def.name, op, err, limit.timedOut());
   }
-  const status = res.status;
-  const parsed = parseJson(text);
-  if (matches(meaningful, status, parsed, values.id?.split(':').at(-1))) return { status, matched: true };
-  if (status >= 200 && status < 300) return { status, matched: false };
-  const retryAfterMs = retryAfterOf(def, res.headers, ctx.now());
-  if (def.rateLimit.statuses.includes(status)) throw rateLimitedError(def.name, op, retryAfterMs, { status });
-  throw statusError(def.name, op, status, { retryAfterMs });
+  return { status: res.status, headers: res.headers, body: parseJson(text) };
 }
 
-function authHeaders(ctx: CallContext, op: string, req: FamilyRequest | FamilyVerify, values: Values) {
+/** A non-2xx answer nothing declared: rate limited (with when to come back) or a status error. */
+function failure(ctx: CallContext, op: string, answer: Exchanged): TourniquetError {
+  const { def } = ctx;
+  const retryAfterMs = retryAfterOf(def, answer.headers, ctx.now());
+  if (def.rateLimit.statuses.includes(answer.status))
+    return rateLimitedError(def.name, op, retryAfterMs, { status: answer.status });
+  return statusError(def.name, op, answer.status, { retryAfterMs });
+}
+
+function authHeaders(ctx: CallContext, op: string, auth: 'admin' | 'token', values: Values) {
   const out: Record<string, string> = {};
-  if (req.auth === 'token') {
+  if (auth === 'token') {
     // A value no header can carry (a newline, a non-ASCII byte) is not a token: fetch would throw a
     // TypeError that reads as a network failure and be retried for nothing.
     if (values.secret !== undefined && !/^[\x21-\x7e]+$/.test(values.secret)) {

@@ -9,18 +9,17 @@
  */
 import { pino, type Logger } from 'pino';
 import type { Action } from '../../schemas/plan.js';
-import {
-  FamilyProviderConfig,
-  type FamilyDefinition,
-  type FamilyKind,
-  type FamilyProviderConfigInput,
-  type FamilyRequest,
-  type FamilyVerify,
+import type {
+  FamilyDefinition,
+  FamilyKind,
+  FamilyProviderConfigInput,
+  FamilyRequest,
+  FamilyVerify,
 } from '../../schemas/providers/family.js';
-import { resolveSecret, type Env } from '../config.js';
+import type { Env } from '../config.js';
 import { TourniquetError } from '../errors.js';
-import { FAMILIES } from './families/index.js';
-import { familyCall, type Answer, type CallContext } from './http-family-call.js';
+import { familyCall, type Answer } from './http-family-call.js';
+import { familyInstance } from './http-family-instance.js';
 import type { ExecuteResult, Provider, ProviderTask, VerifyResult } from './port.js';
 import { routeTable } from './routes.js';
 
@@ -43,49 +42,11 @@ export function createFamilyProvider(
   cfg: FamilyProviderConfigInput,
   deps: FamilyProviderDeps = {},
 ): Provider {
-  const config = FamilyProviderConfig.parse(cfg);
-  const families = deps.families ?? FAMILIES;
-  // Own properties only: a family named `constructor` or `toString` is just an unknown name.
-  const def = Object.hasOwn(families, config.family) ? families[config.family] : undefined;
-  if (!def) {
-    throw new TourniquetError('INVALID_CONFIG', `provider ${config.name}: unknown family ${config.family}`);
-  }
+  const { config, def, adminConfigured, wanted, context: ctx } = familyInstance(cfg, deps);
   const log = (deps.logger ?? pino({ level: 'silent' })).child({
     provider: config.name,
     providerType: def.name,
   });
-  const env = deps.env ?? process.env;
-  // Resolved now so that a missing env variable fails at start, not mid-incident.
-  const secrets: Record<string, string> = {};
-  for (const [key, setting] of Object.entries(config.secrets)) {
-    if (!Object.hasOwn(def.secrets, key)) {
-      throw new TourniquetError(
-        'INVALID_CONFIG',
-        `provider ${config.name}: ${def.name} takes no secret ${key}`,
-      );
-    }
-    secrets[key] = resolveSecret(setting, env);
-  }
-  for (const key of Object.keys(def.vars)) {
-    if (config.vars[key] === undefined) {
-      throw new TourniquetError('INVALID_CONFIG', `provider ${config.name}: ${def.name} needs vars.${key}`);
-    }
-  }
-  const adminConfigured =
-    def.auth.every((part) =>
-      part.type === 'header'
-        ? secrets[part.secret] !== undefined
-        : secrets[part.user] !== undefined && secrets[part.password] !== undefined,
-    ) && def.auth.length > 0;
-
-  const wanted = new Set(config.credentialKinds ?? def.kinds.map((k) => k.kind));
-  const unknown = [...wanted].filter((k) => !def.kinds.some((d) => d.kind === k));
-  if (unknown.length > 0) {
-    throw new TourniquetError(
-      'INVALID_CONFIG',
-      `provider ${config.name}: ${def.name} has no kind ${unknown.join(', ')}`,
-    );
-  }
   const routes: Record<string, Partial<Record<Action, Route>>> = {};
   for (const kind of def.kinds) {
     const r: Partial<Record<Action, Route>> = {};
@@ -102,16 +63,6 @@ export function createFamilyProvider(
     log,
     (route) => route.request.auth === 'token' || adminConfigured,
   );
-
-  const ctx = (signal: AbortSignal): CallContext => ({
-    def,
-    baseUrls: { ...def.baseUrls, ...config.baseUrls },
-    vars: config.vars,
-    secrets,
-    timeoutMs: config.timeoutMs,
-    now: deps.now ?? Date.now,
-    signal,
-  });
 
   const secretOf = (task: ProviderTask, route: Route): string | undefined => {
     if (!route.byValue) return undefined;

@@ -12,6 +12,23 @@ export interface FakeToken {
   value: string;
   providerId: string;
   alive: boolean;
+  /** The kind it is, where a family's listings differ by kind (Datadog's two). */
+  kind?: string;
+  /** What a listing shows of it (family-listings.ts). */
+  meta: TokenMeta;
+}
+
+export interface TokenMeta {
+  name: string;
+  /** Unix ms; distinct per token (Vercel pages by it). */
+  created: number;
+  lastUsed?: number;
+  expires?: number;
+  /** The owning account as the provider lists it (a user id). */
+  owner?: string;
+  email?: string;
+  scopes?: string[];
+  disabled?: boolean;
 }
 
 export interface FamilyWire {

@@ -12,7 +12,8 @@ import type {
   FamilyVerify,
 } from '../../schemas/providers/family.js';
 import { FakeHttpServer, type FakeReply, type FakeRequest } from './http-fake.js';
-import { WIRES, type FakeToken, type FamilyWire } from './family-wires.js';
+import { LISTINGS } from './family-listings.js';
+import { WIRES, type FakeToken, type FamilyWire, type TokenMeta } from './family-wires.js';
 
 export class FakeFamily extends FakeHttpServer {
   readonly wire: FamilyWire;
@@ -31,7 +32,7 @@ export class FakeFamily extends FakeHttpServer {
     if (!wire) throw new Error(`no wire shapes for ${def.name}`);
     this.wire = wire;
     const documented = new Set(wire.routes.map(shape));
-    const seen = new Set<string>();
+    const seen = new Map<string, { req: FamilyRequest | FamilyVerify; revoke: boolean }[]>();
     for (const kind of def.kinds) {
       const reqs: [string, FamilyRequest | FamilyVerify | undefined, boolean][] = [
         ['byValue', kind.byValue, true],
@@ -48,17 +49,42 @@ export class FakeFamily extends FakeHttpServer {
           );
         }
         if (revoke) this.revokeKeys.set(`${kind.kind}:${slot}`, key);
-        if (seen.has(key)) continue;
-        seen.add(key);
+        // One route may serve two requests that authenticate differently (npm deletes a token by
+        // its value with the token itself, or by its key with the owner's token): the first whose
+        // credentials the request carries answers.
+        const sharing = seen.get(key);
+        if (sharing) {
+          sharing.push({ req, revoke });
+          continue;
+        }
+        const all = [{ req, revoke }];
+        seen.set(key, all);
         const override = wire.overrides?.[key];
-        this.route(
-          key,
-          override
-            ? (r) => this.#authorised(req, r) ?? override(r, this.tokens)
-            : (r) => this.#handle(req, revoke, r),
-        );
+        this.route(key, (r) => {
+          const served = all.find((a) => this.#authorised(a.req, r) === undefined);
+          if (!served) return this.#authorised(req, r) ?? this.wire.unauthorized;
+          return override ? override(r, this.tokens) : this.#handle(served.req, served.revoke, r);
+        });
       }
+      if (kind.list) this.#listing(kind.kind, kind.list.path);
     }
+  }
+
+  /** Most items a listing's page holds, whatever the client asks for (tests set it low). */
+  pageMax = 100;
+
+  #listing(kind: string, path: string): void {
+    const listing = LISTINGS[this.def.name]?.find((l) => l.kind === kind);
+    if (!listing || shape(listing.route) !== shape(`GET ${path}`)) {
+      throw new Error(`${this.def.name} ${kind} list: GET ${path} is not a documented endpoint`);
+    }
+    const ofKind = () => this.tokens.filter((t) => (t.kind ?? kind) === kind);
+    this.route(
+      listing.route,
+      (r) =>
+        this.#authorised({ auth: 'admin' }, r) ??
+        listing.list(r, ofKind(), { baseUrl: this.baseUrl, pageMax: this.pageMax, vars: this.vars }),
+    );
   }
 
   /** `METHOD /path/{p0}/…`: the definition's placeholders as fake path parameters. */
@@ -71,7 +97,7 @@ export class FakeFamily extends FakeHttpServer {
   }
 
   /** A live credential: its value in the provider's format and a provider id (`parts` `:`-joined). */
-  mint(parts = 1): FakeToken {
+  mint(parts = 1, opts: { kind?: string; meta?: Partial<TokenMeta> } = {}): FakeToken {
     const ids = Array.from({ length: parts }, () => String(++this.#seq));
     const value = this.wire.mint();
     // Twilio's key SID is the value a leak shows; SendGrid's key id is the value's middle part.
@@ -81,12 +107,23 @@ export class FakeFamily extends FakeHttpServer {
         : this.def.name === 'sendgrid'
           ? (value.split('.')[1] ?? '')
           : ids.join(':');
-    const token = { value, providerId, alive: true };
+    const meta: TokenMeta = {
+      name: `key-${this.#seq}`,
+      created: Date.UTC(2025, 0, 1) + this.#seq * 60_000,
+      ...opts.meta,
+    };
+    const token: FakeToken = {
+      value,
+      providerId,
+      alive: true,
+      meta,
+      ...(opts.kind ? { kind: opts.kind } : {}),
+    };
     this.tokens.push(token);
     return token;
   }
 
-  #authorised(req: FamilyRequest | FamilyVerify, r: FakeRequest): FakeReply | undefined {
+  #authorised(req: Pick<FamilyRequest, 'auth'>, r: FakeRequest): FakeReply | undefined {
     if (req.auth === 'token') {
       const token = this.#bearer(r);
       return token?.alive ? undefined : this.wire.unauthorized;

@@ -53,6 +53,21 @@ export default defineFamily({
       },
       verifyById: { method: 'GET', path: '/personal_access_tokens/{id}', auth: 'admin', dead: active },
       providerId: 'token_id',
+      // An administrator lists every user's tokens, revoked and expired ones too (`active` false).
+      list: {
+        path: '/personal_access_tokens',
+        query: { per_page: '100' },
+        paging: { type: 'link' },
+        providerId: '{id}',
+        ownerIdentity: 'user_id',
+        scopes: 'scopes',
+        issuedAt: 'created_at',
+        lastUsedAt: 'last_used_at',
+        expiresAt: 'expires_at',
+        activeWhen: { field: 'active', equals: true },
+        labels: { name: 'name' },
+        permission: 'an administrator token with read_api (others list only their own tokens)',
+      },
     },
     {
       kind: 'gitlab.project_access_token',

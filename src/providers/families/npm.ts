@@ -27,6 +27,16 @@ export default defineFamily({
       verifyByValue: { method: 'GET', path: '/-/whoami', auth: 'token', dead: [{ status: 401 }] },
       byId: { method: 'DELETE', path: '/-/npm/v1/tokens/token/{id}', auth: 'admin', gone: [{ status: 404 }] },
       providerId: 'token key',
+      // Lists its owner's tokens only, each by key (the value itself is never listed whole).
+      list: {
+        path: '/-/npm/v1/tokens',
+        items: 'objects',
+        paging: { type: 'next', field: 'urls.next' },
+        providerId: '{key}',
+        issuedAt: 'created',
+        labels: { readonly: 'readonly', automation: 'automation' },
+        permission: "a token of the tokens' owner",
+      },
     },
   ],
   propagationMs: 10_000,

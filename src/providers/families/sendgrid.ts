@@ -12,6 +12,7 @@ export default defineFamily({
   name: 'sendgrid',
   title: 'SendGrid',
   docs: [
+    'https://www.twilio.com/docs/sendgrid/api-reference/api-keys/retrieve-all-api-keys-belonging-to-the-authenticated-user',
     'https://www.twilio.com/docs/sendgrid/api-reference/api-keys/delete-api-keys',
     'https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits',
   ],
@@ -32,6 +33,14 @@ export default defineFamily({
       byId: { method: 'DELETE', path: '/v3/api_keys/{id}', auth: 'admin', gone: [{ status: 404 }] },
       verifyById: { method: 'GET', path: '/v3/api_keys/{id}', auth: 'admin', dead: [{ status: 404 }] },
       providerId: 'API key id',
+      // One answer holds every key (no paging is documented).
+      list: {
+        path: '/v3/api_keys',
+        items: 'result',
+        providerId: '{api_key_id}',
+        labels: { name: 'name' },
+        permission: 'api_keys.read',
+      },
     },
   ],
   rateLimit: { resetEpoch: ['x-ratelimit-reset'] },

@@ -15,6 +15,7 @@ export default defineFamily({
   name: 'vercel',
   title: 'Vercel',
   docs: [
+    'https://vercel.com/docs/rest-api/authentication/list-auth-tokens',
     'https://vercel.com/docs/rest-api/reference/endpoints/authentication/invalidate-an-auth-token',
     'https://vercel.com/docs/rest-api#errors',
   ],
@@ -29,6 +30,18 @@ export default defineFamily({
       byId: { method: 'DELETE', path: '/v3/user/tokens/{id}', auth: 'admin', gone: [{ status: 404 }] },
       verifyById: { method: 'GET', path: '/v5/user/tokens/{id}', auth: 'admin', dead: [{ status: 404 }] },
       providerId: 'token id',
+      // Times are Unix milliseconds; `pagination.next` is sent back as `until`.
+      list: {
+        path: '/v6/user/tokens',
+        items: 'tokens',
+        paging: { type: 'cursor', param: 'until', field: 'pagination.next' },
+        providerId: '{id}',
+        issuedAt: 'createdAt',
+        lastUsedAt: 'activeAt',
+        expiresAt: 'expiresAt',
+        labels: { name: 'name', type: 'type' },
+        permission: "a token of the tokens' owner",
+      },
     },
   ],
   rateLimit: { resetEpoch: ['x-ratelimit-reset'] },
