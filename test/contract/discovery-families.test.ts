@@ -223,3 +223,71 @@ describe('family discoverer: configuration', () => {
     }
   });
 });
+
+describe('family discoverer: what it does not follow or trust', () => {
+  const gitlab = FAMILIES.gitlab;
+  assert.ok(gitlab);
+  const ROUTE = 'GET /personal_access_tokens';
+  const item = (id: number) => ({
+    id,
+    name: 'k',
+    active: true,
+    user_id: 1,
+    created_at: '2025-01-01T00:00:00Z',
+  });
+
+  it('follows no next link to another host or path (the admin token would go with it)', async () => {
+    const e = await estate(gitlab);
+    try {
+      for (const link of [
+        '<https://elsewhere.example/personal_access_tokens?page=2>; rel="next"',
+        `<${e.fake.baseUrl}/users?page=2>; rel="next"`,
+      ]) {
+        e.fake.inject(ROUTE, { reply: () => ({ status: 200, headers: { link }, body: [item(1)] }) });
+        await assert.rejects(collect(e.discoverer(), directCall({ calls: 0 })), {
+          code: 'PROVIDER_REJECTED',
+        });
+      }
+    } finally {
+      await e.fake.close();
+    }
+  });
+
+  it('a next link that does not move is refused, not paged forever', async () => {
+    const e = await estate(gitlab);
+    try {
+      const self = `<${e.fake.baseUrl}/personal_access_tokens?per_page=100>; rel="next"`;
+      e.fake.inject(ROUTE, { reply: () => ({ status: 200, headers: { link: self }, body: [item(1)] }) }, 5);
+      await assert.rejects(collect(e.discoverer(), directCall({ calls: 0 })), { code: 'PROVIDER_REJECTED' });
+    } finally {
+      await e.fake.close();
+    }
+  });
+
+  it('an item without a usable id leaves the kind incomplete; an answer of the wrong shape is thrown', async () => {
+    const e = await estate(gitlab);
+    try {
+      e.fake.inject(ROUTE, { reply: () => ({ status: 200, body: [item(1), { name: 'no id' }] }) });
+      const events = await collect(e.discoverer(), directCall({ calls: 0 }));
+      assert.deepEqual(completed(events), []);
+      assert.equal(credentials(events).length, 1);
+      e.fake.inject(ROUTE, { reply: () => ({ status: 200, body: { not: 'a list' } }) });
+      await assert.rejects(collect(e.discoverer(), directCall({ calls: 0 })), { code: 'PROVIDER_REJECTED' });
+    } finally {
+      await e.fake.close();
+    }
+  });
+
+  it('a rate limit is thrown retriable with its delay for the sync, not reported as refused', async () => {
+    const e = await estate(gitlab);
+    try {
+      e.fake.inject(ROUTE, { reply: () => e.fake.wire.rateLimited(7, Date.now()).reply });
+      await assert.rejects(collect(e.discoverer(), directCall({ calls: 0 })), (err: unknown) => {
+        const x = err as { code?: string; retriable?: boolean; retryAfterMs?: number };
+        return x.code === 'PROVIDER_RATE_LIMITED' && x.retriable === true && (x.retryAfterMs ?? 0) > 0;
+      });
+    } finally {
+      await e.fake.close();
+    }
+  });
+});
