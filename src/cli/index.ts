@@ -16,7 +16,8 @@ import { reportCsv, reportTable } from './report-format.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { registerSyncCommand } from './sync-command.js';
 import { openTarget, processHere, type Target } from './target.js';
-import { out } from './output.js';
+import { inventoryPages } from '../ops/inventory-pages.js';
+import { out, outPaced } from './output.js';
 
 async function withTarget<T>(fn: (t: Target) => Promise<T>): Promise<T> {
   const target = await openTarget(await loadConfig());
@@ -136,10 +137,17 @@ inventory
   .option('--json', 'print JSON')
   .action(async (o: { json?: boolean }) =>
     withTarget(async (t) => {
-      const creds = await t.ops.listInventory();
-      out(
-        o.json ? JSON.stringify(creds, null, 2) : creds.map(credentialLine).join('\n') || '(empty inventory)',
-      );
+      // Page by page (keyset on id): the whole inventory, however large, never held at once.
+      let n = 0;
+      for await (const page of inventoryPages(t.ops)) {
+        const text = o.json
+          ? page.map((c) => JSON.stringify(c, null, 2)).join(',\n')
+          : page.map(credentialLine).join('\n');
+        await outPaced(o.json ? `${n === 0 ? '[' : ','}\n${text}` : text);
+        n += page.length;
+      }
+      if (o.json) out(n === 0 ? '[]' : ']');
+      else if (n === 0) out('(empty inventory)');
     }),
   );
 

@@ -15,3 +15,11 @@ export function out(s: string): void {
   }
   process.stdout.write(s + '\n');
 }
+
+/** `out` for long outputs: waits while the reader is behind, so a million lines are not buffered. */
+export async function outPaced(s: string): Promise<void> {
+  out(s);
+  if (process.stdout.writableNeedDrain) {
+    await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
+  }
+}

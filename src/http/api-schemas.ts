@@ -58,6 +58,10 @@ export const AuditQuery = z
 export const TasksQuery = z.object({ trigger: QueryId.optional() }).strict();
 export const PlansQuery = z.object({ status: Name(50).optional() }).strict();
 export const NoQuery = z.object({}).strict();
+/** GET /v1/inventory: a page in id order (keyset: the last id of the page before). */
+export const InventoryQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(10_000).optional(), after: QueryId.optional() })
+  .strict();
 export const ExportQuery = z.object({ format: z.enum(['jsonl', 'ocsf']).default('jsonl') }).strict();
 export const ImportQuery = z.object({ allowProtectionChange: z.enum(['true', 'false']).optional() }).strict();
 

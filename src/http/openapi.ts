@@ -113,9 +113,10 @@ const ROUTES: readonly Route[] = [
   {
     method: 'get',
     path: '/v1/inventory',
-    summary: 'The inventory',
+    summary:
+      'A page of the inventory in id order (limit, default 1000; after: the last id of the page before)',
     role: 'analyst',
-    query: S.NoQuery,
+    query: S.InventoryQuery,
     ok: [200, S.CredentialsResult],
   },
   {

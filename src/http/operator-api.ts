@@ -20,6 +20,7 @@ import {
   SyncBody,
   ExportQuery,
   ImportQuery,
+  InventoryQuery,
   NoQuery,
   OperatorBody,
   PlansQuery,
@@ -203,8 +204,8 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   });
   api.get('/v1/inventory', async (req) => {
     need(req, 'analyst');
-    parse(NoQuery, req.query);
-    return { credentials: await ops.listInventory() };
+    const q = parse(InventoryQuery, req.query);
+    return { credentials: await ops.listInventory({ limit: q.limit, after: q.after }) };
   });
   api.post('/v1/inventory/sync', async (req) => {
     // It changes the inventory that offboardings act on: responders.

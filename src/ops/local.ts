@@ -31,7 +31,7 @@ import { credentialPages } from '../store/credential-pages.js';
 import { dryRunPlan, planContext, withAwsAccount } from '../pipeline/triggers.js';
 import { importInventory, importRecords } from './inventory-import.js';
 import { jsonRecords, readInventoryFile } from './inventory-source.js';
-import type { Operations } from './port.js';
+import { INVENTORY_PAGE, INVENTORY_PAGE_MAX, type Operations } from './port.js';
 
 /** Validates all documents; one bad document rejects the batch, naming its index and fields. */
 function acceptAll(docs: readonly unknown[], deps: PipelineDeps): Trigger[] {
@@ -175,7 +175,8 @@ export function localOps(deps: PipelineDeps): Operations {
     importInventoryStream: (chunks, actor, opts) =>
       importRecords(jsonRecords(chunks, 'the inventory'), actor, deps, opts),
 
-    listInventory: () => deps.store.listCredentials(10_000),
+    listInventory: (page = {}) =>
+      deps.store.listCredentials(Math.min(page.limit ?? INVENTORY_PAGE, INVENTORY_PAGE_MAX), page.after),
     checkDrift: (operator) => checkDrift(deps, operator),
     syncInventory: (req, operator) => runSync(deps, req, operator),
     async report(opts) {

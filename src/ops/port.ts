@@ -29,6 +29,13 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
+export interface InventoryPage {
+  limit?: number | undefined;
+  after?: string | undefined;
+}
+export const INVENTORY_PAGE = 1_000;
+export const INVENTORY_PAGE_MAX = 10_000;
+
 export interface Operations {
   /** Validates every document first (nothing is stored if one is bad), then accepts them durably. */
   ingest(docs: readonly unknown[]): Promise<IngestResult>;
@@ -64,7 +71,11 @@ export interface Operations {
     actor: string,
     opts?: { allowProtectionChange?: boolean },
   ): Promise<{ imported: number; people?: number; workloads?: number }>;
-  listInventory(): Promise<Credential[]>;
+  /**
+   * One page of the inventory in id order: `limit` (default 1,000, at most 10,000) credentials
+   * after the id `after`. A page shorter than the limit is the last; `inventoryPages` reads them all.
+   */
+  listInventory(page?: InventoryPage): Promise<Credential[]>;
   /** Lists what the providers hold and updates the inventory (src/discovery/sync.ts), per instance. */
   syncInventory(req: SyncRequest, operator: string): Promise<SyncReport[]>;
   /** One round of drift checks now (src/pipeline/drift.ts): what each credential recorded dead is. */

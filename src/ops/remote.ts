@@ -109,7 +109,13 @@ export function remoteOps(baseUrl: string, token: string): Operations {
         ? streamVia(readFileChunks(path), opts)
         : importVia(await readStructuredFile(path), opts),
     importInventoryStream: (chunks, _actor, opts) => streamVia(chunks, opts),
-    listInventory: async () => (await call<{ credentials: never }>('GET', '/v1/inventory')).credentials,
+    listInventory: async (page = {}) => {
+      const p = new URLSearchParams();
+      if (page.limit !== undefined) p.set('limit', String(page.limit));
+      if (page.after !== undefined) p.set('after', page.after);
+      const q = p.size > 0 ? `?${p}` : '';
+      return (await call<{ credentials: never }>('GET', `/v1/inventory${q}`)).credentials;
+    },
     listAudit: async (q) => {
       const p = new URLSearchParams();
       if (q.triggerId) p.set('trigger', q.triggerId);

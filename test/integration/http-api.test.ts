@@ -54,7 +54,8 @@ describe('HTTP API', () => {
       ['/v1/tasks?limit=5', '(root)'],
       ['/v1/plans?limit=abc', '(root)'],
       ['/v1/dlq?limit=-1', '(root)'],
-      ['/v1/inventory?limit=-1', '(root)'],
+      ['/v1/inventory?limit=-1', 'limit'],
+      ['/v1/inventory?offset=5', '(root)'],
     ];
     for (const [url, field] of cases) {
       const res = await app.inject({ method: 'GET', url, headers: auth });
@@ -65,6 +66,38 @@ describe('HTTP API', () => {
     }
     const ok = await app.inject({ method: 'GET', url: '/v1/audit?limit=5', headers: auth });
     assert.equal(ok.statusCode, 200);
+  });
+
+  it('pages the inventory in id order (limit, after), and remote paging reads every page', async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `page-cred-${String(i).padStart(2, '0')}`);
+    await localOps(runtime.deps).importInventory(
+      { credentials: ids.map((id) => ({ id, provider: 'none', kind: 'oauth.access_token' })) },
+      'test',
+    );
+    const seen: string[] = [];
+    let after = '';
+    for (;;) {
+      const q = `limit=10${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const res = await app.inject({ method: 'GET', url: `/v1/inventory?${q}`, headers: auth });
+      assert.equal(res.statusCode, 200, res.body);
+      const page = (res.json() as { credentials: { id: string }[] }).credentials;
+      assert.ok(page.length <= 10);
+      seen.push(...page.map((c) => c.id));
+      if (page.length < 10) break;
+      after = page.at(-1)!.id;
+    }
+    assert.deepEqual(seen, [...seen].sort(), 'id order');
+    assert.equal(new Set(seen).size, seen.length, 'no credential on two pages');
+    for (const id of ids) assert.ok(seen.includes(id), id);
+    const { inventoryPages } = await import('../../src/ops/inventory-pages.js');
+    const pages: number[] = [];
+    for await (const p of inventoryPages(localOps(runtime.deps), 10)) pages.push(p.length);
+    assert.equal(
+      pages.reduce((a, b) => a + b, 0),
+      seen.length,
+    );
+    const bad = await app.inject({ method: 'GET', url: '/v1/inventory?limit=10001', headers: auth });
+    assert.equal(bad.statusCode, 400);
   });
 
   it('answers 413 for more documents in one request than it validates (triggers, plans, inventory)', async () => {
