@@ -59,16 +59,7 @@ async function estate(def: FamilyDefinition) {
     );
     seeded.set(kind.kind, tokens);
   }
-  const config = (sent: Record<string, string> = secrets) => ({
-    type: 'http_family' as const,
-    name: `${def.name}-disc`,
-    family: def.name,
-    baseUrls: Object.fromEntries(Object.keys(def.baseUrls).map((k) => [k, fake.baseUrl])),
-    secrets: sent,
-    vars,
-    timeoutMs: 5_000,
-    propagationMs: 0,
-  });
+  const config = (sent: Record<string, string> = secrets) => fake.instanceConfig(`${def.name}-disc`, sent);
   const discoverer = (sent?: Record<string, string>): Discoverer => {
     const d = createFamilyDiscoverer(config(sent));
     assert.ok(d, `${def.name} has a discoverer`);

@@ -32,16 +32,7 @@ async function world(def: FamilyDefinition, opts: { logger?: Logger; wrongSecret
     ? Object.fromEntries(Object.keys(secrets).map((k) => [k, `wrong-${k}-secret`]))
     : secrets;
   const provider = createFamilyProvider(
-    {
-      type: 'http_family',
-      name: `${def.name}-test`,
-      family: def.name,
-      baseUrls: Object.fromEntries(Object.keys(def.baseUrls).map((k) => [k, fake.baseUrl])),
-      secrets: sent,
-      vars,
-      timeoutMs: 2_000,
-      propagationMs: 0,
-    },
+    fake.instanceConfig(`${def.name}-test`, sent, 2_000),
     opts.logger ? { logger: opts.logger } : {},
   );
   return { fake, provider, secrets };

@@ -70,6 +70,20 @@ export class FakeFamily extends FakeHttpServer {
     }
   }
 
+  /** An instance of the family configured against this fake (`secrets`: default the right ones). */
+  instanceConfig(name: string, secrets: Readonly<Record<string, string>> = this.secrets, timeoutMs = 5_000) {
+    return {
+      type: 'http_family' as const,
+      name,
+      family: this.def.name,
+      baseUrls: Object.fromEntries(Object.keys(this.def.baseUrls).map((k) => [k, this.baseUrl])),
+      secrets: { ...secrets },
+      vars: { ...this.vars },
+      timeoutMs,
+      propagationMs: 0,
+    };
+  }
+
   /** Most items a listing's page holds, whatever the client asks for (tests set it low). */
   pageMax = 100;
 
