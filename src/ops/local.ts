@@ -186,6 +186,11 @@ export function localOps(deps: PipelineDeps): Operations {
       deps.store.listAudit({
         ...(q.triggerId ? { triggerId: await resolveId(deps.store, 'trigger', q.triggerId) } : {}),
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
+        ...(q.afterSeq ? { afterSeq: q.afterSeq } : {}),
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.since ? { since: q.since } : {}),
+        ...(q.until ? { until: q.until } : {}),
+        ...(q.newestFirst ? { newestFirst: true } : {}),
         limit: q.limit ?? 1000,
       }),
     verifyAudit: () => verifyAudit(deps.store, deps.audit),

@@ -4,7 +4,7 @@
  * `RemoteOps` calls a running service's HTTP API, because the embedded store belongs to one process.
  */
 import type { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
-import type { AuditRecord } from '../../schemas/audit.js';
+import type { AuditRecord, AuditType } from '../../schemas/audit.js';
 import type { DriftCheck } from '../pipeline/drift.js';
 import type { SyncRequest } from '../discovery/run.js';
 import type { SyncReport } from '../discovery/sync.js';
@@ -27,6 +27,13 @@ export interface AuditFilter {
   triggerId?: string | undefined;
   credentialId?: string | undefined;
   limit?: number | undefined;
+  /** Records after this chain position (a live view polling for what is new). */
+  afterSeq?: number | undefined;
+  type?: AuditType | undefined;
+  /** `at` within [since, until): ISO timestamps. */
+  since?: string | undefined;
+  until?: string | undefined;
+  newestFirst?: boolean | undefined;
 }
 
 export interface Operations {

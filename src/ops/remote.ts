@@ -115,6 +115,11 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       if (q.triggerId) p.set('trigger', q.triggerId);
       if (q.credentialId) p.set('credential', q.credentialId);
       if (q.limit) p.set('limit', String(q.limit));
+      if (q.afterSeq) p.set('after', String(q.afterSeq));
+      if (q.type) p.set('type', q.type);
+      if (q.since) p.set('since', q.since);
+      if (q.until) p.set('until', q.until);
+      if (q.newestFirst) p.set('order', 'newest');
       return (await call<{ records: never }>('GET', `/v1/audit?${p}`)).records;
     },
     verifyAudit: () => call('GET', '/v1/audit/verify'),

@@ -37,6 +37,13 @@ export interface AuditQuery {
   credentialId?: string;
   planId?: string;
   afterSeq?: number;
+  /** Only records of this type (the console's timeline: `trigger.accepted`). */
+  type?: string;
+  /** `at` within [since, until): ISO timestamps. */
+  since?: string;
+  until?: string;
+  /** Newest first (a timeline's most recent page) instead of chain order. */
+  newestFirst?: boolean;
   limit?: number;
 }
 
