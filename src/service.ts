@@ -41,6 +41,7 @@ export async function startService(
     adminToken,
     health: () => runtime.health(),
     metrics: runtime.metrics,
+    console: true,
   });
   let url: string;
   try {
