@@ -18,15 +18,25 @@ export interface CsrfInput {
 const refuse = (why: string) =>
   new TourniquetError('CSRF_REJECTED', `cross-site request refused: ${why}`, { details: { why } });
 
-/** The browser-supplied checks: also applied to the sign-in form, which has no session yet. */
+/**
+ * The browser-supplied checks: also applied to the sign-in form, which has no session yet. A page
+ * served with `Referrer-Policy: no-referrer` (every console page) makes the browser send
+ * `Origin: null` on its own form posts, so a null Origin counts only with `Sec-Fetch-Site:
+ * same-origin` beside it; a request from another origin of the same site (another port) is refused
+ * like a cross-site one.
+ */
 export function checkOrigin(r: CsrfInput): void {
-  if (r.secFetchSite === 'cross-site') throw refuse('sec-fetch-site');
+  const site = r.secFetchSite;
+  if (site === 'cross-site' || site === 'same-site') throw refuse('sec-fetch-site');
   if (r.origin === undefined) return;
+  if (r.origin === 'null') {
+    if (site === 'same-origin') return;
+    throw refuse('origin');
+  }
   let origin: URL;
   try {
     origin = new URL(r.origin);
   } catch (e) {
-    // "null" (a sandboxed or privacy-sensitive context) or garbage: not this host either way.
     if (e instanceof TypeError) throw refuse('origin');
     throw e;
   }

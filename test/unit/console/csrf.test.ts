@@ -23,12 +23,18 @@ it('accepts a same-origin post with the session token', () => {
   checkCsrf({ ...same, origin: undefined, secFetchSite: undefined }, token, token);
 });
 
-it('refuses a cross-site request before looking at the token', () => {
+it('a null Origin (what no-referrer pages send) passes only with Sec-Fetch-Site same-origin', () => {
+  checkCsrf({ ...same, origin: 'null' }, token, token);
+  refused(() => checkCsrf({ ...same, origin: 'null', secFetchSite: undefined }, token, token), 'origin');
+});
+
+it('refuses a cross-site or same-site request before looking at the token', () => {
+  refused(() => checkCsrf({ ...same, secFetchSite: 'same-site' }, token, token), 'sec-fetch-site');
   refused(() => checkCsrf({ ...same, secFetchSite: 'cross-site' }, token, token), 'sec-fetch-site');
   refused(() => checkOrigin({ ...same, secFetchSite: 'cross-site' }), 'sec-fetch-site');
 });
 
-it('refuses an Origin of another host, another scheme, "null" or garbage', () => {
+it('refuses an Origin of another host, another scheme, or garbage', () => {
   for (const origin of [
     'http://evil.example',
     'https://127.0.0.1:7478',
@@ -36,7 +42,7 @@ it('refuses an Origin of another host, another scheme, "null" or garbage', () =>
     'null',
     '::',
   ])
-    refused(() => checkCsrf({ ...same, origin }, token, token), 'origin');
+    refused(() => checkCsrf({ ...same, origin, secFetchSite: undefined }, token, token), 'origin');
   refused(() => checkOrigin({ ...same, host: undefined }), 'origin');
 });
 
