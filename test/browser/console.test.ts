@@ -23,8 +23,8 @@ const SHOTS = 'test-output/console';
 const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
 /** Planted values: none may appear in anything the browser receives. */
 const PLANTED = secret('planted');
-const HELD_A = secret('held-a');
-const HELD_B = secret('held-b');
+/** One value recorded under two protected credentials: its leak holds two tasks in one plan. */
+const HELD = secret('held');
 const REFUSED = secret('refused');
 const ADMIN = secret('admin');
 
@@ -162,16 +162,13 @@ describe('SOC console in a browser', () => {
       api<{ token: string }>('POST', '/v1/operators', ADMIN, { name, role }).then((r) => r.token);
     tokens = { responder: await add('rita', 'responder'), analyst: await add('andy', 'analyst') };
     await api('POST', '/v1/inventory', tokens.responder, [
-      ...[
-        ['held-a', HELD_A],
-        ['held-b', HELD_B],
-      ].map(([id, value]) => ({
+      ...['held-a', 'held-b'].map((id) => ({
         id,
         provider: 'oauth-main',
         kind: 'oauth.access_token',
         protected: true,
         owner: 'ann@example.com',
-        secret: value,
+        secret: HELD,
       })),
       { id: 'refused-c', provider: 'oauth-main', kind: 'oauth.access_token', secret: REFUSED },
     ]);
@@ -256,9 +253,9 @@ describe('SOC console in a browser', () => {
   it('approves one held task while the other stays held; the approval is the operator’s', async (t) => {
     if (!ready(t)) return;
     const { accepted } = await api<{ accepted: { id: string }[] }>('POST', '/v1/triggers', tokens.responder, {
-      kind: 'offboarding',
-      source: 'hris',
-      subject: { person: 'ann@example.com' },
+      kind: 'leak',
+      source: 'browser-test',
+      subject: { token: HELD },
     });
     const triggerId = accepted[0]!.id;
     const held = await until(
@@ -412,7 +409,7 @@ describe('SOC console in a browser', () => {
   it('no page or response the browser received holds a planted secret or an operator token', async (t) => {
     if (!ready(t)) return;
     assert.ok(seen.length > 20, `responses seen: ${seen.length}`);
-    const values = [PLANTED, HELD_A, HELD_B, REFUSED, ADMIN, tokens.responder, tokens.analyst];
+    const values = [PLANTED, HELD, REFUSED, ADMIN, tokens.responder, tokens.analyst];
     for (const res of seen) {
       // Streams (the SSE) have no body to read once their page is gone; they carry ids only.
       if ((res.headers()['content-type'] ?? '').startsWith('text/event-stream')) continue;
