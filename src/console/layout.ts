@@ -10,6 +10,7 @@ const NAV = [
   ['/console/approvals', 'Approvals'],
   ['/console/dead-letters', 'Dead letters'],
   ['/console/replay', 'Replay'],
+  ['/console/inventory', 'Inventory'],
   ['/console/health', 'Health'],
 ] as const;
 

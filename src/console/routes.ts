@@ -20,6 +20,7 @@ import { errorPage } from './layout.js';
 import { approvalsPage, DecisionForm, loadHeld } from './pages/approvals.js';
 import { deadLettersPage, RetryForm } from './pages/dead-letters.js';
 import { healthPage } from './pages/health.js';
+import { inventoryPage } from './pages/inventory.js';
 import { loginPage } from './pages/login.js';
 import { ReplayForm, replayPage } from './pages/replay.js';
 import { loadStory, storyPage } from './pages/story.js';
@@ -235,6 +236,12 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
       reason: f.reason ?? 'console dry run',
     });
     return send(reply, replayPage(s, { form: f, report }));
+  });
+
+  scope.get('/inventory', async (req, reply) => {
+    const s = need(req);
+    parseInput(Empty, req.query);
+    return send(reply, inventoryPage(s, (await ops.report({ rows: false })).report));
   });
 
   scope.get('/health', async (req, reply) => {

@@ -384,7 +384,7 @@ describe('SOC console in a browser', () => {
     await page.close();
   });
 
-  it('a dry-run replay shows the diff and changes nothing', async (t) => {
+  it('a dry-run replay shows the diff and changes nothing; the inventory and health pages open', async (t) => {
     if (!ready(t)) return;
     const page = await responder.newPage();
     await page.goto(`${svc.url}/console/replay`);
@@ -399,6 +399,10 @@ describe('SOC console in a browser', () => {
     await shot(page, 'replay-dry-run');
     const after = await api<{ tasks: unknown[] }>('GET', '/v1/tasks', ADMIN);
     assert.equal(after.tasks.length, before.tasks.length);
+    await page.goto(`${svc.url}/console/inventory`);
+    await page.locator('table[data-report="findings"]').waitFor();
+    await accessible(page, 'inventory');
+    await shot(page, 'inventory');
     await page.goto(`${svc.url}/console/health`);
     await page.locator('[data-audit-ok="true"]').waitFor();
     await accessible(page, 'health');
