@@ -62,7 +62,14 @@ export const AuditQuery = z
   })
   .strict();
 export const TasksQuery = z.object({ trigger: QueryId.optional() }).strict();
-export const PlansQuery = z.object({ status: Name(50).optional() }).strict();
+export const PlansQuery = z
+  .object({
+    status: Name(50).optional(),
+    trigger: QueryId.optional(),
+    order: z.enum(['created', 'newest']).optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
 export const NoQuery = z.object({}).strict();
 export const ExportQuery = z.object({ format: z.enum(['jsonl', 'ocsf']).default('jsonl') }).strict();
 export const ImportQuery = z.object({ allowProtectionChange: z.enum(['true', 'false']).optional() }).strict();

@@ -253,7 +253,14 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   api.get('/v1/plans', async (req) => {
     need(req, 'analyst');
     const q = parse(PlansQuery, req.query);
-    return { plans: await ops.listPlans({ status: q.status }) };
+    return {
+      plans: await ops.listPlans({
+        status: q.status,
+        triggerId: q.trigger,
+        newestFirst: q.order === 'newest',
+        limit: q.limit,
+      }),
+    };
   });
   for (const verb of ['approve', 'deny'] as const) {
     api.post<{ Params: { id: string } }>(`/v1/plans/:id/${verb}`, async (req) => {

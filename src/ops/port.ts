@@ -92,7 +92,14 @@ export interface Operations {
   /** The trail as OCSF 1.8 events (src/audit/ocsf.ts). */
   exportAuditOcsf(): AsyncIterable<Record<string, unknown>>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
-  listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
+  listPlans(q: {
+    status?: string | undefined;
+    /** The plans of one trigger (ids may be shortened). */
+    triggerId?: string | undefined;
+    /** Newest first (default: oldest first), at most `limit` (default 1000). */
+    newestFirst?: boolean | undefined;
+    limit?: number | undefined;
+  }): Promise<Plan[]>;
   decidePlan(
     planId: string,
     approve: boolean,

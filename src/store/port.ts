@@ -127,7 +127,13 @@ export interface StoreOps {
   /** Stores the plan and its tasks (idempotent); returns the tasks it inserted ready to run. */
   insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<TaskDraft[]>;
   getPlan(id: string): Promise<Plan | null>;
-  listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number }): Promise<Plan[]>;
+  /** Oldest first, or `newestFirst` (a timeline's recent page). */
+  listPlans(q: {
+    triggerId?: string;
+    status?: PlanStatus;
+    limit?: number;
+    newestFirst?: boolean;
+  }): Promise<Plan[]>;
   setPlanStatus(id: string, status: PlanStatus, now: string): Promise<void>;
 
   getTask(id: string): Promise<ClaimedTask | null>;

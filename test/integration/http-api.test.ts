@@ -52,7 +52,10 @@ describe('HTTP API', () => {
       ['/v1/audit?limt=5', '(root)'],
       ['/v1/tasks?trigger=' + 'x'.repeat(300), 'trigger'],
       ['/v1/tasks?limit=5', '(root)'],
-      ['/v1/plans?limit=abc', '(root)'],
+      ['/v1/plans?limit=abc', 'limit'],
+      ['/v1/plans?limt=5', '(root)'],
+      ['/v1/audit?type=nope', 'type'],
+      ['/v1/audit?since=yesterday', 'since'],
       ['/v1/dlq?limit=-1', '(root)'],
       ['/v1/inventory?limit=-1', '(root)'],
     ];

@@ -24,11 +24,11 @@ export async function loadStory(ops: Operations, id: string): Promise<Story> {
   const audit = await ops.listAudit({ triggerId: id, limit: 2000 });
   const triggerId = audit[0]?.triggerId;
   if (!triggerId) throw new TourniquetError('NOT_FOUND', 'no trigger with this id');
-  const [plans, tasks] = await Promise.all([ops.listPlans({}), ops.listTasks({ triggerId })]);
+  const [plans, tasks] = await Promise.all([ops.listPlans({ triggerId }), ops.listTasks({ triggerId })]);
   return {
     triggerId,
     accepted: audit.find((r) => r.type === 'trigger.accepted'),
-    plans: plans.filter((p) => p.triggerId === triggerId),
+    plans,
     tasks,
     audit,
   };

@@ -62,7 +62,8 @@ export async function timelineRows(ops: Operations, q: TimelineQuery): Promise<T
       newestFirst: true,
       limit: SCAN,
     }),
-    ops.listPlans({}),
+    // One plan per accepted trigger, made with it: the newest plans are those of the newest triggers.
+    ops.listPlans({ status: q.outcome, newestFirst: true, limit: SCAN }),
   ]);
   const planOf = new Map<string, Plan>(plans.map((p) => [p.triggerId, p]));
   const rows = records.map((r): TimelineRow => ({
