@@ -33,6 +33,8 @@ export interface ConsoleOptions {
   logger: Logger;
   /** Readiness facts for the health page (the same as /readyz). */
   health?: () => Promise<object>;
+  /** Each provider lane's circuit breaker (closed, half_open, open) in this process. */
+  breakers?: () => Record<string, string>;
   /** Idle time after which a session ends (default 30 minutes). */
   idleMs?: number;
 }
@@ -248,6 +250,6 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
     const s = need(req);
     parseInput(Empty, req.query);
     const [v, ready] = await Promise.all([ops.verifyAudit(), opts.health?.() ?? Promise.resolve({})]);
-    return send(reply, healthPage(s, v, ready as Record<string, unknown>));
+    return send(reply, healthPage(s, v, ready as Record<string, unknown>, opts.breakers?.() ?? {}));
   });
 }

@@ -32,9 +32,10 @@ export interface AppOptions {
   metrics?: Registry;
   /**
    * Serve the SOC console at /console (src/console/): on in the service, off unless asked for here.
-   * `idleMs`: how long an unused console session lives.
+   * `idleMs`: how long an unused console session lives; `breakers`: each provider lane's circuit
+   * breaker in this process, for the console's health page.
    */
-  console?: boolean | { idleMs?: number };
+  console?: boolean | { idleMs?: number; breakers?: () => Record<string, string> };
   /** Told of every route as it is registered (the OpenAPI completeness test). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -78,7 +79,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     ...(opts.inventoryMaxBytes ? { inventoryMaxBytes: opts.inventoryMaxBytes } : {}),
   });
   if (opts.console) {
-    const idle = typeof opts.console === 'object' ? opts.console.idleMs : undefined;
+    const { idleMs: idle, breakers } = typeof opts.console === 'object' ? opts.console : {};
     app.register(consoleRoutes, {
       prefix: '/console',
       ops: opts.ops,
@@ -86,6 +87,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       logger: opts.logger,
       health: () => opts.health(),
       ...(idle ? { idleMs: idle } : {}),
+      ...(breakers ? { breakers } : {}),
     });
   }
   return app;

@@ -405,6 +405,7 @@ describe('SOC console in a browser', () => {
     await shot(page, 'inventory');
     await page.goto(`${svc.url}/console/health`);
     await page.locator('[data-audit-ok="true"]').waitFor();
+    await page.locator('tr[data-lane="oauth-main"]').waitFor();
     await accessible(page, 'health');
     await shot(page, 'health');
     await page.close();

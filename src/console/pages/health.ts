@@ -1,10 +1,19 @@
-/** Health: whether the audit chain verifies against its signed anchors, and readiness of the parts. */
+/**
+ * Health: whether the audit chain verifies against its signed anchors, each provider lane's circuit
+ * breaker, and readiness of the parts.
+ */
 import type { AuditVerification } from '../../audit/verify.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import type { Session } from '../session.js';
 
-export function healthPage(s: Session, v: AuditVerification, ready: Record<string, unknown>) {
+export function healthPage(
+  s: Session,
+  v: AuditVerification,
+  ready: Record<string, unknown>,
+  breakers: Record<string, string>,
+) {
+  const lanes = Object.entries(breakers).sort(([a], [b]) => a.localeCompare(b));
   return page({
     title: 'Health',
     session: s,
@@ -38,6 +47,33 @@ export function healthPage(s: Session, v: AuditVerification, ready: Record<strin
             )}
           </tbody>
         </table>
+      </section>
+      <section aria-labelledby="breakers-heading">
+        <h2 id="breakers-heading">Providers</h2>
+        ${
+          lanes.length === 0
+            ? html`<p>No provider is configured (shadow mode).</p>`
+            : html`<table>
+                <caption>
+                  Circuit breaker per provider lane, in this process
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Provider lane</th>
+                    <th scope="col">Breaker</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${lanes.map(
+                    ([lane, state]) =>
+                      html`<tr data-lane="${lane}">
+                        <td>${lane}</td>
+                        <td>${state}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
       </section>
       <section aria-labelledby="ready-heading">
         <h2 id="ready-heading">Readiness</h2>
