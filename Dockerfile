@@ -41,6 +41,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 COPY --from=build /app/dist ./dist
+# The console's stylesheet and script are files tsc does not emit: next to the compiled routes.
+COPY --from=build /app/src/console/static ./dist/src/console/static
 # The volume root is the service user's and private: the data dir (0700) and the audit anchor file
 # (`<dataDir>.audit-anchors.jsonl`, next to the data dir, not in it) are created inside it.
 RUN mkdir -p /var/lib/tourniquet && chown 1000:1000 /var/lib/tourniquet && chmod 0700 /var/lib/tourniquet

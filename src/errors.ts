@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
+  // a console form posted from another site, or without its session's token
+  | 'CSRF_REJECTED'
   // infrastructure
   | 'STORE_UNAVAILABLE'
   | 'BUS_UNAVAILABLE'

@@ -41,6 +41,13 @@ export async function startService(
     adminToken,
     health: () => runtime.health(),
     metrics: runtime.metrics,
+    console: {
+      // A breaker starts closed: a configured provider no task has called yet is shown closed.
+      breakers: () => ({
+        ...Object.fromEntries(config.providers.map((p) => [p.name, 'closed'])),
+        ...runtime.deps.admission.states(),
+      }),
+    },
   });
   let url: string;
   try {

@@ -4,8 +4,8 @@
  * from both, so the document cannot drift from what the service accepts and answers.
  */
 import { z } from 'zod';
-import { AuditRecord } from '../../schemas/audit.js';
-import { FreeText, Name } from '../../schemas/common.js';
+import { AuditRecord, AuditType } from '../../schemas/audit.js';
+import { FreeText, Name, Timestamp } from '../../schemas/common.js';
 import { Credential } from '../../schemas/credential.js';
 import { NeedsOwner, Plan, PlanDraft, Task } from '../../schemas/plan.js';
 import { CredentialFindings, DriftCheck, GovernanceReport } from '../../schemas/report.js';
@@ -53,10 +53,23 @@ export const AuditQuery = z
     trigger: QueryId.optional(),
     credential: QueryId.optional(),
     limit: z.coerce.number().int().min(1).max(100_000).optional(),
+    /** Records after this chain position. */
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    type: AuditType.optional(),
+    since: Timestamp.optional(),
+    until: Timestamp.optional(),
+    order: z.enum(['chain', 'newest']).optional(),
   })
   .strict();
 export const TasksQuery = z.object({ trigger: QueryId.optional() }).strict();
-export const PlansQuery = z.object({ status: Name(50).optional() }).strict();
+export const PlansQuery = z
+  .object({
+    status: Name(50).optional(),
+    trigger: QueryId.optional(),
+    order: z.enum(['created', 'newest']).optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
 export const NoQuery = z.object({}).strict();
 /** GET /v1/inventory: a page in id order (keyset: the last id of the page before). */
 export const InventoryQuery = z

@@ -14,6 +14,7 @@ import { hooks } from './hooks.js';
 import { openApiDocument } from './openapi.js';
 import { packageVersion } from '../util/version.js';
 import { IntakeConfig } from '../../schemas/intake.js';
+import { consoleRoutes } from '../console/routes.js';
 
 export interface AppOptions {
   ops: Operations;
@@ -29,6 +30,12 @@ export interface AppOptions {
   health: () => Promise<BusHealth & { stalled?: Stall }>;
   /** Prometheus registry served at GET /metrics (unauthenticated, like /healthz); none = 404. */
   metrics?: Registry;
+  /**
+   * Serve the SOC console at /console (src/console/): on in the service, off unless asked for here.
+   * `idleMs`: how long an unused console session lives; `breakers`: each provider lane's circuit
+   * breaker in this process, for the console's health page.
+   */
+  console?: boolean | { idleMs?: number; breakers?: () => Record<string, string> };
   /** Told of every route as it is registered (the OpenAPI completeness test). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -71,5 +78,17 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     adminToken: opts.adminToken,
     ...(opts.inventoryMaxBytes ? { inventoryMaxBytes: opts.inventoryMaxBytes } : {}),
   });
+  if (opts.console) {
+    const { idleMs: idle, breakers } = typeof opts.console === 'object' ? opts.console : {};
+    app.register(consoleRoutes, {
+      prefix: '/console',
+      ops: opts.ops,
+      adminToken: opts.adminToken,
+      logger: opts.logger,
+      health: () => opts.health(),
+      ...(idle ? { idleMs: idle } : {}),
+      ...(breakers ? { breakers } : {}),
+    });
+  }
   return app;
 }

@@ -9,6 +9,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   STALE_TIMESTAMP: 401,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
   NOT_FOUND: 404,
   AMBIGUOUS_ID: 409,
   CONFLICT: 409,
@@ -17,6 +18,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   STORE_UNAVAILABLE: 503,
   BUS_UNAVAILABLE: 503,
 };
+
+/** The HTTP status a code answers with (500 for codes that mean the service failed). */
+export const statusOf = (code: ErrorCode): number => STATUS[code] ?? 500;
 
 export function errorHandler(logger: Logger) {
   return (err: FastifyError | Error, _req: FastifyRequest, reply: FastifyReply) => {

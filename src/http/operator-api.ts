@@ -5,10 +5,10 @@
  *   admin     — the service's own token (server.json / TOURNIQUET_ADMIN_TOKEN): also adds operators.
  * Operator tokens are stored as SHA-256 hashes; 401 without a valid token, 403 for a missing role.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { TourniquetError } from '../errors.js';
+import { hasRole, tokenIdentifier, type Identity, type Role } from './operator-auth.js';
 import type { Operations } from '../ops/port.js';
 import { withContextOf } from '../observe/trace-context.js';
 import { parseJsonDocuments } from '../pipeline/intake.js';
@@ -31,12 +31,7 @@ import {
   TasksQuery,
 } from './api-schemas.js';
 
-export const ROLES = ['analyst', 'responder', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export interface Identity {
-  name: string;
-  role: Role;
-}
+export { ROLES, type Identity, type Role } from './operator-auth.js';
 
 export interface OperatorApiOptions {
   ops: Operations;
@@ -60,8 +55,6 @@ async function* limited(body: AsyncIterable<Buffer>, max: number): AsyncGenerato
     yield chunk;
   }
 }
-
-const sha = (s: string) => createHash('sha256').update(s).digest();
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -112,7 +105,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 function need(req: FastifyRequest, role: Role): Identity {
   const id = req.identity;
   if (!id) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
-  if (ROLES.indexOf(id.role) < ROLES.indexOf(role)) {
+  if (!hasRole(id, role)) {
     throw new TourniquetError('FORBIDDEN', `this needs the ${role} role; ${id.name} is ${id.role}`);
   }
   return id;
@@ -122,17 +115,11 @@ function need(req: FastifyRequest, role: Role): Identity {
 const actor = (id: Identity, named?: string) => (id.role === 'admin' && named ? named : id.name);
 
 export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions): Promise<void> {
-  const adminHash = sha(opts.adminToken);
+  const identify = tokenIdentifier(opts.adminToken, opts.ops);
   api.addHook('onRequest', async (req) => {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!token) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
-    const h = sha(token);
-    if (timingSafeEqual(h, adminHash)) {
-      req.identity = { name: 'admin', role: 'admin' };
-      return;
-    }
-    const op = await opts.ops.operatorFor(h.toString('hex'));
+    const op = await identify(token);
     if (!op) throw new TourniquetError('UNAUTHORIZED', 'a valid bearer token is required');
     req.identity = op;
   });
@@ -228,7 +215,16 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     need(req, 'analyst');
     const q = parse(AuditQuery, req.query);
     return {
-      records: await ops.listAudit({ triggerId: q.trigger, credentialId: q.credential, limit: q.limit }),
+      records: await ops.listAudit({
+        triggerId: q.trigger,
+        credentialId: q.credential,
+        limit: q.limit,
+        afterSeq: q.after,
+        type: q.type,
+        since: q.since,
+        until: q.until,
+        newestFirst: q.order === 'newest',
+      }),
     };
   });
   api.get('/v1/audit/verify', async (req) => {
@@ -258,7 +254,14 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
   api.get('/v1/plans', async (req) => {
     need(req, 'analyst');
     const q = parse(PlansQuery, req.query);
-    return { plans: await ops.listPlans({ status: q.status }) };
+    return {
+      plans: await ops.listPlans({
+        status: q.status,
+        triggerId: q.trigger,
+        newestFirst: q.order === 'newest',
+        limit: q.limit,
+      }),
+    };
   });
   for (const verb of ['approve', 'deny'] as const) {
     api.post<{ Params: { id: string } }>(`/v1/plans/:id/${verb}`, async (req) => {

@@ -187,6 +187,11 @@ export function localOps(deps: PipelineDeps): Operations {
       deps.store.listAudit({
         ...(q.triggerId ? { triggerId: await resolveId(deps.store, 'trigger', q.triggerId) } : {}),
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
+        ...(q.afterSeq ? { afterSeq: q.afterSeq } : {}),
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.since ? { since: q.since } : {}),
+        ...(q.until ? { until: q.until } : {}),
+        ...(q.newestFirst ? { newestFirst: true } : {}),
         limit: q.limit ?? 1000,
       }),
     verifyAudit: () => verifyAudit(deps.store, deps.audit),
@@ -228,7 +233,12 @@ export function localOps(deps: PipelineDeps): Operations {
       const status = q.status === undefined ? undefined : PlanStatus.safeParse(q.status);
       if (status && !status.success)
         throw new TourniquetError('INVALID_INPUT', `unknown plan status ${q.status}`);
-      return deps.store.listPlans(status ? { status: status.data } : {});
+      return deps.store.listPlans({
+        ...(status ? { status: status.data } : {}),
+        ...(q.triggerId ? { triggerId: await resolveId(deps.store, 'trigger', q.triggerId) } : {}),
+        ...(q.newestFirst ? { newestFirst: true } : {}),
+        ...(q.limit ? { limit: q.limit } : {}),
+      });
     },
     decidePlan: async (planId, approve, who) =>
       decidePlan(await resolveId(deps.store, 'plan', planId), approve, who, deps),

@@ -4,7 +4,7 @@
  * `RemoteOps` calls a running service's HTTP API, because the embedded store belongs to one process.
  */
 import type { CredentialFindings, GovernanceReport } from '../../schemas/report.js';
-import type { AuditRecord } from '../../schemas/audit.js';
+import type { AuditRecord, AuditType } from '../../schemas/audit.js';
 import type { DriftCheck } from '../pipeline/drift.js';
 import type { SyncRequest } from '../discovery/run.js';
 import type { SyncReport } from '../discovery/sync.js';
@@ -27,6 +27,13 @@ export interface AuditFilter {
   triggerId?: string | undefined;
   credentialId?: string | undefined;
   limit?: number | undefined;
+  /** Records after this chain position (a live view polling for what is new). */
+  afterSeq?: number | undefined;
+  type?: AuditType | undefined;
+  /** `at` within [since, until): ISO timestamps. */
+  since?: string | undefined;
+  until?: string | undefined;
+  newestFirst?: boolean | undefined;
 }
 
 export interface InventoryPage {
@@ -96,7 +103,14 @@ export interface Operations {
   /** The trail as OCSF 1.8 events (src/audit/ocsf.ts). */
   exportAuditOcsf(): AsyncIterable<Record<string, unknown>>;
   listTasks(q: { triggerId?: string | undefined }): Promise<Task[]>;
-  listPlans(q: { status?: string | undefined }): Promise<Plan[]>;
+  listPlans(q: {
+    status?: string | undefined;
+    /** The plans of one trigger (ids may be shortened). */
+    triggerId?: string | undefined;
+    /** Newest first (default: oldest first), at most `limit` (default 1000). */
+    newestFirst?: boolean | undefined;
+    limit?: number | undefined;
+  }): Promise<Plan[]>;
   decidePlan(
     planId: string,
     approve: boolean,

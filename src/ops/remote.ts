@@ -121,6 +121,11 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       if (q.triggerId) p.set('trigger', q.triggerId);
       if (q.credentialId) p.set('credential', q.credentialId);
       if (q.limit) p.set('limit', String(q.limit));
+      if (q.afterSeq) p.set('after', String(q.afterSeq));
+      if (q.type) p.set('type', q.type);
+      if (q.since) p.set('since', q.since);
+      if (q.until) p.set('until', q.until);
+      if (q.newestFirst) p.set('order', 'newest');
       return (await call<{ records: never }>('GET', `/v1/audit?${p}`)).records;
     },
     verifyAudit: () => call('GET', '/v1/audit/verify'),
@@ -138,13 +143,14 @@ export function remoteOps(baseUrl: string, token: string): Operations {
       const text = await call<string>('GET', '/v1/audit/export?format=ocsf');
       for (const line of text.split('\n')) if (line) yield JSON.parse(line) as Record<string, unknown>;
     },
-    listPlans: async (q) =>
-      (
-        await call<{ plans: never }>(
-          'GET',
-          `/v1/plans${q.status ? `?status=${encodeURIComponent(q.status)}` : ''}`,
-        )
-      ).plans,
+    listPlans: async (q) => {
+      const p = new URLSearchParams();
+      if (q.status) p.set('status', q.status);
+      if (q.triggerId) p.set('trigger', q.triggerId);
+      if (q.newestFirst) p.set('order', 'newest');
+      if (q.limit) p.set('limit', String(q.limit));
+      return (await call<{ plans: never }>('GET', `/v1/plans${p.size ? `?${p}` : ''}`)).plans;
+    },
     decidePlan: (planId, approve, who) =>
       call('POST', `/v1/plans/${encodeURIComponent(planId)}/${approve ? 'approve' : 'deny'}`, {
         reason: who.reason,

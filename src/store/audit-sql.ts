@@ -134,7 +134,9 @@ export async function write(db: Db, records: readonly AuditRecord[], from: Head)
 export async function listAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
   const rows = await db.query(
     `SELECT * FROM audit WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR credential_id = $2)
-       AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4 ORDER BY seq LIMIT $5`,
+       AND ($3::text IS NULL OR plan_id = $3) AND ($6::text IS NULL OR task_id = $6) AND seq > $4
+       AND ($7::text IS NULL OR type = $7) AND ($8::timestamptz IS NULL OR at >= $8)
+       AND ($9::timestamptz IS NULL OR at < $9) ORDER BY seq ${q.newestFirst ? 'DESC' : 'ASC'} LIMIT $5`,
     [
       q.triggerId ?? null,
       q.credentialId ?? null,
@@ -142,6 +144,9 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
       q.afterSeq ?? 0,
       q.limit ?? 1000,
       q.taskId ?? null,
+      q.type ?? null,
+      q.since ?? null,
+      q.until ?? null,
     ],
   );
   return rows.map(auditFromRow);

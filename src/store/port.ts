@@ -37,6 +37,13 @@ export interface AuditQuery {
   credentialId?: string;
   planId?: string;
   afterSeq?: number;
+  /** Only records of this type (the console's timeline: `trigger.accepted`). */
+  type?: string;
+  /** `at` within [since, until): ISO timestamps. */
+  since?: string;
+  until?: string;
+  /** Newest first (a timeline's most recent page) instead of chain order. */
+  newestFirst?: boolean;
   limit?: number;
 }
 
@@ -120,7 +127,13 @@ export interface StoreOps {
   /** Stores the plan and its tasks (idempotent); returns the tasks it inserted ready to run. */
   insertPlan(plan: PlanDraft, sealedByTask: ReadonlyMap<string, string>, now: string): Promise<TaskDraft[]>;
   getPlan(id: string): Promise<Plan | null>;
-  listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number }): Promise<Plan[]>;
+  /** Oldest first, or `newestFirst` (a timeline's recent page). */
+  listPlans(q: {
+    triggerId?: string;
+    status?: PlanStatus;
+    limit?: number;
+    newestFirst?: boolean;
+  }): Promise<Plan[]>;
   setPlanStatus(id: string, status: PlanStatus, now: string): Promise<void>;
 
   getTask(id: string): Promise<ClaimedTask | null>;

@@ -272,10 +272,10 @@ class SqlOps implements StoreOps {
     return r ? planFromRow(r) : null;
   }
 
-  async listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number }) {
+  async listPlans(q: { triggerId?: string; status?: PlanStatus; limit?: number; newestFirst?: boolean }) {
     const rows = await this.db.query(
       `SELECT * FROM plans WHERE ($1::text IS NULL OR trigger_id = $1) AND ($2::text IS NULL OR status = $2)
-       ORDER BY created_at, id LIMIT $3`,
+       ORDER BY ${q.newestFirst ? 'created_at DESC, id DESC' : 'created_at, id'} LIMIT $3`,
       [q.triggerId ?? null, q.status ?? null, q.limit ?? 1000],
     );
     return rows.map(planFromRow);

@@ -1,0 +1,217 @@
+/**
+ * A trigger's story: what the source said (the accepted record's shareable facts and evidence, as
+ * the audit keeps them: fingerprints, never values), the plan and its policy decision, every task
+ * with its attempts and proof of death, what a person must do by hand, and the audit records with
+ * their place in the hash chain.
+ */
+import type { AuditRecord } from '../../../schemas/audit.js';
+import type { Plan, Task } from '../../../schemas/plan.js';
+import { TourniquetError } from '../../errors.js';
+import type { Operations } from '../../ops/port.js';
+import { html, type Html } from '../html.js';
+import { page, when } from '../layout.js';
+import type { Session } from '../session.js';
+
+export interface Story {
+  triggerId: string;
+  accepted: AuditRecord | undefined;
+  plans: Plan[];
+  tasks: Task[];
+  audit: AuditRecord[];
+}
+
+export async function loadStory(ops: Operations, id: string): Promise<Story> {
+  const audit = await ops.listAudit({ triggerId: id, limit: 2000 });
+  const triggerId = audit[0]?.triggerId;
+  if (!triggerId) throw new TourniquetError('NOT_FOUND', 'no trigger with this id');
+  const [plans, tasks] = await Promise.all([ops.listPlans({ triggerId }), ops.listTasks({ triggerId })]);
+  return {
+    triggerId,
+    accepted: audit.find((r) => r.type === 'trigger.accepted'),
+    plans,
+    tasks,
+    audit,
+  };
+}
+
+/** A JSON value from the audit as a definition list (objects) or text. */
+function value(v: unknown): Html {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return facts(v as Record<string, unknown>);
+  if (Array.isArray(v))
+    return html`${v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')}`;
+  return html`${String(v)}`;
+}
+
+function facts(d: Record<string, unknown>): Html {
+  const entries = Object.entries(d);
+  if (entries.length === 0) return html`<p>None recorded.</p>`;
+  return html`<dl>
+    ${entries.map(
+      ([k, v]) =>
+        html`<dt>${k}</dt>
+          <dd>${value(v)}</dd>`,
+    )}
+  </dl>`;
+}
+
+function planSection(p: Plan) {
+  return html`<dl class="plan">
+    <dt>Plan</dt>
+    <dd><code>${p.id}</code></dd>
+    <dt>Policy decision</dt>
+    <dd>${p.decision}</dd>
+    <dt>Status</dt>
+    <dd><span class="status status-${p.status}">${p.status}</span></dd>
+    <dt>Held because</dt>
+    <dd>${p.holds.length ? p.holds.join('; ') : 'not held'}</dd>
+    ${
+      p.notes.length
+        ? html`<dt>Notes</dt>
+            <dd>${p.notes.join('; ')}</dd>`
+        : ''
+    }
+  </dl>`;
+}
+
+function tasksTable(tasks: readonly Task[]) {
+  if (tasks.length === 0) return html`<p>No tasks.</p>`;
+  return html`<table>
+    <caption>
+      Tasks: attempts, verification and when the credential stopped working
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Task</th>
+        <th scope="col">Action</th>
+        <th scope="col">Credential</th>
+        <th scope="col">Provider</th>
+        <th scope="col">Status</th>
+        <th scope="col">Attempts</th>
+        <th scope="col">Outcome</th>
+        <th scope="col">Last error</th>
+        <th scope="col">Verified</th>
+        <th scope="col">Effective at</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${tasks.map(
+        (t) =>
+          html`<tr data-task="${t.id}">
+            <td><code>${t.id.slice(0, 12)}</code></td>
+            <td>${t.action}</td>
+            <td>${t.credentialId ?? t.credentialKind}</td>
+            <td>${t.provider ?? 'none (shadow)'}</td>
+            <td>
+              <span class="status status-${t.status}">${t.status}</span
+              >${t.hold ? html`<br /><small>held: ${t.hold}</small>` : ''}
+            </td>
+            <td>${t.attempts}</td>
+            <td>${t.outcome ?? '—'}</td>
+            <td>${t.lastError ? html`<code>${t.lastError.code}</code> ${t.lastError.message}` : '—'}</td>
+            <td>${when(t.verifiedAt)}</td>
+            <td>${when(t.effectiveAt)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function needsOwnerTable(plans: readonly Plan[]) {
+  const rows = plans.flatMap((p) => p.needsOwner);
+  if (rows.length === 0) return html`<p>Nothing needs a person.</p>`;
+  return html`<table>
+    <caption>
+      Credentials no configured provider can kill: the manual step
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Credential</th>
+        <th scope="col">Kind</th>
+        <th scope="col">Wanted</th>
+        <th scope="col">Reason</th>
+        <th scope="col">Detail</th>
+        <th scope="col">Manual step</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        (n) =>
+          html`<tr>
+            <td>${n.credentialId ?? (n.fingerprint ? `fingerprint ${n.fingerprint.slice(0, 12)}…` : '—')}</td>
+            <td>${n.credentialKind}</td>
+            <td>${n.wanted}</td>
+            <td>${n.reason}</td>
+            <td>${n.detail}</td>
+            <td>${n.step}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function auditTable(records: readonly AuditRecord[]) {
+  return html`<table>
+    <caption>
+      Audit records of this trigger, with their position in the hash chain
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Seq</th>
+        <th scope="col">At</th>
+        <th scope="col">Type</th>
+        <th scope="col">Actor</th>
+        <th scope="col">Task</th>
+        <th scope="col">Previous hash</th>
+        <th scope="col">Hash</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${records.map(
+        (r) =>
+          html`<tr>
+            <td>${r.seq}</td>
+            <td>${when(r.at)}</td>
+            <td>${r.type}</td>
+            <td>${r.actor}</td>
+            <td>${r.taskId ? html`<code>${r.taskId.slice(0, 12)}</code>` : '—'}</td>
+            <td><code>${r.prevHash.slice(0, 12)}</code></td>
+            <td><code>${r.hash.slice(0, 12)}</code></td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+export function storyPage(s: Session, st: Story) {
+  const d = st.accepted?.data ?? {};
+  const { evidence, ...trigger } = d;
+  return page({
+    title: `Trigger ${st.triggerId.slice(0, 12)}`,
+    session: s,
+    body: html`<p>
+        Trigger <code>${st.triggerId}</code>${st.accepted ? html`, accepted ${when(st.accepted.at)}` : ''}.
+      </p>
+      <section aria-labelledby="source-heading">
+        <h2 id="source-heading">Source</h2>
+        ${facts(trigger)}
+        <h3>Evidence</h3>
+        ${evidence !== undefined && evidence !== null && typeof evidence === 'object' ? facts(evidence as Record<string, unknown>) : html`<p>None recorded.</p>`}
+      </section>
+      <section aria-labelledby="plan-heading">
+        <h2 id="plan-heading">Plan and policy decision</h2>
+        ${st.plans.length ? st.plans.map(planSection) : html`<p>No plan.</p>`}
+      </section>
+      <section aria-labelledby="tasks-heading">
+        <h2 id="tasks-heading">Tasks</h2>
+        ${tasksTable(st.tasks)}
+      </section>
+      <section aria-labelledby="owner-heading">
+        <h2 id="owner-heading">Needs an owner</h2>
+        ${needsOwnerTable(st.plans)}
+      </section>
+      <section aria-labelledby="audit-heading">
+        <h2 id="audit-heading">Audit trail</h2>
+        ${auditTable(st.audit)}
+      </section>`,
+  });
+}
