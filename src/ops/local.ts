@@ -106,6 +106,20 @@ async function publishTriggers(deps: PipelineDeps, triggers: readonly Trigger[])
 const intakeSpan = <T>(source: string, fn: (span: Span) => Promise<T>) =>
   inSpan('trigger.intake', { attributes: { 'tourniquet.trigger.source': source } }, fn);
 
+/**
+ * An ISO 8601 time as UTC. The API takes any offset ISO allows, but PostgreSQL refuses offsets
+ * past ±15:59 (`-16:28` was a 500): the instant is the same, the text is one the store reads.
+ */
+function utcInstant(s: string, field: string): string {
+  const t = Date.parse(s);
+  if (!Number.isFinite(t))
+    throw new TourniquetError('INVALID_INPUT', `${field}: not a time`, { details: { field } });
+  // Clamped to years 1–9999, the ones both ISO text and PostgreSQL hold (no audit record is outside).
+  return new Date(Math.min(Math.max(t, MIN_INSTANT), MAX_INSTANT)).toISOString();
+}
+const MIN_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
 export function localOps(deps: PipelineDeps): Operations {
   return {
     ingest: (docs) =>
@@ -189,8 +203,8 @@ export function localOps(deps: PipelineDeps): Operations {
         ...(q.credentialId ? { credentialId: q.credentialId } : {}),
         ...(q.afterSeq ? { afterSeq: q.afterSeq } : {}),
         ...(q.type ? { type: q.type } : {}),
-        ...(q.since ? { since: q.since } : {}),
-        ...(q.until ? { until: q.until } : {}),
+        ...(q.since ? { since: utcInstant(q.since, 'since') } : {}),
+        ...(q.until ? { until: utcInstant(q.until, 'until') } : {}),
         ...(q.newestFirst ? { newestFirst: true } : {}),
         limit: q.limit ?? 1000,
       }),

@@ -71,6 +71,14 @@ describe('HTTP API', () => {
     assert.equal(ok.statusCode, 200);
   });
 
+  it('reads an audit time range with any offset ISO allows (PostgreSQL refuses offsets past 15:59)', async () => {
+    for (const t of ['0151-11-22T11:06:31-16:28', '9999-12-31T23:59:59-15:59', '2026-01-01T00:00:00Z']) {
+      const url = `/v1/audit?since=${encodeURIComponent(t)}&until=${encodeURIComponent(t)}`;
+      const res = await app.inject({ method: 'GET', url, headers: auth });
+      assert.equal(res.statusCode, 200, `${t}: ${res.body}`);
+    }
+  });
+
   it('pages the inventory in id order (limit, after), and remote paging reads every page', async () => {
     const ids = Array.from({ length: 25 }, (_, i) => `page-cred-${String(i).padStart(2, '0')}`);
     await localOps(runtime.deps).importInventory(
