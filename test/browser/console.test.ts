@@ -171,6 +171,8 @@ describe('SOC console in a browser', () => {
         secret: HELD,
       })),
       { id: 'refused-c', provider: 'oauth-main', kind: 'oauth.access_token', secret: REFUSED },
+      // The leak the timeline watches: revoked at the fake, then verified dead by introspection.
+      { id: 'leaky-d', provider: 'oauth-main', kind: 'oauth.access_token', secret: PLANTED },
     ]);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -230,6 +232,8 @@ describe('SOC console in a browser', () => {
     });
     const id = accepted[0]!.id;
     await page.locator(`tr[data-trigger="${id}"]`).waitFor();
+    // …and reaches "verified" without a reload: the row is re-rendered as the audit trail moves.
+    await page.locator(`tr[data-trigger="${id}"] td[data-verified="1"]`).waitFor();
     assert.equal(await page.evaluate(() => (globalThis as unknown as { stayed?: boolean }).stayed), true);
     await accessible(page, 'timeline');
     await shot(page, 'timeline-live');

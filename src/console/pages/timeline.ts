@@ -1,7 +1,8 @@
 /**
  * The timeline: recent triggers, newest first, from the audit trail's `trigger.accepted` records
  * (which hold the trigger's shareable facts only: never a secret), with each plan's status as the
- * outcome. Filters are a plain GET form; the script refreshes the rows when /console/events says
+ * outcome, and how many of its tasks were verified dead (`task.verified` records: the trigger →
+ * verified step an analyst watches for). Filters are a plain GET form; the script refreshes the rows when /console/events says
  * the trail moved.
  */
 import { z } from 'zod';
@@ -28,6 +29,8 @@ export type TimelineQuery = z.infer<typeof TimelineQuery>;
 /** Triggers scanned per view (newest first) and shown after filtering. */
 const SCAN = 1000;
 const SHOWN = 200;
+/** Verifications scanned: an offboarding's plan may verify many credentials. */
+const VERIFIED_SCAN = 10_000;
 
 export interface TimelineRow {
   seq: number;
@@ -36,6 +39,8 @@ export interface TimelineRow {
   source: string;
   subject: string;
   outcome: string;
+  /** Its tasks verified dead so far. */
+  verified: number;
   at: string;
 }
 
@@ -54,7 +59,7 @@ function subjectOf(d: AuditRecord['data']): string {
 }
 
 export async function timelineRows(ops: Operations, q: TimelineQuery): Promise<TimelineRow[]> {
-  const [records, plans] = await Promise.all([
+  const [records, plans, verified] = await Promise.all([
     ops.listAudit({
       type: 'trigger.accepted',
       since: q.since,
@@ -64,7 +69,11 @@ export async function timelineRows(ops: Operations, q: TimelineQuery): Promise<T
     }),
     // One plan per accepted trigger, made with it: the newest plans are those of the newest triggers.
     ops.listPlans({ status: q.outcome, newestFirst: true, limit: SCAN }),
+    ops.listAudit({ type: 'task.verified', since: q.since, newestFirst: true, limit: VERIFIED_SCAN }),
   ]);
+  const verifiedOf = new Map<string, number>();
+  for (const v of verified)
+    if (v.triggerId) verifiedOf.set(v.triggerId, (verifiedOf.get(v.triggerId) ?? 0) + 1);
   const planOf = new Map<string, Plan>(plans.map((p) => [p.triggerId, p]));
   const rows = records.map((r): TimelineRow => ({
     seq: r.seq,
@@ -73,6 +82,7 @@ export async function timelineRows(ops: Operations, q: TimelineQuery): Promise<T
     source: str(r.data.source),
     subject: subjectOf(r.data),
     outcome: planOf.get(r.triggerId ?? '')?.status ?? 'none',
+    verified: verifiedOf.get(r.triggerId ?? '') ?? 0,
     at: r.at,
   }));
   const has = (hay: string, needle: string | undefined) =>
@@ -136,7 +146,7 @@ function filters(q: TimelineQuery) {
 export function rowsHtml(rows: readonly TimelineRow[]) {
   if (rows.length === 0)
     return html`<tr>
-      <td colspan="6">No triggers match.</td>
+      <td colspan="7">No triggers match.</td>
     </tr>`;
   return html`${rows.map(
     (r) =>
@@ -146,6 +156,7 @@ export function rowsHtml(rows: readonly TimelineRow[]) {
         <td>${r.source}</td>
         <td>${r.subject}</td>
         <td><span class="status status-${r.outcome}">${r.outcome}</span></td>
+        <td data-verified="${r.verified}">${r.verified > 0 ? `${r.verified} verified` : '—'}</td>
         <td>
           <a href="/console/triggers/${encodeURIComponent(r.triggerId)}">${r.triggerId.slice(0, 12)}</a>
         </td>
@@ -175,6 +186,7 @@ export function timelinePage(s: Session, q: TimelineQuery, rows: readonly Timeli
               <th scope="col">Source</th>
               <th scope="col">Subject</th>
               <th scope="col">Outcome</th>
+              <th scope="col">Verified dead</th>
               <th scope="col">Trigger</th>
             </tr>
           </thead>
