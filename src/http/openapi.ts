@@ -191,10 +191,12 @@ const ROUTES: readonly Route[] = [
   {
     method: 'get',
     path: '/v1/plans',
-    summary: 'Plans (by status)',
+    summary: 'Plans (by status, or of one trigger)',
     role: 'analyst',
     query: S.PlansQuery,
     ok: [200, S.StoredPlansResult],
+    // An unknown trigger is 404 and an ambiguous id prefix 409, as for /v1/tasks.
+    errors: [404, 409],
   },
   ...(['approve', 'deny'] as const).map((verb): Route => ({
     method: 'post',
