@@ -29,6 +29,19 @@ export interface AuditFilter {
   limit?: number | undefined;
 }
 
+/**
+ * What an import did: `imported` credentials read; of them `created`, `updated` and `unchanged`
+ * (an unchanged one is not written). Optional: a service from before they existed does not say.
+ */
+export interface ImportSummary {
+  imported: number;
+  created?: number;
+  updated?: number;
+  unchanged?: number;
+  people?: number;
+  workloads?: number;
+}
+
 export interface Operations {
   /** Validates every document first (nothing is stored if one is bad), then accepts them durably. */
   ingest(docs: readonly unknown[]): Promise<IngestResult>;
@@ -47,7 +60,7 @@ export interface Operations {
     data: unknown,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   /**
    * The same from a YAML or JSON file. A JSON file is streamed (src/ops/inventory-source.ts: a
    * million credentials in bounded memory), in-process or to a service (POST /v1/inventory/stream);
@@ -57,13 +70,13 @@ export interface Operations {
     path: string,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   /** The same from JSON bytes as they arrive (POST /v1/inventory/stream). */
   importInventoryStream(
     chunks: AsyncIterable<Uint8Array>,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   listInventory(): Promise<Credential[]>;
   /** Lists what the providers hold and updates the inventory (src/discovery/sync.ts), per instance. */
   syncInventory(req: SyncRequest, operator: string): Promise<SyncReport[]>;
