@@ -64,7 +64,12 @@ async function writeInventory(path: string, n: number): Promise<void> {
 }
 
 /** One CLI command in its own process on the data dir; its peak RSS as it measured it. */
-async function runCli(args: string[], dataDir: string, cacheHome: string, rssFile: string): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  dataDir: string,
+  cacheHome: string,
+  rssFile: string,
+): Promise<CliRun> {
   await rm(rssFile, { force: true });
   const { KAFKA_BROKERS: _k, DATABASE_URL: _d, ...env } = process.env;
   const t0 = Date.now();
