@@ -21,6 +21,7 @@ import { firstStartLine, firstStartVerdict, measureFirstStart, type FirstStart }
 import {
   inventoryScaleLines,
   inventoryScaleVerdict,
+  inventoryUnchangedVerdict,
   measureInventoryScale,
   type InventoryScale,
 } from './inventory-scale.js';
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
     ...holVerdicts(holRuns),
     ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
     ...(firstStart ? [firstStartVerdict(firstStart)] : []),
-    ...(inventory ? [inventoryScaleVerdict(inventory)] : []),
+    ...(inventory ? [inventoryScaleVerdict(inventory), inventoryUnchangedVerdict(inventory)] : []),
     ...(sync ? syncScaleVerdicts(sync) : []),
   ];
   const out = [

@@ -16,8 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openPglite } from '../src/store/pglite.js';
-import { INVENTORY_RSS_LIMIT_MB, runCli } from './inventory-scale.js';
+import { INVENTORY_RSS_LIMIT_MB, rowsWrittenSince, runCli } from './inventory-scale.js';
 import { verdictLines, type Verdict } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,20 +91,6 @@ async function runWorker(phase: Phase, n: number, dataDir: string, cacheHome: st
     code,
     counts,
   };
-}
-
-/** Credential rows written since `since` (an insert sets `updated_at` too), read with the store closed. */
-async function rowsWrittenSince(dataDir: string, since: Date): Promise<number> {
-  const db = await openPglite(dataDir);
-  try {
-    const [r] = await db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM credentials WHERE updated_at >= $1::timestamptz',
-      [since.toISOString()],
-    );
-    return r?.n ?? 0;
-  } finally {
-    await db.close();
-  }
 }
 
 export async function measureSyncScale(n: number): Promise<SyncScale> {
