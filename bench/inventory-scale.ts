@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { openPglite } from '../src/store/pglite.js';
 import type { Verdict } from './report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,6 +26,8 @@ export interface CliRun {
   seconds: number;
   peakRssMb: number | null;
   ok: boolean;
+  /** Credential rows the command wrote (inserted or updated), read from the store afterwards. */
+  rowsWritten?: number;
 }
 
 export interface InventoryScale {
@@ -64,7 +67,12 @@ async function writeInventory(path: string, n: number): Promise<void> {
 }
 
 /** One CLI command in its own process on the data dir; its peak RSS as it measured it. */
-async function runCli(args: string[], dataDir: string, cacheHome: string, rssFile: string): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  dataDir: string,
+  cacheHome: string,
+  rssFile: string,
+): Promise<CliRun> {
   await rm(rssFile, { force: true });
   const { KAFKA_BROKERS: _k, DATABASE_URL: _d, ...env } = process.env;
   const t0 = Date.now();
@@ -91,6 +99,20 @@ async function runCli(args: string[], dataDir: string, cacheHome: string, rssFil
   });
 }
 
+/** Credential rows written since `since` (an insert sets `updated_at` too), read with the store closed. */
+export async function rowsWrittenSince(dataDir: string, since: Date): Promise<number> {
+  const db = await openPglite(dataDir);
+  try {
+    const [r] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM credentials WHERE updated_at >= $1::timestamptz',
+      [since.toISOString()],
+    );
+    return r?.n ?? 0;
+  } finally {
+    await db.close();
+  }
+}
+
 export async function measureInventoryScale(n: number): Promise<InventoryScale> {
   const dir = await mkdtemp(join(tmpdir(), 'tq-inventory-scale-'));
   try {
@@ -101,11 +123,16 @@ export async function measureInventoryScale(n: number): Promise<InventoryScale> 
     // A first start elsewhere caches the store image, as any machine that ran tourniquet once has.
     await runCli(['inventory', 'list'], join(dir, 'warm'), cache, rss);
     const data = join(dir, 'data');
-    const runs = [
-      await runCli(['inventory', 'import', file], data, cache, rss),
-      await runCli(['inventory', 'import', file], data, cache, rss),
-      await runCli(['report', '--format', 'json'], data, cache, rss),
-    ];
+    const runs: CliRun[] = [];
+    for (const args of [
+      ['inventory', 'import', file],
+      ['inventory', 'import', file],
+    ]) {
+      const since = new Date();
+      const run = await runCli(args, data, cache, rss);
+      runs.push({ ...run, rowsWritten: await rowsWrittenSince(data, since) });
+    }
+    runs.push(await runCli(['report', '--format', 'json'], data, cache, rss));
     return { credentials: n, fileMb: (await stat(file)).size / 2 ** 20, runs };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -118,7 +145,7 @@ export function inventoryScaleLines(r: InventoryScale): string[] {
   const names = ['import (empty data dir)', 're-import (unchanged)', 'report --format json'];
   return r.runs.map(
     (run, i) =>
-      `inventory ${r.credentials} credentials (${r.fileMb.toFixed(0)} MB JSON): ${names[i]}: ${run.ok ? '' : 'FAILED, '}${run.seconds.toFixed(1)} s, peak RSS ${mb(run.peakRssMb)}`,
+      `inventory ${r.credentials} credentials (${r.fileMb.toFixed(0)} MB JSON): ${names[i]}: ${run.ok ? '' : 'FAILED, '}${run.seconds.toFixed(1)} s, peak RSS ${mb(run.peakRssMb)}${run.rowsWritten === undefined ? '' : `, rows written ${run.rowsWritten}`}`,
   );
 }
 
@@ -132,10 +159,25 @@ export function inventoryScaleVerdict(r: InventoryScale): Verdict {
   };
 }
 
+/** The second import of the same file changes nothing: it must write no row. */
+export function inventoryUnchangedVerdict(r: InventoryScale): Verdict {
+  const again = r.runs[1];
+  return {
+    target: `an unchanged re-import of ${r.credentials} credentials writes nothing (0 rows)`,
+    backend: 'embedded',
+    met: again?.ok === true && again.rowsWritten === 0,
+    measured: `${again?.rowsWritten ?? '?'} rows in ${again?.seconds.toFixed(1) ?? '?'} s`,
+  };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { credentials: { type: 'string' } } });
   const r = await measureInventoryScale(Number(values.credentials ?? 1_000_000));
   process.stdout.write(
-    [...inventoryScaleLines(r), JSON.stringify(inventoryScaleVerdict(r))].join('\n') + '\n',
+    [
+      ...inventoryScaleLines(r),
+      JSON.stringify(inventoryScaleVerdict(r)),
+      JSON.stringify(inventoryUnchangedVerdict(r)),
+    ].join('\n') + '\n',
   );
 }

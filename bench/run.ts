@@ -21,9 +21,11 @@ import { firstStartLine, firstStartVerdict, measureFirstStart, type FirstStart }
 import {
   inventoryScaleLines,
   inventoryScaleVerdict,
+  inventoryUnchangedVerdict,
   measureInventoryScale,
   type InventoryScale,
 } from './inventory-scale.js';
+import { measureSyncScale, syncScaleLines, syncScaleVerdicts, type SyncScale } from './sync-scale.js';
 import { holJob, runHolGroup, type HolRun } from './hol-orchestrate.js';
 import { holLines, holVerdicts } from './hol-report.js';
 import { defaultOptions, holPlan, plan, type BenchOptions } from './scenarios.js';
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
   let firstStart: FirstStart | null = null;
   const wantInventory = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('inventory'));
   let inventory: InventoryScale | null = null;
+  const wantSync = o.backends !== 'kafka' && (o.only.length === 0 || o.only.includes('sync'));
+  let sync: SyncScale | null = null;
   const fake = await startFakeProvider(o.provider);
   const rows: ScenarioMetrics[] = [];
   const skipped: string[] = [];
@@ -185,6 +189,11 @@ async function main(): Promise<void> {
         inventory = await measureInventoryScale(o.quick ? 20_000 : 1_000_000);
         process.stderr.write(` ${inventoryScaleLines(inventory).join('; ')}\n`);
       }
+      if (wantSync) {
+        process.stderr.write('bench: sync at scale …');
+        sync = await measureSyncScale(o.quick ? 20_000 : 1_000_000);
+        process.stderr.write(` ${syncScaleLines(sync).join('; ')}\n`);
+      }
     } finally {
       if (templateDir) await rm(templateDir, { recursive: true, force: true });
     }
@@ -198,7 +207,8 @@ async function main(): Promise<void> {
     ...holVerdicts(holRuns),
     ...(scaleOut ? scaleOutVerdicts(scaleOut) : []),
     ...(firstStart ? [firstStartVerdict(firstStart)] : []),
-    ...(inventory ? [inventoryScaleVerdict(inventory)] : []),
+    ...(inventory ? [inventoryScaleVerdict(inventory), inventoryUnchangedVerdict(inventory)] : []),
+    ...(sync ? syncScaleVerdicts(sync) : []),
   ];
   const out = [
     '',
@@ -215,6 +225,7 @@ async function main(): Promise<void> {
     ...(scaleOut ? scaleOutLines(scaleOut) : []).map((l) => `- ${l}`),
     ...(firstStart ? [`- ${firstStartLine(firstStart)}`] : []),
     ...(inventory ? inventoryScaleLines(inventory) : []).map((l) => `- ${l}`),
+    ...(sync ? syncScaleLines(sync) : []).map((l) => `- ${l}`),
     ...skipped.map((l) => `- ${l}`),
     ...loaded(rows),
     '',
@@ -253,6 +264,7 @@ async function main(): Promise<void> {
         scaleOut,
         firstStart,
         inventory,
+        sync,
       },
       null,
       2,

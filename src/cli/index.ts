@@ -128,7 +128,13 @@ inventory
       const r = await t.ops
         .importInventoryFile(file, 'cli', { allowProtectionChange: o.allowProtectionChange ?? false })
         .catch(async (e: unknown) => Promise.reject(await withLines(e, file)));
-      out(`imported ${r.imported} credential(s), ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`);
+      const counts =
+        r.created === undefined
+          ? ''
+          : ` (${r.created} new, ${r.updated ?? 0} changed, ${r.unchanged ?? 0} unchanged)`;
+      out(
+        `imported ${r.imported} credential(s)${counts}, ${r.people ?? 0} people, ${r.workloads ?? 0} workload(s)`,
+      );
     });
   });
 registerSyncCommand(inventory, withTarget, out);

@@ -105,6 +105,9 @@ export const PlansResult = z.object({
 export const GapsResult = z.object({ gaps: z.array(NeedsOwner) });
 export const ImportResult = z.object({
   imported: z.number().int(),
+  created: z.number().int().optional(),
+  updated: z.number().int().optional(),
+  unchanged: z.number().int().optional(),
   people: z.number().int().optional(),
   workloads: z.number().int().optional(),
 });

@@ -28,17 +28,17 @@ import { isKnownKind } from '../providers/kinds.js';
 import type { StoreOps } from '../store/port.js';
 import { fieldIssues, type FieldIssue } from '../util/zod-issues.js';
 import { recordsOf, type InventoryRecords } from './inventory-source.js';
+import type { ImportSummary } from './port.js';
 
 export interface ImportOptions {
   /** Accept changes to `protected` or `status` of credentials already in the inventory. */
   allowProtectionChange?: boolean;
 }
 
-export interface ImportResult {
-  imported: number;
+export type ImportResult = Required<Omit<ImportSummary, 'people' | 'workloads'>> & {
   people: number;
   workloads: number;
-}
+};
 
 /**
  * Credentials checked and written per statement. Small on purpose: a batch waits in memory for
@@ -73,8 +73,11 @@ export async function importRecords(
       else await run.credential(item.value, item.path);
     }
     await run.finish();
-    await tx.upsertPeople(run.people);
-    await tx.upsertWorkloads(run.workloads);
+    const people = await tx.upsertPeople(run.people);
+    const workloads = await tx.upsertWorkloads(run.workloads);
+    // An import that changed nothing wrote nothing, and has nothing to audit: the trail records
+    // what changed in the inventory, and a re-import of an unchanged estate changes nothing.
+    if (run.created + run.updated + people + workloads === 0) return { run, people, workloads, audit: [] };
     const audit = await tx.appendAudit(
       [
         {
@@ -82,8 +85,13 @@ export async function importRecords(
           actor,
           data: {
             count: run.count,
+            created: run.created,
+            updated: run.updated,
+            unchanged: run.unchanged,
             people: run.people.length,
             workloads: run.workloads.length,
+            peopleWritten: people,
+            workloadsWritten: workloads,
             ids: run.firstIds,
             protectionChanges: run.changes,
             ...(run.changeCount > run.changes.length ? { protectionChangeCount: run.changeCount } : {}),
@@ -92,10 +100,17 @@ export async function importRecords(
       ],
       now(deps),
     );
-    return { run, audit };
+    return { run, people, workloads, audit };
   });
-  await deps.onAudit?.(audit);
-  return { imported: run.count, people: run.people.length, workloads: run.workloads.length };
+  if (audit.length > 0) await deps.onAudit?.(audit);
+  return {
+    imported: run.count,
+    created: run.created,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    people: run.people.length,
+    workloads: run.workloads.length,
+  };
 }
 
 /** One import's state while its records stream through. */
@@ -105,6 +120,10 @@ class ImportRun {
   readonly firstIds: string[] = [];
   readonly changes: Change[] = [];
   count = 0;
+  /** Of the credentials written: new rows, changed rows, and rows that already held the values. */
+  created = 0;
+  updated = 0;
+  unchanged = 0;
   changeCount = 0;
   private readonly issues: FieldIssue[] = [];
   private issueCount = 0;
@@ -170,7 +189,6 @@ class ImportRun {
     });
     this.check(c, at);
     this.count++;
-    if (this.firstIds.length < AUDIT_IDS) this.firstIds.push(c.id);
     this.batch.push(c);
     if (this.batch.length >= BATCH) await this.flush();
   }
@@ -216,7 +234,14 @@ class ImportRun {
       this.changeCount++;
       if (this.changes.length < MAX_ISSUES) this.changes.push(diff);
     }
-    if (this.changeCount === 0 || this.opts.allowProtectionChange) await this.tx.upsertCredentials(batch);
+    if (this.changeCount > 0 && !this.opts.allowProtectionChange) return;
+    const written = await this.tx.upsertCredentials(batch);
+    this.created += written.created.length;
+    this.updated += written.updated.length;
+    this.unchanged += written.unchanged;
+    // The audit names the credentials the import changed, not the ones it left as they were.
+    for (const id of [...written.created, ...written.updated])
+      if (this.firstIds.length < AUDIT_IDS) this.firstIds.push(id);
   }
 
   /** The last batch, then what could only be judged once every record was read. */

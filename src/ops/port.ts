@@ -43,6 +43,19 @@ export interface InventoryPage {
 export const INVENTORY_PAGE = 1_000;
 export const INVENTORY_PAGE_MAX = 10_000;
 
+/**
+ * What an import did: `imported` credentials read; of them `created`, `updated` and `unchanged`
+ * (an unchanged one is not written). Optional: a service from before they existed does not say.
+ */
+export interface ImportSummary {
+  imported: number;
+  created?: number;
+  updated?: number;
+  unchanged?: number;
+  people?: number;
+  workloads?: number;
+}
+
 export interface Operations {
   /** Validates every document first (nothing is stored if one is bad), then accepts them durably. */
   ingest(docs: readonly unknown[]): Promise<IngestResult>;
@@ -61,7 +74,7 @@ export interface Operations {
     data: unknown,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   /**
    * The same from a YAML or JSON file. A JSON file is streamed (src/ops/inventory-source.ts: a
    * million credentials in bounded memory), in-process or to a service (POST /v1/inventory/stream);
@@ -71,13 +84,13 @@ export interface Operations {
     path: string,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   /** The same from JSON bytes as they arrive (POST /v1/inventory/stream). */
   importInventoryStream(
     chunks: AsyncIterable<Uint8Array>,
     actor: string,
     opts?: { allowProtectionChange?: boolean },
-  ): Promise<{ imported: number; people?: number; workloads?: number }>;
+  ): Promise<ImportSummary>;
   /**
    * One page of the inventory in id order: `limit` (default 1,000, at most 10,000) credentials
    * after the id `after`. A page shorter than the limit is the last; `inventoryPages` reads them all.

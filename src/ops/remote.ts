@@ -3,7 +3,7 @@ import type { AuditRecord } from '../../schemas/audit.js';
 import { isTourniquetError, TourniquetError, type ErrorCode } from '../errors.js';
 import { readStructuredFile } from '../util/files.js';
 import { readFileChunks } from './inventory-source.js';
-import type { Operations } from './port.js';
+import type { ImportSummary, Operations } from './port.js';
 
 /** The body as JSON, or undefined when it is not (a proxy's HTML error page, a truncated answer). */
 function parsed(text: string): unknown {
@@ -75,13 +75,13 @@ export function remoteOps(baseUrl: string, token: string): Operations {
     return answer as T;
   }
   const importVia = (data: unknown, opts?: { allowProtectionChange?: boolean }) =>
-    call<{ imported: number; people?: number; workloads?: number }>(
+    call<ImportSummary>(
       'POST',
       `/v1/inventory${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`,
       data,
     );
   const streamVia = (chunks: AsyncIterable<Uint8Array>, opts?: { allowProtectionChange?: boolean }) =>
-    call<{ imported: number; people?: number; workloads?: number }>(
+    call<ImportSummary>(
       'POST',
       `/v1/inventory/stream${opts?.allowProtectionChange ? '?allowProtectionChange=true' : ''}`,
       undefined,

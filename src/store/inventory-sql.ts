@@ -1,14 +1,19 @@
 /** Inventory SQL: bulk upsert and lookup of credentials. */
 import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import type { Db } from './db.js';
-import type { CredentialQuery } from './port.js';
+import type { CredentialQuery, UpsertResult } from './port.js';
 import { rowSource } from './row-source.js';
 import { credentialFromRow, personFromRow, workloadFromRow } from './rows.js';
 
 const j = (v: unknown) => JSON.stringify(v);
 
-export async function upsertCredentials(db: Db, creds: readonly Credential[]): Promise<number> {
-  if (creds.length === 0) return 0;
+/**
+ * Writes the credentials and says which rows it wrote. A row whose stored values already equal what
+ * the upsert would leave is not touched (no new row version, no `updated_at` bump): an unchanged
+ * re-import or sync writes nothing, and its audit names only what changed.
+ */
+export async function upsertCredentials(db: Db, creds: readonly Credential[]): Promise<UpsertResult> {
+  if (creds.length === 0) return { created: [], updated: [], unchanged: 0 };
   // One statement for the whole import. A row may not be updated twice by one INSERT … ON CONFLICT,
   // so repeated ids are merged first, the way consecutive upserts would have left them.
   const byId = new Map<string, Credential>();
@@ -60,26 +65,51 @@ export async function upsertCredentials(db: Db, creds: readonly Credential[]): P
     ]),
     1,
   );
-  await db.query(
+  // SET and WHERE list the same expressions: the row is written only when what SET would leave
+  // differs from what it holds (jsonb compares by value, timestamps as instants). An updated row's
+  // xmax is the updating transaction, an inserted one's is 0: that tells created from updated.
+  const merged = CREDENTIAL_SET.map(([, expr]) => expr);
+  const rows = await db.query<{ id: string; created: boolean }>(
     `INSERT INTO credentials (id, provider, kind, provider_id, fingerprint, owner, workload, scopes, protected, status, labels, flags,
        created_by, readers, rotate_to, issued_at, last_used_at, expires_at)
      SELECT id, provider, kind, provider_id, fingerprint, owner, workload, scopes::jsonb, protected::boolean, status,
        labels::jsonb, flags::jsonb, created_by, readers::jsonb, rotate_to::jsonb, issued_at::timestamptz,
        last_used_at::timestamptz, expires_at::timestamptz
      FROM ${source.sql}
-     ON CONFLICT (id) DO UPDATE SET provider=EXCLUDED.provider, kind=EXCLUDED.kind, provider_id=EXCLUDED.provider_id,
-       fingerprint=COALESCE(EXCLUDED.fingerprint, credentials.fingerprint), owner=EXCLUDED.owner,
-       workload=EXCLUDED.workload, scopes=EXCLUDED.scopes, protected=EXCLUDED.protected, status=EXCLUDED.status,
-       labels=EXCLUDED.labels, created_by=EXCLUDED.created_by, readers=EXCLUDED.readers,
-       rotate_to=EXCLUDED.rotate_to,
-       -- What one source tells is kept when another import does not say; last use never goes back.
-       issued_at=COALESCE(EXCLUDED.issued_at, credentials.issued_at),
-       last_used_at=GREATEST(EXCLUDED.last_used_at, credentials.last_used_at),
-       expires_at=COALESCE(EXCLUDED.expires_at, credentials.expires_at), updated_at=now()`,
+     ON CONFLICT (id) DO UPDATE SET ${CREDENTIAL_SET.map(([col, expr]) => `${col}=${expr}`).join(', ')}, updated_at=now()
+     WHERE (${CREDENTIAL_SET.map(([col]) => `credentials.${col}`).join(', ')}) IS DISTINCT FROM (${merged.join(', ')})
+     RETURNING id, (xmax = 0) AS created`,
     source.params,
   );
-  return creds.length;
+  const created: string[] = [];
+  const updated: string[] = [];
+  for (const r of rows) (r.created ? created : updated).push(r.id);
+  return { created, updated, unchanged: byId.size - rows.length };
 }
+
+/**
+ * What an upsert leaves in each column of a row that exists. `flags` is not here: they are the
+ * pipeline's, an import or sync never resets them.
+ */
+const CREDENTIAL_SET: readonly (readonly [string, string])[] = [
+  ['provider', 'EXCLUDED.provider'],
+  ['kind', 'EXCLUDED.kind'],
+  ['provider_id', 'EXCLUDED.provider_id'],
+  ['fingerprint', 'COALESCE(EXCLUDED.fingerprint, credentials.fingerprint)'],
+  ['owner', 'EXCLUDED.owner'],
+  ['workload', 'EXCLUDED.workload'],
+  ['scopes', 'EXCLUDED.scopes'],
+  ['protected', 'EXCLUDED.protected'],
+  ['status', 'EXCLUDED.status'],
+  ['labels', 'EXCLUDED.labels'],
+  ['created_by', 'EXCLUDED.created_by'],
+  ['readers', 'EXCLUDED.readers'],
+  ['rotate_to', 'EXCLUDED.rotate_to'],
+  // What one source tells is kept when another import does not say; last use never goes back.
+  ['issued_at', 'COALESCE(EXCLUDED.issued_at, credentials.issued_at)'],
+  ['last_used_at', 'GREATEST(EXCLUDED.last_used_at, credentials.last_used_at)'],
+  ['expires_at', 'COALESCE(EXCLUDED.expires_at, credentials.expires_at)'],
+];
 
 export async function findCredentials(db: Db, q: CredentialQuery): Promise<Credential[]> {
   // Only the arms the caller filled in: PostgreSQL plans every statement again (PGlite always), and
@@ -108,34 +138,42 @@ export async function findCredentials(db: Db, q: CredentialQuery): Promise<Crede
   return rows.map(credentialFromRow);
 }
 
-export async function upsertPeople(db: Db, people: readonly Person[]): Promise<void> {
-  if (people.length === 0) return;
+/** Writes the people; returns how many rows it wrote (an unchanged person is not touched). */
+export async function upsertPeople(db: Db, people: readonly Person[]): Promise<number> {
+  if (people.length === 0) return 0;
   const source = rowSource(
     'u',
     ['id', 'aliases', 'identities'],
     people.map((p) => [p.id, j(p.aliases), j(p.identities)]),
     1,
   );
-  await db.query(
+  const rows = await db.query(
     `INSERT INTO people (id, aliases, identities) SELECT id, aliases::jsonb, identities::jsonb FROM ${source.sql}
-     ON CONFLICT (id) DO UPDATE SET aliases = EXCLUDED.aliases, identities = EXCLUDED.identities, updated_at = now()`,
+     ON CONFLICT (id) DO UPDATE SET aliases = EXCLUDED.aliases, identities = EXCLUDED.identities, updated_at = now()
+     WHERE (people.aliases, people.identities) IS DISTINCT FROM (EXCLUDED.aliases, EXCLUDED.identities)
+     RETURNING id`,
     source.params,
   );
+  return rows.length;
 }
 
-export async function upsertWorkloads(db: Db, workloads: readonly Workload[]): Promise<void> {
-  if (workloads.length === 0) return;
+/** Writes the workloads; returns how many rows it wrote (an unchanged one is not touched). */
+export async function upsertWorkloads(db: Db, workloads: readonly Workload[]): Promise<number> {
+  if (workloads.length === 0) return 0;
   const source = rowSource(
     'u',
     ['name', 'aliases'],
     workloads.map((w) => [w.name, j(w.aliases)]),
     1,
   );
-  await db.query(
+  const rows = await db.query(
     `INSERT INTO workloads (name, aliases) SELECT name, aliases::jsonb FROM ${source.sql}
-     ON CONFLICT (name) DO UPDATE SET aliases = EXCLUDED.aliases, updated_at = now()`,
+     ON CONFLICT (name) DO UPDATE SET aliases = EXCLUDED.aliases, updated_at = now()
+     WHERE workloads.aliases IS DISTINCT FROM EXCLUDED.aliases
+     RETURNING name`,
     source.params,
   );
+  return rows.length;
 }
 
 /** People known under any of the ids (id or alias, case-insensitive). */

@@ -87,13 +87,22 @@ export interface FinishedTask {
   credential: Credential | null;
 }
 
+/** What an upsert of credentials wrote: ids inserted, ids changed, and how many were already equal. */
+export interface UpsertResult {
+  created: string[];
+  updated: string[];
+  unchanged: number;
+}
+
 export interface StoreOps {
-  upsertCredentials(creds: readonly Credential[]): Promise<number>;
+  /** Rows already holding what the upsert would leave are not written (and not in the result). */
+  upsertCredentials(creds: readonly Credential[]): Promise<UpsertResult>;
   /** In id order; `after`: only ids after it (keyset paging, src/store/credential-pages.ts). */
   listCredentials(limit?: number, after?: string): Promise<Credential[]>;
   findCredentials(q: CredentialQuery): Promise<Credential[]>;
-  upsertPeople(people: readonly Person[]): Promise<void>;
-  upsertWorkloads(workloads: readonly Workload[]): Promise<void>;
+  /** How many rows were written: an unchanged record is not. */
+  upsertPeople(people: readonly Person[]): Promise<number>;
+  upsertWorkloads(workloads: readonly Workload[]): Promise<number>;
   /** People known under any of these ids or aliases (case-insensitive). */
   findPeople(ids: readonly string[]): Promise<Person[]>;
   /** Workloads known under this name or alias. */

@@ -84,7 +84,7 @@ describe('inventory import from a file', () => {
       JSON.stringify(inventory(Array.from({ length: N }, (_, i) => credential(i)))),
     );
     const r = await ops().importInventoryFile(file('big.json'), 'test');
-    assert.deepEqual(r, { imported: N, people: 2, workloads: 1 });
+    assert.deepEqual(r, { imported: N, created: N, updated: 0, unchanged: 0, people: 2, workloads: 1 });
     assert.equal(await count(), N);
     const [planted] = await runtime.deps.store.findCredentials({ ids: ['imp-00007'] });
     assert.equal(planted?.fingerprint, runtime.deps.fingerprint(PLANTED));
@@ -93,6 +93,42 @@ describe('inventory import from a file', () => {
     for (const f of await filesUnder(join(dir.path, 'data'))) {
       assert.ok(!(await readFile(f)).includes(PLANTED), `${f} holds the planted secret`);
     }
+  });
+
+  it('a second identical import writes nothing and audits nothing; a changed field is still written', async () => {
+    const audits = async () =>
+      (await runtime.deps.store.listAudit({ limit: 10_000 })).filter((a) => a.type === 'inventory.imported');
+    // That no row version changes is the store's to prove (test/integration/store.test.ts); here:
+    // what the import reports and audits.
+    const before = { audits: (await audits()).length };
+    const again = await ops().importInventoryFile(file('big.json'), 'test');
+    assert.deepEqual(again, { imported: N, created: 0, updated: 0, unchanged: N, people: 2, workloads: 1 });
+    assert.equal((await audits()).length, before.audits, 'no audit record for an unchanged import');
+
+    const creds = Array.from({ length: N }, (_, i) => credential(i));
+    creds[5] = { ...creds[5], owner: 'bob@acme.example' };
+    await writeFile(file('one-changed.json'), JSON.stringify(inventory(creds)));
+    const changed = await ops().importInventoryFile(file('one-changed.json'), 'test');
+    assert.deepEqual(changed, {
+      imported: N,
+      created: 0,
+      updated: 1,
+      unchanged: N - 1,
+      people: 2,
+      workloads: 1,
+    });
+    assert.equal(
+      (await runtime.deps.store.findCredentials({ ids: ['imp-00005'] }))[0]?.owner,
+      'bob@acme.example',
+    );
+    const [rec, ...more] = (await audits()).slice(before.audits);
+    assert.equal(more.length, 0);
+    assert.deepEqual(
+      [rec?.data.created, rec?.data.updated, rec?.data.unchanged, rec?.data.ids],
+      [0, 1, N - 1, ['imp-00005']],
+    );
+    // Back as it was, for the tests below.
+    assert.equal((await ops().importInventoryFile(file('big.json'), 'test')).updated, 1);
   });
 
   it('names every problem at once, late ones included, and keeps nothing of the file', async () => {
@@ -222,6 +258,9 @@ describe('inventory import through a running service, streamed', () => {
     await writeFile(file, JSON.stringify(inventory(Array.from({ length: MANY }, (_, i) => credential(i)))));
     assert.deepEqual(await remote.importInventoryFile(file, 'test'), {
       imported: MANY,
+      created: MANY,
+      updated: 0,
+      unchanged: 0,
       people: 2,
       workloads: 1,
     });

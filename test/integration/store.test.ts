@@ -286,14 +286,12 @@ for (const adapter of storeAdapters) {
       withStore(t, async (s) => {
         const fp = 'd'.repeat(64);
         const many = Array.from({ length: 3000 }, (_, i) => cred(`m${i}`, { labels: { q: `"'\\{x},` } }));
-        assert.equal(
-          await s.upsertCredentials([
-            ...many,
-            cred('dup', { fingerprint: fp, owner: 'first' }),
-            cred('dup', { owner: 'second', protected: true }),
-          ]),
-          3002,
-        );
+        const written = await s.upsertCredentials([
+          ...many,
+          cred('dup', { fingerprint: fp, owner: 'first' }),
+          cred('dup', { owner: 'second', protected: true }),
+        ]);
+        assert.deepEqual([written.created.length, written.updated, written.unchanged], [3001, [], 0]);
         const [dup] = await s.findCredentials({ ids: ['dup'] });
         assert.equal(dup?.owner, 'second');
         assert.equal(dup?.protected, true);
@@ -301,7 +299,60 @@ for (const adapter of storeAdapters) {
         assert.equal((await s.listCredentials(10_000)).length, 3001);
         const [m7] = await s.findCredentials({ ids: ['m7'] });
         assert.deepEqual(m7?.labels, { q: `"'\\{x},` });
-        assert.equal(await s.upsertCredentials([]), 0);
+        assert.deepEqual(await s.upsertCredentials([]), { created: [], updated: [], unchanged: 0 });
+      }));
+
+    it('upsertCredentials writes no row that already holds what it would leave, and says which it wrote', (t) =>
+      withStore(t, async (s, db) => {
+        const versions = async () =>
+          Object.fromEntries(
+            (
+              await db.query<{ id: string; v: string; at: unknown }>(
+                'SELECT id, xmin::text AS v, updated_at AS at FROM credentials ORDER BY id',
+              )
+            ).map((r) => [r.id, `${r.v}@${String(r.at)}`]),
+          );
+        const c1 = cred('c1', {
+          fingerprint: 'f'.repeat(64),
+          issuedAt: T0,
+          lastUsedAt: later(1000),
+          labels: { b: '2', a: '1' },
+          readers: ['Bob@Example.com'],
+        });
+        const c2 = cred('c2', { owner: 'ada@example.com' });
+        assert.deepEqual(await s.upsertCredentials([c1, c2]), {
+          created: ['c1', 'c2'],
+          updated: [],
+          unchanged: 0,
+        });
+        await s.updateCredential('c1', { addFlags: ['owner_left'] });
+        const first = await versions();
+        assert.deepEqual(await s.upsertCredentials([c1, c2]), { created: [], updated: [], unchanged: 2 });
+        // What the upsert keeps when the input does not say (fingerprint, dates, an older last use),
+        // labels in another order, the pipeline's flags: all the same row.
+        const { fingerprint: _f, issuedAt: _i, ...bare } = c1;
+        const same = Credential.parse({ ...bare, lastUsedAt: T0, labels: { a: '1', b: '2' }, flags: [] });
+        assert.deepEqual(await s.upsertCredentials([same]), { created: [], updated: [], unchanged: 1 });
+        assert.deepEqual(await versions(), first, 'no row version and no updated_at changed');
+        const moved = await s.upsertCredentials([c1, { ...c2, owner: 'bob@example.com' }]);
+        assert.deepEqual(moved, { created: [], updated: ['c2'], unchanged: 1 });
+        const after = await versions();
+        assert.equal(after.c1, first.c1);
+        assert.notEqual(after.c2, first.c2);
+        const [stored] = await s.findCredentials({ ids: ['c1'] });
+        assert.deepEqual(stored?.flags, ['owner_left']);
+        assert.equal((await s.findCredentials({ ids: ['c2'] }))[0]?.owner, 'bob@example.com');
+      }));
+
+    it('upsertPeople and upsertWorkloads write only what changed', (t) =>
+      withStore(t, async (s) => {
+        const ada = { id: 'ada@example.com', aliases: ['ada'], identities: { gh: 'ada-gh' } };
+        assert.equal(await s.upsertPeople([ada, { id: 'bob@example.com', aliases: [], identities: {} }]), 2);
+        assert.equal(await s.upsertPeople([ada]), 0);
+        assert.equal(await s.upsertPeople([{ ...ada, identities: { gh: 'ada2' } }]), 1);
+        assert.equal(await s.upsertWorkloads([{ name: 'pay', aliases: ['sa:pay'] }]), 1);
+        assert.equal(await s.upsertWorkloads([{ name: 'pay', aliases: ['sa:pay'] }]), 0);
+        assert.equal(await s.upsertWorkloads([{ name: 'pay', aliases: [] }]), 1);
       }));
 
     it('a large plan is stored whole; finishing tasks returns what observers need and closes the plan', (t) =>
