@@ -1,4 +1,5 @@
 /** The one SQL implementation of the store port, over either adapter's Db. */
+import { afterCreated, freshness, type Freshness } from './statistics.js';
 import type { AuditEntry } from '../../schemas/audit.js';
 import type { Credential, Person, Workload } from '../../schemas/credential.js';
 import {
@@ -74,10 +75,13 @@ class SqlOps implements StoreOps {
     protected readonly db: Db,
     protected readonly head: HeadHint,
     protected readonly trail: AuditTrail,
+    protected readonly fresh: Freshness,
   ) {}
 
-  upsertCredentials(creds: readonly Credential[]) {
-    return upsertCredentials(this.db, creds);
+  async upsertCredentials(creds: readonly Credential[]) {
+    const written = await upsertCredentials(this.db, creds);
+    await afterCreated(this.db, this.fresh, written.created.length);
+    return written;
   }
 
   async listCredentials(limit = 1000, after?: string): Promise<Credential[]> {
@@ -585,7 +589,9 @@ class SqlOps implements StoreOps {
 class SqlStore extends SqlOps implements Store {
   async transaction<T>(fn: (ops: StoreOps) => Promise<T>): Promise<T> {
     let ops: SqlOps | undefined;
-    const result = await this.db.transaction((tx) => fn((ops = new SqlOps(tx, this.head, this.trail))));
+    const result = await this.db.transaction((tx) =>
+      fn((ops = new SqlOps(tx, this.head, this.trail, this.fresh))),
+    );
     if (ops) await this.trail.committed(ops.recorded);
     return result;
   }
@@ -653,5 +659,5 @@ export async function createStore(db: Db, keys: StoreKeys, opts: StoreOptions = 
   );
   // What a crashed process left in the outbox is chained now, not at the first sweep.
   await trail.flush();
-  return new SqlStore(db, head, trail);
+  return new SqlStore(db, head, trail, freshness());
 }
