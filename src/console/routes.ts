@@ -10,12 +10,14 @@ import { z } from 'zod';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { statusOf } from '../http/errors.js';
 import { hasRole, tokenIdentifier, type Role } from '../http/operator-auth.js';
+import type { BusHealth } from '../bus/port.js';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
 import { checkCsrf, checkOrigin, type CsrfInput } from './csrf.js';
 import { eventStreams } from './events.js';
 import { acceptForms, parseInput } from './form.js';
 import type { Html } from './html.js';
+import { loadLatency } from './latency.js';
 import { errorPage } from './layout.js';
 import { approvalsPage, DecisionForm, loadHeld } from './pages/approvals.js';
 import { deadLettersPage, RetryForm } from './pages/dead-letters.js';
@@ -31,8 +33,8 @@ export interface ConsoleOptions {
   ops: Operations;
   adminToken: string;
   logger: Logger;
-  /** Readiness facts for the health page (the same as /readyz). */
-  health?: () => Promise<object>;
+  /** Readiness facts for the health page (the same as /readyz), with consumer lag per topic. */
+  health?: () => Promise<BusHealth & { stalled?: unknown }>;
   /** Each provider lane's circuit breaker (closed, half_open, open) in this process. */
   breakers?: () => Record<string, string>;
   /** Idle time after which a session ends (default 30 minutes). */
@@ -249,7 +251,11 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
   scope.get('/health', async (req, reply) => {
     const s = need(req);
     parseInput(Empty, req.query);
-    const [v, ready] = await Promise.all([ops.verifyAudit(), opts.health?.() ?? Promise.resolve({})]);
-    return send(reply, healthPage(s, v, ready as Record<string, unknown>, opts.breakers?.() ?? {}));
+    const [v, ready, latency] = await Promise.all([
+      ops.verifyAudit(),
+      opts.health?.() ?? Promise.resolve({}),
+      loadLatency(ops, Date.now()),
+    ]);
+    return send(reply, healthPage(s, v, ready, opts.breakers?.() ?? {}, latency));
   });
 }
