@@ -20,7 +20,7 @@ import type { Html } from './html.js';
 import { loadLatency } from './latency.js';
 import { errorPage } from './layout.js';
 import { approvalsPage, DecisionForm, loadHeld } from './pages/approvals.js';
-import { deadLettersPage, RetryForm } from './pages/dead-letters.js';
+import { deadLettersPage, RetryAllForm, RetryForm } from './pages/dead-letters.js';
 import { healthPage } from './pages/health.js';
 import { inventoryPage } from './pages/inventory.js';
 import { loginPage } from './pages/login.js';
@@ -56,7 +56,10 @@ const ApprovalsQuery = z
   .partial()
   .strict();
 const DeadLettersQuery = z
-  .object({ retried: z.string().regex(/^[0-9a-f]{8,32}$/) })
+  .object({
+    retried: z.string().regex(/^[0-9a-f]{8,32}$/),
+    retriedAll: z.coerce.number().int().min(0).max(1_000_000_000),
+  })
   .partial()
   .strict();
 const EventsQuery = z.object({ after: z.coerce.number().int().min(0).optional() }).strict();
@@ -213,12 +216,17 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
   scope.get('/dead-letters', async (req, reply) => {
     const s = need(req);
     const q = parseInput(DeadLettersQuery, req.query);
-    return send(reply, deadLettersPage(s, await ops.listDeadLetters(), q.retried));
+    return send(reply, deadLettersPage(s, await ops.listDeadLetters(), q));
   });
   scope.post('/dead-letters/retry', async (req, reply) => {
     const [s, f] = posted(req, RetryForm, 'responder');
     await ops.retryDeadLetters([f.taskId], s.who.name);
     return reply.redirect(`/console/dead-letters?retried=${f.taskId}`, 303);
+  });
+  scope.post('/dead-letters/retry-all', async (req, reply) => {
+    const [s, f] = posted(req, RetryAllForm, 'responder');
+    const { retried } = await ops.retryDeadLetters('all', s.who.name, f.reason);
+    return reply.redirect(`/console/dead-letters?retriedAll=${retried.length}`, 303);
   });
 
   scope.get('/replay', async (req, reply) => {
