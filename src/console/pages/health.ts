@@ -33,7 +33,7 @@ function latencySection(l: LatencySummary) {
     <p class="note">
       Since ${when(l.since)}, from the audit trail (whichever process did the work): from the trigger's
       acceptance to the provider accepting the revocation, and to the check that proved the credential
-      dead.${l.unmeasured ? ` ${l.unmeasured} records had no trigger start found and are left out.` : ''}${l.truncated ? ' The hour had more records than were read: the oldest are left out.' : ''}
+      dead.${l.unmeasured ? ` Left out: ${l.unmeasured} (no trigger start found).` : ''}${l.truncated ? ' The hour had more records than were read: the oldest are left out.' : ''}
     </p>
     ${
       empty

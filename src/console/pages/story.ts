@@ -169,7 +169,10 @@ const ANNOUNCED: Partial<Record<AuditRecord['type'], { what: string; to: string 
 function notificationsSection(records: readonly AuditRecord[]) {
   const rows = records.flatMap((r) => {
     const a = ANNOUNCED[r.type];
-    return a ? [{ r, ...a }] : [];
+    if (!a) return [];
+    // A provider that cannot verify records that too; it is an outcome, not an escalation.
+    const unverifiable = r.type === 'task.verify_failed' && r.data.reason === 'provider cannot verify';
+    return [{ r, ...a, ...(unverifiable ? { what: 'task outcome: revoked, not verifiable' } : {}) }];
   });
   return html`<p class="note" data-notifications="not-recorded">
       Notifications are not recorded: Slack delivery is best effort and keeps no durable trace, so this page
