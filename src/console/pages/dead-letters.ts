@@ -46,7 +46,7 @@ export function deadLettersPage(
     session: s,
     current: '/console/dead-letters',
     body: html`${retried ? html`<p role="status" class="ok" data-retried="${retried}">Task <code>${retried.slice(0, 12)}</code> is queued again.</p>` : ''}
-    ${retriedAll !== undefined ? html`<p role="status" class="ok" data-retried-all="${retriedAll}">${retriedAll} tasks are queued again.</p>` : ''}
+    ${retriedAll !== undefined ? html`<p role="status" class="ok" data-retried-all="${retriedAll}">Queued again: ${retriedAll} ${retriedAll === 1 ? 'task' : 'tasks'}.</p>` : ''}
     ${allowed ? '' : html`<p id="role-note" class="note">Retrying needs a responder; you are signed in as an analyst.</p>`}
     ${
       letters.length === 0
