@@ -111,10 +111,11 @@ export function registerOperatorCommands(program: Command, withTarget: WithTarge
     .argument('[ids...]', 'task ids')
     .option('--all', 'retry every dead letter')
     .option('--operator <name>', 'who retries (recorded in the audit)', process.env.USER ?? 'cli')
-    .action(async (ids: string[], o: { all?: boolean; operator: string }) =>
+    .option('--reason <text>', 'why (recorded in the audit)')
+    .action(async (ids: string[], o: { all?: boolean; operator: string; reason?: string }) =>
       withTarget(async (t) => {
         if (!o.all && ids.length === 0) throw new TourniquetError('INVALID_INPUT', 'name task ids or --all');
-        const r = await t.ops.retryDeadLetters(o.all ? 'all' : ids, o.operator);
+        const r = await t.ops.retryDeadLetters(o.all ? 'all' : ids, o.operator, o.reason);
         out(`requeued ${r.retried.length} task(s)`);
         await processHere(t);
       }),

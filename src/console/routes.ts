@@ -10,15 +10,17 @@ import { z } from 'zod';
 import { isTourniquetError, TourniquetError } from '../errors.js';
 import { statusOf } from '../http/errors.js';
 import { hasRole, tokenIdentifier, type Role } from '../http/operator-auth.js';
+import type { BusHealth } from '../bus/port.js';
 import type { Logger } from '../logger.js';
 import type { Operations } from '../ops/port.js';
 import { checkCsrf, checkOrigin, type CsrfInput } from './csrf.js';
 import { eventStreams } from './events.js';
 import { acceptForms, parseInput } from './form.js';
 import type { Html } from './html.js';
+import { loadLatency } from './latency.js';
 import { errorPage } from './layout.js';
 import { approvalsPage, DecisionForm, loadHeld } from './pages/approvals.js';
-import { deadLettersPage, RetryForm } from './pages/dead-letters.js';
+import { deadLettersPage, RetryAllForm, RetryForm } from './pages/dead-letters.js';
 import { healthPage } from './pages/health.js';
 import { inventoryPage } from './pages/inventory.js';
 import { loginPage } from './pages/login.js';
@@ -31,8 +33,8 @@ export interface ConsoleOptions {
   ops: Operations;
   adminToken: string;
   logger: Logger;
-  /** Readiness facts for the health page (the same as /readyz). */
-  health?: () => Promise<object>;
+  /** Readiness facts for the health page (the same as /readyz), with consumer lag per topic. */
+  health?: () => Promise<BusHealth & { stalled?: unknown }>;
   /** Each provider lane's circuit breaker (closed, half_open, open) in this process. */
   breakers?: () => Record<string, string>;
   /** Idle time after which a session ends (default 30 minutes). */
@@ -54,7 +56,10 @@ const ApprovalsQuery = z
   .partial()
   .strict();
 const DeadLettersQuery = z
-  .object({ retried: z.string().regex(/^[0-9a-f]{8,32}$/) })
+  .object({
+    retried: z.string().regex(/^[0-9a-f]{8,32}$/),
+    retriedAll: z.coerce.number().int().min(0).max(1_000_000_000),
+  })
   .partial()
   .strict();
 const EventsQuery = z.object({ after: z.coerce.number().int().min(0).optional() }).strict();
@@ -211,12 +216,17 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
   scope.get('/dead-letters', async (req, reply) => {
     const s = need(req);
     const q = parseInput(DeadLettersQuery, req.query);
-    return send(reply, deadLettersPage(s, await ops.listDeadLetters(), q.retried));
+    return send(reply, deadLettersPage(s, await ops.listDeadLetters(), q));
   });
   scope.post('/dead-letters/retry', async (req, reply) => {
     const [s, f] = posted(req, RetryForm, 'responder');
     await ops.retryDeadLetters([f.taskId], s.who.name);
     return reply.redirect(`/console/dead-letters?retried=${f.taskId}`, 303);
+  });
+  scope.post('/dead-letters/retry-all', async (req, reply) => {
+    const [s, f] = posted(req, RetryAllForm, 'responder');
+    const { retried } = await ops.retryDeadLetters('all', s.who.name, f.reason);
+    return reply.redirect(`/console/dead-letters?retriedAll=${retried.length}`, 303);
   });
 
   scope.get('/replay', async (req, reply) => {
@@ -249,7 +259,11 @@ export async function consoleRoutes(scope: FastifyInstance, opts: ConsoleOptions
   scope.get('/health', async (req, reply) => {
     const s = need(req);
     parseInput(Empty, req.query);
-    const [v, ready] = await Promise.all([ops.verifyAudit(), opts.health?.() ?? Promise.resolve({})]);
-    return send(reply, healthPage(s, v, ready as Record<string, unknown>, opts.breakers?.() ?? {}));
+    const [v, ready, latency] = await Promise.all([
+      ops.verifyAudit(),
+      opts.health?.() ?? Promise.resolve({}),
+      loadLatency(ops, Date.now()),
+    ]);
+    return send(reply, healthPage(s, v, ready, opts.breakers?.() ?? {}, latency));
   });
 }

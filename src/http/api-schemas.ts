@@ -29,6 +29,8 @@ export const RetryBody = z
     ids: z.array(Name(200)).max(1000).optional(),
     all: z.boolean().optional(),
     operator: Name(200).optional(),
+    /** Kept in each `dlq.retried` record. */
+    reason: FreeText(2000).min(1).optional(),
   })
   .strict();
 export const ReplayBody = z

@@ -297,7 +297,7 @@ export async function operatorApi(api: FastifyInstance, opts: OperatorApiOptions
     const body = parse(RetryBody, req.body);
     if (!body.all && !body.ids?.length)
       throw new TourniquetError('INVALID_INPUT', 'name task ids or all: true');
-    return ops.retryDeadLetters(body.all ? 'all' : body.ids!, actor(id, body.operator));
+    return ops.retryDeadLetters(body.all ? 'all' : body.ids!, actor(id, body.operator), body.reason);
   });
   api.post('/v1/replays', async (req) => {
     const body = parse(ReplayBody, req.body);

@@ -259,8 +259,13 @@ export function localOps(deps: PipelineDeps): Operations {
     listDeadLetters: () => listDeadLetters(deps),
     listDeadMessages: () => listDeadMessages(deps),
     showDeadMessage: (id, opts) => showDeadMessage(id, opts, deps),
-    retryDeadLetters: async (ids, operator) =>
-      retryDeadLetters(ids === 'all' ? ids : await resolveIds(deps.store, 'task', ids), operator, deps),
+    retryDeadLetters: async (ids, operator, reason) =>
+      retryDeadLetters(
+        ids === 'all' ? ids : await resolveIds(deps.store, 'task', ids),
+        operator,
+        deps,
+        reason,
+      ),
     replay: async (req) =>
       replay(
         req.triggerIds

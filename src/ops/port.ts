@@ -137,7 +137,12 @@ export interface Operations {
     id: string,
     opts: { unseal: boolean; operator: string },
   ): Promise<DeadMessageView & { payload?: string }>;
-  retryDeadLetters(ids: readonly string[] | 'all', operator: string): Promise<{ retried: string[] }>;
+  /** `reason`, when given, is kept in each `dlq.retried` record (the console asks for one). */
+  retryDeadLetters(
+    ids: readonly string[] | 'all',
+    operator: string,
+    reason?: string,
+  ): Promise<{ retried: string[] }>;
   replay(req: ReplayRequest): Promise<ReplayReport>;
   /** Creates (or re-keys) an operator; returns the token, shown once and stored only hashed. */
   addOperator(

@@ -167,8 +167,12 @@ export function remoteOps(baseUrl: string, token: string): Operations {
           opts.unseal ? { unseal: 'true', operator: opts.operator } : {},
         )}`,
       ),
-    retryDeadLetters: (ids, operator) =>
-      call('POST', '/v1/dlq/retry', ids === 'all' ? { all: true, operator } : { ids, operator }),
+    retryDeadLetters: (ids, operator, reason) =>
+      call('POST', '/v1/dlq/retry', {
+        ...(ids === 'all' ? { all: true } : { ids }),
+        operator,
+        ...(reason ? { reason } : {}),
+      }),
     replay: (req) => call('POST', '/v1/replays', req),
     addOperator: (name, role) => call('POST', '/v1/operators', { name, role }),
     operatorFor: () =>

@@ -28,7 +28,12 @@ export async function listDeadLetters(deps: Pick<PipelineDeps, 'store'>, limit =
   );
 }
 
-export async function retryDeadLetters(ids: readonly string[] | 'all', operator: string, deps: PipelineDeps) {
+export async function retryDeadLetters(
+  ids: readonly string[] | 'all',
+  operator: string,
+  deps: PipelineDeps,
+  reason?: string,
+) {
   const targets =
     ids === 'all' ? (await deps.store.listTasks({ statuses: ['dead_lettered'] })).map((t) => t.id) : ids;
   if (targets.length === 0) return { retried: [] as string[] };
@@ -54,7 +59,7 @@ export async function retryDeadLetters(ids: readonly string[] | 'all', operator:
         planId: t.planId,
         taskId: t.id,
         credentialId: t.credentialId,
-        data: { operator, lastError: t.lastError?.code ?? '' },
+        data: { operator, lastError: t.lastError?.code ?? '', ...(reason ? { reason } : {}) },
       })),
       at,
     );

@@ -249,6 +249,10 @@ describe('SOC console in a browser', () => {
     await page.waitForURL(`**/console/triggers/${id}`);
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     assert.ok((await page.locator('dd').allTextContents()).some((s) => s.includes('acme/app')));
+    // Notifications: said honestly to leave no record; the verified task is what was announced.
+    const notes = page.locator('section[data-section="notifications"]');
+    await notes.locator('[data-notifications="not-recorded"]').waitFor();
+    await notes.locator('tr[data-announced="task.verified"]').first().waitFor();
     await accessible(page, 'story');
     await shot(page, 'story');
     await page.close();
@@ -388,6 +392,52 @@ describe('SOC console in a browser', () => {
     await page.close();
   });
 
+  it('retries all dead letters for a responder; an analyst’s forged retry-all is refused 403', async (t) => {
+    if (!ready(t)) return;
+    const refused = await until(
+      () => api<{ tasks: { id: string; status: string; credentialId: string }[] }>('GET', '/v1/tasks', ADMIN),
+      (r) => r.tasks.some((x) => x.credentialId === 'refused-c' && x.status === 'dead_lettered'),
+    );
+    const dead = refused.tasks.filter((x) => x.status === 'dead_lettered').map((x) => x.id);
+
+    const seen = await analyst.newPage();
+    await seen.goto(`${svc.url}/console/dead-letters`);
+    const form = seen.locator('form.retry-all');
+    assert.equal(await form.getByRole('button', { name: /Retry all/ }).isDisabled(), true);
+    await accessible(seen, 'dead letters (analyst)');
+    const res = await analyst.request.post(`${svc.url}/console/dead-letters/retry-all`, {
+      form: { csrf: await form.locator('input[name=csrf]').inputValue(), reason: 'forged by an analyst' },
+      headers: { origin: svc.url },
+      maxRedirects: 0,
+    });
+    assert.equal(res.status(), 403);
+    assert.match(await res.text(), /data-error-code="FORBIDDEN"/);
+    const still = await api<{ tasks: { id: string; status: string }[] }>('GET', '/v1/tasks', ADMIN);
+    for (const id of dead) assert.equal(still.tasks.find((x) => x.id === id)?.status, 'dead_lettered');
+    await seen.close();
+
+    const page = await responder.newPage();
+    await page.goto(`${svc.url}/console/dead-letters`);
+    await page.getByLabel('Reason for retrying all').fill('provider fixed; retry everything');
+    await page.getByRole('button', { name: /Retry all/ }).click();
+    const status = page.locator('[data-retried-all]');
+    await status.waitFor();
+    assert.ok(Number(await status.getAttribute('data-retried-all')) >= dead.length);
+    await accessible(page, 'dead letters retried all');
+    await shot(page, 'dead-letters-retried-all');
+    const audit = await api<{
+      records: { type: string; actor: string; taskId: string; data: { reason?: string } }[];
+    }>('GET', '/v1/audit?type=dlq.retried', ADMIN);
+    for (const id of dead)
+      assert.ok(
+        audit.records.some(
+          (r) =>
+            r.taskId === id && r.actor === 'rita' && r.data.reason === 'provider fixed; retry everything',
+        ),
+      );
+    await page.close();
+  });
+
   it('a dry-run replay shows the diff and changes nothing; the inventory and health pages open', async (t) => {
     if (!ready(t)) return;
     const page = await responder.newPage();
@@ -410,6 +460,12 @@ describe('SOC console in a browser', () => {
     await page.goto(`${svc.url}/console/health`);
     await page.locator('[data-audit-ok="true"]').waitFor();
     await page.locator('tr[data-lane="oauth-main"]').waitFor();
+    // Consumer lag per topic (the local log reports it), and the last hour's times: the leak test's
+    // credential was revoked and verified, so both measures have numbers.
+    assert.ok((await page.locator('table[data-table="lag"] tr[data-topic]').count()) >= 1);
+    await page.locator('section[data-latency="measured"]').waitFor();
+    await page.locator('svg[data-chart="latency"][role="img"] rect').first().waitFor();
+    assert.ok((await page.locator('table[data-table="latency"] td[data-measured]').count()) >= 2);
     await accessible(page, 'health');
     await shot(page, 'health');
     await page.close();

@@ -1,8 +1,8 @@
 /**
  * A trigger's story: what the source said (the accepted record's shareable facts and evidence, as
  * the audit keeps them: fingerprints, never values), the plan and its policy decision, every task
- * with its attempts and proof of death, what a person must do by hand, and the audit records with
- * their place in the hash chain.
+ * with its attempts and proof of death, what a person must do by hand, what the notifier announces
+ * (notifications themselves leave no record), and the audit records with their place in the chain.
  */
 import type { AuditRecord } from '../../../schemas/audit.js';
 import type { Plan, Task } from '../../../schemas/plan.js';
@@ -149,6 +149,68 @@ function needsOwnerTable(plans: readonly Plan[]) {
   </table>`;
 }
 
+/**
+ * What the notifier announces, by the audit record that records the same fact. Slack messages
+ * themselves leave no durable record (src/observe/slack-delivery.ts: best effort, lost on a crash,
+ * counted in metrics only), so the page shows what caused one rather than claiming delivery.
+ */
+const ANNOUNCED: Partial<Record<AuditRecord['type'], { what: string; to: string }>> = {
+  'plan.awaiting_approval': { what: 'approval request', to: 'SOC channel' },
+  'plan.needs_owner': {
+    what: 'manual steps (table above)',
+    to: "SOC channel; each credential's owner, when owner messages are on",
+  },
+  'task.verified': { what: 'task outcome in the trigger summary', to: "SOC channel; the credential's owner" },
+  'task.verify_failed': { what: 'escalation: not proven dead', to: "SOC channel; the credential's owner" },
+  'task.dead_lettered': { what: 'task outcome: dead-lettered', to: "SOC channel; the credential's owner" },
+  'task.failed': { what: 'task outcome: failed', to: "SOC channel; the credential's owner" },
+};
+
+function notificationsSection(records: readonly AuditRecord[]) {
+  const rows = records.flatMap((r) => {
+    const a = ANNOUNCED[r.type];
+    if (!a) return [];
+    // A provider that cannot verify records that too; it is an outcome, not an escalation.
+    const unverifiable = r.type === 'task.verify_failed' && r.data.reason === 'provider cannot verify';
+    return [{ r, ...a, ...(unverifiable ? { what: 'task outcome: revoked, not verifiable' } : {}) }];
+  });
+  return html`<p class="note" data-notifications="not-recorded">
+      Notifications are not recorded: Slack delivery is best effort and keeps no durable trace, so this page
+      cannot say what was delivered. These are the recorded facts that the notifier announces when Slack
+      notifications are configured.
+    </p>
+    ${
+      rows.length === 0
+        ? html`<p>Nothing of this trigger is announced.</p>`
+        : html`<table data-table="notifications">
+            <caption>
+              Recorded facts the notifier announces, and to whom
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">At</th>
+                <th scope="col">Record</th>
+                <th scope="col">Task</th>
+                <th scope="col">Announced as</th>
+                <th scope="col">To</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                ({ r, what, to }) =>
+                  html`<tr data-announced="${r.type}">
+                    <td>${when(r.at)}</td>
+                    <td>${r.type}</td>
+                    <td>${r.taskId ? html`<code>${r.taskId.slice(0, 12)}</code>` : '—'}</td>
+                    <td>${what}</td>
+                    <td>${to}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }`;
+}
+
 function auditTable(records: readonly AuditRecord[]) {
   return html`<table>
     <caption>
@@ -208,6 +270,10 @@ export function storyPage(s: Session, st: Story) {
       <section aria-labelledby="owner-heading">
         <h2 id="owner-heading">Needs an owner</h2>
         ${needsOwnerTable(st.plans)}
+      </section>
+      <section aria-labelledby="notify-heading" data-section="notifications">
+        <h2 id="notify-heading">Notifications</h2>
+        ${notificationsSection(st.audit)}
       </section>
       <section aria-labelledby="audit-heading">
         <h2 id="audit-heading">Audit trail</h2>
