@@ -76,3 +76,14 @@ export function errorPage(status: number, code: string, message: string, session
 /** A time for people: ISO in UTC, to the second. */
 export const when = (iso: string | null | undefined) =>
   iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z')}</time>` : html`—`;
+
+/** A table's caption and column headers: every console table says what it is and what each column holds. */
+export const tableHead = (caption: Html | string, columns: readonly string[]) =>
+  html`<caption>
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        ${columns.map((c) => html`<th scope="col">${c}</th>`)}
+      </tr>
+    </thead>`;

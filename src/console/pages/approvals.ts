@@ -9,7 +9,7 @@ import type { Plan, Task } from '../../../schemas/plan.js';
 import { hasRole } from '../../http/operator-auth.js';
 import type { Operations } from '../../ops/port.js';
 import { html } from '../html.js';
-import { csrfField, page } from '../layout.js';
+import { csrfField, page, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 export const DecisionForm = z
@@ -84,18 +84,7 @@ export function approvalsPage(s: Session, held: readonly Held[], done?: { verdic
             ${plan.holds.length ? plan.holds.join('; ') : 'tasks are held individually'}.
           </p>
           <table>
-            <caption>
-              Held tasks of plan ${plan.id.slice(0, 12)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Action</th>
-                <th scope="col">Credential</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Why held</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
+            ${tableHead(html`Held tasks of plan ${plan.id.slice(0, 12)}`, ['Action', 'Credential', 'Provider', 'Why held', 'Decision'])}
             <tbody>
               ${tasks.map(
                 (t) =>

@@ -7,7 +7,7 @@ import { FreeText } from '../../../schemas/common.js';
 import { hasRole } from '../../http/operator-auth.js';
 import type { DeadLetter } from '../../pipeline/dlq.js';
 import { html } from '../html.js';
-import { csrfField, page, when } from '../layout.js';
+import { csrfField, page, when, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 export const RetryForm = z
@@ -53,21 +53,7 @@ export function deadLettersPage(
         ? html`<p>No dead letters.</p>`
         : html`${retryAllForm(s, letters.length, allowed)}
             <table>
-              <caption>
-                Tasks that will not be retried on their own
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Task</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Credential</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Last attempt</th>
-                  <th scope="col">Retry</th>
-                </tr>
-              </thead>
+              ${tableHead('Tasks that will not be retried on their own', ['Task', 'Action', 'Credential', 'Provider', 'Attempts', 'Reason', 'Last attempt', 'Retry'])}
               <tbody>
                 ${letters.map(
                   ({ task: t, history }) =>

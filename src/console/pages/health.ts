@@ -8,7 +8,7 @@ import type { BusHealth } from '../../bus/port.js';
 import { barChart, seconds } from '../chart.js';
 import { html } from '../html.js';
 import type { LatencySummary, Percentiles } from '../latency.js';
-import { page, when } from '../layout.js';
+import { page, when, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 const cell = (p: Percentiles | null, k: 'p50' | 'p95') =>
@@ -74,15 +74,7 @@ function lagSection(h: Partial<BusHealth>) {
       lag.length === 0
         ? html`<p data-lag="none">The transport does not report lag.</p>`
         : html`<table data-table="lag">
-            <caption>
-              Messages published but not yet consumed, per topic (as /readyz reports)
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Topic</th>
-                <th scope="col">Lag (messages)</th>
-              </tr>
-            </thead>
+            ${tableHead('Messages published but not yet consumed, per topic (as /readyz reports)', ['Topic', 'Lag (messages)'])}
             <tbody>
               ${lag.map(
                 ([topic, n]) =>
@@ -120,16 +112,7 @@ export function healthPage(
         </p>
         ${v.damage.length ? html`<p>Damage: ${v.damage.join(', ')}</p>` : ''}
         <table>
-          <caption>
-            Anchors (signed checkpoints outside the store)
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Anchor</th>
-              <th scope="col">Checkpoint seq</th>
-              <th scope="col">Problem</th>
-            </tr>
-          </thead>
+          ${tableHead('Anchors (signed checkpoints outside the store)', ['Anchor', 'Checkpoint seq', 'Problem'])}
           <tbody>
             ${v.anchors.map(
               (a) =>
@@ -148,15 +131,7 @@ export function healthPage(
           lanes.length === 0
             ? html`<p>No provider is configured (shadow mode).</p>`
             : html`<table>
-                <caption>
-                  Circuit breaker per provider lane, in this process
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Provider lane</th>
-                    <th scope="col">Breaker</th>
-                  </tr>
-                </thead>
+                ${tableHead('Circuit breaker per provider lane, in this process', ['Provider lane', 'Breaker'])}
                 <tbody>
                   ${lanes.map(
                     ([lane, state]) =>

@@ -1,7 +1,7 @@
 /** Inventory governance: the report the CLI and API give (handlers/report.ts), as tables. */
 import type { Coverage, Finding, GovernanceReport } from '../../../schemas/report.js';
 import { html } from '../html.js';
-import { page } from '../layout.js';
+import { page, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 const pct = (share: number) => `${Math.round(share * 100)}%`;
@@ -37,17 +37,7 @@ export function inventoryPage(s: Session, r: GovernanceReport) {
         days unused, too old after ${r.thresholds.maxAgeDays} days).
       </p>
       <table data-report="findings">
-        <caption>
-          Findings over the live credentials
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Finding</th>
-            <th scope="col">Credentials</th>
-            <th scope="col">Share</th>
-            <th scope="col">Examples</th>
-          </tr>
-        </thead>
+        ${tableHead('Findings over the live credentials', ['Finding', 'Credentials', 'Share', 'Examples'])}
         <tbody>
           ${findingRow('Named owner (coverage)', r.ownerCoverage)}
           ${findingRow('Shadow ownership', r.shadowOwnership)} ${findingRow('Owner left', r.ownersLeft)}
@@ -62,31 +52,13 @@ export function inventoryPage(s: Session, r: GovernanceReport) {
         provider.
       </p>
       <table>
-        <caption>
-          By provider
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Covered</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
+        ${tableHead('By provider', ['Provider', 'Covered', 'Share'])}
         <tbody>
           ${coverageRows(cov.byProvider)}
         </tbody>
       </table>
       <table>
-        <caption>
-          By credential kind
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Covered</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
+        ${tableHead('By credential kind', ['Kind', 'Covered', 'Share'])}
         <tbody>
           ${coverageRows(cov.byKind)}
         </tbody>

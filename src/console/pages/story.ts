@@ -9,7 +9,7 @@ import type { Plan, Task } from '../../../schemas/plan.js';
 import { TourniquetError } from '../../errors.js';
 import type { Operations } from '../../ops/port.js';
 import { html, type Html } from '../html.js';
-import { page, when } from '../layout.js';
+import { page, when, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 export interface Story {
@@ -76,23 +76,7 @@ function planSection(p: Plan) {
 function tasksTable(tasks: readonly Task[]) {
   if (tasks.length === 0) return html`<p>No tasks.</p>`;
   return html`<table>
-    <caption>
-      Tasks: attempts, verification and when the credential stopped working
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Task</th>
-        <th scope="col">Action</th>
-        <th scope="col">Credential</th>
-        <th scope="col">Provider</th>
-        <th scope="col">Status</th>
-        <th scope="col">Attempts</th>
-        <th scope="col">Outcome</th>
-        <th scope="col">Last error</th>
-        <th scope="col">Verified</th>
-        <th scope="col">Effective at</th>
-      </tr>
-    </thead>
+    ${tableHead('Tasks: attempts, verification and when the credential stopped working', ['Task', 'Action', 'Credential', 'Provider', 'Status', 'Attempts', 'Outcome', 'Last error', 'Verified', 'Effective at'])}
     <tbody>
       ${tasks.map(
         (t) =>
@@ -120,19 +104,7 @@ function needsOwnerTable(plans: readonly Plan[]) {
   const rows = plans.flatMap((p) => p.needsOwner);
   if (rows.length === 0) return html`<p>Nothing needs a person.</p>`;
   return html`<table>
-    <caption>
-      Credentials no configured provider can kill: the manual step
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Credential</th>
-        <th scope="col">Kind</th>
-        <th scope="col">Wanted</th>
-        <th scope="col">Reason</th>
-        <th scope="col">Detail</th>
-        <th scope="col">Manual step</th>
-      </tr>
-    </thead>
+    ${tableHead('Credentials no configured provider can kill: the manual step', ['Credential', 'Kind', 'Wanted', 'Reason', 'Detail', 'Manual step'])}
     <tbody>
       ${rows.map(
         (n) =>
@@ -183,18 +155,7 @@ function notificationsSection(records: readonly AuditRecord[]) {
       rows.length === 0
         ? html`<p>Nothing of this trigger is announced.</p>`
         : html`<table data-table="notifications">
-            <caption>
-              Recorded facts the notifier announces, and to whom
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">At</th>
-                <th scope="col">Record</th>
-                <th scope="col">Task</th>
-                <th scope="col">Announced as</th>
-                <th scope="col">To</th>
-              </tr>
-            </thead>
+            ${tableHead('Recorded facts the notifier announces, and to whom', ['At', 'Record', 'Task', 'Announced as', 'To'])}
             <tbody>
               ${rows.map(
                 ({ r, what, to }) =>
@@ -213,20 +174,7 @@ function notificationsSection(records: readonly AuditRecord[]) {
 
 function auditTable(records: readonly AuditRecord[]) {
   return html`<table>
-    <caption>
-      Audit records of this trigger, with their position in the hash chain
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Seq</th>
-        <th scope="col">At</th>
-        <th scope="col">Type</th>
-        <th scope="col">Actor</th>
-        <th scope="col">Task</th>
-        <th scope="col">Previous hash</th>
-        <th scope="col">Hash</th>
-      </tr>
-    </thead>
+    ${tableHead('Audit records of this trigger, with their position in the hash chain', ['Seq', 'At', 'Type', 'Actor', 'Task', 'Previous hash', 'Hash'])}
     <tbody>
       ${records.map(
         (r) =>

@@ -11,7 +11,7 @@ import { PlanStatus, type Plan } from '../../../schemas/plan.js';
 import type { Operations } from '../../ops/port.js';
 import { UtcMinute as LocalTime } from '../form.js';
 import { html } from '../html.js';
-import { page, when } from '../layout.js';
+import { page, when, tableHead } from '../layout.js';
 import type { Session } from '../session.js';
 
 export const TimelineQuery = z
@@ -176,20 +176,7 @@ export function timelinePage(s: Session, q: TimelineQuery, rows: readonly Timeli
           Live updates start when the page has loaded.
         </p>
         <table>
-          <caption>
-            Newest first; times in UTC
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Accepted</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Source</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Verified dead</th>
-              <th scope="col">Trigger</th>
-            </tr>
-          </thead>
+          ${tableHead('Newest first; times in UTC', ['Accepted', 'Kind', 'Source', 'Subject', 'Outcome', 'Verified dead', 'Trigger'])}
           <tbody id="timeline-rows" data-live-region>
             ${rowsHtml(rows)}
           </tbody>
